@@ -1,0 +1,65 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_irma_global_optspecs
+    string join \n v/verbose q/quiet h/help V/version
+end
+
+function __fish_irma_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_irma_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_irma_using_subcommand
+    set -l cmd (__fish_irma_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c irma -n "__fish_irma_needs_command" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_needs_command" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_needs_command" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_needs_command" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_needs_command" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand version" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand version" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand version" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand version" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "man" -d 'Write man pages, one per command, into a directory'
+complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -l shell -d 'Print the script for one shell to stdout instead of writing files' -r -f -a "bash\t'GNU bash'
+zsh\t'Z shell'
+fish\t'fish'"
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write `irma.bash`, `_irma` and `irma.fish` into' -r -F
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from man" -l dir -d 'Directory to write `irma.1`, `irma-scheme.1`, ... into' -r -F
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from man" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from man" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from man" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from man" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages, one per command, into a directory'
+complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages, one per command, into a directory'

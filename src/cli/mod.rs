@@ -1,0 +1,69 @@
+//! The command line: clap definitions and the code that runs each command.
+//!
+//! Only this module (and `main.rs`) uses clap and anyhow.
+
+mod generate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// IRMA/Yivi server and toolkit.
+///
+/// `irma` runs an IRMA server, performs and scripts IRMA sessions, and manages credential
+/// schemes. It is wire-compatible with irmago's `irma` and the Yivi app.
+#[derive(Debug, Parser)]
+#[command(name = "irma", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// More log output (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// No log output.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print version information.
+    Version,
+    /// Generate shell completions and man pages from this command line.
+    #[command(subcommand)]
+    Generate(generate::GenerateCommand),
+}
+
+/// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
+/// `RUST_LOG` overrides the level.
+pub fn init_logging(verbose: u8, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (quiet, verbose) {
+        (true, _) => "off",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Runs a parsed command line and returns the process exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Version => {
+            println!("irma {}", env!("CARGO_PKG_VERSION"));
+            println!("OS/Arch: {}/{}", std::env::consts::OS, std::env::consts::ARCH);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(cmd) => generate::run(cmd),
+    }
+}

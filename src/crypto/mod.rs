@@ -1,0 +1,1 @@
+//! Pure cryptographic math: no I/O, no HTTP.

@@ -1,0 +1,19 @@
+//! `irma`: an IRMA/Yivi server and toolkit.
+//!
+//! IRMA is the Idemix attribute-based credential system behind the Yivi app. This crate
+//! holds everything the `irma` binary does, as a library.
+//!
+//! # Layout
+//!
+//! Dependencies point one way: `crypto ← protocol ← scheme ← cli`.
+//!
+//! - [`protocol`]: wire types shared by every side: identifiers, messages.
+//! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
+//! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
+//!   sign, download and update.
+//! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
+
+pub mod cli;
+pub mod crypto;
+pub mod protocol;
+pub mod scheme;

@@ -1,0 +1,3 @@
+//! Wire types shared by every side of the protocol.
+
+pub mod identifiers;

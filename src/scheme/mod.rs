@@ -1,0 +1,1 @@
+//! Credential schemes: parse, verify, sign, download and update.

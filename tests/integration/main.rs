@@ -1,0 +1,6 @@
+//! Integration tests: the real `irma` binary, real files, real HTTP on 127.0.0.1.
+//!
+//! One test binary for all areas (one file per area), so it links once.
+
+mod generated;
+mod util;
