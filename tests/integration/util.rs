@@ -27,14 +27,26 @@ impl Run {
     /// Panics with the full output unless the exit status was 0.
     #[track_caller]
     pub fn success(self) -> Self {
-        assert_eq!(self.code, Some(0), "expected success:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "expected success:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// Panics with the full output unless the exit status was non-zero.
     #[track_caller]
     pub fn failure(self) -> Self {
-        assert_ne!(self.code, Some(0), "expected failure:\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        assert_ne!(
+            self.code,
+            Some(0),
+            "expected failure:\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 }
