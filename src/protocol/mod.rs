@@ -1,3 +1,11 @@
 //! Wire types shared by every side of the protocol.
+//!
+//! - [`identifiers`]: validated scheme, issuer, credential and attribute identifiers.
+//! - [`errors`]: the reference's error catalogue and JSON error body.
+//! - [`status`]: session statuses.
+//! - [`tokens`]: session tokens and authorization values.
 
+pub mod errors;
 pub mod identifiers;
+pub mod status;
+pub mod tokens;

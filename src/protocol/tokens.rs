@@ -1,0 +1,154 @@
+//! Session tokens and authorization values: 20 characters of `[a-zA-Z0-9]` from the OS
+//! random source (irmago `internal/common/common.go` `NewSessionToken`).
+//!
+//! Each role has its own type so they cannot be mixed up. Parsing is anchored (the
+//! reference's regex is not), and equality is constant-time so that comparing a
+//! presented value with a stored one leaks nothing through timing.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use subtle::ConstantTimeEq;
+
+/// Length of every token.
+pub const TOKEN_LENGTH: usize = 20;
+
+const ALPHABET: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/// A token string that is not 20 characters of `[a-zA-Z0-9]`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid token: expected {TOKEN_LENGTH} characters of [a-zA-Z0-9]")]
+pub struct TokenError;
+
+/// Draws a fresh random token string from the OS random source, without modulo bias.
+///
+/// # Errors
+/// Fails only when the OS random source fails.
+fn random_token() -> Result<String, getrandom::Error> {
+    let mut out = String::with_capacity(TOKEN_LENGTH);
+    let mut buf = [0u8; 64];
+    while out.len() < TOKEN_LENGTH {
+        getrandom::fill(&mut buf)?;
+        // 62 * 4 = 248: bytes below 248 map uniformly onto the alphabet.
+        for b in buf.iter().filter(|b| **b < 248) {
+            if out.len() == TOKEN_LENGTH {
+                break;
+            }
+            out.push(ALPHABET[usize::from(*b % 62)] as char);
+        }
+    }
+    Ok(out)
+}
+
+fn valid(s: &str) -> bool {
+    s.len() == TOKEN_LENGTH && s.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+macro_rules! token {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// A fresh random value.
+            ///
+            /// # Errors
+            /// Fails only when the OS random source fails.
+            pub fn random() -> Result<Self, getrandom::Error> {
+                random_token().map(Self)
+            }
+
+            /// Parses a presented value.
+            pub fn parse(s: &str) -> Result<Self, TokenError> {
+                if valid(s) { Ok(Self(s.to_owned())) } else { Err(TokenError) }
+            }
+
+            /// The token as a string.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+            }
+        }
+
+        impl Eq for $name {}
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                // Tokens are capabilities: show only a prefix in logs and debug output.
+                write!(f, "{}({}…)", stringify!($name), &self.0[..4])
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+token!(
+    /// The requestor's handle on a session (`/session/{token}`).
+    RequestorToken
+);
+token!(
+    /// The app's handle on a session (`/irma/session/{clientToken}`).
+    ClientToken
+);
+token!(
+    /// The value the frontend sends as `Authorization` on `/frontend/*` endpoints.
+    FrontendAuthorization
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_tokens_are_valid_and_distinct() {
+        let a = RequestorToken::random().unwrap();
+        let b = RequestorToken::random().unwrap();
+        assert!(valid(a.as_str()) && valid(b.as_str()));
+        assert_ne!(a, b);
+        assert_eq!(RequestorToken::parse(a.as_str()).unwrap(), a);
+    }
+
+    #[test]
+    fn parsing_is_anchored() {
+        assert!(ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").is_ok());
+        for bad in [
+            "AAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAA-",
+            "",
+            "ÅAAAAAAAAAAAAAAAAAA",
+        ] {
+            assert!(ClientToken::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_token() {
+        let t = FrontendAuthorization::parse("abcdEFGHijklMNOPqrst").unwrap();
+        assert!(!format!("{t:?}").contains("EFGH"));
+    }
+}
