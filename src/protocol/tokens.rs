@@ -47,7 +47,7 @@ fn valid(s: &str) -> bool {
 macro_rules! token {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Hash)]
+        #[derive(Clone)]
         pub struct $name(String);
 
         impl $name {
@@ -77,6 +77,13 @@ macro_rules! token {
         }
 
         impl Eq for $name {}
+
+        // Hashing the bytes agrees with the constant-time equality above.
+        impl std::hash::Hash for $name {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.0.hash(state);
+            }
+        }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
