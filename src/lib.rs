@@ -11,9 +11,11 @@
 //! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
+//! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
+pub mod config;
 pub mod crypto;
 pub mod protocol;
 pub mod scheme;

@@ -1,0 +1,295 @@
+//! Precedence, defaults and checks of the configuration, with `figment::Jail` isolating
+//! the environment and working directory of each test.
+
+#![allow(clippy::result_large_err)] // figment::Jail's closures return figment::Error.
+
+use figment::Jail;
+
+use super::*;
+
+fn flags() -> RawConfig {
+    RawConfig::default()
+}
+
+#[test]
+fn defaults_in_development() {
+    Jail::expect_with(|_| {
+        let c = load(&flags(), None).unwrap();
+        assert!(!c.production);
+        assert!(matches!(c.auth, Auth::Disabled));
+        assert_eq!(c.listener.port, 8088);
+        assert_eq!(c.global_permissions.issue, ["*"]);
+        assert_eq!(c.max_session_lifetime.as_secs(), 15 * 60);
+        assert_eq!(c.session_result_lifetime.as_secs(), 5 * 60);
+        assert_eq!(c.jwt_issuer, "irmaserver");
+        assert!(matches!(c.store, StoreConfig::Memory));
+        Ok(())
+    });
+}
+
+#[test]
+fn flags_beat_env_beat_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "irmaserver.yaml",
+            "port: 1111\njwt_issuer: fromfile\nmax_request_age: 10\nlisten_addr: 127.0.0.1\n",
+        )?;
+        jail.set_env("IRMASERVER_PORT", "2222");
+        jail.set_env("IRMASERVER_JWT_ISSUER", "fromenv");
+        let c = load(&flags(), None).unwrap();
+        assert_eq!(c.listener.port, 2222);
+        assert_eq!(c.jwt_issuer, "fromenv");
+        assert_eq!(c.max_request_age.as_secs(), 10);
+        assert_eq!(c.listener.addr.unwrap().to_string(), "127.0.0.1");
+
+        let mut f = flags();
+        f.port = Some(3333);
+        let c = load(&f, None).unwrap();
+        assert_eq!(c.listener.port, 3333);
+        assert_eq!(c.jwt_issuer, "fromenv");
+        Ok(())
+    });
+}
+
+#[test]
+fn numeric_looking_strings_stay_strings() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_JWT_ISSUER", "12345");
+        let c = load(&flags(), None).unwrap();
+        assert_eq!(c.jwt_issuer, "12345");
+        Ok(())
+    });
+}
+
+#[test]
+fn production_from_a_file_gives_production_defaults() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "irmaserver.json",
+            r#"{"production": true, "url": "https://irma.example.com",
+                "requestors": {"app": {"auth_method": "token", "key": "secrettoken"}}}"#,
+        )?;
+        let c = load(&flags(), None).unwrap();
+        assert!(c.production);
+        assert!(matches!(c.auth, Auth::Requestors(_)));
+        assert!(c.global_permissions.issue.is_empty());
+        assert_eq!(c.url.as_deref(), Some("https://irma.example.com/irma/"));
+        Ok(())
+    });
+}
+
+#[test]
+fn production_refuses_plain_http_and_missing_requestors() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_PRODUCTION", "true");
+        jail.set_env("IRMASERVER_URL", "http://irma.example.com");
+        jail.set_env(
+            "IRMASERVER_REQUESTORS",
+            r#"{"app":{"auth_method":"token","key":"t"}}"#,
+        );
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(err.contains("url") && err.contains("TLS"), "{err}");
+        jail.set_env("IRMASERVER_NO_TLS", "true");
+        assert!(load(&flags(), None).is_ok());
+        jail.set_env("IRMASERVER_REQUESTORS", "");
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(err.contains("no requestors configured"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn requestors_as_json_in_env_and_as_map_in_file() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "irmaserver.toml",
+            "no_auth = false\n[requestors.a]\nauth_method = \"hmac\"\nkey = \"eGE2PSomOT84amVVdTU\"\ndisclose_perms = [\"irma-demo.*\"]\n",
+        )?;
+        let c = load(&flags(), None).unwrap();
+        let Auth::Requestors(r) = &c.auth else {
+            panic!("auth disabled")
+        };
+        assert!(matches!(r["a"].key, RequestorKey::Hmac(_)));
+        assert_eq!(r["a"].permissions.disclose, ["irma-demo.*"]);
+
+        jail.set_env(
+            "IRMASERVER_REQUESTORS",
+            r#"{"b":{"auth_method":"token","key":"tok"}}"#,
+        );
+        let c = load(&flags(), None).unwrap();
+        let Auth::Requestors(r) = &c.auth else {
+            panic!("auth disabled")
+        };
+        assert!(r.contains_key("b") && !r.contains_key("a"));
+        Ok(())
+    });
+}
+
+#[test]
+fn lists_split_on_commas_and_spaces() {
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "IRMASERVER_DISCLOSE_PERMS",
+            "irma-demo.* pbdf.pbdf.email.email",
+        );
+        jail.set_env("IRMASERVER_SIGN_PERMS", "a.b.c.d,e.f.g.h");
+        let c = load(&flags(), None).unwrap();
+        assert_eq!(
+            c.global_permissions.disclose,
+            ["irma-demo.*", "pbdf.pbdf.email.email"]
+        );
+        assert_eq!(c.global_permissions.sign, ["a.b.c.d", "e.f.g.h"]);
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_keys_are_errors() {
+    Jail::expect_with(|jail| {
+        jail.create_file("irmaserver.yaml", "prot: 1\n")?;
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(err.contains("prot"), "{err}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_LISTENADDR", "127.0.0.1");
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(err.contains("listenaddr"), "{err}");
+        Ok(())
+    });
+}
+
+#[test]
+fn listener_checks() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_CLIENT_PORT", "8088");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("client_port")
+        );
+        jail.set_env("IRMASERVER_CLIENT_PORT", "0");
+        jail.set_env("IRMASERVER_CLIENT_LISTEN_ADDR", "127.0.0.1");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("client_listen_addr")
+        );
+        jail.set_env("IRMASERVER_CLIENT_LISTEN_ADDR", "");
+        jail.set_env("IRMASERVER_PORT", "70000");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("65535")
+        );
+        jail.set_env("IRMASERVER_PORT", "8089");
+        jail.set_env("IRMASERVER_API_PREFIX", "api");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("api_prefix")
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn url_is_normalised() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_URL", "http://example.com:port");
+        jail.set_env("IRMASERVER_PORT", "9000");
+        let c = load(&flags(), None).unwrap();
+        assert_eq!(c.url.as_deref(), Some("http://example.com:9000/irma/"));
+        Ok(())
+    });
+}
+
+#[test]
+fn redis_settings_are_checked() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_STORE_TYPE", "redis");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("redis_addr")
+        );
+        jail.set_env("IRMASERVER_REDIS_ADDR", "127.0.0.1:6379");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("redis_pw")
+        );
+        jail.set_env("IRMASERVER_REDIS_ALLOW_EMPTY_PASSWORD", "true");
+        jail.set_env("IRMASERVER_REDIS_NO_TLS", "true");
+        jail.set_env("IRMASERVER_REDIS_KEY_PREFIX", "dep1:");
+        let c = load(&flags(), None).unwrap();
+        let StoreConfig::Redis(r) = &c.store else {
+            panic!("not redis")
+        };
+        assert!(!r.tls);
+        assert_eq!(r.key_prefix, "dep1:");
+        jail.set_env("IRMASERVER_STORE_TYPE", "etcd");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("store_type")
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn secrets_stay_out_of_debug_and_dumps() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_NO_AUTH", "false");
+        jail.set_env(
+            "IRMASERVER_REQUESTORS",
+            r#"{"app":{"auth_method":"token","key":"supersecrettoken"}}"#,
+        );
+        jail.set_env(
+            "IRMASERVER_JWT_PRIVKEY",
+            "-----BEGIN PRIVATE KEY-----topsecret",
+        );
+        let c = load(&flags(), None).unwrap();
+        let debug = format!("{c:?}");
+        let json = serde_json::to_string(&c).unwrap();
+        for text in [debug, json] {
+            assert!(
+                !text.contains("supersecrettoken") && !text.contains("topsecret"),
+                "{text}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn env_values_keep_their_text() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_STORE_TYPE", "redis");
+        jail.set_env("IRMASERVER_REDIS_ADDR", "127.0.0.1:6379");
+        jail.set_env("IRMASERVER_REDIS_PW", "0123");
+        jail.set_env("IRMASERVER_SSE", "yes");
+        let c = load(&flags(), None).unwrap();
+        let StoreConfig::Redis(r) = &c.store else {
+            panic!("not redis")
+        };
+        assert_eq!(r.password.expose(), "0123");
+        assert!(c.sse);
+        jail.set_env("IRMASERVER_SSE", "maybe");
+        assert!(
+            load(&flags(), None)
+                .unwrap_err()
+                .to_string()
+                .contains("maybe")
+        );
+        Ok(())
+    });
+}
