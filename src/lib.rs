@@ -12,9 +12,11 @@
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
+//! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod protocol;
