@@ -13,6 +13,7 @@
 //!   sign, download and update.
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
+//! - [`server`]: the HTTP server (axum).
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
@@ -21,3 +22,4 @@ pub mod config;
 pub mod crypto;
 pub mod protocol;
 pub mod scheme;
+pub mod server;

@@ -58,7 +58,11 @@ mod tests {
                 '▄' => (false, true),
                 _ => (false, false),
             };
-            let light = if y.is_multiple_of(2) { top_light } else { bottom_light };
+            let light = if y.is_multiple_of(2) {
+                top_light
+            } else {
+                bottom_light
+            };
             !light
         };
         let scale = 4;
