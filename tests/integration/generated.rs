@@ -15,11 +15,20 @@ fn assert_same_dir(expected: &Path, generated: &Path) {
         v
     };
     let (want, got) = (names(expected), names(generated));
-    assert_eq!(want, got, "file lists differ in {}; run `irma generate`", expected.display());
+    assert_eq!(
+        want,
+        got,
+        "file lists differ in {}; run `irma generate`",
+        expected.display()
+    );
     for name in want {
         let a = fs::read(expected.join(&name)).unwrap();
         let b = fs::read(generated.join(&name)).unwrap();
-        assert!(a == b, "{} is stale: run `cargo run -- generate completions && cargo run -- generate man`", expected.join(&name).display());
+        assert!(
+            a == b,
+            "{} is stale: run `cargo run -- generate completions && cargo run -- generate man`",
+            expected.join(&name).display()
+        );
     }
 }
 
