@@ -3,6 +3,7 @@
 //! Only this module (and `main.rs`) uses clap and anyhow.
 
 mod generate;
+mod scheme;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,9 @@ pub enum Command {
     /// Generate shell completions and man pages from this command line.
     #[command(subcommand)]
     Generate(generate::GenerateCommand),
+    /// Manage credential schemes: verify, sign, keygen, download, update.
+    #[command(subcommand)]
+    Scheme(scheme::SchemeCommand),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -69,5 +73,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),
+        Command::Scheme(cmd) => scheme::run(cmd),
     }
 }

@@ -68,3 +68,25 @@ where
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// Runs the real `irma` binary with extra environment variables (and `IRMA_SCHEMES_PATH`
+/// removed unless given), no stdin, and waits for it.
+pub fn irma_env<I, S>(env: &[(&str, &std::ffi::OsStr)], args: I) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .env_remove("IRMA_SCHEMES_PATH");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out: Output = cmd.output().expect("run irma");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

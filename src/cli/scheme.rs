@@ -1,0 +1,375 @@
+//! `irma scheme`: verify, sign, keygen, download and update credential schemes
+//! (irmago `yivi/cli/irmacli/{verify,sign,keygen,download,update}.go`).
+
+use std::fs;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+
+use crate::scheme::download::{self, DownloadOptions, Event, Progress, SchemePointer};
+use crate::scheme::keys::SchemeSigningKey;
+use crate::scheme::{Configuration, default_schemes_path, sign::sign_scheme, verify};
+
+/// Manage credential schemes.
+#[derive(Debug, Subcommand)]
+pub enum SchemeCommand {
+    /// Verify a scheme folder or a folder of schemes: signature, index, every file hash,
+    /// descriptions and keys.
+    ///
+    /// PATH is either an irma_configuration folder (each subfolder a scheme) or one scheme.
+    /// Without PATH: --schemes-path, else $IRMA_SCHEMES_PATH, else the bundled schemes.
+    Verify {
+        /// The scheme or irma_configuration folder.
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        schemes: SchemesPathArg,
+    },
+    /// Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify.
+    ///
+    /// Careful: this rewrites files in the folder; use it on a folder you can restore.
+    /// Passphrase-encrypted keys are not supported yet.
+    Sign {
+        /// The scheme's private key (SEC1 PEM).
+        #[arg(default_value = "sk.pem")]
+        privatekey: PathBuf,
+        /// The scheme folder [default: the current directory].
+        path: Option<PathBuf>,
+        /// Skip verification of the scheme after signing it.
+        #[arg(short = 'n', long)]
+        noverification: bool,
+    },
+    /// Generate an ECDSA P-256 key pair for signing schemes. Never overwrites files.
+    Keygen {
+        /// File for the private key (written with mode 0600).
+        #[arg(short = 's', long, default_value = "sk.pem")]
+        privatekey: PathBuf,
+        /// File for the public key.
+        #[arg(short = 'p', long, default_value = "pk.pem")]
+        publickey: PathBuf,
+    },
+    /// Download schemes into an irma_configuration folder.
+    ///
+    /// Without URLs, downloads the default schemes irma-demo and pbdf, checked against
+    /// pinned public keys. With URLs, trusts the pk.pem each URL serves on first use.
+    /// If the first argument is not an existing folder it is taken as a URL.
+    Download {
+        /// The irma_configuration folder, then scheme URLs.
+        #[arg(value_name = "PATH|URL")]
+        args: Vec<String>,
+        #[command(flatten)]
+        schemes: SchemesPathArg,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Update schemes from their URLs when the remote timestamp is newer, downloading only
+    /// changed files; each scheme is replaced atomically.
+    ///
+    /// Without PATHs, every scheme in the schemes folder is updated.
+    Update {
+        /// Scheme folders to update.
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        schemes: SchemesPathArg,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+/// The shared `--schemes-path` flag.
+#[derive(Debug, Args)]
+pub struct SchemesPathArg {
+    /// Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else the
+    /// bundled schemes].
+    #[arg(long, value_name = "PATH")]
+    pub schemes_path: Option<PathBuf>,
+}
+
+/// Output format of download and update.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Print one JSON object with the outcome instead of text and a progress bar.
+    #[arg(long)]
+    pub json: bool,
+    /// Time limit in seconds for each HTTP request.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+/// Runs `irma scheme`.
+pub fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        SchemeCommand::Verify { path, schemes } => {
+            let path =
+                path.unwrap_or_else(|| default_schemes_path(schemes.schemes_path.as_deref()));
+            run_verify(&path)
+        }
+        SchemeCommand::Sign {
+            privatekey,
+            path,
+            noverification,
+        } => {
+            let path = match path {
+                Some(p) => p,
+                None => std::env::current_dir().context("current directory")?,
+            };
+            run_sign(&privatekey, &path, noverification)
+        }
+        SchemeCommand::Keygen {
+            privatekey,
+            publickey,
+        } => run_keygen(&privatekey, &publickey),
+        SchemeCommand::Download {
+            args,
+            schemes,
+            output,
+        } => run_download(args, schemes, output),
+        SchemeCommand::Update {
+            paths,
+            schemes,
+            output,
+        } => run_update(paths, schemes, output),
+    }
+}
+
+fn run_verify(path: &Path) -> anyhow::Result<ExitCode> {
+    if verify::is_scheme_dir(path) {
+        println!("Verifying scheme {}", path.display());
+    } else {
+        println!("Verifying as configuration directory {}", path.display());
+    }
+    let conf = Configuration::load(path).context("verification failed")?;
+    for w in conf.warnings() {
+        println!("Warning: {w}");
+    }
+    let ids: Vec<String> = conf
+        .schemes()
+        .map(|s| format!("{} ({} files)", s.id(), s.index.len()))
+        .collect();
+    println!("Verified {}", ids.join(", "));
+    println!();
+    println!("Verification was successful.");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_sign(privatekey: &Path, path: &Path, noverification: bool) -> anyhow::Result<ExitCode> {
+    let pem = fs::read_to_string(privatekey)
+        .with_context(|| format!("failed to read private key {}", privatekey.display()))?;
+    let key = SchemeSigningKey::from_pem(&pem)
+        .with_context(|| format!("failed to read private key {}", privatekey.display()))?;
+    if !path.is_dir() {
+        bail!("{} is not a folder", path.display());
+    }
+    let index = sign_scheme(&key, path, crate::scheme::configuration::now())
+        .context("failed to sign scheme")?;
+    println!("Signed {} ({} files)", index.scheme(), index.len());
+    if !noverification {
+        let conf =
+            Configuration::load(path).context("scheme was signed but verification failed")?;
+        for w in conf.warnings() {
+            println!("Warning: {w}");
+        }
+        println!("Verification was successful.");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_keygen(privatekey: &Path, publickey: &Path) -> anyhow::Result<ExitCode> {
+    for p in [privatekey, publickey] {
+        if fs::symlink_metadata(p).is_ok() {
+            bail!("file {} already exists, not overwriting", p.display());
+        }
+    }
+    let key = SchemeSigningKey::generate()?;
+    let sk = key.to_pem()?;
+    let pk = key.public_key().to_pem()?;
+    write_new(privatekey, sk.as_bytes(), 0o600)?;
+    println!("Private key written at {}", privatekey.display());
+    write_new(publickey, pk.as_bytes(), 0o644)?;
+    println!("Public key written at {}", publickey.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Creates `path` (failing if it exists) with `mode` on Unix, and writes `bytes`.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
+    f.write_all(bytes)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+fn run_download(
+    args: Vec<String>,
+    schemes: SchemesPathArg,
+    output: OutputArgs,
+) -> anyhow::Result<ExitCode> {
+    let (dest, urls) = match args.split_first() {
+        Some((first, rest)) if Path::new(first).is_dir() => (PathBuf::from(first), rest.to_vec()),
+        _ => (default_schemes_path(schemes.schemes_path.as_deref()), args),
+    };
+    let pointers = if urls.is_empty() {
+        download::default_schemes()
+    } else {
+        urls.into_iter().map(SchemePointer::tofu).collect()
+    };
+    let opts = options(&output);
+    let mut reporter = Reporter::new(output.json);
+    let rt = runtime()?;
+    let mut outcomes = Vec::new();
+    for p in &pointers {
+        let r = rt.block_on(download::install(&dest, p, &opts, &mut reporter));
+        match r {
+            Ok(o) => outcomes.push(o),
+            Err(e) => {
+                return reporter
+                    .fail(anyhow::Error::new(e).context(format!("downloading {} failed", p.url)));
+            }
+        }
+    }
+    reporter.finish(&outcomes);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_update(
+    paths: Vec<PathBuf>,
+    schemes: SchemesPathArg,
+    output: OutputArgs,
+) -> anyhow::Result<ExitCode> {
+    let paths = if paths.is_empty() {
+        let root = default_schemes_path(schemes.schemes_path.as_deref());
+        let mut v = Vec::new();
+        for entry in fs::read_dir(&root).with_context(|| format!("reading {}", root.display()))? {
+            let p = entry?.path();
+            let hidden = p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| n.starts_with('.'));
+            if p.is_dir() && !hidden {
+                v.push(p);
+            }
+        }
+        v.sort();
+        v
+    } else {
+        paths
+    };
+    for p in &paths {
+        if !verify::is_scheme_dir(p) {
+            bail!("{} is not a scheme", p.display());
+        }
+    }
+    let opts = options(&output);
+    let mut reporter = Reporter::new(output.json);
+    let rt = runtime()?;
+    let mut outcomes = Vec::new();
+    for p in &paths {
+        match rt.block_on(download::update(p, &opts, &mut reporter)) {
+            Ok(o) => outcomes.push(o),
+            Err(e) => {
+                return reporter.fail(
+                    anyhow::Error::new(e).context(format!("updating {} failed", p.display())),
+                );
+            }
+        }
+    }
+    reporter.finish(&outcomes);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options(output: &OutputArgs) -> DownloadOptions {
+    DownloadOptions {
+        timeout: std::time::Duration::from_secs(output.timeout.max(1)),
+        ..DownloadOptions::default()
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+/// Shows progress: a bar on a terminal, plain lines otherwise, nothing until the end with `--json`.
+struct Reporter {
+    json: bool,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl Reporter {
+    fn new(json: bool) -> Self {
+        let bar = (!json && std::io::stdout().is_terminal()).then(|| {
+            let bar = indicatif::ProgressBar::new(0);
+            if let Ok(style) =
+                indicatif::ProgressStyle::with_template("{msg:30} [{bar:30}] {pos}/{len} files")
+            {
+                bar.set_style(style.progress_chars("=> "));
+            }
+            bar
+        });
+        Self { json, bar }
+    }
+
+    fn finish(&mut self, outcomes: &[download::Outcome]) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        if self.json {
+            let v = serde_json::json!({ "success": true, "schemes": outcomes });
+            println!("{v}");
+        } else {
+            for o in outcomes {
+                println!("{o}");
+            }
+        }
+    }
+
+    fn fail(&mut self, err: anyhow::Error) -> anyhow::Result<ExitCode> {
+        if let Some(bar) = self.bar.take() {
+            bar.abandon();
+        }
+        if self.json {
+            let v = serde_json::json!({ "success": false, "error": format!("{err:#}") });
+            println!("{v}");
+            eprintln!("irma: error: {err:#}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(err)
+    }
+}
+
+impl Progress for Reporter {
+    fn event(&mut self, event: Event<'_>) {
+        match (&self.bar, self.json) {
+            (Some(bar), _) => match event {
+                Event::Start { scheme, files } => {
+                    bar.reset();
+                    bar.set_length(files as u64);
+                    bar.set_message(scheme.to_owned());
+                }
+                Event::File { .. } => bar.inc(1),
+                Event::Message(m) => bar.println(m),
+            },
+            (None, false) => match event {
+                Event::Start { scheme, files } => {
+                    println!("{scheme}: downloading {files} files");
+                }
+                Event::File { .. } => {}
+                Event::Message(m) => println!("{m}"),
+            },
+            (None, true) => {}
+        }
+    }
+}

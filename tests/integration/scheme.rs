@@ -1,0 +1,678 @@
+//! `irma scheme`: verify, sign, keygen, download, update: the real binary on real copies of
+//! the shared irma-demo and pbdf schemes, and a tiny HTTP/1.1 file server on 127.0.0.1.
+
+use std::collections::BTreeMap;
+use std::ffi::OsStr;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use irma::scheme::keys::SchemeSigningKey;
+use irma::scheme::sign::sign_scheme;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::util::{Run, irma, irma_env, repo_root, shared};
+
+fn shared_scheme(name: &str) -> PathBuf {
+    shared().join("schemes").join(name)
+}
+
+/// Copies a folder recursively, making the copy writable.
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let dst = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &dst);
+        } else {
+            fs::copy(entry.path(), &dst).unwrap();
+            let mut perm = fs::metadata(&dst).unwrap().permissions();
+            #[allow(clippy::permissions_set_readonly_false)]
+            perm.set_readonly(false);
+            fs::set_permissions(&dst, perm).unwrap();
+        }
+    }
+}
+
+/// A writable copy of a shared scheme at `<tmp>/<name>`.
+fn scheme_copy(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join(name);
+    copy_dir(&shared_scheme(name), &dir);
+    (tmp, dir)
+}
+
+fn verify(path: &Path) -> Run {
+    irma([OsStr::new("scheme"), OsStr::new("verify"), path.as_os_str()])
+}
+
+/// Every file below `dir` with its contents, for "unchanged" checks.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_owned(),
+                    fs::read(&p).unwrap(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn leftovers(parent: &Path) -> Vec<String> {
+    fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tempscheme") || n.starts_with(".oldscheme"))
+        .collect()
+}
+
+// ---- verify -----------------------------------------------------------------------------
+
+#[test]
+fn shared_and_bundled_schemes_verify() {
+    for path in [
+        shared_scheme("irma-demo"),
+        shared_scheme("pbdf"),
+        shared().join("schemes"),
+        repo_root().join("schemes/irma-demo"),
+        repo_root().join("schemes/pbdf"),
+    ] {
+        let run = verify(&path).success();
+        assert!(
+            run.stdout.contains("Verification was successful."),
+            "{}",
+            run.stdout
+        );
+    }
+    // The reference prints this warning for the pristine irma-demo scheme.
+    let run = verify(&shared_scheme("irma-demo")).success();
+    assert!(
+        run.stdout
+            .contains("Warning: Issuer irma-demo.demo-airline has no nonexpired public keys")
+    );
+    // No path: the bundled schemes.
+    let run = irma_env(&[], ["scheme", "verify"]).success();
+    assert!(
+        run.stdout.contains("irma-demo") && run.stdout.contains("pbdf"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn schemes_path_resolution_prefers_flag_then_env() {
+    let (_tmp, dir) = scheme_copy("irma-demo");
+    fs::remove_file(dir.join("MijnOverheid/Issues/address/description.xml")).unwrap();
+    let broken = dir.parent().unwrap().as_os_str();
+    // The env var points at a broken configuration: verify fails.
+    irma_env(&[("IRMA_SCHEMES_PATH", broken)], ["scheme", "verify"]).failure();
+    // The flag wins over the env var.
+    let bundled = repo_root().join("schemes");
+    irma_env(
+        &[("IRMA_SCHEMES_PATH", broken)],
+        [
+            OsStr::new("scheme"),
+            OsStr::new("verify"),
+            OsStr::new("--schemes-path"),
+            bundled.as_os_str(),
+        ],
+    )
+    .success();
+}
+
+/// Applies `tamper` to a copy of irma-demo; verify must fail with stderr containing all `needles`.
+fn assert_tampered_fails(tamper: impl FnOnce(&Path), needles: &[&str]) {
+    let (_tmp, dir) = scheme_copy("irma-demo");
+    tamper(&dir);
+    let run = verify(&dir).failure();
+    assert!(!run.stdout.contains("Verification was successful."));
+    for n in needles {
+        assert!(
+            run.stderr.contains(n),
+            "stderr lacks {n:?}:\n{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn changed_byte_in_credential_description_is_refused() {
+    assert_tampered_fails(
+        |d| {
+            let p = d.join("MijnOverheid/Issues/ageLower/description.xml");
+            let mut b = fs::read(&p).unwrap();
+            assert_eq!(b[40], b'\n');
+            b[40] = b'X';
+            fs::write(&p, b).unwrap();
+        },
+        &[
+            "irma-demo/MijnOverheid/Issues/ageLower/description.xml",
+            "does not match",
+        ],
+    );
+}
+
+#[test]
+fn removed_indexed_file_is_refused() {
+    assert_tampered_fails(
+        |d| fs::remove_file(d.join("MijnOverheid/Issues/address/description.xml")).unwrap(),
+        &[
+            "irma-demo/MijnOverheid/Issues/address/description.xml",
+            "not found",
+        ],
+    );
+}
+
+#[test]
+fn flipped_bit_in_signature_is_refused() {
+    assert_tampered_fails(
+        |d| {
+            let p = d.join("index.sig");
+            let mut b = fs::read(&p).unwrap();
+            b[10] ^= 1;
+            fs::write(&p, b).unwrap();
+        },
+        &["index.sig", "signature"],
+    );
+}
+
+#[test]
+fn changed_hash_in_index_is_refused() {
+    assert_tampered_fails(
+        |d| {
+            let p = d.join("index");
+            let text = fs::read_to_string(&p).unwrap();
+            let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            assert!(lines[3].starts_with('8'));
+            lines[3].replace_range(0..1, "0");
+            fs::write(&p, lines.join("\n") + "\n").unwrap();
+        },
+        &["index.sig", "signature"],
+    );
+}
+
+#[test]
+fn wrong_public_key_is_refused() {
+    assert_tampered_fails(
+        |d| {
+            let pem = SchemeSigningKey::generate()
+                .unwrap()
+                .public_key()
+                .to_pem()
+                .unwrap();
+            fs::write(d.join("pk.pem"), pem).unwrap();
+        },
+        &["index.sig", "signature"],
+    );
+}
+
+#[test]
+fn unindexed_xml_file_is_refused() {
+    assert_tampered_fails(
+        |d| fs::write(d.join("MijnOverheid/extra.xml"), "<x/>").unwrap(),
+        &["irma-demo/MijnOverheid/extra.xml", "not in the index"],
+    );
+}
+
+#[test]
+fn garbage_pk_and_missing_index_are_refused() {
+    assert_tampered_fails(
+        |d| fs::write(d.join("pk.pem"), "junk").unwrap(),
+        &["pk.pem"],
+    );
+    assert_tampered_fails(|d| fs::remove_file(d.join("index")).unwrap(), &["index"]);
+}
+
+// ---- sign and keygen --------------------------------------------------------------------
+
+fn without_timestamp_line(index: &str) -> String {
+    index
+        .lines()
+        .filter(|l| !l.ends_with("/timestamp"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn resigning_irma_demo_reproduces_its_index() {
+    let (_tmp, dir) = scheme_copy("irma-demo");
+    let original = fs::read_to_string(dir.join("index")).unwrap();
+    let old_ts = fs::read_to_string(dir.join("timestamp")).unwrap();
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        dir.join("sk.pem").as_os_str(),
+        dir.as_os_str(),
+    ])
+    .success();
+    assert!(
+        run.stdout.contains("Verification was successful."),
+        "{}",
+        run.stdout
+    );
+    let new = fs::read_to_string(dir.join("index")).unwrap();
+    assert_eq!(
+        without_timestamp_line(&original),
+        without_timestamp_line(&new)
+    );
+    assert_eq!(original.lines().count(), new.lines().count());
+    let ts = fs::read_to_string(dir.join("timestamp")).unwrap();
+    assert!(
+        ts.ends_with('\n')
+            && ts.trim().parse::<i64>().unwrap() > old_ts.trim().parse::<i64>().unwrap()
+    );
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(shared_scheme("irma-demo/pk.pem")).unwrap()
+    );
+    verify(&dir).success();
+}
+
+#[test]
+fn sign_refuses_crlf_and_noverification_skips_verify() {
+    let (_tmp, dir) = scheme_copy("irma-demo");
+    fs::write(dir.join("MijnOverheid/extra.xml"), "<x>\r\n</x>").unwrap();
+    let sk = dir.join("sk.pem");
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        sk.as_os_str(),
+        dir.as_os_str(),
+    ])
+    .failure();
+    assert!(run.stderr.contains("CRLF"), "{}", run.stderr);
+    // A credential type whose folder name differs from its id: signing works, verification fails.
+    fs::remove_file(dir.join("MijnOverheid/extra.xml")).unwrap();
+    fs::rename(
+        dir.join("MijnOverheid/Issues/root"),
+        dir.join("MijnOverheid/Issues/rooot"),
+    )
+    .unwrap();
+    irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        OsStr::new("-n"),
+        sk.as_os_str(),
+        dir.as_os_str(),
+    ])
+    .success();
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        sk.as_os_str(),
+        dir.as_os_str(),
+    ])
+    .failure();
+    assert!(
+        run.stderr.contains("wrong directory name"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn keygen_writes_private_key_0600_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sk = tmp.path().join("sk.pem");
+    let pk = tmp.path().join("pk.pem");
+    let args = |sk: &Path, pk: &Path| {
+        vec![
+            OsStr::new("scheme").to_owned(),
+            OsStr::new("keygen").to_owned(),
+            OsStr::new("-s").to_owned(),
+            sk.as_os_str().to_owned(),
+            OsStr::new("--publickey").to_owned(),
+            pk.as_os_str().to_owned(),
+        ]
+    };
+    irma(args(&sk, &pk)).success();
+    let sk_pem = fs::read_to_string(&sk).unwrap();
+    assert!(sk_pem.starts_with("-----BEGIN EC PRIVATE KEY-----\n"));
+    assert!(
+        fs::read_to_string(&pk)
+            .unwrap()
+            .starts_with("-----BEGIN PUBLIC KEY-----\n")
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&sk).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let run = irma(args(&sk, &tmp.path().join("other.pem"))).failure();
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert!(!tmp.path().join("other.pem").exists());
+    assert_eq!(fs::read_to_string(&sk).unwrap(), sk_pem);
+
+    // The new key signs a scheme that then verifies against the new pk.pem.
+    let (_t, dir) = scheme_copy("irma-demo");
+    irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        sk.as_os_str(),
+        dir.as_os_str(),
+    ])
+    .success();
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(&pk).unwrap()
+    );
+}
+
+// ---- download and update ----------------------------------------------------------------
+
+/// How the test server misbehaves for one path.
+#[derive(Clone)]
+enum Fault {
+    /// Serve the file with one byte changed.
+    Tamper(String),
+    /// Send the headers and half the body of this file, then close the connection.
+    Drop(String),
+}
+
+/// A tiny HTTP/1.1 file server on 127.0.0.1:<ephemeral> serving `root`, one request per
+/// connection, recording every requested path.
+struct FileServer {
+    port: u16,
+    requests: Arc<Mutex<Vec<String>>>,
+    fault: Arc<Mutex<Option<Fault>>>,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+impl FileServer {
+    fn start(root: PathBuf) -> Self {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let fault = Arc::new(Mutex::new(None));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (reqs, flt) = (requests.clone(), fault.clone());
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                tx.send(listener.local_addr().unwrap().port()).unwrap();
+                loop {
+                    let Ok((mut sock, _)) = listener.accept().await else { continue };
+                    let (root, reqs, flt) = (root.clone(), reqs.clone(), flt.clone());
+                    tokio::spawn(async move {
+                        let mut head = Vec::new();
+                        let mut buf = [0u8; 1024];
+                        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                            match sock.read(&mut buf).await {
+                                Ok(0) | Err(_) => return,
+                                Ok(n) => head.extend_from_slice(&buf[..n]),
+                            }
+                        }
+                        let line = String::from_utf8_lossy(&head).lines().next().unwrap_or("").to_owned();
+                        let path = line.split(' ').nth(1).unwrap_or("/").trim_start_matches('/').to_owned();
+                        reqs.lock().unwrap().push(path.clone());
+                        let fault = flt.lock().unwrap().clone();
+                        let file = root.join(&path);
+                        let body = if path.contains("..") { None } else { fs::read(&file).ok() };
+                        let Some(mut body) = body else {
+                            let _ = sock
+                                .write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .await;
+                            return;
+                        };
+                        let mut send_len = body.len();
+                        match fault {
+                            Some(Fault::Tamper(p)) if p == path => {
+                                let i = body.len() / 2;
+                                body[i] ^= 0x20;
+                            }
+                            Some(Fault::Drop(p)) if p == path => send_len = body.len() / 2,
+                            _ => {}
+                        }
+                        let header = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        let _ = sock.write_all(header.as_bytes()).await;
+                        let _ = sock.write_all(&body[..send_len]).await;
+                        let _ = sock.shutdown().await;
+                    });
+                }
+            });
+        });
+        let port = rx.recv().unwrap();
+        Self {
+            port,
+            requests,
+            fault,
+            _thread: thread,
+        }
+    }
+
+    fn url(&self, name: &str) -> String {
+        format!("http://127.0.0.1:{}/{name}", self.port)
+    }
+
+    fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut *self.requests.lock().unwrap())
+    }
+
+    fn set_fault(&self, f: Option<Fault>) {
+        *self.fault.lock().unwrap() = f;
+    }
+}
+
+/// A served copy of pbdf (non-demo, so no private-key fetching) whose `<Url>` points at the
+/// test server, signed with a fresh key.
+struct Remote {
+    _tmp: tempfile::TempDir,
+    dir: PathBuf,
+    key: SchemeSigningKey,
+    server: FileServer,
+    timestamp: i64,
+}
+
+impl Remote {
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("pbdf");
+        copy_dir(&shared_scheme("pbdf"), &dir);
+        let server = FileServer::start(tmp.path().to_owned());
+        let desc = dir.join("description.xml");
+        let text = fs::read_to_string(&desc).unwrap();
+        let text = text.replace("https://schemes.yivi.app/pbdf", &server.url("pbdf"));
+        assert!(text.contains(&server.url("pbdf")));
+        fs::write(&desc, text).unwrap();
+        let key = SchemeSigningKey::generate().unwrap();
+        let timestamp = 1_800_000_000;
+        sign_scheme(&key, &dir, timestamp).unwrap();
+        Self {
+            _tmp: tmp,
+            dir,
+            key,
+            server,
+            timestamp,
+        }
+    }
+
+    /// Changes one credential description and re-signs with a newer timestamp.
+    fn publish_change(&mut self) -> &'static str {
+        let rel = "pbdf/Issues/email/description.xml";
+        let p = self.dir.join(rel);
+        let text = fs::read_to_string(&p).unwrap();
+        fs::write(
+            &p,
+            text.replace(
+                "</IssueSpecification>",
+                "<!-- changed -->\n</IssueSpecification>",
+            ),
+        )
+        .unwrap();
+        self.timestamp += 100;
+        sign_scheme(&self.key, &self.dir, self.timestamp).unwrap();
+        rel
+    }
+}
+
+fn download(dest: &Path, url: &str) -> Run {
+    irma([
+        OsStr::new("scheme"),
+        OsStr::new("download"),
+        dest.as_os_str(),
+        OsStr::new(url),
+    ])
+}
+
+fn update(dir: &Path) -> Run {
+    irma([OsStr::new("scheme"), OsStr::new("update"), dir.as_os_str()])
+}
+
+/// Installs the remote into a fresh `irma_configuration` folder.
+fn installed(remote: &Remote) -> (tempfile::TempDir, PathBuf) {
+    let conf = tempfile::tempdir().unwrap();
+    download(conf.path(), &remote.server.url("pbdf")).success();
+    let dir = conf.path().join("pbdf");
+    (conf, dir)
+}
+
+#[test]
+fn download_installs_a_verified_scheme_over_loopback_http() {
+    let remote = Remote::new();
+    let (conf, dir) = installed(&remote);
+    verify(&dir).success();
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(remote.dir.join("pk.pem")).unwrap()
+    );
+    assert!(leftovers(conf.path()).is_empty());
+    let index_lines = fs::read_to_string(remote.dir.join("index"))
+        .unwrap()
+        .lines()
+        .count();
+    // description.xml, pk.pem, index, index.sig, timestamp, then every indexed file but timestamp.
+    assert_eq!(remote.server.take_requests().len(), 5 + index_lines - 1);
+    // Installing again is refused.
+    let run = download(conf.path(), &remote.server.url("pbdf")).failure();
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+}
+
+#[test]
+fn download_refuses_plain_http_to_other_hosts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = download(tmp.path(), "http://schemes.example/pbdf").failure();
+    assert!(run.stderr.contains("plain http"), "{}", run.stderr);
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn download_of_a_tampered_file_leaves_nothing_behind() {
+    let remote = Remote::new();
+    remote.server.set_fault(Some(Fault::Tamper(
+        "pbdf/pbdf/Issues/email/description.xml".into(),
+    )));
+    let conf = tempfile::tempdir().unwrap();
+    let run = download(conf.path(), &remote.server.url("pbdf")).failure();
+    assert!(
+        run.stderr
+            .contains("pbdf/pbdf/Issues/email/description.xml"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        fs::read_dir(conf.path()).unwrap().count(),
+        0,
+        "{:?}",
+        leftovers(conf.path())
+    );
+}
+
+#[test]
+fn update_fetches_only_changed_files() {
+    let mut remote = Remote::new();
+    let (conf, dir) = installed(&remote);
+    remote.server.take_requests();
+
+    // Same timestamp: nothing but the signed state is fetched.
+    let run = update(&dir).success();
+    assert!(run.stdout.contains("up-to-date"), "{}", run.stdout);
+    let mut reqs = remote.server.take_requests();
+    reqs.sort();
+    assert_eq!(reqs, ["pbdf/index", "pbdf/index.sig", "pbdf/timestamp"]);
+
+    let changed = remote.publish_change();
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("update"),
+        OsStr::new("--json"),
+        dir.as_os_str(),
+    ])
+    .success();
+    let v: serde_json::Value = serde_json::from_str(run.stdout.trim()).unwrap();
+    assert_eq!(v["success"], true);
+    assert_eq!(v["schemes"][0]["action"], "updated");
+    assert_eq!(v["schemes"][0]["downloaded"], 1);
+    let mut reqs = remote.server.take_requests();
+    reqs.sort();
+    let want = format!("pbdf/{changed}");
+    assert_eq!(
+        reqs,
+        [
+            "pbdf/index",
+            "pbdf/index.sig",
+            want.as_str(),
+            "pbdf/timestamp"
+        ]
+    );
+    assert!(
+        fs::read_to_string(dir.join(changed))
+            .unwrap()
+            .contains("<!-- changed -->")
+    );
+    assert_eq!(
+        fs::read(dir.join("timestamp")).unwrap(),
+        fs::read(remote.dir.join("timestamp")).unwrap()
+    );
+    verify(&dir).success();
+    assert!(leftovers(conf.path()).is_empty());
+}
+
+#[test]
+fn failed_updates_leave_the_scheme_intact() {
+    let mut remote = Remote::new();
+    let (conf, dir) = installed(&remote);
+    let before = snapshot(&dir);
+    let changed = remote.publish_change();
+    for fault in [
+        Fault::Tamper(format!("pbdf/{changed}")),
+        Fault::Drop(format!("pbdf/{changed}")),
+    ] {
+        remote.server.set_fault(Some(fault));
+        let run = update(&dir).failure();
+        assert!(run.stderr.contains(changed), "{}", run.stderr);
+        assert!(
+            snapshot(&dir) == before,
+            "scheme changed by a failed update"
+        );
+        assert!(
+            leftovers(conf.path()).is_empty(),
+            "{:?}",
+            leftovers(conf.path())
+        );
+        verify(&dir).success();
+    }
+    // A remote signed by another key is refused too.
+    remote.server.set_fault(None);
+    remote.key = SchemeSigningKey::generate().unwrap();
+    remote.publish_change();
+    let run = update(&dir).failure();
+    assert!(run.stderr.contains("signature"), "{}", run.stderr);
+    assert!(snapshot(&dir) == before);
+}
