@@ -1,1 +1,3 @@
 //! Pure cryptographic math: no I/O, no HTTP.
+
+pub mod arith;
