@@ -2,6 +2,9 @@
 //!
 //! - [`bigint`]: big integers with gabi's JSON encoding.
 //! - [`asn1`]: the DER encodings that go into the protocol's hashes.
+//! - [`arith`]: fast modular arithmetic (Montgomery, multi-exponentiation, fixed-base
+//!   tables, CRT, primes) under the Idemix core.
 
+pub mod arith;
 pub mod asn1;
 pub mod bigint;

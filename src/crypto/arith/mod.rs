@@ -1,0 +1,91 @@
+//! Fast modular arithmetic on big integers for the Idemix (Camenisch–Lysyanskaya) core.
+//!
+//! Inputs and outputs are num-bigint [`BigUint`](num_bigint::BigUint)s; inside, elements are
+//! `u64` limb vectors in Montgomery form with a hand-written multiply and square.
+//!
+//! # Why hand-written
+//! num-bigint's `modpow` is a plain sliding window whose Montgomery code is private, so it cannot
+//! share squarings between bases or reuse precomputed powers. No maintained crate offers
+//! multi-exponentiation or fixed-base tables over moduli chosen at run time at 1024–4096 bits
+//! (crypto-bigint has a fast Montgomery multiply but neither algorithm; GMP and OpenSSL bring C
+//! builds and licences). The algorithms are what matter here (see `/work/shared/CRATES.md`):
+//!
+//! * [`Modulus`]: Montgomery constants for one odd modulus; [`Modulus::vartime_pow`] (sliding
+//!   window), [`Modulus::pow`] (regular fixed window with constant-time table reads, for secret
+//!   exponents), [`Modulus::vartime_multi_pow`] (Straus: one squaring chain for all bases),
+//!   [`Modulus::mul`], [`Modulus::inverse`].
+//! * [`FixedBaseTable`] and [`Modulus::vartime_multi_pow_fixed`]: precomputed powers of a key's
+//!   long-lived bases (`S`, `Z`, `R_i`) combined with variable bases (`A`, `U`) in one pass;
+//!   [`TableCache`] builds them lazily per (modulus, base) under a memory cap (LRU, thread-safe).
+//! * [`CrtModulus`]: the issuer's `x^d mod pq` as two half-size exponentiations.
+//! * [`is_probable_prime`] (Baillie–PSW), [`random_prime_in_range`] (the issuer's `e`, sieved),
+//!   [`random_safe_prime`] and [`is_probable_safe_prime`] (key generation).
+//!
+//! Functions named `vartime_*` take time depending on their exponents: use them only for public
+//! values (proof verification, responses). Secret exponents go through [`Modulus::pow`] or
+//! [`CrtModulus::pow`].
+//!
+//! # Memory of fixed-base tables
+//! With the default [`TableParams`] (`w = 7`, 128-bit pieces) a table holds
+//! `⌈max_bits/128⌉ · 64` elements of `limbs · 8` bytes: for a 2048-bit modulus 16 KiB per 128
+//! exponent bits. A 2048-bit key with `S` (3204-bit responses, 26 pieces: 416 KiB), `Z` (256-bit
+//! challenge: 32 KiB) and ten `R_i` (up to 640-bit responses: 80 KiB each) takes about 1.2 MiB;
+//! a 1024-bit key about a quarter of that. The default cap of [`TableCache::global`] (64 MiB)
+//! holds some fifty 2048-bit keys.
+//!
+//! # Folding a proof's exponentiations
+//! Verifying a disclosure proof needs `A^(2^(Le−1))`, an inverse and `(…)^(−c)`; callers can
+//! fold these into one [`Modulus::vartime_multi_pow_fixed`] call by raising `A` to
+//! `c·2^(Le−1) + e_response`, the disclosed `R_i` to `c·a_i`, and a table for `Z⁻¹` to `c`.
+
+mod cache;
+mod crt;
+mod fixed_base;
+mod montgomery;
+mod pow;
+mod prime;
+mod random;
+
+pub use cache::{DEFAULT_CACHE_BYTES, TableCache};
+pub use crt::CrtModulus;
+pub use fixed_base::{FixedBaseTable, TableParams};
+pub use montgomery::Modulus;
+pub use prime::{
+    SIEVE_BOUND, is_probable_prime, is_probable_safe_prime, random_prime_in_range,
+    random_safe_prime,
+};
+pub use random::random_bits;
+
+/// Errors of the arithmetic module.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArithError {
+    /// A modulus must be odd and greater than one.
+    #[error("modulus must be odd and greater than one")]
+    InvalidModulus,
+    /// The two factors of a CRT modulus share a factor.
+    #[error("crt factors are not coprime")]
+    FactorsNotCoprime,
+    /// A fixed-base table was used with a modulus it was not built for.
+    #[error("fixed-base table belongs to another modulus")]
+    ModulusMismatch,
+    /// Table parameters outside `window` 1..=12, `stride` ≥ 1.
+    #[error("invalid fixed-base table parameters")]
+    InvalidTableParams,
+    /// A prime range that cannot be searched.
+    #[error("invalid prime range: start {start} bits, length {length} bits")]
+    InvalidRange {
+        /// Lower end `2^start`.
+        start: u64,
+        /// Width `2^length`.
+        length: u64,
+    },
+    /// A size beyond what this module handles.
+    #[error("size of {bits} bits is too large")]
+    TooLarge {
+        /// The requested size.
+        bits: u64,
+    },
+    /// The operating system's random generator failed.
+    #[error("random generator failed: {0}")]
+    Random(#[from] getrandom::Error),
+}

@@ -1,0 +1,484 @@
+//! Primality: Baillie–PSW testing, the issuer's random prime `e` in a range (gabi's
+//! `RandomPrimeInRange`), and safe primes for issuer key generation.
+//!
+//! The test is Baillie–PSW: trial division, a Miller–Rabin round to base 2 and an extra strong
+//! Lucas test with Baillie's parameters (`Q = 1`, the first `P = 3, 4, …` with
+//! `jacobi(P² − 4, n) = −1`), as Go's `ProbablyPrime` ends with. No composite is known to pass it.
+//! The random searches sieve a window of candidates with the odd primes below [`SIEVE_BOUND`] and
+//! test the survivors in random order, so the prime returned is uniform among the primes of a
+//! uniformly placed window.
+
+use std::sync::OnceLock;
+
+use num_bigint::BigUint;
+use num_traits::{One, ToPrimitive};
+
+use super::ArithError;
+use super::montgomery::Modulus;
+use super::random::{random_bits, random_u64};
+
+/// Small primes below this bound are sieved out before any exponentiation.
+pub const SIEVE_BOUND: u32 = 1 << 15;
+
+/// Odd candidates per sieve window.
+const WINDOW: usize = 1 << 12;
+
+/// Odd candidates per sieve window when searching for safe primes (they are rarer).
+const SAFE_WINDOW: usize = 1 << 16;
+
+/// Whether `n` is a probable prime (Baillie–PSW). Variable time.
+pub fn is_probable_prime(n: &BigUint) -> bool {
+    match small_prime_verdict(n) {
+        Some(verdict) => verdict,
+        None => passes_bpsw(n),
+    }
+}
+
+/// Whether `p` and `(p − 1)/2` are both probable primes.
+pub fn is_probable_safe_prime(p: &BigUint) -> bool {
+    p.bit(0) && p > &BigUint::from(5u8) && is_probable_prime(&(p >> 1)) && is_probable_prime(p)
+}
+
+/// A random probable prime in `[2^start, 2^start + 2^length)`, as gabi's `RandomPrimeInRange`
+/// draws the issuer's `e` (`start = Le − 1`, `length = LePrime − 1`). Requires
+/// `16 ≤ length ≤ start ≤ 2^20`.
+pub fn random_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithError> {
+    if !(16..=start).contains(&length) {
+        return Err(ArithError::InvalidRange { start, length });
+    }
+    if start > 1 << 20 {
+        return Err(ArithError::TooLarge { bits: start });
+    }
+    let bottom = BigUint::one() << start;
+    let span = BigUint::one() << length;
+    loop {
+        let mut offset = random_bits(length)?;
+        offset.set_bit(0, true);
+        // Keep the whole window inside the range.
+        let room = (&span - &offset) >> 1u8;
+        let count = room.to_usize().map_or(WINDOW, |r| r.min(WINDOW));
+        let base = &bottom + offset;
+        let survivors = sieve(&base, count, false);
+        if let Some(p) = first_prime(&base, survivors, is_probable_prime)? {
+            return Ok(p);
+        }
+    }
+}
+
+/// A random safe prime `p = 2p′ + 1` of exactly `bits` bits (`p` and `p′` probable primes), with
+/// `p′ ≢ 1 (mod 8)` as gabi's key generation requires. Requires `bits ≥ 16`; 1024 bits take
+/// seconds.
+pub fn random_safe_prime(bits: u64) -> Result<BigUint, ArithError> {
+    if bits < 16 {
+        return Err(ArithError::InvalidRange {
+            start: bits,
+            length: bits,
+        });
+    }
+    if bits > 1 << 16 {
+        return Err(ArithError::TooLarge { bits });
+    }
+    loop {
+        // p′ ∈ [2^(bits−2), 2^(bits−1)), odd; the window stays below 2^(bits−1) but for a
+        // negligible chance, which `first_prime`'s size check rejects.
+        let mut base = random_bits(bits - 2)?;
+        base.set_bit(bits - 2, true);
+        base.set_bit(0, true);
+        let survivors = sieve(&base, SAFE_WINDOW, true);
+        let accept = |c: &BigUint| {
+            let p: BigUint = (c << 1u8) + 1u8;
+            // Base-2 rounds on both first: most candidates fail one of them.
+            p.bits() == bits
+                && passes_base2(c)
+                && passes_base2(&p)
+                && is_probable_prime(c)
+                && is_probable_prime(&p)
+        };
+        if let Some(p_prime) = first_prime(&base, survivors, accept)? {
+            return Ok((p_prime << 1u8) + 1u8);
+        }
+    }
+}
+
+/// Odd primes below [`SIEVE_BOUND`], grouped so that each group's product fits a `u64`.
+fn sieve_groups() -> &'static [(u64, Vec<u32>)] {
+    static GROUPS: OnceLock<Vec<(u64, Vec<u32>)>> = OnceLock::new();
+    GROUPS.get_or_init(|| {
+        let bound = SIEVE_BOUND as usize;
+        let mut composite = vec![false; bound];
+        let mut groups: Vec<(u64, Vec<u32>)> = Vec::new();
+        for i in 3..bound {
+            if composite[i] {
+                continue;
+            }
+            for j in (i * i..bound).step_by(i) {
+                composite[j] = true;
+            }
+            if i % 2 == 0 {
+                continue;
+            }
+            let r = i as u32;
+            match groups.last_mut() {
+                Some((product, members)) if product.checked_mul(r as u64).is_some() => {
+                    *product *= r as u64;
+                    members.push(r);
+                }
+                _ => groups.push((r as u64, vec![r])),
+            }
+        }
+        groups
+    })
+}
+
+/// Indices `i < count` of the candidates `c = base + 2i` (`base` odd) with no odd prime factor
+/// below [`SIEVE_BOUND`] (other than `c` itself); with `safe`, also without such a factor in
+/// `2c + 1`, and with `c ≢ 1 (mod 8)`.
+fn sieve(base: &BigUint, count: usize, safe: bool) -> Vec<usize> {
+    let mut dead = vec![false; count];
+    let base_mod8 = (base % 8u8).to_u64().unwrap_or(0);
+    if safe {
+        for (i, d) in dead.iter_mut().enumerate() {
+            *d = (base_mod8 + 2 * (i as u64 % 4)) % 8 == 1;
+        }
+    }
+    let small_base = base.to_u64();
+    let limbs = base.to_u64_digits();
+    for (product, members) in sieve_groups() {
+        let residue = limbs.iter().rev().fold(0u64, |acc, &l| {
+            ((((acc as u128) << 64) | l as u128) % *product as u128) as u64
+        });
+        for &r in members {
+            let r = r as u64;
+            let b = residue % r;
+            let half = r.div_ceil(2); // 2⁻¹ mod r
+            // c ≡ 0 (mod r) and, for safe primes, 2c + 1 ≡ 0, i.e. c ≡ (r − 1)/2 (mod r).
+            let targets: &[u64] = if safe { &[0, (r - 1) / 2] } else { &[0] };
+            for &target in targets {
+                let mut i = (((target + r - b) % r) * half % r) as usize;
+                while i < count {
+                    // Never strike r itself (c = r or 2c + 1 = r) from a window of small numbers.
+                    let is_r = small_base.is_some_and(|sb| {
+                        let c = sb + 2 * i as u64;
+                        c == r || 2 * c + 1 == r
+                    });
+                    if !is_r {
+                        dead[i] = true;
+                    }
+                    i += r as usize;
+                }
+            }
+        }
+    }
+    dead.iter()
+        .enumerate()
+        .filter(|(_, d)| !**d)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Tests the candidates `base + 2i` for `i` in `survivors`, in random order, returning the first
+/// one `accept` takes.
+fn first_prime(
+    base: &BigUint,
+    mut survivors: Vec<usize>,
+    accept: impl Fn(&BigUint) -> bool,
+) -> Result<Option<BigUint>, ArithError> {
+    while !survivors.is_empty() {
+        let pick = (random_u64()? % survivors.len() as u64) as usize;
+        let i = survivors.swap_remove(pick);
+        let candidate = base + BigUint::from(2 * i as u64);
+        if accept(&candidate) {
+            return Ok(Some(candidate));
+        }
+    }
+    Ok(None)
+}
+
+/// The answer for `n` below 2^32 or with a factor below 64; `None` when the full test is needed.
+fn small_prime_verdict(n: &BigUint) -> Option<bool> {
+    if let Some(small) = n.to_u64().filter(|&v| v < 1 << 32) {
+        if small < 2 {
+            return Some(false);
+        }
+        let mut d = 2u64;
+        while d * d <= small {
+            if small % d == 0 {
+                return Some(false);
+            }
+            d += 1;
+        }
+        return Some(true);
+    }
+    const PRODUCT: u64 = 3 * 5 * 7 * 11 * 13 * 17 * 19 * 23 * 29 * 31 * 37 * 41 * 43 * 47 * 53;
+    if !n.bit(0) {
+        return Some(false);
+    }
+    let residue = (n % PRODUCT).to_u64().unwrap_or(0);
+    let small = [3u64, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
+    if small.iter().any(|p| residue % p == 0) {
+        return Some(false);
+    }
+    None
+}
+
+/// The cheap part of [`is_probable_prime`]: small-prime verdict or Miller–Rabin to base 2.
+fn passes_base2(n: &BigUint) -> bool {
+    small_prime_verdict(n)
+        .unwrap_or_else(|| Modulus::new(n).is_ok_and(|md| miller_rabin_base2(&md)))
+}
+
+/// Miller–Rabin to base 2 and the extra strong Lucas test, for odd `n > 53`.
+fn passes_bpsw(n: &BigUint) -> bool {
+    let Ok(md) = Modulus::new(n) else {
+        return false;
+    };
+    miller_rabin_base2(&md) && extra_strong_lucas(&md)
+}
+
+/// Strong probable-prime test to base 2.
+fn miller_rabin_base2(md: &Modulus) -> bool {
+    let n = md.value();
+    let n_minus_1 = n - 1u8;
+    let s = n_minus_1.trailing_zeros().unwrap_or(0);
+    let d = &n_minus_1 >> s;
+    let mut x = md.vartime_pow(&BigUint::from(2u8), &d);
+    if x.is_one() || x == n_minus_1 {
+        return true;
+    }
+    for _ in 1..s {
+        x = md.mul(&x, &x);
+        if x == n_minus_1 {
+            return true;
+        }
+        if x.is_one() {
+            return false;
+        }
+    }
+    false
+}
+
+/// The extra strong Lucas probable-prime test with `Q = 1` and Baillie's choice of `P`.
+fn extra_strong_lucas(md: &Modulus) -> bool {
+    let n = md.value();
+    let mut p = 3u64;
+    loop {
+        let d = p * p - 4;
+        match jacobi(d, n) {
+            -1 => break,
+            0 => return n == &BigUint::from(d),
+            _ => {}
+        }
+        if p == 40 && n.sqrt().pow(2) == *n {
+            return false;
+        }
+        p += 1;
+        if p > 10_000 {
+            // Unreachable for non-squares in practice (the first P is tiny); refuse rather than loop.
+            return false;
+        }
+    }
+    // n + 1 = k·2^s with k odd.
+    let n_plus_1 = n + 1u8;
+    let s = n_plus_1.trailing_zeros().unwrap_or(0);
+    let k = n_plus_1 >> s;
+    let len = md.len();
+    let mut t = md.scratch();
+    let p_m = md.to_mont(&BigUint::from(p));
+    let two = md.to_mont(&BigUint::from(2u8));
+    // (V_j, V_{j+1}) from j = 0: V_0 = 2, V_1 = P.
+    let mut v = two.clone();
+    let mut v1 = p_m.clone();
+    let mut tmp = vec![0u64; len];
+    for i in (0..k.bits()).rev() {
+        md.mont_mul(&v, &v1, &mut tmp, &mut t);
+        if k.bit(i) {
+            // V_{2j+1} = V_j·V_{j+1} − P, V_{2j+2} = V_{j+1}² − 2.
+            md.sub_mod(&tmp, &p_m, &mut v);
+            md.mont_sqr(&v1, &mut tmp, &mut t);
+            md.sub_mod(&tmp, &two, &mut v1);
+        } else {
+            // V_{2j+1} = V_j·V_{j+1} − P, V_{2j} = V_j² − 2.
+            md.sub_mod(&tmp, &p_m, &mut v1);
+            md.mont_sqr(&v, &mut tmp, &mut t);
+            md.sub_mod(&tmp, &two, &mut v);
+        }
+    }
+    let zero = vec![0u64; len];
+    let mut minus_two = vec![0u64; len];
+    md.sub_mod(&zero, &two, &mut minus_two);
+    // V_k ≡ ±2 and U_k ≡ 0, where U_k ≡ 0 ⇔ P·V_k ≡ 2·V_{k+1}.
+    if v == two || v == minus_two {
+        let mut pv = vec![0u64; len];
+        md.mont_mul(&p_m, &v, &mut pv, &mut t);
+        let mut twice = vec![0u64; len];
+        md.mont_mul(&two, &v1, &mut twice, &mut t);
+        // Both products carry one extra factor R⁻¹·R, so compare directly.
+        if pv == twice {
+            return true;
+        }
+    }
+    // V_{k·2^r} ≡ 0 for some 0 ≤ r < s − 1.
+    for _ in 0..s.saturating_sub(1) {
+        if v == zero {
+            return true;
+        }
+        md.mont_sqr(&v, &mut tmp, &mut t);
+        md.sub_mod(&tmp, &two, &mut v);
+    }
+    false
+}
+
+/// The Jacobi symbol `(a/n)` for odd `n`.
+fn jacobi(a: u64, n: &BigUint) -> i32 {
+    let n_mod8 = (n % 8u8).to_u64().unwrap_or(0);
+    let mut result = 1;
+    let twos = a.trailing_zeros();
+    if a == 0 {
+        return if n.is_one() { 1 } else { 0 };
+    }
+    let a_odd = a >> twos;
+    if twos % 2 == 1 && (n_mod8 == 3 || n_mod8 == 5) {
+        result = -result;
+    }
+    // Reciprocity: (a/n) = (n/a)·(−1)^((a−1)/2·(n−1)/2).
+    if a_odd % 4 == 3 && n_mod8 % 4 == 3 {
+        result = -result;
+    }
+    let reduced = (n % a_odd).to_u64().unwrap_or(0);
+    result * jacobi_u64(reduced, a_odd)
+}
+
+/// The Jacobi symbol `(a/n)` for odd `n`, both machine words.
+fn jacobi_u64(mut a: u64, mut n: u64) -> i32 {
+    let mut result = 1;
+    a %= n;
+    while a != 0 {
+        while a % 2 == 0 {
+            a /= 2;
+            if n % 8 == 3 || n % 8 == 5 {
+                result = -result;
+            }
+        }
+        std::mem::swap(&mut a, &mut n);
+        if a % 4 == 3 && n % 4 == 3 {
+            result = -result;
+        }
+        a %= n;
+    }
+    if n == 1 { result } else { 0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use num_traits::Zero;
+
+    use super::*;
+
+    fn naive_is_prime(n: u64) -> bool {
+        n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+    }
+
+    #[test]
+    fn bpsw_agrees_with_trial_division() {
+        // Above the trial-division shortcut: odd numbers 2^32 + 1 .. 2^32 + 20000 and small ones
+        // tested through the full path.
+        for n in (1u64 << 32) + 1..(1u64 << 32) + 20_000 {
+            assert_eq!(
+                is_probable_prime(&BigUint::from(n)),
+                naive_is_prime(n),
+                "{n}"
+            );
+        }
+        for n in (55u64..30_000).step_by(2) {
+            assert_eq!(passes_bpsw(&BigUint::from(n)), naive_is_prime(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn components_catch_each_others_pseudoprimes() {
+        // Strong pseudoprimes to base 2 (OEIS A001262) fail the Lucas test.
+        for n in [
+            2047u64, 3277, 4033, 4681, 8321, 15841, 29341, 42799, 49141, 52633,
+        ] {
+            let md = Modulus::new(&BigUint::from(n)).unwrap();
+            assert!(
+                miller_rabin_base2(&md),
+                "{n} is a base-2 strong pseudoprime"
+            );
+            assert!(!extra_strong_lucas(&md), "{n}");
+        }
+        // Extra strong Lucas pseudoprimes (OEIS A217719) fail Miller–Rabin.
+        for n in [
+            989u64, 3239, 5777, 10877, 27971, 29681, 30739, 31631, 39059, 72389,
+        ] {
+            let md = Modulus::new(&BigUint::from(n)).unwrap();
+            assert!(
+                extra_strong_lucas(&md),
+                "{n} is an extra strong Lucas pseudoprime"
+            );
+            assert!(!miller_rabin_base2(&md), "{n}");
+        }
+    }
+
+    #[test]
+    fn known_large_primes_and_composites() {
+        let m127 = (BigUint::one() << 127u8) - 1u8;
+        let m521 = (BigUint::one() << 521u16) - 1u8;
+        assert!(is_probable_prime(&m127));
+        assert!(is_probable_prime(&m521));
+        assert!(!is_probable_prime(&(&m127 * &m521)));
+        assert!(!is_probable_prime(&(&m521 * &m521)));
+        // A Carmichael number.
+        assert!(!is_probable_prime(&BigUint::from(41_041u32 * 101u32)));
+        assert!(!is_probable_prime(&BigUint::from(8_911u32)));
+    }
+
+    #[test]
+    fn jacobi_matches_euler_criterion() {
+        for n in [3u64, 5, 7, 11, 13, 101, 65537] {
+            for a in 0..60u64 {
+                let euler = BigUint::from(a).modpow(&BigUint::from((n - 1) / 2), &BigUint::from(n));
+                let expected = if euler.is_zero() {
+                    0
+                } else if euler.is_one() {
+                    1
+                } else {
+                    -1
+                };
+                assert_eq!(jacobi(a, &BigUint::from(n)), expected, "({a}/{n})");
+            }
+        }
+        assert_eq!(jacobi(2, &BigUint::from(15u8)), 1);
+        assert_eq!(jacobi(7, &BigUint::from(15u8)), -1);
+    }
+
+    #[test]
+    fn random_prime_lies_in_range() {
+        for (start, length) in [(644u64, 119u64), (596, 119), (40, 16)] {
+            let p = random_prime_in_range(start, length).unwrap();
+            assert!(p >= BigUint::one() << start);
+            assert!(p < (BigUint::one() << start) + (BigUint::one() << length));
+            assert!(is_probable_prime(&p));
+        }
+        assert!(matches!(
+            random_prime_in_range(100, 8),
+            Err(ArithError::InvalidRange { .. })
+        ));
+        assert!(matches!(
+            random_prime_in_range(20, 21),
+            Err(ArithError::InvalidRange { .. })
+        ));
+    }
+
+    #[test]
+    fn random_safe_prime_is_safe() {
+        for bits in [16u64, 64, 256] {
+            let p = random_safe_prime(bits).unwrap();
+            assert_eq!(p.bits(), bits);
+            assert!(is_probable_safe_prime(&p));
+            assert_ne!((&p >> 1u8) % 8u8, BigUint::one());
+        }
+        assert!(!is_probable_safe_prime(&BigUint::from(13u8)));
+        assert!(is_probable_safe_prime(&BigUint::from(23u8)));
+    }
+}
