@@ -2,6 +2,8 @@
 //!
 //! - [`bigint`]: big integers with gabi's JSON encoding.
 //! - [`asn1`]: the DER encodings that go into the protocol's hashes.
+//! - [`idemix`]: the Idemix core (keys, proofs, issuer, verifier, holder).
 
 pub mod asn1;
 pub mod bigint;
+pub mod idemix;
