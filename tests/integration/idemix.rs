@@ -674,3 +674,100 @@ proptest! {
         prop_assert!(verify_proof_list(&tampered.0, &keys, &[], &context, &nonce, false).is_err());
     }
 }
+
+#[test]
+fn keyshare_proof_p_merges_in_both_forms() {
+    let wallet = wallet();
+    let (_, pk) = mijn_overheid();
+    let context = BigUint::from(1u8);
+    let nonce = BigUint::from(11u8);
+    let builder = CredentialBuilder::new(pk, &context, &wallet.secret, &nonce, None, &[]).unwrap();
+    let requests = [
+        ProofRequest::Disclosure {
+            credential: &wallet.credentials[2],
+            disclosed: &[1],
+        },
+        ProofRequest::Issuance(&builder),
+    ];
+    let proofs = build_proof_list(&requests, &context, &nonce, false).unwrap();
+    let keys = [wallet.credentials[2].public_key(), pk];
+    verify_proof_list(&proofs.0, &keys, &[], &context, &nonce, false).unwrap();
+    let n = pk.n();
+
+    // Legacy form: the app's parts lack the keyshare server's P and response; merging
+    // multiplies U by P and adds the responses.
+    let p = pk.bases()[0].modpow(&BigUint::from(123_456_789u64), n);
+    let p_inv = p.modinv(n).unwrap();
+    let mut split = proofs.clone();
+    for proof in &mut split.0 {
+        let kss_response = proof.secret_key_response().unwrap().0.clone() >> 8u32;
+        match proof {
+            Proof::D(d) => {
+                let own = d.a_responses.get_mut(&0).unwrap();
+                own.0 -= &kss_response;
+            }
+            Proof::U(u) => {
+                u.u = Int(&u.u.0 * &p_inv % n);
+                u.s_response.0 -= &kss_response;
+            }
+        }
+        let proof_p = idemix::ProofP {
+            p: Some(Int(p.clone())),
+            c: proof.challenge().clone(),
+            s_response: Int(kss_response),
+        };
+        let unmerged = proof.clone();
+        proof.merge_proof_p(&proof_p, pk);
+        assert_ne!(&unmerged, proof);
+    }
+    verify_proof_list(&split.0, &keys, &[], &context, &nonce, false).unwrap();
+
+    // New form: the keyshare server's ProofP carries the challenge and the whole response.
+    let mut replaced = proofs.clone();
+    for i in 0..replaced.0.len() {
+        let proof = &mut replaced.0[i];
+        let proof_p = idemix::ProofP {
+            p: None,
+            c: proof.challenge().clone(),
+            s_response: proof.secret_key_response().unwrap().clone(),
+        };
+        match proof {
+            Proof::D(d) => {
+                d.c = Int(BigUint::from(5u8));
+                d.a_responses.insert(0, Int(BigUint::from(6u8)));
+            }
+            Proof::U(u) => {
+                u.c = Int(BigUint::from(5u8));
+                u.s_response = Int(BigUint::from(6u8));
+            }
+        }
+        assert!(verify_proof_list(&replaced.0, &keys, &[], &context, &nonce, false).is_err());
+        replaced.0[i].merge_proof_p(&proof_p, pk);
+    }
+    verify_proof_list(&replaced.0, &keys, &[], &context, &nonce, false).unwrap();
+    // The ProofP JSON has no "P" in the new form.
+    let proof_p = idemix::ProofP {
+        p: None,
+        c: Int(BigUint::from(1u8)),
+        s_response: Int(BigUint::from(2u8)),
+    };
+    assert_eq!(
+        serde_json::to_value(&proof_p).unwrap(),
+        serde_json::json!({"c": "AQ==", "s_response": "Ag=="})
+    );
+}
+
+#[test]
+fn debug_output_hides_secrets() {
+    let wallet = wallet();
+    let (sk, _) = mijn_overheid();
+    let secret = wallet.secret.value().to_string();
+    for debug in [
+        format!("{:?}", wallet.secret),
+        format!("{:?}", wallet.credentials[0]),
+        format!("{sk:?}"),
+    ] {
+        assert!(!debug.contains(&secret[..16]), "{debug}");
+        assert!(!debug.contains(&sk.p().to_string()[..16]), "{debug}");
+    }
+}
