@@ -3,5 +3,6 @@
 //! One test binary for all areas (one file per area), so it links once.
 
 mod generated;
+mod idemix;
 mod scheme;
 mod util;

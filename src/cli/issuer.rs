@@ -1,0 +1,409 @@
+//! `irma scheme issuer …`: issuer key management (irmago `yivi/cli/irmacli/issuer-keygen.go`).
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, anyhow, bail};
+use clap::{Args, Subcommand};
+
+use crate::crypto::idemix::{SystemParameters, generate_key_pair};
+
+/// Issuer key commands.
+#[derive(Debug, Subcommand)]
+pub enum IssuerCommand {
+    /// Generate a new IRMA issuer private/public keypair.
+    ///
+    /// Adds an issuer key pair to the issuer directory <PATH> (default: the current
+    /// directory), as PrivateKeys/<counter>.xml and PublicKeys/<counter>.xml next to any
+    /// existing key pairs. The keys always include revocation material. Re-sign the scheme
+    /// afterwards ("irma scheme sign").
+    Keygen(KeygenArgs),
+}
+
+/// Options of `irma scheme issuer keygen`, as the reference spells them.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The issuer directory (default: the current directory).
+    pub path: Option<PathBuf>,
+    /// File to write the private key to (default "PrivateKeys/$counter.xml").
+    #[arg(short = 's', long = "privatekey")]
+    pub private_key: Option<PathBuf>,
+    /// File to write the public key to (default "PublicKeys/$counter.xml").
+    #[arg(short = 'p', long = "publickey")]
+    pub public_key: Option<PathBuf>,
+    /// Expiry date of the key pair in RFC3339 ("2006-01-02T15:04:05+07:00"); overrides --valid-for.
+    #[arg(short = 'e', long = "expirydate")]
+    pub expiry_date: Option<String>,
+    /// How long the key pair is valid from now: a number followed by y, M, d, h or m
+    /// (years, months, days, hours, minutes), e.g. "2y". Ignored with --expirydate.
+    // The reference also has `-v` for this; here `-v` is the global --verbose.
+    #[arg(long = "valid-for", default_value = "1y")]
+    pub valid_for: String,
+    /// Key length in bits: 1024, 2048 or 4096.
+    #[arg(short = 'l', long = "keylength", default_value_t = 2048)]
+    pub key_length: u64,
+    /// Key counter; 0 means one more than the highest PublicKeys/<n>.xml.
+    #[arg(short = 'c', long = "counter", default_value_t = 0)]
+    pub counter: u32,
+    /// Number of attributes (bases R_0…, the secret key and metadata included).
+    #[arg(short = 'a', long = "numattributes", default_value_t = 12)]
+    pub num_attributes: usize,
+    /// Overwrite existing key files.
+    #[arg(short = 'f', long = "force-overwrite")]
+    pub force_overwrite: bool,
+}
+
+/// Runs an issuer command.
+pub fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        IssuerCommand::Keygen(args) => keygen(args),
+    }
+}
+
+fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("system clock before 1970")?
+        .as_secs();
+    let now = i64::try_from(now).context("system clock out of range")?;
+    let expiry = match &args.expiry_date {
+        Some(date) => parse_rfc3339(date)
+            .ok_or_else(|| anyhow!("failed to parse expirydate {date:?} (RFC3339 expected)"))?,
+        None => add_period(now, &args.valid_for)
+            .ok_or_else(|| anyhow!("unable to parse valid-for period"))?,
+    };
+    let path = match args.path {
+        Some(path) => path,
+        None => std::env::current_dir().context("cannot determine the current directory")?,
+    };
+    if !path.is_dir() {
+        bail!("nonexisting path specified: {}", path.display());
+    }
+    let counter = match args.counter {
+        0 => default_counter(&path),
+        c => c,
+    };
+    let params = SystemParameters::for_modulus_bits(args.key_length)
+        .ok_or_else(|| anyhow!("unsupported key length, should be one of [1024 2048 4096]"))?;
+
+    let file_name = format!("{counter}.xml");
+    let private_file = default_file(args.private_key, &path, "PrivateKeys", &file_name)?;
+    let public_file = default_file(args.public_key, &path, "PublicKeys", &file_name)?;
+    // Refuse before spending minutes on the primes; the writes below check again.
+    if !args.force_overwrite && (private_file.exists() || public_file.exists()) {
+        bail!("key file already exists, will not overwrite (force with -f flag)");
+    }
+
+    println!("Generating keys (may take several minutes)");
+    let (sk, pk) = generate_key_pair(params, args.num_attributes, counter, expiry)?;
+    write_file(
+        &private_file,
+        sk.to_xml().as_bytes(),
+        0o600,
+        args.force_overwrite,
+    )
+    .map_err(|_| {
+        anyhow!("private key file already exists, will not overwrite (force with -f flag)")
+    })?;
+    write_file(
+        &public_file,
+        pk.to_xml().as_bytes(),
+        0o644,
+        args.force_overwrite,
+    )
+    .map_err(|_| {
+        anyhow!("public key file already exists, will not overwrite (force with -f flag)")
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One more than the highest `PublicKeys/<n>.xml` (0 when there is none).
+fn default_counter(path: &Path) -> u32 {
+    let Ok(entries) = fs::read_dir(path.join("PublicKeys")) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|name| name.strip_suffix(".xml")?.parse::<u32>().ok())
+        .map(|c| c.saturating_add(1))
+        .max()
+        .unwrap_or(0)
+}
+
+fn default_file(
+    given: Option<PathBuf>,
+    path: &Path,
+    dir: &str,
+    file_name: &str,
+) -> anyhow::Result<PathBuf> {
+    if let Some(file) = given {
+        return Ok(file);
+    }
+    let dir = path.join(dir);
+    fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    Ok(dir.join(file_name))
+}
+
+fn write_file(file: &Path, contents: &[u8], mode: u32, overwrite: bool) -> std::io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true);
+    if overwrite {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        options.mode(mode);
+        let mut f = options.open(file)?;
+        // An existing file keeps its mode on open: set it explicitly.
+        f.set_permissions(fs::Permissions::from_mode(mode))?;
+        f.write_all(contents)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = mode;
+        options.open(file)?.write_all(contents)
+    }
+}
+
+/// Unix seconds of an RFC3339 date-time such as `2027-11-22T00:00:00Z` or
+/// `2006-01-02T15:04:05.5+07:00` (fractional seconds are dropped).
+fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let num = |range: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(range)?;
+        part.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (hour, minute, second) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&month)
+        || day < 1
+        || day > days_in_month(year, month)
+        || hour > 23
+        || minute > 59
+        || second > 59
+    {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let digits = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        if digits == 0 {
+            return None;
+        }
+        rest = &fraction[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let rb = rest.as_bytes();
+            if rb.len() != 6 || rb[3] != b':' {
+                return None;
+            }
+            let sign = match rb[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let hours: i64 = rest[1..3].parse().ok()?;
+            let minutes: i64 = rest[4..6].parse().ok()?;
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            sign * (hours * 3600 + minutes * 60)
+        }
+    };
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// `now` plus a period like `1y`, `6M`, `30d`, `12h`, `5m` (`^\d+[yMdhm]$`); years, months and
+/// days move the calendar date like Go's `AddDate` (in UTC).
+fn add_period(now: i64, period: &str) -> Option<i64> {
+    let unit = period.chars().last()?;
+    let digits = &period[..period.len() - unit.len_utf8()];
+    if digits.is_empty() || !digits.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let (days, seconds) = (now.div_euclid(86_400), now.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    let add_date = |years: i64, months: i64, extra_days: i64| -> Option<i64> {
+        let total_months = (year.checked_add(years)?).checked_mul(12)? + (month - 1) + months;
+        let (y, m) = (total_months.div_euclid(12), total_months.rem_euclid(12) + 1);
+        let days = days_from_civil(y, m, 1) + (day - 1) + extra_days;
+        days.checked_mul(86_400)?.checked_add(seconds)
+    };
+    match unit {
+        'm' => now.checked_add(n.checked_mul(60)?),
+        'h' => now.checked_add(n.checked_mul(3600)?),
+        'd' => add_date(0, 0, n),
+        'M' => add_date(0, n, 0),
+        'y' => add_date(n, 0, 0),
+        _ => None,
+    }
+}
+
+fn is_leap(year: i64) -> bool {
+    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+}
+
+fn days_in_month(year: i64, month: i64) -> i64 {
+    match month {
+        2 if is_leap(year) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day count since 1970-01-01.
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rfc3339_like_go() {
+        // The reference's keygen vector: -e 2027-11-22T00:00:00Z gave ExpiryDate 1826841600.
+        assert_eq!(parse_rfc3339("2027-11-22T00:00:00Z"), Some(1_826_841_600));
+        assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(
+            parse_rfc3339("2006-01-02T15:04:05.123-07:00"),
+            Some(1_136_239_445)
+        );
+        for bad in [
+            "2027-11-22",
+            "2027-13-01T00:00:00Z",
+            "2027-02-29T00:00:00Z",
+            "2027-11-22T00:00:00",
+            "2027-11-22T00:00:00+0100",
+            "2027-11-22 00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn periods_move_the_calendar_like_add_date() {
+        let jan31 = parse_rfc3339("2025-01-31T12:00:00Z").unwrap();
+        // Go normalizes 2025-02-31 to 2025-03-03.
+        assert_eq!(
+            add_period(jan31, "1M"),
+            parse_rfc3339("2025-03-03T12:00:00Z")
+        );
+        assert_eq!(
+            add_period(jan31, "1y"),
+            parse_rfc3339("2026-01-31T12:00:00Z")
+        );
+        assert_eq!(
+            add_period(jan31, "30d"),
+            parse_rfc3339("2025-03-02T12:00:00Z")
+        );
+        assert_eq!(add_period(jan31, "2h"), Some(jan31 + 7200));
+        assert_eq!(add_period(jan31, "5m"), Some(jan31 + 300));
+        for bad in ["", "y", "1", "1w", "-1y", "1.5y", "1 y"] {
+            assert_eq!(add_period(jan31, bad), None, "{bad}");
+        }
+        for days in [-800_000, -1, 0, 59, 10_000, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
+    #[test]
+    fn counter_follows_existing_public_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(default_counter(dir.path()), 0);
+        fs::create_dir(dir.path().join("PublicKeys")).unwrap();
+        for name in ["0.xml", "4.xml", "notanumber.xml", "7.txt"] {
+            fs::write(dir.path().join("PublicKeys").join(name), "").unwrap();
+        }
+        assert_eq!(default_counter(dir.path()), 5);
+    }
+
+    #[test]
+    fn keygen_writes_a_key_pair_and_refuses_to_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = || KeygenArgs {
+            path: Some(dir.path().to_owned()),
+            private_key: None,
+            public_key: None,
+            expiry_date: Some("2027-11-22T00:00:00Z".into()),
+            valid_for: "1y".into(),
+            key_length: 1024,
+            counter: 0,
+            num_attributes: 6,
+            force_overwrite: false,
+        };
+        keygen(args()).unwrap();
+        let public = fs::read_to_string(dir.path().join("PublicKeys/0.xml")).unwrap();
+        let pk = crate::crypto::idemix::PublicKey::from_xml(&public).unwrap();
+        assert_eq!(
+            (pk.counter(), pk.expiry_date(), pk.bases().len()),
+            (0, 1_826_841_600, 6)
+        );
+        let private = dir.path().join("PrivateKeys/0.xml");
+        let sk =
+            crate::crypto::idemix::PrivateKey::from_xml(&fs::read_to_string(&private).unwrap())
+                .unwrap();
+        assert_eq!(sk.n(), pk.n());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&private).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        // The next run takes counter 1; an explicit existing counter is refused without -f.
+        keygen(args()).unwrap();
+        assert!(dir.path().join("PublicKeys/1.xml").exists());
+        let again = KeygenArgs {
+            counter: 1,
+            ..args()
+        };
+        assert!(keygen(again).is_err());
+        let bad = KeygenArgs {
+            key_length: 3072,
+            ..args()
+        };
+        assert!(keygen(bad).is_err());
+    }
+}

@@ -1,0 +1,415 @@
+//! The holder's side: secret key, issuance ([`CredentialBuilder`]), credentials and proof lists
+//! (`gabi:credential.go`, `builder.go`, `prooflist.go`).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+use num_bigint::{BigInt, BigUint};
+use num_traits::One;
+
+use super::Error;
+use super::hash::{attribute_exponent, challenge};
+use super::keys::PublicKey;
+use super::math;
+use super::params::{SECRET_KEY_BITS, SECRET_KEY_RANDOMIZER_BITS};
+use super::proofs::{Proof, ProofD, ProofList, ProofU};
+use super::signature::{CLSignature, IssueSignatureMessage, RandomizedSignature};
+use crate::crypto::bigint::Int;
+
+/// The holder's secret key: attribute 0 of every credential, at most 255 bits.
+///
+/// `Debug` hides it; on drop the value is replaced (the freed limbs are not wiped, see
+/// [`super::PrivateKey`]).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey(BigUint);
+
+impl SecretKey {
+    /// A fresh random secret key of at most [`SECRET_KEY_BITS`] bits.
+    pub fn generate() -> Result<Self, Error> {
+        Ok(Self(math::random_bits(SECRET_KEY_BITS)?))
+    }
+
+    /// Wraps an existing secret key; refuses one longer than [`SECRET_KEY_BITS`] bits.
+    pub fn from_value(value: BigUint) -> Result<Self, Error> {
+        if value.bits() > u64::from(SECRET_KEY_BITS) {
+            return Err(Error::SecretKeySize);
+        }
+        Ok(Self(value))
+    }
+
+    /// The secret value.
+    pub fn value(&self) -> &BigUint {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl Drop for SecretKey {
+    fn drop(&mut self) {
+        self.0 = BigUint::default();
+    }
+}
+
+/// Holds the holder's state between its commitment and the issuer's signature
+/// (gabi `CredentialBuilder`).
+#[derive(Clone)]
+pub struct CredentialBuilder {
+    pk: PublicKey,
+    context: BigUint,
+    secret: BigUint,
+    nonce2: BigUint,
+    keyshare_p: Option<BigUint>,
+    u: BigUint,
+    v_prime: BigUint,
+    /// The holder's shares of random-blind attributes, by attribute index (≥ 2).
+    m_user: BTreeMap<usize, BigUint>,
+}
+
+impl fmt::Debug for CredentialBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CredentialBuilder")
+            .field("pk", &self.pk)
+            .field("random_blind", &self.m_user.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl CredentialBuilder {
+    /// Commits to the secret key: `U = S^{v'} · R_0^{sk} · Π R_i^{m_i} [· P]` with `v'` of
+    /// `LvPrime` bits and holder shares `m_i` of `Lm − 1` bits for the random-blind
+    /// attributes (`blind` holds attribute positions as the issuer numbers them: base
+    /// `R_{i+1}`). `keyshare_p` is the keyshare server's `R_0^{secret}`, when there is one.
+    pub fn new(
+        pk: &PublicKey,
+        context: &BigUint,
+        secret: &SecretKey,
+        nonce2: &BigUint,
+        keyshare_p: Option<&BigUint>,
+        blind: &[usize],
+    ) -> Result<Self, Error> {
+        let params = pk.params();
+        let n = pk.n();
+        let v_prime = math::random_bits(params.lv_prime)?;
+        let mut m_user = BTreeMap::new();
+        for &i in blind {
+            if i + 1 >= pk.bases().len() {
+                return Err(Error::TooManyAttributes {
+                    attributes: i + 2,
+                    bases: pk.bases().len(),
+                });
+            }
+            m_user.insert(i + 1, math::random_bits(params.lm - 1)?);
+        }
+        let mut terms = vec![(pk.s(), &v_prime), (&pk.bases()[0], &secret.0)];
+        terms.extend(m_user.iter().map(|(&i, m)| (&pk.bases()[i], m)));
+        let mut u = math::multi_pow(&terms, n);
+        if let Some(p) = keyshare_p {
+            u = u * p % n;
+        }
+        Ok(Self {
+            pk: pk.clone(),
+            context: context.clone(),
+            secret: secret.0.clone(),
+            nonce2: nonce2.clone(),
+            keyshare_p: keyshare_p.cloned(),
+            u,
+            v_prime,
+            m_user,
+        })
+    }
+
+    /// The commitment `U`.
+    pub fn commitment(&self) -> &BigUint {
+        &self.u
+    }
+
+    /// The nonce `n_2` the issuer's ProofS must use.
+    pub fn nonce2(&self) -> &BigUint {
+        &self.nonce2
+    }
+
+    /// Turns the issuer's answer into a credential (gabi `ConstructCredential`): verifies the
+    /// ProofS against `n_2`, adds `v'`, combines random-blind shares and verifies the CL
+    /// signature. `attributes` are as given to the issuer (`None` at random-blind positions).
+    pub fn construct_credential(
+        &self,
+        msg: &IssueSignatureMessage,
+        attributes: &[Option<BigUint>],
+    ) -> Result<Credential, Error> {
+        if msg.nonrev.is_some() {
+            return Err(Error::Unsupported("non-revocation witnesses"));
+        }
+        if !msg
+            .proof
+            .verify(&self.pk, &msg.signature, &self.context, &self.nonce2)
+        {
+            return Err(Error::InvalidProofS);
+        }
+        let signature = CLSignature {
+            a: msg.signature.a.clone(),
+            e: msg.signature.e.clone(),
+            v: Int(&msg.signature.v.0 + &self.v_prime),
+            keyshare_p: self.keyshare_p.clone().map(Int),
+        };
+        let mut ms = Vec::with_capacity(attributes.len() + 1);
+        ms.push(self.secret.clone());
+        for (i, attribute) in attributes.iter().enumerate() {
+            let index = i + 1;
+            match (attribute, self.m_user.get(&index), msg.m_issuer.get(&index)) {
+                (Some(value), None, None) => ms.push(value.clone()),
+                (None, Some(user), Some(issuer)) => ms.push(user + &issuer.0),
+                _ => return Err(Error::RandomBlind { index }),
+            }
+        }
+        if self.m_user.keys().any(|&i| i >= ms.len()) {
+            return Err(Error::RandomBlind { index: ms.len() });
+        }
+        Credential::new(self.pk.clone(), signature, ms)
+    }
+
+    fn commit(&self, sk_randomizer: &BigUint) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
+        let params = self.pk.params();
+        let v_prime_commit = math::random_bits(params.lv_prime_commit)?;
+        let mut m_user_commit = BTreeMap::new();
+        for &i in self.m_user.keys() {
+            m_user_commit.insert(i, math::random_bits(params.lm_commit)?);
+        }
+        // `new` checked every random-blind index against the bases.
+        let bases = self.pk.bases();
+        let mut terms = vec![(self.pk.s(), &v_prime_commit), (&bases[0], sk_randomizer)];
+        terms.extend(m_user_commit.iter().map(|(&i, r)| (&bases[i], r)));
+        let u_commit = math::multi_pow(&terms, self.pk.n());
+        let contributions = vec![self.u.clone(), u_commit];
+        Ok((
+            contributions,
+            Committed::U {
+                builder: self,
+                v_prime_commit,
+                m_user_commit,
+            },
+        ))
+    }
+}
+
+/// A credential: a CL signature over `[secret key, metadata, attributes…]`.
+#[derive(Clone)]
+pub struct Credential {
+    pk: PublicKey,
+    signature: CLSignature,
+    attributes: Vec<BigUint>,
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credential")
+            .field("pk", &self.pk)
+            .field("attributes", &self.attributes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Credential {
+    /// A credential from its parts; `attributes[0]` is the secret key. Fails unless the
+    /// signature verifies.
+    pub fn new(
+        pk: PublicKey,
+        signature: CLSignature,
+        attributes: Vec<BigUint>,
+    ) -> Result<Self, Error> {
+        if !signature.verify(&pk, &attributes) {
+            return Err(Error::InvalidSignature);
+        }
+        Ok(Self {
+            pk,
+            signature,
+            attributes,
+        })
+    }
+
+    /// The issuer's public key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.pk
+    }
+
+    /// The signature.
+    pub fn signature(&self) -> &CLSignature {
+        &self.signature
+    }
+
+    /// All attributes, the secret key at index 0.
+    pub fn attributes(&self) -> &[BigUint] {
+        &self.attributes
+    }
+
+    fn commit(
+        &self,
+        disclosed: &[usize],
+        sk_randomizer: &BigUint,
+    ) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
+        let disclosed: BTreeSet<usize> = disclosed.iter().copied().collect();
+        if let Some(&index) = disclosed
+            .iter()
+            .find(|&&i| i == 0 || i >= self.attributes.len())
+        {
+            return Err(Error::DisclosedIndex { index });
+        }
+        let params = self.pk.params();
+        let n = self.pk.n();
+        let randomized = self.signature.randomize(&self.pk)?;
+        let e_commit = math::random_bits(params.le_commit)?;
+        let v_commit = math::random_bits(params.lv_commit)?;
+        let mut randomizers = BTreeMap::new();
+        randomizers.insert(0, sk_randomizer.clone());
+        for i in 1..self.attributes.len() {
+            if !disclosed.contains(&i) {
+                randomizers.insert(i, math::random_bits(params.lm_commit)?);
+            }
+        }
+        // Indices are below `attributes.len()`, which a verified signature keeps within the
+        // number of bases.
+        let bases = self.pk.bases();
+        let mut terms = vec![(&randomized.a, &e_commit), (self.pk.s(), &v_commit)];
+        terms.extend(randomizers.iter().map(|(&i, r)| (&bases[i], r)));
+        let z = math::multi_pow(&terms, n);
+        let contributions = vec![randomized.a.clone(), z];
+        Ok((
+            contributions,
+            Committed::D {
+                credential: self,
+                disclosed,
+                randomized,
+                e_commit,
+                v_commit,
+                randomizers,
+            },
+        ))
+    }
+}
+
+/// One proof to build in a proof list.
+#[derive(Debug, Clone, Copy)]
+pub enum ProofRequest<'a> {
+    /// A ProofU for an issuance commitment.
+    Issuance(&'a CredentialBuilder),
+    /// A ProofD disclosing the given attribute indices (≥ 1; 1 is the metadata attribute).
+    Disclosure {
+        /// The credential to prove.
+        credential: &'a Credential,
+        /// Indices of the attributes to disclose.
+        disclosed: &'a [usize],
+    },
+}
+
+/// Randomizers of one proof between commitment and response.
+enum Committed<'a> {
+    U {
+        builder: &'a CredentialBuilder,
+        v_prime_commit: BigUint,
+        m_user_commit: BTreeMap<usize, BigUint>,
+    },
+    D {
+        credential: &'a Credential,
+        disclosed: BTreeSet<usize>,
+        randomized: RandomizedSignature,
+        e_commit: BigUint,
+        v_commit: BigUint,
+        randomizers: BTreeMap<usize, BigUint>,
+    },
+}
+
+impl Committed<'_> {
+    fn respond(self, c: &BigUint, sk_randomizer: &BigUint) -> Result<Proof, Error> {
+        match self {
+            Committed::U {
+                builder,
+                v_prime_commit,
+                m_user_commit,
+            } => {
+                // Both maps have the same keys (see `CredentialBuilder::commit`).
+                let m_user_responses = builder
+                    .m_user
+                    .iter()
+                    .zip(m_user_commit.values())
+                    .map(|((&i, m), r)| (i, Int(r + c * m)))
+                    .collect();
+                Ok(Proof::U(ProofU {
+                    u: Int(builder.u.clone()),
+                    c: Int(c.clone()),
+                    v_prime_response: Int(v_prime_commit + c * &builder.v_prime),
+                    s_response: Int(sk_randomizer + c * &builder.secret),
+                    m_user_responses,
+                }))
+            }
+            Committed::D {
+                credential,
+                disclosed,
+                randomized,
+                e_commit,
+                v_commit,
+                randomizers,
+            } => {
+                let params = credential.pk.params();
+                let e_prime = &randomized.e - (BigUint::one() << (params.le - 1));
+                let v_response = BigInt::from(v_commit) + BigInt::from(c.clone()) * &randomized.v;
+                let v_response = v_response.to_biguint().ok_or(Error::NegativeResponse)?;
+                let a_responses = randomizers
+                    .iter()
+                    .map(|(&i, r)| {
+                        let m = attribute_exponent(&credential.attributes[i], params.lm);
+                        (i, Int(r + c * m.as_ref()))
+                    })
+                    .collect();
+                let a_disclosed = disclosed
+                    .iter()
+                    .map(|&i| (i, Int(credential.attributes[i].clone())))
+                    .collect();
+                Ok(Proof::D(ProofD {
+                    c: Int(c.clone()),
+                    a: Int(randomized.a),
+                    e_response: Int(e_commit + c * e_prime),
+                    v_response: Int(v_response),
+                    a_responses,
+                    a_disclosed,
+                    nonrev_proof: None,
+                    rangeproofs: None,
+                }))
+            }
+        }
+    }
+}
+
+/// Builds proofs bound by one challenge `H([context, contributions…, nonce], issig)`, all
+/// sharing one secret-key randomizer so their secret-key responses are equal (gabi
+/// `ProofBuilderList.BuildProofList`).
+pub fn build_proof_list(
+    requests: &[ProofRequest<'_>],
+    context: &BigUint,
+    nonce: &BigUint,
+    issig: bool,
+) -> Result<ProofList, Error> {
+    let sk_randomizer = math::random_bits(SECRET_KEY_RANDOMIZER_BITS)?;
+    let mut contributions = Vec::with_capacity(requests.len() * 2);
+    let mut committed = Vec::with_capacity(requests.len());
+    for request in requests {
+        let (contribution, state) = match request {
+            ProofRequest::Issuance(builder) => builder.commit(&sk_randomizer)?,
+            ProofRequest::Disclosure {
+                credential,
+                disclosed,
+            } => credential.commit(disclosed, &sk_randomizer)?,
+        };
+        contributions.extend(contribution);
+        committed.push(state);
+    }
+    let c = challenge(context, &contributions, nonce, issig);
+    let proofs = committed
+        .into_iter()
+        .map(|state| state.respond(&c, &sk_randomizer))
+        .collect::<Result<_, _>>()?;
+    Ok(ProofList(proofs))
+}

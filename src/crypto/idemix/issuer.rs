@@ -1,0 +1,89 @@
+//! The issuer's side of issuance (`gabi:issuer.go`).
+//!
+//! First verify the holder's `combinedProofs` with [`super::verify_proof_list`] (ProofDs and
+//! ProofUs together, one challenge, `issig = false`); then sign each credential with
+//! [`Issuer::issue_signature`].
+
+use std::collections::BTreeMap;
+
+use num_bigint::{BigInt, BigUint};
+
+use super::Error;
+use super::hash::hash_commit;
+use super::keys::{PrivateKey, PublicKey};
+use super::math;
+use super::proofs::ProofS;
+use super::signature::{CLSignature, IssueSignatureMessage};
+use crate::crypto::bigint::Int;
+
+/// An issuer key pair with the session context (always 1 in IRMA).
+#[derive(Debug, Clone, Copy)]
+pub struct Issuer<'a> {
+    sk: &'a PrivateKey,
+    pk: &'a PublicKey,
+    context: &'a BigUint,
+}
+
+impl<'a> Issuer<'a> {
+    /// An issuer for a matching key pair.
+    pub fn new(sk: &'a PrivateKey, pk: &'a PublicKey, context: &'a BigUint) -> Result<Self, Error> {
+        if sk.n() != pk.n() {
+            return Err(Error::KeyMismatch);
+        }
+        Ok(Self { sk, pk, context })
+    }
+
+    /// Signs the holder's commitment `u` and the attributes (attribute `i` goes on base
+    /// `R_{i+1}`; `None` marks a random-blind attribute, filled with a fresh issuer share of
+    /// `Lm − 1` bits returned in `m_issuer`), and proves the signature correct with `n_2`.
+    pub fn issue_signature(
+        &self,
+        u: &BigUint,
+        attributes: &[Option<BigUint>],
+        nonce2: &BigUint,
+    ) -> Result<IssueSignatureMessage, Error> {
+        let mut m_issuer = BTreeMap::new();
+        let mut ms = Vec::with_capacity(attributes.len() + 1);
+        ms.push(BigUint::default());
+        for (i, attribute) in attributes.iter().enumerate() {
+            match attribute {
+                Some(value) => ms.push(value.clone()),
+                None => {
+                    let share = math::random_bits(self.pk.params().lm - 1)?;
+                    m_issuer.insert(i + 1, Int(share.clone()));
+                    ms.push(share);
+                }
+            }
+        }
+        let signature = CLSignature::sign(self.sk, self.pk, u, &ms)?;
+        let proof = self.prove_signature(&signature, nonce2)?;
+        Ok(IssueSignatureMessage {
+            proof,
+            signature,
+            nonrev: None,
+            m_issuer,
+        })
+    }
+
+    /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`).
+    fn prove_signature(&self, signature: &CLSignature, nonce2: &BigUint) -> Result<ProofS, Error> {
+        let n = self.pk.n();
+        let order = self.sk.order();
+        let q = math::pow(&signature.a, &signature.e, n);
+        let d = math::inverse(&signature.e, order).ok_or(Error::NotInvertible)?;
+        let e_commit = math::random_unit(order)?;
+        let a_commit = math::pow(&q, &e_commit, n);
+        let c = hash_commit(&[self.context, &q, &signature.a, nonce2, &a_commit], false);
+        let order_int = BigInt::from(order.clone());
+        let response = (BigInt::from(e_commit) - BigInt::from(&c * d)) % &order_int;
+        let response = if response.sign() == num_bigint::Sign::Minus {
+            response + &order_int
+        } else {
+            response
+        };
+        Ok(ProofS {
+            c: Int(c),
+            e_response: Int(response.magnitude().clone()),
+        })
+    }
+}

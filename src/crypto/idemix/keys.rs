@@ -1,0 +1,605 @@
+//! Issuer key pairs and their XML files (`gabi:gabikeys/keys.go`, `marshaling.go`).
+//!
+//! Files are in the namespace `http://www.zurich.ibm.com/security/idemix` with decimal
+//! integers. Reading ignores unknown elements; writing produces exactly the bytes gabi writes.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use num_bigint::BigUint;
+use num_traits::One;
+use p256::pkcs8::DecodePublicKey;
+use zeroize::{Zeroize, Zeroizing};
+
+use super::math;
+use super::params::SystemParameters;
+use super::xml::{self, Element, XmlError};
+
+/// The XML namespace of key files.
+pub const KEY_NAMESPACE: &str = "http://www.zurich.ibm.com/security/idemix";
+
+/// The epoch length gabi writes into new public keys (unused by IRMA).
+pub const DEFAULT_EPOCH_LENGTH: i64 = 432_000;
+
+const XML_HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"no\"?>\n";
+
+/// Why a key file or key is not acceptable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    /// The document is not well-formed XML.
+    #[error(transparent)]
+    Xml(#[from] XmlError),
+    /// The root element is not the expected one.
+    #[error("expected root element <{expected}>, found <{found}>")]
+    Root {
+        /// The expected local name.
+        expected: &'static str,
+        /// The local name found.
+        found: String,
+    },
+    /// A required element is missing.
+    #[error("missing element <{0}>")]
+    Missing(&'static str),
+    /// An element does not hold a valid number.
+    #[error("element <{0}> is not a valid non-negative decimal number")]
+    Number(String),
+    /// The `num` attribute of `<Bases>` does not match the number of bases.
+    #[error("<Bases num=\"{num}\"> holds {found} bases")]
+    BaseCount {
+        /// The declared count.
+        num: String,
+        /// The number of base elements.
+        found: usize,
+    },
+    /// The modulus has a size without system parameters.
+    #[error("unsupported modulus size of {0} bits (1024, 2048 or 4096)")]
+    ModulusSize(u64),
+    /// The ECDSA revocation key is not valid base64 DER of a P-256 key.
+    #[error("invalid ECDSA revocation key")]
+    Ecdsa,
+    /// The private key's numbers are inconsistent or not safe primes.
+    #[error("invalid private key: {0}")]
+    Invalid(&'static str),
+}
+
+/// An issuer's public key `(n, Z, S, R_0…R_k, [G, H, ECDSA])`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PublicKey {
+    counter: u32,
+    expiry_date: i64,
+    n: BigUint,
+    z: BigUint,
+    s: BigUint,
+    g: Option<BigUint>,
+    h: Option<BigUint>,
+    r: Vec<BigUint>,
+    epoch_length: i64,
+    /// PKIX DER of the P-256 revocation key.
+    ecdsa: Option<Vec<u8>>,
+    params: &'static SystemParameters,
+}
+
+/// The raw parts of a public key, for [`PublicKey::new`].
+#[derive(Debug, Clone)]
+pub struct PublicKeyParts {
+    /// The key counter.
+    pub counter: u32,
+    /// Unix seconds after which the key expires.
+    pub expiry_date: i64,
+    /// The modulus.
+    pub n: BigUint,
+    /// The base `Z`.
+    pub z: BigUint,
+    /// The base `S`.
+    pub s: BigUint,
+    /// The revocation base `G`.
+    pub g: Option<BigUint>,
+    /// The revocation base `H`.
+    pub h: Option<BigUint>,
+    /// The attribute bases `R_0…R_k`.
+    pub r: Vec<BigUint>,
+    /// The (unused) epoch length feature.
+    pub epoch_length: i64,
+    /// PKIX DER of the P-256 revocation key.
+    pub ecdsa: Option<Vec<u8>>,
+}
+
+impl PublicKey {
+    /// Assembles a public key, checking the modulus size and the ECDSA key.
+    pub fn new(parts: PublicKeyParts) -> Result<Self, KeyError> {
+        let params = SystemParameters::for_modulus_bits(parts.n.bits())
+            .ok_or(KeyError::ModulusSize(parts.n.bits()))?;
+        if let Some(der) = &parts.ecdsa {
+            p256::PublicKey::from_public_key_der(der).map_err(|_| KeyError::Ecdsa)?;
+        }
+        Ok(Self {
+            counter: parts.counter,
+            expiry_date: parts.expiry_date,
+            n: parts.n,
+            z: parts.z,
+            s: parts.s,
+            g: parts.g,
+            h: parts.h,
+            r: parts.r,
+            epoch_length: parts.epoch_length,
+            ecdsa: parts.ecdsa,
+            params,
+        })
+    }
+
+    /// Reads a public key file (`IssuerPublicKey`).
+    pub fn from_xml(input: &str) -> Result<Self, KeyError> {
+        let root = root(input, "IssuerPublicKey")?;
+        let elements = root
+            .child("Elements")
+            .ok_or(KeyError::Missing("Elements"))?;
+        let bases = elements.child("Bases").ok_or(KeyError::Missing("Bases"))?;
+        let num = bases.attr("num").unwrap_or("").trim();
+        if num.parse::<usize>().ok() != Some(bases.children.len()) {
+            return Err(KeyError::BaseCount {
+                num: num.to_owned(),
+                found: bases.children.len(),
+            });
+        }
+        let r = bases
+            .children
+            .iter()
+            .map(|b| number_text(&b.name, &b.text))
+            .collect::<Result<Vec<_>, _>>()?;
+        let epoch_length = match root.child("Features").and_then(|f| f.child("Epoch")) {
+            Some(epoch) => {
+                let length = epoch.attr("length").unwrap_or("0").trim();
+                length
+                    .parse()
+                    .map_err(|_| KeyError::Number("Epoch length".into()))?
+            }
+            None => 0,
+        };
+        Self::new(PublicKeyParts {
+            counter: small_number(&root, "Counter")?,
+            expiry_date: small_number(&root, "ExpiryDate")?,
+            n: number(elements, "n")?,
+            z: number(elements, "Z")?,
+            s: number(elements, "S")?,
+            g: optional_number(elements, "G")?,
+            h: optional_number(elements, "H")?,
+            r,
+            epoch_length,
+            ecdsa: ecdsa_bytes(&root)?,
+        })
+    }
+
+    /// The file gabi would write for this key.
+    pub fn to_xml(&self) -> String {
+        let mut out = String::from(XML_HEADER);
+        let _ = writeln!(out, "<IssuerPublicKey xmlns=\"{KEY_NAMESPACE}\">");
+        let _ = writeln!(out, "   <Counter>{}</Counter>", self.counter);
+        let _ = writeln!(out, "   <ExpiryDate>{}</ExpiryDate>", self.expiry_date);
+        out.push_str("   <Elements>\n");
+        let _ = writeln!(out, "      <n>{}</n>", self.n);
+        let _ = writeln!(out, "      <Z>{}</Z>", self.z);
+        let _ = writeln!(out, "      <S>{}</S>", self.s);
+        if let Some(g) = &self.g {
+            let _ = writeln!(out, "      <G>{g}</G>");
+        }
+        if let Some(h) = &self.h {
+            let _ = writeln!(out, "      <H>{h}</H>");
+        }
+        let _ = writeln!(out, "      <Bases num=\"{}\">", self.r.len());
+        for (i, base) in self.r.iter().enumerate() {
+            let _ = writeln!(out, "         <Base_{i}>{base}</Base_{i}>");
+        }
+        out.push_str("      </Bases>\n   </Elements>\n   <Features>\n");
+        let _ = writeln!(
+            out,
+            "      <Epoch length=\"{}\"></Epoch>\n   </Features>",
+            self.epoch_length
+        );
+        if let Some(der) = &self.ecdsa {
+            let _ = writeln!(out, "   <ECDSA>{}</ECDSA>", STANDARD.encode(der));
+        }
+        out.push_str("</IssuerPublicKey>");
+        out
+    }
+
+    /// The key counter.
+    pub fn counter(&self) -> u32 {
+        self.counter
+    }
+    /// Unix seconds after which the key expires.
+    pub fn expiry_date(&self) -> i64 {
+        self.expiry_date
+    }
+    /// The modulus `n`.
+    pub fn n(&self) -> &BigUint {
+        &self.n
+    }
+    /// The base `Z`.
+    pub fn z(&self) -> &BigUint {
+        &self.z
+    }
+    /// The base `S`.
+    pub fn s(&self) -> &BigUint {
+        &self.s
+    }
+    /// The attribute bases `R_0…R_k` (`R_0` for the secret key, `R_1` for the metadata).
+    pub fn bases(&self) -> &[BigUint] {
+        &self.r
+    }
+    /// The revocation bases `G` and `H`, when present.
+    pub fn revocation_bases(&self) -> Option<(&BigUint, &BigUint)> {
+        self.g.as_ref().zip(self.h.as_ref())
+    }
+    /// PKIX DER of the ECDSA revocation key, when present.
+    pub fn ecdsa_der(&self) -> Option<&[u8]> {
+        self.ecdsa.as_deref()
+    }
+    /// Whether the key supports revocation: `G`, `H` and the ECDSA key all present.
+    pub fn revocation_supported(&self) -> bool {
+        self.g.is_some() && self.h.is_some() && self.ecdsa.is_some()
+    }
+    /// The system parameters of this key's modulus size.
+    pub fn params(&self) -> &'static SystemParameters {
+        self.params
+    }
+}
+
+impl fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PublicKey")
+            .field("counter", &self.counter)
+            .field("expiry_date", &self.expiry_date)
+            .field("modulus_bits", &self.n.bits())
+            .field("bases", &self.r.len())
+            .field("revocation", &self.revocation_supported())
+            .finish_non_exhaustive()
+    }
+}
+
+/// An issuer's private key: the safe primes `p = 2p' + 1`, `q = 2q' + 1`.
+///
+/// `Debug` shows only the counter and expiry. On drop the ECDSA key bytes are wiped and the
+/// big integers are overwritten by zero; `num-bigint` offers no way to wipe the heap limbs
+/// it frees, so copies of `p`, `q`, `p'`, `q'` and `p'q'` may remain in freed memory.
+#[derive(Clone)]
+pub struct PrivateKey {
+    counter: u32,
+    expiry_date: i64,
+    p: BigUint,
+    q: BigUint,
+    p_prime: BigUint,
+    q_prime: BigUint,
+    /// SEC1 DER of the P-256 revocation key.
+    ecdsa: Option<Zeroizing<Vec<u8>>>,
+    n: BigUint,
+    order: BigUint,
+}
+
+impl PrivateKey {
+    /// Assembles a private key from its primes; `p' = (p−1)/2`, `q' = (q−1)/2`.
+    pub fn new(
+        p: BigUint,
+        q: BigUint,
+        ecdsa: Option<Zeroizing<Vec<u8>>>,
+        counter: u32,
+        expiry_date: i64,
+    ) -> Result<Self, KeyError> {
+        let p_prime = &p >> 1u32;
+        let q_prime = &q >> 1u32;
+        Self::assemble(counter, expiry_date, p, q, p_prime, q_prime, ecdsa)
+    }
+
+    fn assemble(
+        counter: u32,
+        expiry_date: i64,
+        p: BigUint,
+        q: BigUint,
+        p_prime: BigUint,
+        q_prime: BigUint,
+        ecdsa: Option<Zeroizing<Vec<u8>>>,
+    ) -> Result<Self, KeyError> {
+        if let Some(der) = &ecdsa {
+            p256::SecretKey::from_sec1_der(der).map_err(|_| KeyError::Ecdsa)?;
+        }
+        let n = &p * &q;
+        let order = &p_prime * &q_prime;
+        Ok(Self {
+            counter,
+            expiry_date,
+            p,
+            q,
+            p_prime,
+            q_prime,
+            ecdsa,
+            n,
+            order,
+        })
+    }
+
+    /// Reads a private key file (`IssuerPrivateKey`). Only the structure is checked; call
+    /// [`PrivateKey::validate`] for the (slower) primality checks the reference does for
+    /// non-demo keys.
+    pub fn from_xml(input: &str) -> Result<Self, KeyError> {
+        let root = root(input, "IssuerPrivateKey")?;
+        let elements = root
+            .child("Elements")
+            .ok_or(KeyError::Missing("Elements"))?;
+        let ecdsa = ecdsa_bytes(&root)?.map(Zeroizing::new);
+        Self::assemble(
+            small_number(&root, "Counter")?,
+            small_number(&root, "ExpiryDate")?,
+            number(elements, "p")?,
+            number(elements, "q")?,
+            number(elements, "pPrime")?,
+            number(elements, "qPrime")?,
+            ecdsa,
+        )
+    }
+
+    /// Checks `p' = (p−1)/2`, `q' = (q−1)/2` and that `p` and `q` are safe primes
+    /// (gabi `PrivateKey.Validate`).
+    pub fn validate(&self) -> Result<(), KeyError> {
+        if (&self.p >> 1u32) != self.p_prime || !(&self.p & BigUint::one()).is_one() {
+            return Err(KeyError::Invalid("p' is not (p-1)/2"));
+        }
+        if (&self.q >> 1u32) != self.q_prime || !(&self.q & BigUint::one()).is_one() {
+            return Err(KeyError::Invalid("q' is not (q-1)/2"));
+        }
+        if !math::is_safe_prime(&self.p) {
+            return Err(KeyError::Invalid("p is not a safe prime"));
+        }
+        if !math::is_safe_prime(&self.q) {
+            return Err(KeyError::Invalid("q is not a safe prime"));
+        }
+        Ok(())
+    }
+
+    /// The file gabi would write for this key.
+    pub fn to_xml(&self) -> Zeroizing<String> {
+        let mut out = Zeroizing::new(String::with_capacity(4096));
+        out.push_str(XML_HEADER);
+        let _ = writeln!(out, "<IssuerPrivateKey xmlns=\"{KEY_NAMESPACE}\">");
+        let _ = writeln!(out, "   <Counter>{}</Counter>", self.counter);
+        let _ = writeln!(out, "   <ExpiryDate>{}</ExpiryDate>", self.expiry_date);
+        out.push_str("   <Elements>\n");
+        let _ = writeln!(out, "      <p>{}</p>", self.p);
+        let _ = writeln!(out, "      <q>{}</q>", self.q);
+        let _ = writeln!(out, "      <pPrime>{}</pPrime>", self.p_prime);
+        let _ = writeln!(out, "      <qPrime>{}</qPrime>", self.q_prime);
+        out.push_str("   </Elements>\n");
+        if let Some(der) = &self.ecdsa {
+            let encoded = Zeroizing::new(STANDARD.encode(der.as_slice()));
+            let _ = writeln!(out, "   <ECDSA>{}</ECDSA>", encoded.as_str());
+        }
+        out.push_str("</IssuerPrivateKey>");
+        out
+    }
+
+    /// The key counter.
+    pub fn counter(&self) -> u32 {
+        self.counter
+    }
+    /// Unix seconds after which the key expires.
+    pub fn expiry_date(&self) -> i64 {
+        self.expiry_date
+    }
+    /// The modulus `n = pq`.
+    pub fn n(&self) -> &BigUint {
+        &self.n
+    }
+    /// The prime `p`.
+    pub fn p(&self) -> &BigUint {
+        &self.p
+    }
+    /// The prime `q`.
+    pub fn q(&self) -> &BigUint {
+        &self.q
+    }
+    /// The order `p'q'` of the group of quadratic residues.
+    pub fn order(&self) -> &BigUint {
+        &self.order
+    }
+    /// SEC1 DER of the ECDSA revocation key, when present.
+    pub fn ecdsa_der(&self) -> Option<&[u8]> {
+        self.ecdsa.as_ref().map(|d| d.as_slice())
+    }
+}
+
+impl PartialEq for PrivateKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.counter == other.counter
+            && self.expiry_date == other.expiry_date
+            && self.p == other.p
+            && self.q == other.q
+            && self.p_prime == other.p_prime
+            && self.q_prime == other.q_prime
+            && self.ecdsa_der() == other.ecdsa_der()
+    }
+}
+
+impl Eq for PrivateKey {}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PrivateKey")
+            .field("counter", &self.counter)
+            .field("expiry_date", &self.expiry_date)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for PrivateKey {
+    fn drop(&mut self) {
+        // Best effort (see the type's documentation): drop the values now; the ECDSA bytes
+        // are wiped by `Zeroizing`.
+        for x in [
+            &mut self.p,
+            &mut self.q,
+            &mut self.p_prime,
+            &mut self.q_prime,
+            &mut self.order,
+        ] {
+            *x = BigUint::default();
+        }
+        self.counter.zeroize();
+    }
+}
+
+fn root(input: &str, expected: &'static str) -> Result<Element, KeyError> {
+    let root = xml::parse(input)?;
+    if root.name != expected {
+        return Err(KeyError::Root {
+            expected,
+            found: root.name,
+        });
+    }
+    Ok(root)
+}
+
+fn number_text(name: &str, text: &str) -> Result<BigUint, KeyError> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(KeyError::Number(name.to_owned()));
+    }
+    BigUint::parse_bytes(text.as_bytes(), 10).ok_or_else(|| KeyError::Number(name.to_owned()))
+}
+
+fn number(parent: &Element, name: &'static str) -> Result<BigUint, KeyError> {
+    let el = parent.child(name).ok_or(KeyError::Missing(name))?;
+    number_text(name, &el.text)
+}
+
+fn optional_number(parent: &Element, name: &'static str) -> Result<Option<BigUint>, KeyError> {
+    parent
+        .child(name)
+        .map(|el| number_text(name, &el.text))
+        .transpose()
+}
+
+fn small_number<T: std::str::FromStr>(parent: &Element, name: &'static str) -> Result<T, KeyError> {
+    let el = parent.child(name).ok_or(KeyError::Missing(name))?;
+    el.text
+        .trim()
+        .parse()
+        .map_err(|_| KeyError::Number(name.to_owned()))
+}
+
+fn ecdsa_bytes(root: &Element) -> Result<Option<Vec<u8>>, KeyError> {
+    match root.child("ECDSA").map(|e| e.text.trim()) {
+        None | Some("") => Ok(None),
+        Some(text) => STANDARD.decode(text).map(Some).map_err(|_| KeyError::Ecdsa),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+
+    fn key_files(kind: &str) -> Vec<std::path::PathBuf> {
+        let mut files = Vec::new();
+        for scheme in ["irma-demo", "pbdf"] {
+            let dir = format!("{SHARED}/schemes/{scheme}");
+            for issuer in std::fs::read_dir(dir).unwrap() {
+                let keys = issuer.unwrap().path().join(kind);
+                if let Ok(entries) = std::fs::read_dir(keys) {
+                    files.extend(entries.map(|e| e.unwrap().path()));
+                }
+            }
+        }
+        for bits in [1024, 2048] {
+            files.push(format!("{SHARED}/vectors/issuer-keygen/{bits}/{kind}/0.xml").into());
+        }
+        files
+    }
+
+    #[test]
+    fn every_shared_public_key_parses_and_round_trips() {
+        let files = key_files("PublicKeys");
+        assert!(files.len() > 90, "{}", files.len());
+        for file in files {
+            let xml = std::fs::read_to_string(&file).unwrap();
+            let key = PublicKey::from_xml(&xml).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+            let again = PublicKey::from_xml(&key.to_xml()).unwrap();
+            assert_eq!(key, again, "{file:?}");
+        }
+    }
+
+    #[test]
+    fn every_shared_private_key_parses_and_round_trips() {
+        let files = key_files("PrivateKeys");
+        assert!(files.len() > 10, "{}", files.len());
+        for file in files {
+            let xml = std::fs::read_to_string(&file).unwrap();
+            let key = PrivateKey::from_xml(&xml).unwrap_or_else(|e| panic!("{file:?}: {e}"));
+            let again = PrivateKey::from_xml(&key.to_xml()).unwrap();
+            assert_eq!(key, again, "{file:?}");
+        }
+    }
+
+    #[test]
+    fn writes_the_reference_bytes() {
+        for bits in [1024, 2048] {
+            for kind in ["PublicKeys", "PrivateKeys"] {
+                let file = format!("{SHARED}/vectors/issuer-keygen/{bits}/{kind}/0.xml");
+                let xml = std::fs::read_to_string(&file).unwrap();
+                let written = if kind == "PublicKeys" {
+                    PublicKey::from_xml(&xml).unwrap().to_xml()
+                } else {
+                    PrivateKey::from_xml(&xml).unwrap().to_xml().to_string()
+                };
+                assert_eq!(written, xml, "{file}");
+            }
+        }
+    }
+
+    #[test]
+    fn generated_private_keys_validate() {
+        let file = format!("{SHARED}/vectors/issuer-keygen/1024/PrivateKeys/0.xml");
+        let key = PrivateKey::from_xml(&std::fs::read_to_string(file).unwrap()).unwrap();
+        key.validate().unwrap();
+        let broken = PrivateKey::new(key.p().clone() + 2u32, key.q().clone(), None, 0, 0).unwrap();
+        assert!(broken.validate().is_err());
+    }
+
+    #[test]
+    fn rejects_bad_files() {
+        let file = format!("{SHARED}/vectors/issuer-keygen/1024/PublicKeys/0.xml");
+        let xml = std::fs::read_to_string(file).unwrap();
+        let wrong_num = xml.replace("<Bases num=\"6\">", "<Bases num=\"7\">");
+        assert!(matches!(
+            PublicKey::from_xml(&wrong_num),
+            Err(KeyError::BaseCount { .. })
+        ));
+        let bad_number = xml.replace("<Z>", "<Z>x");
+        assert!(matches!(
+            PublicKey::from_xml(&bad_number),
+            Err(KeyError::Number(_))
+        ));
+        let start = xml.find("<n>").unwrap() + 3;
+        let short_modulus = format!("{}1{}", &xml[..start], &xml[start + 40..]);
+        assert!(matches!(
+            PublicKey::from_xml(&short_modulus),
+            Err(KeyError::ModulusSize(_))
+        ));
+        assert!(matches!(
+            PublicKey::from_xml("<IssuerPrivateKey/>"),
+            Err(KeyError::Root { .. })
+        ));
+        assert!(PublicKey::from_xml("not xml <").is_err());
+    }
+
+    #[test]
+    fn private_key_debug_hides_secrets() {
+        let file = format!("{SHARED}/vectors/issuer-keygen/1024/PrivateKeys/0.xml");
+        let key = PrivateKey::from_xml(&std::fs::read_to_string(file).unwrap()).unwrap();
+        let debug = format!("{key:?}");
+        let p = key.p().to_string();
+        assert!(!debug.contains(&p[..20]), "{debug}");
+        assert!(!debug.contains(&key.q().to_string()[..20]));
+        assert!(!debug.contains("MHcC"));
+    }
+}

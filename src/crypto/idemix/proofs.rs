@@ -1,0 +1,331 @@
+//! The zero-knowledge proofs on the wire (`gabi:proofs.go`) and what each contributes to the
+//! challenge.
+//!
+//! JSON field names are gabi's; big integers use [`Int`]'s base64 encoding. Attribute maps
+//! have decimal string keys (`{"0": …}`), as Go writes `map[int]`.
+
+use std::collections::BTreeMap;
+
+use num_bigint::BigUint;
+use num_integer::Integer;
+use num_traits::{One, Zero};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::hash::attribute_exponent;
+use super::keys::PublicKey;
+use super::math;
+use super::verify::VerifyError;
+use crate::crypto::bigint::Int;
+
+/// Proof of correctness of the holder's commitment `U` during issuance (gabi `ProofU`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofU {
+    /// The commitment `U = S^{v'} · R_0^{sk} · Π R_i^{m_i}` (random-blind shares).
+    #[serde(rename = "U")]
+    pub u: Int,
+    /// The challenge.
+    pub c: Int,
+    /// Response for `v'`.
+    pub v_prime_response: Int,
+    /// Response for the secret key.
+    pub s_response: Int,
+    /// Responses for the holder's shares of random-blind attributes, by attribute index.
+    #[serde(
+        default,
+        deserialize_with = "map_or_null",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
+    pub m_user_responses: BTreeMap<usize, Int>,
+}
+
+/// Disclosure proof: knowledge of a CL signature over hidden and disclosed attributes
+/// (gabi `ProofD`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofD {
+    /// The challenge.
+    pub c: Int,
+    /// The randomized signature value `A'`.
+    #[serde(rename = "A")]
+    pub a: Int,
+    /// Response for `e − 2^{Le−1}`.
+    pub e_response: Int,
+    /// Response for the randomized `v`.
+    pub v_response: Int,
+    /// Responses for hidden attributes (index 0 is the secret key).
+    #[serde(deserialize_with = "map_or_null")]
+    pub a_responses: BTreeMap<usize, Int>,
+    /// Disclosed attribute values (index 1 is the metadata attribute).
+    #[serde(deserialize_with = "map_or_null")]
+    pub a_disclosed: BTreeMap<usize, Int>,
+    /// A non-revocation proof, kept as received: verifying it is not supported yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonrev_proof: Option<serde_json::Value>,
+    /// Range proofs, kept as received: verifying them is not supported yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rangeproofs: Option<serde_json::Value>,
+}
+
+/// The issuer's proof that its signature is correct (knowledge of `e^{−1}`; gabi `ProofS`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofS {
+    /// The challenge.
+    pub c: Int,
+    /// The response.
+    pub e_response: Int,
+}
+
+/// The keyshare server's proof of knowledge of its part of the secret key (gabi `ProofP`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofP {
+    /// `R_0^{kss secret}`; present in the legacy protocol, absent in the new one.
+    #[serde(rename = "P", default, skip_serializing_if = "Option::is_none")]
+    pub p: Option<Int>,
+    /// The challenge.
+    pub c: Int,
+    /// The keyshare server's secret-key response.
+    pub s_response: Int,
+}
+
+/// One proof of a proof list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Proof {
+    /// A disclosure proof.
+    D(ProofD),
+    /// An issuance commitment proof.
+    U(ProofU),
+}
+
+/// Proofs bound by one challenge (gabi `ProofList`).
+///
+/// On input a proof is a [`ProofD`] when it has a non-null `"A"`, else a [`ProofU`] when it has
+/// a non-null `"U"` (gabi `ProofList.UnmarshalJSON`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProofList(pub Vec<Proof>);
+
+impl<'de> Deserialize<'de> for Proof {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let value = serde_json::Value::deserialize(d)?;
+        let present = |key: &str| value.get(key).is_some_and(|v| !v.is_null());
+        if present("A") {
+            ProofD::deserialize(value)
+                .map(Proof::D)
+                .map_err(D::Error::custom)
+        } else if present("U") {
+            ProofU::deserialize(value)
+                .map(Proof::U)
+                .map_err(D::Error::custom)
+        } else {
+            Err(D::Error::custom("unknown proof type in proof list"))
+        }
+    }
+}
+
+/// Go decodes `null` into an empty map; so do we.
+fn map_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<usize, Int>, D::Error> {
+    Ok(Option::<BTreeMap<usize, Int>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// `2^bits − 1`, the largest value of a response of `bits` bits.
+fn max_of_bits(bits: u32) -> BigUint {
+    (BigUint::one() << bits) - 1u32
+}
+
+fn base(pk: &PublicKey, index: usize) -> Result<&BigUint, VerifyError> {
+    pk.bases()
+        .get(index)
+        .ok_or(VerifyError::AttributeIndex { index })
+}
+
+impl ProofU {
+    /// Merges the keyshare server's ProofP: legacy (`P` present) `U ← U·P`, `s ← s + s_kss`;
+    /// new (`P` absent) `c ← c_kss`, `s ← s_kss` (gabi `ProofU.MergeProofP`).
+    pub fn merge_proof_p(&mut self, proof_p: &ProofP, pk: &PublicKey) {
+        match &proof_p.p {
+            None => {
+                self.c = proof_p.c.clone();
+                self.s_response = proof_p.s_response.clone();
+            }
+            Some(p) => {
+                self.u = Int(&self.u.0 * &p.0 % pk.n());
+                self.s_response = Int(&self.s_response.0 + &proof_p.s_response.0);
+            }
+        }
+    }
+
+    /// `[U, Û]` with `Û = U^{−c} · S^{v'_resp} · R_0^{s_resp} · Π R_i^{m_resp_i}`.
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+        let n = pk.n();
+        let u_inv = math::inverse(&self.u, n).ok_or(VerifyError::NotInvertible)?;
+        let mut terms = vec![
+            (&u_inv, &self.c.0),
+            (pk.s(), &self.v_prime_response.0),
+            (base(pk, 0)?, &self.s_response.0),
+        ];
+        for (&i, response) in &self.m_user_responses {
+            terms.push((base(pk, i)?, &response.0));
+        }
+        let commitment = math::multi_pow(&terms, n);
+        Ok(vec![self.u.0.clone(), commitment])
+    }
+
+    /// Checks the challenge and the range of `v'_resp` (gabi `ProofU.VerifyWithChallenge`).
+    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+        if self.v_prime_response.0 > max_of_bits(pk.params().lv_prime_commit + 1) {
+            return Err(VerifyError::ResponseRange);
+        }
+        if &self.c.0 != challenge {
+            return Err(VerifyError::Challenge);
+        }
+        Ok(())
+    }
+}
+
+impl ProofD {
+    /// Merges the keyshare server's ProofP: legacy (`P` present) `a_resp[0] ← a_resp[0] + s_kss`;
+    /// new (`P` absent) `c ← c_kss`, `a_resp[0] ← s_kss` (gabi `ProofD.MergeProofP`).
+    pub fn merge_proof_p(&mut self, proof_p: &ProofP) {
+        let response = self.a_responses.entry(0).or_default();
+        match &proof_p.p {
+            None => {
+                self.c = proof_p.c.clone();
+                *response = proof_p.s_response.clone();
+            }
+            Some(_) => *response = Int(&response.0 + &proof_p.s_response.0),
+        }
+    }
+
+    /// `[A, Ẑ]` with `Ẑ = (Z · (A^{2^{Le−1}} Π_{disclosed} R_i^{h(a_i)})^{−1})^{−c} · A^{e_resp} ·
+    /// S^{v_resp} · Π_{hidden} R_i^{a_resp_i}`.
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+        if self.nonrev_proof.is_some() {
+            return Err(VerifyError::Unsupported("non-revocation proofs"));
+        }
+        if self
+            .rangeproofs
+            .as_ref()
+            .is_some_and(|r| !(r.is_null() || r.as_object().is_some_and(|o| o.is_empty())))
+        {
+            return Err(VerifyError::Unsupported("range proofs"));
+        }
+        // An index both hidden and disclosed would let the prover split a signed value
+        // into a claimed part and a hidden rest; gabi never produces this.
+        if let Some(&index) = self
+            .a_disclosed
+            .keys()
+            .find(|i| self.a_responses.contains_key(i))
+        {
+            return Err(VerifyError::AttributeIndex { index });
+        }
+        if !self.a_responses.contains_key(&0) {
+            return Err(VerifyError::AttributeIndex { index: 0 });
+        }
+        let n = pk.n();
+        let params = pk.params();
+        // A must be a unit: with A = 0 every Ẑ is 0 and any challenge would "verify".
+        if self.a.0.is_zero() || !self.a.0.gcd(n).is_one() {
+            return Err(VerifyError::NotInvertible);
+        }
+        let two_le = BigUint::one() << (params.le - 1);
+        let exponents: Vec<_> = self
+            .a_disclosed
+            .iter()
+            .map(|(&i, value)| Ok((base(pk, i)?, attribute_exponent(&value.0, params.lm))))
+            .collect::<Result<_, VerifyError>>()?;
+        let mut terms: Vec<(&BigUint, &BigUint)> = vec![(&self.a.0, &two_le)];
+        terms.extend(exponents.iter().map(|(b, e)| (*b, e.as_ref())));
+        let numerator = math::multi_pow(&terms, n);
+        // known^{−c} = (numerator · Z^{−1})^c
+        let z_inv = math::inverse(pk.z(), n).ok_or(VerifyError::NotInvertible)?;
+        let known_inv = numerator * z_inv % n;
+
+        let mut terms = vec![
+            (&known_inv, &self.c.0),
+            (&self.a.0, &self.e_response.0),
+            (pk.s(), &self.v_response.0),
+        ];
+        for (&i, response) in &self.a_responses {
+            terms.push((base(pk, i)?, &response.0));
+        }
+        let commitment = math::multi_pow(&terms, n);
+        Ok(vec![self.a.0.clone(), commitment])
+    }
+
+    /// Checks the challenge and the ranges of the attribute and `e` responses (gabi
+    /// `ProofD.VerifyWithChallenge`; `v_resp` is not range-checked).
+    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+        let params = pk.params();
+        let max_a = max_of_bits(params.lm_commit + 1);
+        if self.a_responses.values().any(|r| r.0 > max_a)
+            || self.e_response.0 > max_of_bits(params.le_commit + 1)
+        {
+            return Err(VerifyError::ResponseRange);
+        }
+        if &self.c.0 != challenge {
+            return Err(VerifyError::Challenge);
+        }
+        Ok(())
+    }
+}
+
+impl Proof {
+    /// This proof's contribution to the challenge.
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+        match self {
+            Proof::D(p) => p.challenge_contribution(pk),
+            Proof::U(p) => p.challenge_contribution(pk),
+        }
+    }
+
+    /// The secret-key response: `a_responses[0]` or `s_response`.
+    pub fn secret_key_response(&self) -> Option<&Int> {
+        match self {
+            Proof::D(p) => p.a_responses.get(&0),
+            Proof::U(p) => Some(&p.s_response),
+        }
+    }
+
+    /// The challenge this proof claims.
+    pub fn challenge(&self) -> &Int {
+        match self {
+            Proof::D(p) => &p.c,
+            Proof::U(p) => &p.c,
+        }
+    }
+
+    /// Merges a keyshare server's ProofP (see [`ProofU::merge_proof_p`], [`ProofD::merge_proof_p`]).
+    pub fn merge_proof_p(&mut self, proof_p: &ProofP, pk: &PublicKey) {
+        match self {
+            Proof::D(p) => p.merge_proof_p(proof_p),
+            Proof::U(p) => p.merge_proof_p(proof_p, pk),
+        }
+    }
+
+    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+        match self {
+            Proof::D(p) => p.check(pk, challenge),
+            Proof::U(p) => p.check(pk, challenge),
+        }
+    }
+}
+
+impl ProofS {
+    /// Verifies the issuer's proof for `signature` (before the holder adds `v'`):
+    /// `c == H([context, A^e, A, n_2, A^{c + e_resp·e}])` (gabi `ProofS.Verify`).
+    pub fn verify(
+        &self,
+        pk: &PublicKey,
+        signature: &super::CLSignature,
+        context: &BigUint,
+        nonce2: &BigUint,
+    ) -> bool {
+        let n = pk.n();
+        let exponent = &self.c.0 + &self.e_response.0 * &signature.e.0;
+        let a_commit = math::pow(&signature.a, &exponent, n);
+        let q = math::pow(&signature.a, &signature.e, n);
+        let c = super::hash::hash_commit(&[context, &q, &signature.a, nonce2, &a_commit], false);
+        c == self.c.0
+    }
+}
