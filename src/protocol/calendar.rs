@@ -46,7 +46,6 @@ pub(crate) fn add_months(unix: i64, months: i64) -> i64 {
 
 /// Parses an RFC 3339 date-time (`2027-11-22T05:00:22.780868445Z`, `…+01:00`) into Unix
 /// seconds, dropping fractions. `None` when the text is not of that form.
-#[allow(dead_code)] // used by the atum timestamp check, next
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {

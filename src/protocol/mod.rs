@@ -14,5 +14,6 @@ mod calendar;
 pub mod identifiers;
 pub mod messages;
 pub mod request;
+pub mod timestamp;
 pub mod verify;
 pub mod version;
