@@ -14,6 +14,7 @@ mod calendar;
 pub mod identifiers;
 pub mod messages;
 pub mod request;
+pub mod signature;
 pub mod timestamp;
 pub mod verify;
 pub mod version;
