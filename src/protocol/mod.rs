@@ -1,13 +1,26 @@
-//! Wire types shared by every side of the protocol.
+//! Wire types shared by every side of the protocol, and the protocol rules above the crypto.
 //!
-//! - [`identifiers`]: validated scheme, issuer, credential and attribute identifiers.
+//! - [`identifiers`]: validated scheme, issuer, credential type and attribute ids.
 //! - [`errors`]: the reference's error catalogue and JSON error body.
 //! - [`session`]: session pointer and package, options, protocol versions.
 //! - [`status`]: session statuses.
 //! - [`tokens`]: session tokens and authorization values.
+//! - [`attributes`]: attribute value encoding and the metadata attribute.
+//! - [`request`]: session requests (disclosure, signature, issuance) and requestor requests.
+//! - [`messages`]: proof statuses, disclosed attributes and attribute indices.
+//! - [`verify`]: the verdict on verified proofs against a request.
+//! - [`signature`]: attribute-based signatures (`SignedMessage`) and their nonce.
+//! - [`timestamp`]: atum timestamps of signatures.
 
+pub mod attributes;
+mod calendar;
 pub mod errors;
 pub mod identifiers;
+pub mod messages;
+pub mod request;
 pub mod session;
+pub mod signature;
 pub mod status;
+pub mod timestamp;
 pub mod tokens;
+pub mod verify;

@@ -4,5 +4,6 @@
 
 mod generated;
 mod idemix;
+mod protocol;
 mod scheme;
 mod util;

@@ -1,0 +1,601 @@
+//! Session requests: what a requestor asks for, and what the app receives.
+//!
+//! Mirrors irmago `irma/requests.go:21-130` (condiscon requests, protocol 2.5+) field for
+//! field, including which empty fields are left out on output, so a request read from the
+//! wire and written again is the same JSON value. Identifiers are parsed on input, so a
+//! request with a malformed attribute id cannot exist. Legacy (pre-condiscon) forms are
+//! not accepted.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::crypto::bigint::Int;
+use crate::protocol::identifiers::CredentialTypeId;
+use crate::protocol::messages::{AttributeOrCredential, TranslatedString};
+use crate::protocol::session::ProtocolVersion;
+
+/// `@context` of a disclosure request.
+pub const DISCLOSURE_CONTEXT: &str = "https://irma.app/ld/request/disclosure/v2";
+/// `@context` of an attribute-based signature request.
+pub const SIGNATURE_CONTEXT: &str = "https://irma.app/ld/request/signature/v2";
+/// `@context` of an issuance request.
+pub const ISSUANCE_CONTEXT: &str = "https://irma.app/ld/request/issuance/v2";
+
+/// Fields every session request has (irmago `BaseRequest`). The server fills in
+/// `context`, `nonce`, `protocolVersion` and `devMode` before the app sees the request.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BaseRequest {
+    /// Always 1 on current servers; [`BaseRequest::context_or_default`] gives 1 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<Int>,
+    /// The session nonce; 0 when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Int>,
+    /// The protocol version agreed with the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<ProtocolVersion>,
+    /// Credential types for which a nonrevocation proof is required.
+    #[serde(default, skip_serializing_if = "NonRevocationParameters::is_empty")]
+    pub revocation: NonRevocationParameters,
+    /// Set when the server runs outside production mode.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub dev_mode: bool,
+    /// Where the app goes after a same-device session.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_return_url: String,
+    /// Whether the server appends the session token to `clientReturnUrl`.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub augment_return_url: bool,
+    /// Host to put in the session QR instead of the configured URL's.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub host: String,
+}
+
+impl BaseRequest {
+    /// The context, 1 when absent (irmago `GetContext`).
+    pub fn context_or_default(&self) -> num_bigint::BigUint {
+        self.context
+            .as_ref()
+            .map_or_else(|| 1u8.into(), |c| c.0.clone())
+    }
+
+    /// The nonce, 0 when absent (irmago `BaseRequest.GetNonce`).
+    pub fn nonce_or_default(&self) -> num_bigint::BigUint {
+        self.nonce
+            .as_ref()
+            .map_or_else(Default::default, |n| n.0.clone())
+    }
+}
+
+/// Per credential type, the nonrevocation parameters (irmago `NonRevocationParameters`).
+///
+/// On input the requestor may send just a list of credential type ids.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct NonRevocationParameters(pub BTreeMap<CredentialTypeId, NonRevocationRequest>);
+
+impl NonRevocationParameters {
+    /// Whether no nonrevocation proof is asked for.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl<'de> Deserialize<'de> for NonRevocationParameters {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            List(Vec<CredentialTypeId>),
+            Map(BTreeMap<CredentialTypeId, NonRevocationRequest>),
+            Null(()),
+        }
+        let raw = Raw::deserialize(d).map_err(|_| {
+            de::Error::custom("revocation must be a list of credential types or a map")
+        })?;
+        Ok(Self(match raw {
+            Raw::List(ids) => ids
+                .into_iter()
+                .map(|id| (id, NonRevocationRequest::default()))
+                .collect(),
+            Raw::Map(map) => map,
+            Raw::Null(()) => BTreeMap::new(),
+        }))
+    }
+}
+
+/// Nonrevocation parameters for one credential type.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NonRevocationRequest {
+    /// Maximum age in seconds of the accumulator the proof is against (0: server default).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub tolerance: u64,
+    /// Per issuer key counter, the revocation update the server sent along.
+    /// Kept as JSON until the revocation module types gabi's `revocation.Update`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub updates: BTreeMap<MapIndex, serde_json::Value>,
+}
+
+/// A non-negative integer used as a JSON object key (`"0"`), as Go writes `map[int]…`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct MapIndex(pub u32);
+
+impl Serialize for MapIndex {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for MapIndex {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(MapIndexVisitor)
+    }
+}
+
+struct MapIndexVisitor;
+
+impl Visitor<'_> for MapIndexVisitor {
+    type Value = MapIndex;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer key")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<MapIndex, E> {
+        if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(E::custom(format!("invalid integer key {v:?}")));
+        }
+        v.parse()
+            .map(MapIndex)
+            .map_err(|_| E::custom(format!("integer key {v:?} too large")))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<MapIndex, E> {
+        u32::try_from(v)
+            .map(MapIndex)
+            .map_err(|_| E::custom("integer key too large"))
+    }
+}
+
+/// One requested attribute: an id, optionally with a required value or `notNull`.
+///
+/// On the wire a bare string when neither is set, else `{"type","value","notNull"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeRequest {
+    /// The attribute, or a credential type (its metadata attribute is then disclosed).
+    pub id: AttributeOrCredential,
+    /// The value the attribute must have.
+    pub value: Option<String>,
+    /// Whether a null (absent optional) attribute is refused.
+    pub not_null: bool,
+}
+
+impl AttributeRequest {
+    /// A request for any value of an attribute or credential.
+    pub fn new(id: AttributeOrCredential) -> Self {
+        Self {
+            id,
+            value: None,
+            not_null: false,
+        }
+    }
+
+    /// Whether a disclosed attribute `id` with decoded `value` satisfies this request
+    /// (irmago `AttributeRequest.Satisfy`).
+    pub fn is_satisfied_by(&self, id: &AttributeOrCredential, value: Option<&str>) -> bool {
+        self.id == *id
+            && (!self.not_null || value.is_some())
+            && self.value.as_deref().is_none_or(|want| value == Some(want))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct AttributeRequestObject {
+    #[serde(rename = "type")]
+    id: AttributeOrCredential,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    value: Option<String>,
+    #[serde(rename = "notNull", default, skip_serializing_if = "is_false")]
+    not_null: bool,
+}
+
+impl Serialize for AttributeRequest {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.value.is_none() && !self.not_null {
+            return self.id.serialize(s);
+        }
+        AttributeRequestObject {
+            id: self.id.clone(),
+            value: self.value.clone(),
+            not_null: self.not_null,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for AttributeRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Id(String),
+            Object(AttributeRequestObject),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Id(id) => Self::new(AttributeOrCredential::parse(&id).map_err(de::Error::custom)?),
+            Raw::Object(o) => Self {
+                id: o.id,
+                value: o.value,
+                not_null: o.not_null,
+            },
+        })
+    }
+}
+
+/// Attribute requests that must all be disclosed together (an inner conjunction).
+/// Empty means "disclose nothing": it makes its disjunction optional.
+pub type AttributeCon = Vec<AttributeRequest>;
+/// Alternatives of which one must be satisfied.
+pub type AttributeDisCon = Vec<AttributeCon>;
+/// Disjunctions that must all be satisfied: the `disclose` field.
+pub type AttributeConDisCon = Vec<AttributeDisCon>;
+
+/// A request to disclose attributes (irmago `DisclosureRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DisclosureRequest {
+    /// Fields common to all requests.
+    #[serde(flatten)]
+    pub base: BaseRequest,
+    /// What to disclose.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclose: AttributeConDisCon,
+    /// Per index of `disclose`, a label the app shows above that disjunction.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<MapIndex, Option<TranslatedString>>,
+    /// Credential types whose expiry is not checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skip_expiry_check: Vec<CredentialTypeId>,
+}
+
+/// A request for an attribute-based signature on `message` (irmago `SignatureRequest`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignatureRequest {
+    /// The attributes to sign with.
+    #[serde(flatten)]
+    pub disclosure: DisclosureRequest,
+    /// The message to sign.
+    pub message: String,
+}
+
+/// A request to issue credentials, optionally disclosing attributes in the same session.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IssuanceRequest {
+    /// Attributes to disclose before issuance.
+    #[serde(flatten)]
+    pub disclosure: DisclosureRequest,
+    /// The credentials to issue.
+    #[serde(default)]
+    pub credentials: Vec<CredentialRequest>,
+}
+
+/// One credential to issue (irmago `CredentialRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialRequest {
+    /// Expiry (Unix seconds); the server fills in now + 6 months when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validity: Option<i64>,
+    /// The issuer key to sign with; the server fills in its latest.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub key_counter: u32,
+    /// The credential type.
+    pub credential: CredentialTypeId,
+    /// Attribute name → value. Absent optional attributes are left out.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// The requestor's key for later revocation; stripped before the app sees the request.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub revocation_key: String,
+    /// Set by the server when the credential type supports revocation.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revocation_supported: bool,
+    /// Names of the random-blind attributes of the credential type.
+    #[serde(
+        rename = "randomblindIDs",
+        default,
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub random_blind_ids: Vec<String>,
+    /// How many SD-JWT instances to issue next to the Idemix credential.
+    #[serde(default, skip_serializing_if = "is_zero_u32")]
+    pub sd_jwt_batch_size: u32,
+}
+
+/// A session request of any kind, told apart by `@context`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "@context")]
+pub enum SessionRequest {
+    /// `https://irma.app/ld/request/disclosure/v2`
+    #[serde(rename = "https://irma.app/ld/request/disclosure/v2")]
+    Disclosure(DisclosureRequest),
+    /// `https://irma.app/ld/request/signature/v2`
+    #[serde(rename = "https://irma.app/ld/request/signature/v2")]
+    Signature(SignatureRequest),
+    /// `https://irma.app/ld/request/issuance/v2`
+    #[serde(rename = "https://irma.app/ld/request/issuance/v2")]
+    Issuance(IssuanceRequest),
+}
+
+impl SessionRequest {
+    /// The common fields.
+    pub fn base(&self) -> &BaseRequest {
+        &self.disclosure().base
+    }
+
+    /// The common fields, for the server to fill in.
+    pub fn base_mut(&mut self) -> &mut BaseRequest {
+        &mut self.disclosure_mut().base
+    }
+
+    /// The disclosure part (every kind of request has one).
+    pub fn disclosure(&self) -> &DisclosureRequest {
+        match self {
+            Self::Disclosure(r) => r,
+            Self::Signature(r) => &r.disclosure,
+            Self::Issuance(r) => &r.disclosure,
+        }
+    }
+
+    /// The disclosure part, mutable (to append implicitly disclosed attributes).
+    pub fn disclosure_mut(&mut self) -> &mut DisclosureRequest {
+        match self {
+            Self::Disclosure(r) => r,
+            Self::Signature(r) => &mut r.disclosure,
+            Self::Issuance(r) => &mut r.disclosure,
+        }
+    }
+
+    /// The `@context` URL of this kind of request.
+    pub fn ld_context(&self) -> &'static str {
+        match self {
+            Self::Disclosure(_) => DISCLOSURE_CONTEXT,
+            Self::Signature(_) => SIGNATURE_CONTEXT,
+            Self::Issuance(_) => ISSUANCE_CONTEXT,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for SessionRequest {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = serde_json::Value::deserialize(d)?;
+        let context = value
+            .get("@context")
+            .ok_or_else(|| de::Error::missing_field("@context"))?;
+        let result = match context.as_str() {
+            Some(DISCLOSURE_CONTEXT) => serde_json::from_value(value).map(Self::Disclosure),
+            Some(SIGNATURE_CONTEXT) => serde_json::from_value(value).map(Self::Signature),
+            Some(ISSUANCE_CONTEXT) => serde_json::from_value(value).map(Self::Issuance),
+            _ => return Err(de::Error::custom(format!("unknown @context {context}"))),
+        };
+        result.map_err(de::Error::custom)
+    }
+}
+
+/// A session request with the requestor's session settings: what `POST /session` takes
+/// (irmago `RequestorBaseRequest` + `request`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestorRequest {
+    /// Validity of the result JWT in seconds (0: the default of 120).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub validity: u64,
+    /// Seconds to wait for the app to connect (0: the server default).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub timeout: u64,
+    /// URL to POST the session result to.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub callback_url: String,
+    /// Where to fetch a chained session from when this one succeeds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_session: Option<NextSession>,
+    /// The session request itself.
+    pub request: SessionRequest,
+}
+
+/// Where the server fetches the next session of a chain (irmago `NextSessionData`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextSession {
+    /// The URL the server POSTs this session's result to.
+    pub url: String,
+}
+
+fn is_false(b: &bool) -> bool {
+    !b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+    use serde_json::{Value, json};
+
+    use super::*;
+
+    fn vector_files() -> Vec<PathBuf> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
+        let mut files = Vec::new();
+        for dir in ["disclosure", "signature", "issuance", "negative"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.push(entry.unwrap().path());
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn recorded_requests_round_trip() {
+        let mut checked = 0;
+        for path in vector_files() {
+            let case: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            for request in [
+                &case["session_request"],
+                &case["client_session_request"]["request"],
+            ] {
+                if request.is_null() {
+                    continue;
+                }
+                let parsed: SessionRequest = serde_json::from_value(request.clone())
+                    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                assert_eq!(
+                    &serde_json::to_value(&parsed).unwrap(),
+                    request,
+                    "{}",
+                    path.display()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked >= 50, "only {checked} requests checked");
+    }
+
+    #[test]
+    fn every_field_round_trips() {
+        let full = json!({
+            "@context": ISSUANCE_CONTEXT,
+            "context": "AQ==",
+            "nonce": "jLRZ9vjdEi1Wr+Qe3y2ohg==",
+            "protocolVersion": "2.8",
+            "revocation": {"irma-demo.MijnOverheid.root": {"tolerance": 60, "updates": {"2": {"events": []}}}},
+            "devMode": true,
+            "clientReturnUrl": "https://example.com/back",
+            "augmentReturnUrl": true,
+            "host": "example.com",
+            "disclose": [[[], [{"type": "a.b.c.d", "value": "x", "notNull": true}, "a.b.c"]]],
+            "labels": {"0": {"en": "Label", "nl": "Etiket"}},
+            "skipExpiryCheck": ["a.b.c"],
+            "credentials": [{
+                "validity": 1810961963,
+                "keyCounter": 2,
+                "credential": "a.b.c",
+                "attributes": {"x": "y"},
+                "revocationKey": "k",
+                "revocationSupported": true,
+                "randomblindIDs": ["r"],
+                "sdJwtBatchSize": 5
+            }]
+        });
+        let parsed: SessionRequest = serde_json::from_value(full.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), full);
+        let disclosure = parsed.disclosure();
+        assert!(disclosure.disclose[0][1][0].not_null);
+        assert_eq!(parsed.base().context_or_default(), 1u8.into());
+
+        let requestor = json!({
+            "validity": 60,
+            "timeout": 30,
+            "callbackUrl": "https://example.com/cb",
+            "nextSession": {"url": "https://example.com/next"},
+            "request": {"@context": SIGNATURE_CONTEXT, "message": "m", "disclose": [[["a.b.c.d"]]]}
+        });
+        let parsed: RequestorRequest = serde_json::from_value(requestor.clone()).unwrap();
+        assert!(matches!(parsed.request, SessionRequest::Signature(_)));
+        assert_eq!(serde_json::to_value(&parsed).unwrap(), requestor);
+    }
+
+    #[test]
+    fn revocation_list_form_becomes_a_map() {
+        let r: SessionRequest = serde_json::from_value(json!({
+            "@context": DISCLOSURE_CONTEXT,
+            "revocation": ["a.b.c"],
+            "disclose": [[["a.b.c.d"]]]
+        }))
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&r).unwrap()["revocation"],
+            json!({"a.b.c": {}})
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_requests() {
+        for bad in [
+            json!({"disclose": [[["a.b.c.d"]]]}),
+            json!({"@context": "https://irma.app/ld/request/other/v1"}),
+            json!({"@context": DISCLOSURE_CONTEXT, "disclose": [[["a.b"]]]}),
+            json!({"@context": DISCLOSURE_CONTEXT, "disclose": [[[{"type": "a.b.c.d.e"}]]]}),
+            json!({"@context": DISCLOSURE_CONTEXT, "disclose": [[[5]]]}),
+            json!({"@context": DISCLOSURE_CONTEXT, "labels": {"x": {}}}),
+            json!({"@context": DISCLOSURE_CONTEXT, "nonce": "!!"}),
+            json!({"@context": DISCLOSURE_CONTEXT, "protocolVersion": "2"}),
+            json!({"@context": ISSUANCE_CONTEXT, "credentials": [{"credential": "a.b"}]}),
+            json!({"@context": SIGNATURE_CONTEXT}),
+            json!([1, 2]),
+        ] {
+            assert!(
+                serde_json::from_value::<SessionRequest>(bad.clone()).is_err(),
+                "accepted {bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn attribute_requests_satisfy_like_the_reference() {
+        let id = AttributeOrCredential::parse("a.b.c.d").unwrap();
+        let other = AttributeOrCredential::parse("a.b.c.e").unwrap();
+        let plain = AttributeRequest::new(id.clone());
+        assert!(plain.is_satisfied_by(&id, None));
+        assert!(plain.is_satisfied_by(&id, Some("x")));
+        assert!(!plain.is_satisfied_by(&other, Some("x")));
+        let not_null = AttributeRequest {
+            not_null: true,
+            ..plain.clone()
+        };
+        assert!(!not_null.is_satisfied_by(&id, None));
+        let valued = AttributeRequest {
+            value: Some("x".into()),
+            ..plain
+        };
+        assert!(valued.is_satisfied_by(&id, Some("x")));
+        assert!(!valued.is_satisfied_by(&id, Some("y")));
+        assert!(!valued.is_satisfied_by(&id, None));
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_random_bytes_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+            let _ = serde_json::from_slice::<SessionRequest>(&bytes);
+            let _ = serde_json::from_slice::<RequestorRequest>(&bytes);
+        }
+
+        #[test]
+        fn parsing_random_requests_never_panics(
+            ctx in prop::sample::select(vec![DISCLOSURE_CONTEXT, SIGNATURE_CONTEXT, ISSUANCE_CONTEXT]),
+            id in "[a-z.]{0,12}",
+            key in "[0-9a-z-]{0,4}",
+            n in any::<i64>(),
+        ) {
+            let v = json!({"@context": ctx, "disclose": [[[id.clone(), {"type": id, "notNull": n % 2 == 0}]]],
+                "labels": {key: {"en": "x"}}, "message": "m", "credentials": [{"credential": "a.b.c", "validity": n}]});
+            if let Ok(r) = serde_json::from_value::<SessionRequest>(v) {
+                let again: SessionRequest = serde_json::from_value(serde_json::to_value(&r).unwrap()).unwrap();
+                prop_assert_eq!(again, r);
+            }
+        }
+    }
+}
