@@ -11,9 +11,12 @@
 //! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
+//! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
+//!   getproof JWTs, verification with an explicit clock.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
 pub mod crypto;
+pub mod jwt;
 pub mod protocol;
 pub mod scheme;
