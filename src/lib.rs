@@ -14,12 +14,15 @@
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
 //! - [`server`]: the HTTP server (axum).
+//! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
+//!   getproof JWTs, verification with an explicit clock.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod crypto;
+pub mod jwt;
 pub mod protocol;
 pub mod scheme;
 pub mod server;
