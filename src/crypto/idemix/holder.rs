@@ -9,7 +9,7 @@ use num_traits::One;
 
 use super::Error;
 use super::hash::{attribute_exponent, challenge};
-use super::keys::PublicKey;
+use super::keys::{PublicKey, wipe};
 use super::math;
 use super::params::{SECRET_KEY_BITS, SECRET_KEY_RANDOMIZER_BITS};
 use super::proofs::{Proof, ProofD, ProofList, ProofU};
@@ -18,8 +18,8 @@ use crate::crypto::bigint::Int;
 
 /// The holder's secret key: attribute 0 of every credential, at most 255 bits.
 ///
-/// `Debug` hides it; on drop the value is replaced (the freed limbs are not wiped, see
-/// [`super::PrivateKey`]).
+/// `Debug` hides it; on drop its limbs are overwritten (copies made while computing with it
+/// are not, see [`super::PrivateKey`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey(BigUint);
 
@@ -51,7 +51,7 @@ impl fmt::Debug for SecretKey {
 
 impl Drop for SecretKey {
     fn drop(&mut self) {
-        self.0 = BigUint::default();
+        wipe(&mut self.0);
     }
 }
 
@@ -76,6 +76,14 @@ impl fmt::Debug for CredentialBuilder {
             .field("pk", &self.pk)
             .field("random_blind", &self.m_user.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for CredentialBuilder {
+    fn drop(&mut self) {
+        wipe(&mut self.secret);
+        wipe(&mut self.v_prime);
+        self.m_user.values_mut().for_each(wipe);
     }
 }
 
@@ -210,6 +218,14 @@ impl fmt::Debug for Credential {
             .field("pk", &self.pk)
             .field("attributes", &self.attributes.len())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Credential {
+    fn drop(&mut self) {
+        if let Some(secret) = self.attributes.first_mut() {
+            wipe(secret);
+        }
     }
 }
 

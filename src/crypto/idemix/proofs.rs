@@ -171,13 +171,10 @@ impl ProofU {
         Ok(vec![self.u.0.clone(), commitment])
     }
 
-    /// Checks the challenge and the range of `v'_resp` (gabi `ProofU.VerifyWithChallenge`).
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the range of `v'_resp` (gabi `ProofU.correctResponseSizes`).
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         if self.v_prime_response.0 > max_of_bits(pk.params().lv_prime_commit + 1) {
             return Err(VerifyError::ResponseRange);
-        }
-        if &self.c.0 != challenge {
-            return Err(VerifyError::Challenge);
         }
         Ok(())
     }
@@ -253,18 +250,15 @@ impl ProofD {
         Ok(vec![self.a.0.clone(), commitment])
     }
 
-    /// Checks the challenge and the ranges of the attribute and `e` responses (gabi
-    /// `ProofD.VerifyWithChallenge`; `v_resp` is not range-checked).
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the ranges of the attribute and `e` responses (gabi
+    /// `ProofD.correctResponseSizes`; `v_resp` is not range-checked).
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         let params = pk.params();
         let max_a = max_of_bits(params.lm_commit + 1);
         if self.a_responses.values().any(|r| r.0 > max_a)
             || self.e_response.0 > max_of_bits(params.le_commit + 1)
         {
             return Err(VerifyError::ResponseRange);
-        }
-        if &self.c.0 != challenge {
-            return Err(VerifyError::Challenge);
         }
         Ok(())
     }
@@ -303,10 +297,11 @@ impl Proof {
         }
     }
 
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the response ranges gabi checks (cheap; done before any exponentiation).
+    pub(super) fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         match self {
-            Proof::D(p) => p.check(pk, challenge),
-            Proof::U(p) => p.check(pk, challenge),
+            Proof::D(p) => p.check_ranges(pk),
+            Proof::U(p) => p.check_ranges(pk),
         }
     }
 }
