@@ -30,6 +30,7 @@ complete -c irma -n "__fish_irma_needs_command" -s h -l help -d 'Print help (see
 complete -c irma -n "__fish_irma_needs_command" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_needs_command" -f -a "version" -d 'Print version information'
 complete -c irma -n "__fish_irma_needs_command" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_needs_command" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand version" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand version" -s q -l quiet -d 'No log output'
@@ -58,8 +59,40 @@ complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subc
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages, one per command, into a directory'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "version" -d 'Print version information'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -s a -l auth-method -d 'Signing method' -r -f -a "hmac\t'HS256 with a base64 HMAC key (server auth method `hmac`)'
+rsa\t'RS256 with an RSA private key in PEM (server auth method `publickey`)'"
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -l key -d 'HMAC key (base64) or RSA private key (PEM); if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -l name -d 'Requestor name: the `iss` claim' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l key -d 'Key file: an RSA public key in PEM (a private key works too), else a base64 HMAC key' -r -F
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l hmac-key -d 'HMAC key in base64' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l server -d 'Fetch the RSA public key from an IRMA server\'s `URL/publickey` (https; plain http only to a loopback address)' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l max-age -d 'Maximum age of `iat` in seconds (a server\'s `max_request_age`); `iat` is then required' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l leeway -d 'Clock-skew tolerance in seconds for `exp`, `nbf` and `iat`' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l at -d 'Check the times as of this unix time instead of now, e.g. to audit an old token' -r
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON object: kind, header, claims, valid, error'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
+complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate jwt help" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate jwt help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate jwt help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate jwt help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages, one per command, into a directory'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'

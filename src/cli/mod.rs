@@ -3,6 +3,7 @@
 //! Only this module (and `main.rs`) uses clap and anyhow.
 
 mod generate;
+mod jwt;
 
 use std::process::ExitCode;
 
@@ -36,6 +37,9 @@ pub enum Command {
     /// Generate shell completions and man pages from this command line.
     #[command(subcommand)]
     Generate(generate::GenerateCommand),
+    /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
+    #[command(subcommand)]
+    Jwt(jwt::JwtCommand),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -69,5 +73,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),
+        Command::Jwt(cmd) => jwt::run(cmd),
     }
 }

@@ -3,4 +3,5 @@
 //! One test binary for all areas (one file per area), so it links once.
 
 mod generated;
+mod jwt;
 mod util;
