@@ -199,6 +199,14 @@ impl SigningKey {
         }
     }
 
+    /// The header's `alg` name: `HS256` or `RS256`.
+    pub fn alg_name(&self) -> &'static str {
+        match self {
+            Self::Hmac(_) => "HS256",
+            Self::Rsa(_) => "RS256",
+        }
+    }
+
     pub(super) fn encoding_key(&self) -> &EncodingKey {
         match self {
             Self::Hmac(k) => &k.encoding,
@@ -222,6 +230,14 @@ impl VerifyingKey {
         match self {
             Self::Hmac(_) => Algorithm::HS256,
             Self::Rsa(_) => Algorithm::RS256,
+        }
+    }
+
+    /// The header's `alg` name: `HS256` or `RS256`.
+    pub fn alg_name(&self) -> &'static str {
+        match self {
+            Self::Hmac(_) => "HS256",
+            Self::Rsa(_) => "RS256",
         }
     }
 
@@ -265,6 +281,46 @@ mod tests {
         let k = HmacKey::from_bytes(b"supersecret").unwrap();
         assert!(!format!("{k:?}").contains("supersecret"));
         assert!(!format!("{:?}", SigningKey::Hmac(k)).contains("115"));
+    }
+
+    fn vector_key(name: &str) -> String {
+        let path = format!(
+            "{}/../shared/vectors/jwt/server-config-and-keys.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["keys"][name].as_str().unwrap().to_owned()
+    }
+
+    /// Re-wraps the DER inside a PKCS#8 / PKIX PEM (2048-bit RSA: fixed-size headers) as
+    /// the PKCS#1 PEM `label`.
+    fn pkcs1_pem(pem: &str, header_len: usize, label: &str) -> String {
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let inner = base64::engine::general_purpose::STANDARD.encode(&der[header_len..]);
+        format!("-----BEGIN {label}-----\n{inner}\n-----END {label}-----\n")
+    }
+
+    #[test]
+    fn pkcs1_and_pkcs8_keys_are_the_same_key() {
+        let pkcs8 = vector_key("requestor_rsa_private_pem");
+        let pkix = vector_key("requestor_rsa_public_pem");
+        let from8 = RsaPrivateKey::from_pem(pkcs8.as_bytes()).unwrap();
+        assert_eq!(from8.public_key().to_pem(), pkix);
+        let pkcs1 = pkcs1_pem(&pkcs8, 26, "RSA PRIVATE KEY");
+        let from1 = RsaPrivateKey::from_pem(pkcs1.as_bytes()).unwrap();
+        assert_eq!(from1.public_key().to_pem(), pkix);
+        let public1 = pkcs1_pem(&pkix, 24, "RSA PUBLIC KEY");
+        assert_eq!(
+            RsaPublicKey::from_pem(public1.as_bytes()).unwrap().to_pem(),
+            pkix
+        );
+        // A public key is not a private key, and the reverse.
+        assert!(RsaPrivateKey::from_pem(pkix.as_bytes()).is_err());
+        assert!(RsaPublicKey::from_pem(pkcs8.as_bytes()).is_err());
     }
 
     #[test]
