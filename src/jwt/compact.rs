@@ -163,12 +163,9 @@ pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, SignEr
     let mut token = URL_SAFE_NO_PAD.encode(to_json(&header)?);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(to_json(claims)?));
-    let signature =
-        jsonwebtoken::crypto::sign(token.as_bytes(), key.encoding_key(), key.algorithm()).map_err(
-            |e| SignError {
-                reason: e.to_string(),
-            },
-        )?;
+    let signature = key
+        .sign(token.as_bytes())
+        .map_err(|reason| SignError { reason })?;
     token.push('.');
     token.push_str(&signature);
     Ok(token)

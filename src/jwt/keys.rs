@@ -148,10 +148,14 @@ impl fmt::Debug for RsaPublicKey {
     }
 }
 
-/// An RSA private key (RS256 signing) with its public half. Zeroized on drop; `Debug` hides it.
+/// An RSA private key (RS256 signing) with its public half; `Debug` hides it.
+///
+/// Kept parsed: `jsonwebtoken`'s RS256 signer parses and checks the key on every signature,
+/// which costs about three times the signature itself (`benches/jwt.rs`). aws-lc clears the
+/// private components when the key is freed.
 #[derive(Clone)]
 pub struct RsaPrivateKey {
-    encoding: EncodingKey,
+    pair: aws_lc_rs::rsa::KeyPair,
     public: RsaPublicKey,
 }
 
@@ -162,11 +166,11 @@ impl RsaPrivateKey {
             reason: e.to_string(),
         };
         let encoding = EncodingKey::from_rsa_pem(pem).map_err(|e| reason(&e))?;
-        // `from_rsa_pem` leaves the PKCS#1 RSAPrivateKey DER; check it and derive the public key.
+        // `from_rsa_pem` unwraps PKCS#8 and leaves the PKCS#1 RSAPrivateKey DER.
         let pair =
             aws_lc_rs::rsa::KeyPair::from_der(encoding.as_bytes()).map_err(|e| reason(&e))?;
         let public = RsaPublicKey::from_der(pair.public_key().as_ref()).map_err(|e| reason(&e))?;
-        Ok(Self { encoding, public })
+        Ok(Self { pair, public })
     }
 
     /// The public half.
@@ -191,14 +195,6 @@ pub enum SigningKey {
 }
 
 impl SigningKey {
-    /// The JWT `alg` this key signs with.
-    pub fn algorithm(&self) -> Algorithm {
-        match self {
-            Self::Hmac(_) => Algorithm::HS256,
-            Self::Rsa(_) => Algorithm::RS256,
-        }
-    }
-
     /// The header's `alg` name: `HS256` or `RS256`.
     pub fn alg_name(&self) -> &'static str {
         match self {
@@ -207,10 +203,24 @@ impl SigningKey {
         }
     }
 
-    pub(super) fn encoding_key(&self) -> &EncodingKey {
+    /// The signature over `message`, base64url without padding.
+    pub(super) fn sign(&self, message: &[u8]) -> Result<String, String> {
         match self {
-            Self::Hmac(k) => &k.encoding,
-            Self::Rsa(k) => &k.encoding,
+            Self::Hmac(k) => jsonwebtoken::crypto::sign(message, &k.encoding, Algorithm::HS256)
+                .map_err(|e| e.to_string()),
+            Self::Rsa(k) => {
+                let mut signature = vec![0; k.pair.public_modulus_len()];
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                k.pair
+                    .sign(
+                        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                        &rng,
+                        message,
+                        &mut signature,
+                    )
+                    .map_err(|e| e.to_string())?;
+                Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature))
+            }
         }
     }
 }
@@ -226,7 +236,7 @@ pub enum VerifyingKey {
 
 impl VerifyingKey {
     /// The one JWT `alg` this key accepts.
-    pub fn algorithm(&self) -> Algorithm {
+    pub(super) fn algorithm(&self) -> Algorithm {
         match self {
             Self::Hmac(_) => Algorithm::HS256,
             Self::Rsa(_) => Algorithm::RS256,
