@@ -12,7 +12,7 @@
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
-//!   getproof JWTs, verification with an explicit clock.
+//!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;

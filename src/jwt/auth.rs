@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 use super::compact::{Decoded, FormatError};
 use super::keys::{HmacKey, KeyError, RsaPublicKey, VerifyingKey};
@@ -41,8 +41,9 @@ pub const DEFAULT_MAX_REQUEST_AGE: u64 = 300;
 pub enum RequestorCredential {
     /// `hmac` (an HMAC key: HS256 JWTs) or `publickey` (an RSA public key: RS256 JWTs).
     Jwt(VerifyingKey),
-    /// `token`: the `Authorization` header value.
-    Token(Zeroizing<Vec<u8>>),
+    /// `token`: the SHA-256 of the `Authorization` header value (fixed length, so the
+    /// constant-time comparison does not reveal the token's length either).
+    Token([u8; 32]),
 }
 
 impl fmt::Debug for RequestorCredential {
@@ -81,7 +82,7 @@ impl RequestorCredential {
         Ok(match method {
             "hmac" => Self::Jwt(VerifyingKey::Hmac(HmacKey::from_base64(key)?)),
             "publickey" => Self::Jwt(VerifyingKey::Rsa(RsaPublicKey::from_pem(key)?)),
-            "token" => Self::Token(Zeroizing::new(key.to_vec())),
+            "token" => Self::Token(Sha256::digest(key).into()),
             _ => {
                 return Err(CredentialError::Method {
                     method: method.to_owned(),
@@ -327,12 +328,14 @@ impl RequestorAuth {
         }
     }
 
-    /// The requestor whose token equals `presented`, compared in constant time per token.
+    /// The requestor whose token equals `presented`, compared in constant time (on SHA-256
+    /// digests) against every token.
     fn token_requestor(&self, presented: &str) -> Result<String, AuthError> {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut found = None;
         for (name, credential) in &self.requestors {
             if let RequestorCredential::Token(token) = credential {
-                let equal: bool = token.as_slice().ct_eq(presented.as_bytes()).into();
+                let equal: bool = token.ct_eq(&presented).into();
                 if equal && found.is_none() {
                     found = Some(name);
                 }

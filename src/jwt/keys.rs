@@ -42,7 +42,7 @@ pub enum KeyError {
 /// Decodes base64 the way the reference does for HMAC keys: standard or URL-safe alphabet,
 /// with or without padding, line breaks ignored, non-zero trailing bits tolerated (Go's
 /// decoders are not strict).
-pub fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let cleaned: Zeroizing<Vec<u8>> = Zeroizing::new(
         text.iter()
             .copied()
