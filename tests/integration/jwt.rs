@@ -410,3 +410,57 @@ fn verify_fetches_the_key_from_a_server() {
     let run = irma(["jwt", "verify", "--server", "http://192.0.2.1", token]).failure();
     assert!(run.stderr.contains("use https"), "{}", run.stderr);
 }
+
+/// Runs `irma` with `input` on standard input; returns (exit code, stdout, stderr).
+fn irma_with_stdin(args: &[&str], input: &str) -> (Option<i32>, String, String) {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code(), text(out.stdout), text(out.stderr))
+}
+
+#[test]
+fn sign_and_verify_read_standard_input() {
+    let keys = KeyFiles::new();
+    let request = r#"{"@context":"https://irma.app/ld/request/disclosure/v2","disclose":[[["irma-demo.MijnOverheid.ageLower.over18"]]]}"#;
+    let hmac = path_arg(&keys.hmac);
+    let (code, token, stderr) = irma_with_stdin(
+        &[
+            "jwt", "sign", "-a", "hmac", "--key", hmac, "--name", "vg_hmac", "-",
+        ],
+        request,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, stdout, stderr) = irma_with_stdin(
+        &["jwt", "verify", "--key", hmac, "--max-age", "60", "-"],
+        &token,
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("kind: session request (disclosure)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("valid: HS256 signature verified"),
+        "{stdout}"
+    );
+    // The same token with a one-character change in its claims.
+    let tampered = token.trim().replacen(".eyJ", ".eyK", 1);
+    let (code, _, stderr) = irma_with_stdin(&["jwt", "verify", "--key", hmac, "-"], &tampered);
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("irma:"), "{stderr}");
+}
