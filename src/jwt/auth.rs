@@ -315,14 +315,12 @@ impl RequestorAuth {
                     .and_then(|s| Decoded::parse(s.trim()).ok())
                     .filter(|d| standard_claims_parse(d).is_ok())
                     .ok_or_else(not_applicable)?;
-                let Some(prefer_hmac) = (match jwt.algorithm() {
-                    Ok("HS256") => Some(true),
-                    Ok("RS256") => Some(false),
-                    _ => None,
-                }) else {
-                    return Err(not_applicable());
+                let hmac = match jwt.algorithm() {
+                    Ok("HS256") => true,
+                    Ok("RS256") => false,
+                    _ => return Err(not_applicable()),
                 };
-                self.verify_jwt(&jwt, prefer_hmac, now, purpose)
+                self.verify_jwt(&jwt, hmac, now, purpose)
             }
             _ => Err(not_applicable()),
         }
