@@ -10,7 +10,7 @@ use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use crate::jwt::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
-use crate::jwt::request::{RequestorRequest, sign_request};
+use crate::jwt::request::{RequestBody, sign_request};
 use crate::jwt::verify::{DEFAULT_LEEWAY, Jwt, TimeCheck};
 
 /// Largest key file, JSON request or `/publickey` answer we read.
@@ -103,7 +103,7 @@ pub fn run(cmd: JwtCommand) -> anyhow::Result<ExitCode> {
 fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     let text = read_input(&args.file)?;
     let json: Value = serde_json::from_slice(&text).context("the session request is not JSON")?;
-    let request = RequestorRequest::from_json(json)?;
+    let request = RequestBody::from_json(json)?;
     let key_bytes = key_argument(&args.key)?;
     let key = match args.auth_method {
         AuthMethod::Hmac => SigningKey::Hmac(HmacKey::from_base64(&key_bytes)?),

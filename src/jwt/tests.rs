@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{AuthRequest, AuthenticatedBody, RequestorAuth, RequestorCredential};
 use super::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
-use super::request::{RequestKind, RequestorRequest, sign_request};
+use super::request::{RequestBody, RequestKind, sign_request};
 use super::result::{ResultSigner, SessionType};
 use super::verify::{Jwt, JwtKind, TimeCheck, VerifyError};
 
@@ -162,7 +162,7 @@ fn signing_a_recorded_request_gives_the_reference_token() {
                 .unwrap(),
             ),
         };
-        let request = RequestorRequest::from_json(claims[kind.body_claim()].clone()).unwrap();
+        let request = RequestBody::from_json(claims[kind.body_claim()].clone()).unwrap();
         assert_eq!(request.kind, kind);
         let ours = sign_request(
             &request,
