@@ -390,3 +390,22 @@ fn getproof_collapses_duplicates_maps_null_to_empty_and_omits_exp_for_zero_valid
     );
     assert!(signer.getproof_jwt(&json!([1]), 120, 0).is_err());
 }
+
+#[test]
+fn recorded_token_request_authenticates_as_its_requestor() {
+    let v = vector("token-auth-disclosure");
+    let post = &v["exchanges"]["requestor"][0];
+    assert_eq!(post["path"], "/session");
+    let headers = &post["request_headers"];
+    let body = post["request_body_raw"].as_str().unwrap();
+    let request = AuthRequest {
+        authorization: headers["Authorization"].as_str(),
+        content_type: headers["Content-Type"].as_str(),
+        body: body.as_bytes(),
+    };
+    let ok = reference_auth()
+        .authenticate_session(&request, v["recorded_at"].as_i64().unwrap())
+        .unwrap();
+    assert_eq!(ok.requestor, "vg_token");
+    assert_eq!(ok.body, AuthenticatedBody::Json(body.as_bytes()));
+}
