@@ -22,6 +22,9 @@ _irma() {
             irma,help)
                 cmd="irma__subcmd__help"
                 ;;
+            irma,jwt)
+                cmd="irma__subcmd__jwt"
+                ;;
             irma,scheme)
                 cmd="irma__subcmd__scheme"
                 ;;
@@ -52,6 +55,9 @@ _irma() {
             irma__subcmd__help,help)
                 cmd="irma__subcmd__help__subcmd__help"
                 ;;
+            irma__subcmd__help,jwt)
+                cmd="irma__subcmd__help__subcmd__jwt"
+                ;;
             irma__subcmd__help,scheme)
                 cmd="irma__subcmd__help__subcmd__scheme"
                 ;;
@@ -64,8 +70,17 @@ _irma() {
             irma__subcmd__help__subcmd__generate,man)
                 cmd="irma__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            irma__subcmd__help__subcmd__jwt,sign)
+                cmd="irma__subcmd__help__subcmd__jwt__subcmd__sign"
+                ;;
+            irma__subcmd__help__subcmd__jwt,verify)
+                cmd="irma__subcmd__help__subcmd__jwt__subcmd__verify"
+                ;;
             irma__subcmd__help__subcmd__scheme,download)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__download"
+                ;;
+            irma__subcmd__help__subcmd__scheme,issuer)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer"
                 ;;
             irma__subcmd__help__subcmd__scheme,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__keygen"
@@ -79,11 +94,35 @@ _irma() {
             irma__subcmd__help__subcmd__scheme,verify)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__verify"
                 ;;
+            irma__subcmd__help__subcmd__scheme__subcmd__issuer,keygen)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__jwt,help)
+                cmd="irma__subcmd__jwt__subcmd__help"
+                ;;
+            irma__subcmd__jwt,sign)
+                cmd="irma__subcmd__jwt__subcmd__sign"
+                ;;
+            irma__subcmd__jwt,verify)
+                cmd="irma__subcmd__jwt__subcmd__verify"
+                ;;
+            irma__subcmd__jwt__subcmd__help,help)
+                cmd="irma__subcmd__jwt__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__jwt__subcmd__help,sign)
+                cmd="irma__subcmd__jwt__subcmd__help__subcmd__sign"
+                ;;
+            irma__subcmd__jwt__subcmd__help,verify)
+                cmd="irma__subcmd__jwt__subcmd__help__subcmd__verify"
+                ;;
             irma__subcmd__scheme,download)
                 cmd="irma__subcmd__scheme__subcmd__download"
                 ;;
             irma__subcmd__scheme,help)
                 cmd="irma__subcmd__scheme__subcmd__help"
+                ;;
+            irma__subcmd__scheme,issuer)
+                cmd="irma__subcmd__scheme__subcmd__issuer"
                 ;;
             irma__subcmd__scheme,keygen)
                 cmd="irma__subcmd__scheme__subcmd__keygen"
@@ -103,6 +142,9 @@ _irma() {
             irma__subcmd__scheme__subcmd__help,help)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__help"
                 ;;
+            irma__subcmd__scheme__subcmd__help,issuer)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer"
+                ;;
             irma__subcmd__scheme__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__keygen"
                 ;;
@@ -115,6 +157,21 @@ _irma() {
             irma__subcmd__scheme__subcmd__help,verify)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__verify"
                 ;;
+            irma__subcmd__scheme__subcmd__help__subcmd__issuer,keygen)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer,help)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer,keygen)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,help)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,keygen)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen"
+                ;;
             *)
                 ;;
         esac
@@ -122,7 +179,7 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -246,7 +303,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme help"
+            opts="version generate scheme jwt help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -315,8 +372,50 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__help__subcmd__jwt)
+            opts="sign verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__jwt__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__jwt__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__help__subcmd__scheme)
-            opts="verify sign keygen download update"
+            opts="verify sign keygen download update issuer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +431,34 @@ _irma() {
         irma__subcmd__help__subcmd__scheme__subcmd__download)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer)
+            opts="keygen"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -413,8 +540,146 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__jwt)
+            opts="-v -q -h -V --verbose --quiet --help --version sign verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__help)
+            opts="sign verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__help__subcmd__sign)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__sign)
+            opts="-a -v -q -h -V --auth-method --key --name --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --auth-method)
+                    COMPREPLY=($(compgen -W "hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__jwt__subcmd__verify)
+            opts="-v -q -h -V --key --hmac-key --server --max-age --leeway --at --json --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hmac-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__scheme)
-            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen download update help"
+            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -450,7 +715,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help)
-            opts="verify sign keygen download update help"
+            opts="verify sign keygen download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -480,6 +745,34 @@ _irma() {
         irma__subcmd__scheme__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer)
+            opts="keygen"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -540,6 +833,128 @@ _irma() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer)
+            opts="-v -q -h -V --verbose --quiet --help --version keygen help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help)
+            opts="keygen help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__keygen)
+            opts="-s -p -e -l -c -a -f -v -q -h -V --privatekey --publickey --expirydate --valid-for --keylength --counter --numattributes --force-overwrite --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --privatekey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publickey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expirydate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --valid-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keylength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --counter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --numattributes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -15,7 +15,7 @@
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
-//!   getproof JWTs, verification with an explicit clock.
+//!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;

@@ -3,6 +3,8 @@
 //! Only this module (and `main.rs`) uses clap and anyhow.
 
 mod generate;
+mod issuer;
+mod jwt;
 mod scheme;
 
 use std::process::ExitCode;
@@ -40,6 +42,9 @@ pub enum Command {
     /// Manage credential schemes: verify, sign, keygen, download, update.
     #[command(subcommand)]
     Scheme(scheme::SchemeCommand),
+    /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
+    #[command(subcommand)]
+    Jwt(jwt::JwtCommand),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -74,5 +79,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Generate(cmd) => generate::run(cmd),
         Command::Scheme(cmd) => scheme::run(cmd),
+        Command::Jwt(cmd) => jwt::run(cmd),
     }
 }

@@ -76,6 +76,9 @@ pub enum SchemeCommand {
         #[command(flatten)]
         output: OutputArgs,
     },
+    /// Manage Idemix issuer keys.
+    #[command(subcommand)]
+    Issuer(super::issuer::IssuerCommand),
 }
 
 /// The shared `--schemes-path` flag.
@@ -131,6 +134,7 @@ pub fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
             schemes,
             output,
         } => run_update(paths, schemes, output),
+        SchemeCommand::Issuer(cmd) => super::issuer::run(cmd),
     }
 }
 

@@ -25,8 +25,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use zeroize::Zeroizing;
 
 use super::compact::{Decoded, FormatError};
 use super::keys::{HmacKey, KeyError, RsaPublicKey, VerifyingKey};
@@ -41,8 +41,9 @@ pub const DEFAULT_MAX_REQUEST_AGE: u64 = 300;
 pub enum RequestorCredential {
     /// `hmac` (an HMAC key: HS256 JWTs) or `publickey` (an RSA public key: RS256 JWTs).
     Jwt(VerifyingKey),
-    /// `token`: the `Authorization` header value.
-    Token(Zeroizing<Vec<u8>>),
+    /// `token`: the SHA-256 of the `Authorization` header value (fixed length, so the
+    /// constant-time comparison does not reveal the token's length either).
+    Token([u8; 32]),
 }
 
 impl fmt::Debug for RequestorCredential {
@@ -81,7 +82,7 @@ impl RequestorCredential {
         Ok(match method {
             "hmac" => Self::Jwt(VerifyingKey::Hmac(HmacKey::from_base64(key)?)),
             "publickey" => Self::Jwt(VerifyingKey::Rsa(RsaPublicKey::from_pem(key)?)),
-            "token" => Self::Token(Zeroizing::new(key.to_vec())),
+            "token" => Self::Token(Sha256::digest(key).into()),
             _ => {
                 return Err(CredentialError::Method {
                     method: method.to_owned(),
@@ -314,25 +315,25 @@ impl RequestorAuth {
                     .and_then(|s| Decoded::parse(s.trim()).ok())
                     .filter(|d| standard_claims_parse(d).is_ok())
                     .ok_or_else(not_applicable)?;
-                let Some(prefer_hmac) = (match jwt.algorithm() {
-                    Ok("HS256") => Some(true),
-                    Ok("RS256") => Some(false),
-                    _ => None,
-                }) else {
-                    return Err(not_applicable());
+                let hmac = match jwt.algorithm() {
+                    Ok("HS256") => true,
+                    Ok("RS256") => false,
+                    _ => return Err(not_applicable()),
                 };
-                self.verify_jwt(&jwt, prefer_hmac, now, purpose)
+                self.verify_jwt(&jwt, hmac, now, purpose)
             }
             _ => Err(not_applicable()),
         }
     }
 
-    /// The requestor whose token equals `presented`, compared in constant time per token.
+    /// The requestor whose token equals `presented`, compared in constant time (on SHA-256
+    /// digests) against every token.
     fn token_requestor(&self, presented: &str) -> Result<String, AuthError> {
+        let presented: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut found = None;
         for (name, credential) in &self.requestors {
             if let RequestorCredential::Token(token) = credential {
-                let equal: bool = token.as_slice().ct_eq(presented.as_bytes()).into();
+                let equal: bool = token.ct_eq(&presented).into();
                 if equal && found.is_none() {
                     found = Some(name);
                 }
@@ -449,6 +450,252 @@ mod tests {
         assert_eq!(go_duration(303), "5m3s");
         assert_eq!(go_duration(3600), "1h0m0s");
         assert_eq!(go_duration(90061), "25h1m1s");
+    }
+
+    use base64::Engine;
+    use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+    use jsonwebtoken::{Algorithm, EncodingKey};
+    use serde_json::json;
+
+    const NOW: i64 = 1_800_000_000;
+    const HMAC_SECRET: &[u8] = b"requestor h's secret key";
+
+    fn vector_key(name: &str) -> String {
+        let path = format!(
+            "{}/../shared/vectors/jwt/server-config-and-keys.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["keys"][name].as_str().unwrap().to_owned()
+    }
+
+    fn auth() -> RequestorAuth {
+        let mut auth = RequestorAuth::new(300, 5);
+        let b64 = STANDARD.encode(HMAC_SECRET);
+        auth.add(
+            "h",
+            RequestorCredential::from_config("hmac", b64.as_bytes()).unwrap(),
+        );
+        let pem = vector_key("requestor_rsa_public_pem");
+        auth.add(
+            "r",
+            RequestorCredential::from_config("publickey", pem.as_bytes()).unwrap(),
+        );
+        auth.add(
+            "t",
+            RequestorCredential::from_config("token", b"tok").unwrap(),
+        );
+        auth
+    }
+
+    fn token(header: Value, claims: Value, alg: Algorithm, key: &EncodingKey) -> String {
+        let enc = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap());
+        let input = format!("{}.{}", enc(&header), enc(&claims));
+        let sig = jsonwebtoken::crypto::sign(input.as_bytes(), key, alg).unwrap();
+        format!("{input}.{sig}")
+    }
+
+    fn hs256(claims: Value) -> String {
+        let header = json!({"alg": "HS256", "typ": "JWT"});
+        token(
+            header,
+            claims,
+            Algorithm::HS256,
+            &EncodingKey::from_secret(HMAC_SECRET),
+        )
+    }
+
+    fn disclosure(iss: &str, iat: i64) -> Value {
+        json!({"sub": "verification_request", "iss": iss, "iat": iat, "sprequest": {"request": {}}})
+    }
+
+    fn post<'a>(
+        content_type: &'a str,
+        authorization: Option<&'a str>,
+        body: &'a str,
+    ) -> AuthRequest<'a> {
+        AuthRequest {
+            authorization,
+            content_type: Some(content_type),
+            body: body.as_bytes(),
+        }
+    }
+
+    fn session(jwt: &str) -> Result<Authenticated<'_>, AuthError> {
+        auth().authenticate_session(&post("text/plain; charset=utf-8", None, jwt), NOW)
+    }
+
+    #[test]
+    fn kid_takes_precedence_over_iss() {
+        let header = json!({"alg": "HS256", "typ": "JWT", "kid": "h"});
+        let key = EncodingKey::from_secret(HMAC_SECRET);
+        let jwt = token(header, disclosure("nobody", NOW), Algorithm::HS256, &key);
+        assert_eq!(session(&jwt).unwrap().requestor, "h");
+        let header = json!({"alg": "HS256", "kid": 7});
+        let jwt = token(header, disclosure("h", NOW), Algorithm::HS256, &key);
+        assert_eq!(session(&jwt).unwrap_err(), AuthError::KidNotString);
+    }
+
+    #[test]
+    fn subjects_bodies_and_revocations() {
+        let mut claims = disclosure("h", NOW);
+        claims["sub"] = json!("disclosing");
+        let jwt = hs256(claims.clone());
+        let ok = session(&jwt).unwrap();
+        let AuthenticatedBody::Jwt(jwt) = ok.body else {
+            panic!("not a JWT")
+        };
+        assert_eq!(
+            (jwt.kind, jwt.body),
+            (RequestKind::Disclosure, json!({"request": {}}))
+        );
+
+        claims["sub"] = json!("bogus");
+        let err = session(&hs256(claims.clone())).unwrap_err();
+        assert_eq!(
+            (err.error_kind(), err.to_string().as_str()),
+            (ErrorKind::InvalidRequest, "Invalid session type")
+        );
+
+        claims["sub"] = json!("issue_request");
+        let err = session(&hs256(claims)).unwrap_err();
+        assert_eq!(err, AuthError::MissingBody { claim: "iprequest" });
+
+        let rev = json!({"sub": "", "iss": "h", "iat": NOW, "revrequest": {"type": "a.b.c"}});
+        let jwt = hs256(rev);
+        let ok = auth()
+            .authenticate_revocation(&post("text/plain", None, &jwt), NOW)
+            .unwrap();
+        let AuthenticatedBody::Jwt(r) = ok.body else {
+            panic!("not a JWT")
+        };
+        assert_eq!(
+            (ok.requestor.as_str(), r.kind),
+            ("h", RequestKind::Revocation)
+        );
+        assert_eq!(session(&jwt).unwrap_err(), AuthError::InvalidSessionType);
+    }
+
+    #[test]
+    fn times_with_leeway() {
+        // Within the 5 s leeway, and just beyond it.
+        assert!(session(&hs256(disclosure("h", NOW + 5))).is_ok());
+        let err = session(&hs256(disclosure("h", NOW + 6))).unwrap_err();
+        assert_eq!(err.remote_error().message, "jwt not yet valid");
+        assert_eq!(err.error_kind(), ErrorKind::Unauthorized);
+        assert!(session(&hs256(disclosure("h", NOW - 300))).is_ok());
+        assert_eq!(
+            session(&hs256(disclosure("h", NOW - 301))).unwrap_err(),
+            AuthError::TooOld
+        );
+
+        let mut no_iat = disclosure("h", 0);
+        no_iat.as_object_mut().unwrap().remove("iat");
+        assert_eq!(session(&hs256(no_iat)).unwrap_err(), AuthError::TooOld);
+
+        let mut expired = disclosure("h", NOW - 10);
+        expired["exp"] = json!(NOW - 3600);
+        let err = session(&hs256(expired.clone())).unwrap_err();
+        assert_eq!(err.remote_error().message, "token is expired by 1h0m0s");
+        // A bad signature is reported before the time claims.
+        let other = EncodingKey::from_secret(b"other");
+        let forged = token(json!({"alg": "HS256"}), expired, Algorithm::HS256, &other);
+        assert_eq!(session(&forged).unwrap_err(), AuthError::HmacSignature);
+
+        let mut early = disclosure("h", NOW);
+        early["nbf"] = json!(NOW + 60);
+        assert_eq!(session(&hs256(early)).unwrap_err(), AuthError::NotValidYet);
+    }
+
+    #[test]
+    fn rs256_requestors() {
+        let pem = vector_key("requestor_rsa_private_pem");
+        let key = EncodingKey::from_rsa_pem(pem.as_bytes()).unwrap();
+        let header = json!({"alg": "RS256", "typ": "JWT"});
+        let jwt = token(header.clone(), disclosure("r", NOW), Algorithm::RS256, &key);
+        assert_eq!(session(&jwt).unwrap().requestor, "r");
+        // RS256 for an hmac requestor, HS256 for a publickey requestor: unknown.
+        let jwt = token(header.clone(), disclosure("h", NOW), Algorithm::RS256, &key);
+        assert_eq!(
+            session(&jwt).unwrap_err(),
+            AuthError::UnknownRequestor("h".into())
+        );
+        assert_eq!(
+            session(&hs256(disclosure("r", NOW))).unwrap_err(),
+            AuthError::UnknownRequestor("r".into())
+        );
+        // Another RSA key.
+        let server = vector_key("server_jwt_private_pem");
+        let other = EncodingKey::from_rsa_pem(server.as_bytes()).unwrap();
+        let jwt = token(header, disclosure("r", NOW), Algorithm::RS256, &other);
+        let err = session(&jwt).unwrap_err();
+        assert_eq!(err.remote_error().message, "crypto/rsa: verification error");
+        // Other algorithms and malformed registered claims match no authenticator.
+        let jwt = token(
+            json!({"alg": "HS384"}),
+            disclosure("h", NOW),
+            Algorithm::HS384,
+            &EncodingKey::from_secret(HMAC_SECRET),
+        );
+        assert_eq!(session(&jwt).unwrap_err(), AuthError::NotAuthenticated);
+        let jwt = hs256(json!({"sub": "verification_request", "iss": 5, "iat": NOW}));
+        assert_eq!(session(&jwt).unwrap_err(), AuthError::NotAuthenticated);
+        assert_eq!(
+            session("not a jwt").unwrap_err(),
+            AuthError::NotAuthenticated
+        );
+    }
+
+    #[test]
+    fn tokens_content_types_and_disabled_mode() {
+        let a = auth();
+        let ok = a
+            .authenticate_session(&post("application/json", Some("tok"), "{}"), NOW)
+            .unwrap();
+        assert_eq!(
+            ok,
+            Authenticated {
+                requestor: "t".into(),
+                body: AuthenticatedBody::Json(b"{}")
+            }
+        );
+        for wrong in ["to", "tokk", "tok "] {
+            let err = a
+                .authenticate_session(&post("application/json", Some(wrong), "{}"), NOW)
+                .unwrap_err();
+            assert_eq!(
+                serde_json::to_string(&err.remote_error()).unwrap(),
+                r#"{"status":403,"error":"UNAUTHORIZED","description":"You are not authorized to issue or verify this attribute"}"#
+            );
+        }
+        let err = a
+            .authenticate_session(&post("text/plain", Some("tok"), "{}"), NOW)
+            .unwrap_err();
+        assert_eq!(err, AuthError::NotAuthenticated);
+        let err = a
+            .authenticate_session(&post("application/xml", None, "{}"), NOW)
+            .unwrap_err();
+        assert_eq!(
+            err.remote_error().message,
+            "Unsupported Content-Type: application/xml"
+        );
+
+        let open = RequestorAuth::disabled();
+        let ok = open
+            .authenticate_session(&post("application/json", Some(""), "{}"), NOW)
+            .unwrap();
+        assert_eq!(ok.requestor, "");
+        let jwt = hs256(disclosure("h", NOW));
+        assert_eq!(
+            open.authenticate_session(&post("text/plain", None, &jwt), NOW)
+                .unwrap_err(),
+            AuthError::NotAuthenticated
+        );
+        assert_eq!(
+            open.authenticate_session(&post("application/json", Some("tok"), "{}"), NOW)
+                .unwrap_err(),
+            AuthError::NotAuthenticated
+        );
     }
 
     #[test]

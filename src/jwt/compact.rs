@@ -7,7 +7,6 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use jsonwebtoken::Algorithm;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -155,28 +154,18 @@ struct Header {
     typ: &'static str,
 }
 
-fn alg_name(alg: Algorithm) -> &'static str {
-    match alg {
-        Algorithm::HS256 => "HS256",
-        _ => "RS256",
-    }
-}
-
 /// Signs `claims` (serialized in their own field order) with `key`.
 pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, SignError> {
     let header = Header {
-        alg: alg_name(key.algorithm()),
+        alg: key.alg_name(),
         typ: "JWT",
     };
     let mut token = URL_SAFE_NO_PAD.encode(to_json(&header)?);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(to_json(claims)?));
-    let signature =
-        jsonwebtoken::crypto::sign(token.as_bytes(), key.encoding_key(), key.algorithm()).map_err(
-            |e| SignError {
-                reason: e.to_string(),
-            },
-        )?;
+    let signature = key
+        .sign(token.as_bytes())
+        .map_err(|reason| SignError { reason })?;
     token.push('.');
     token.push_str(&signature);
     Ok(token)

@@ -42,7 +42,7 @@ pub enum KeyError {
 /// Decodes base64 the way the reference does for HMAC keys: standard or URL-safe alphabet,
 /// with or without padding, line breaks ignored, non-zero trailing bits tolerated (Go's
 /// decoders are not strict).
-pub fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
     let cleaned: Zeroizing<Vec<u8>> = Zeroizing::new(
         text.iter()
             .copied()
@@ -148,10 +148,14 @@ impl fmt::Debug for RsaPublicKey {
     }
 }
 
-/// An RSA private key (RS256 signing) with its public half. Zeroized on drop; `Debug` hides it.
+/// An RSA private key (RS256 signing) with its public half; `Debug` hides it.
+///
+/// Kept parsed: `jsonwebtoken`'s RS256 signer parses and checks the key on every signature,
+/// which costs about three times the signature itself (`benches/jwt.rs`). aws-lc clears the
+/// private components when the key is freed.
 #[derive(Clone)]
 pub struct RsaPrivateKey {
-    encoding: EncodingKey,
+    pair: aws_lc_rs::rsa::KeyPair,
     public: RsaPublicKey,
 }
 
@@ -162,11 +166,11 @@ impl RsaPrivateKey {
             reason: e.to_string(),
         };
         let encoding = EncodingKey::from_rsa_pem(pem).map_err(|e| reason(&e))?;
-        // `from_rsa_pem` leaves the PKCS#1 RSAPrivateKey DER; check it and derive the public key.
+        // `from_rsa_pem` unwraps PKCS#8 and leaves the PKCS#1 RSAPrivateKey DER.
         let pair =
             aws_lc_rs::rsa::KeyPair::from_der(encoding.as_bytes()).map_err(|e| reason(&e))?;
         let public = RsaPublicKey::from_der(pair.public_key().as_ref()).map_err(|e| reason(&e))?;
-        Ok(Self { encoding, public })
+        Ok(Self { pair, public })
     }
 
     /// The public half.
@@ -191,18 +195,32 @@ pub enum SigningKey {
 }
 
 impl SigningKey {
-    /// The JWT `alg` this key signs with.
-    pub fn algorithm(&self) -> Algorithm {
+    /// The header's `alg` name: `HS256` or `RS256`.
+    pub fn alg_name(&self) -> &'static str {
         match self {
-            Self::Hmac(_) => Algorithm::HS256,
-            Self::Rsa(_) => Algorithm::RS256,
+            Self::Hmac(_) => "HS256",
+            Self::Rsa(_) => "RS256",
         }
     }
 
-    pub(super) fn encoding_key(&self) -> &EncodingKey {
+    /// The signature over `message`, base64url without padding.
+    pub(super) fn sign(&self, message: &[u8]) -> Result<String, String> {
         match self {
-            Self::Hmac(k) => &k.encoding,
-            Self::Rsa(k) => &k.encoding,
+            Self::Hmac(k) => jsonwebtoken::crypto::sign(message, &k.encoding, Algorithm::HS256)
+                .map_err(|e| e.to_string()),
+            Self::Rsa(k) => {
+                let mut signature = vec![0; k.pair.public_modulus_len()];
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                k.pair
+                    .sign(
+                        &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                        &rng,
+                        message,
+                        &mut signature,
+                    )
+                    .map_err(|e| e.to_string())?;
+                Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature))
+            }
         }
     }
 }
@@ -218,10 +236,18 @@ pub enum VerifyingKey {
 
 impl VerifyingKey {
     /// The one JWT `alg` this key accepts.
-    pub fn algorithm(&self) -> Algorithm {
+    pub(super) fn algorithm(&self) -> Algorithm {
         match self {
             Self::Hmac(_) => Algorithm::HS256,
             Self::Rsa(_) => Algorithm::RS256,
+        }
+    }
+
+    /// The header's `alg` name: `HS256` or `RS256`.
+    pub fn alg_name(&self) -> &'static str {
+        match self {
+            Self::Hmac(_) => "HS256",
+            Self::Rsa(_) => "RS256",
         }
     }
 
@@ -265,6 +291,46 @@ mod tests {
         let k = HmacKey::from_bytes(b"supersecret").unwrap();
         assert!(!format!("{k:?}").contains("supersecret"));
         assert!(!format!("{:?}", SigningKey::Hmac(k)).contains("115"));
+    }
+
+    fn vector_key(name: &str) -> String {
+        let path = format!(
+            "{}/../shared/vectors/jwt/server-config-and-keys.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        v["keys"][name].as_str().unwrap().to_owned()
+    }
+
+    /// Re-wraps the DER inside a PKCS#8 / PKIX PEM (2048-bit RSA: fixed-size headers) as
+    /// the PKCS#1 PEM `label`.
+    fn pkcs1_pem(pem: &str, header_len: usize, label: &str) -> String {
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        let inner = base64::engine::general_purpose::STANDARD.encode(&der[header_len..]);
+        format!("-----BEGIN {label}-----\n{inner}\n-----END {label}-----\n")
+    }
+
+    #[test]
+    fn pkcs1_and_pkcs8_keys_are_the_same_key() {
+        let pkcs8 = vector_key("requestor_rsa_private_pem");
+        let pkix = vector_key("requestor_rsa_public_pem");
+        let from8 = RsaPrivateKey::from_pem(pkcs8.as_bytes()).unwrap();
+        assert_eq!(from8.public_key().to_pem(), pkix);
+        let pkcs1 = pkcs1_pem(&pkcs8, 26, "RSA PRIVATE KEY");
+        let from1 = RsaPrivateKey::from_pem(pkcs1.as_bytes()).unwrap();
+        assert_eq!(from1.public_key().to_pem(), pkix);
+        let public1 = pkcs1_pem(&pkix, 24, "RSA PUBLIC KEY");
+        assert_eq!(
+            RsaPublicKey::from_pem(public1.as_bytes()).unwrap().to_pem(),
+            pkix
+        );
+        // A public key is not a private key, and the reverse.
+        assert!(RsaPrivateKey::from_pem(pkix.as_bytes()).is_err());
+        assert!(RsaPublicKey::from_pem(pkcs8.as_bytes()).is_err());
     }
 
     #[test]

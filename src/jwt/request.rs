@@ -95,14 +95,14 @@ pub enum RequestFormError {
 /// A request ready to be put in a JWT: its kind and the claim value (extended form for
 /// sessions).
 #[derive(Debug, Clone, PartialEq)]
-pub struct RequestorRequest {
+pub struct RequestBody {
     /// What it asks for.
     pub kind: RequestKind,
     /// The body claim's value.
     pub body: Value,
 }
 
-impl RequestorRequest {
+impl RequestBody {
     /// Recognises a plain session request (top-level `@context`, wrapped into
     /// `{"request":…}`), an extended one (`request.@context`, kept as is), or a revocation
     /// request.
@@ -157,7 +157,7 @@ impl Serialize for BodyClaim<'_> {
 /// Signs `request` as requestor `requestor` at unix time `issued_at`: HS256 or RS256 by the
 /// key, header `{"alg","typ":"JWT"}`, claims `sub`, `iss`, `iat`, body claim.
 pub fn sign_request(
-    request: &RequestorRequest,
+    request: &RequestBody,
     requestor: &str,
     key: &SigningKey,
     issued_at: i64,
@@ -180,16 +180,16 @@ mod tests {
     fn plain_requests_are_wrapped_and_extended_ones_kept() {
         let plain =
             json!({"@context": "https://irma.app/ld/request/issuance/v2", "credentials": []});
-        let r = RequestorRequest::from_json(plain.clone()).unwrap();
+        let r = RequestBody::from_json(plain.clone()).unwrap();
         assert_eq!(r.kind, RequestKind::Issuance);
         assert_eq!(r.body, json!({ "request": plain }));
 
         let ext = json!({"validity": 60, "request": {"@context": "https://irma.app/ld/request/signature/v2"}});
-        let r = RequestorRequest::from_json(ext.clone()).unwrap();
+        let r = RequestBody::from_json(ext.clone()).unwrap();
         assert_eq!((r.kind, r.body), (RequestKind::Signature, ext));
 
         let rev = json!({"@context": "https://irma.app/ld/request/revocation/v1", "type": "a.b.c", "revocationKey": "k"});
-        let r = RequestorRequest::from_json(rev.clone()).unwrap();
+        let r = RequestBody::from_json(rev.clone()).unwrap();
         assert_eq!((r.kind, r.body), (RequestKind::Revocation, rev));
 
         for bad in [
@@ -199,7 +199,7 @@ mod tests {
             json!([1]),
         ] {
             assert_eq!(
-                RequestorRequest::from_json(bad),
+                RequestBody::from_json(bad),
                 Err(RequestFormError::UnknownContext)
             );
         }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{AuthRequest, AuthenticatedBody, RequestorAuth, RequestorCredential};
 use super::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
-use super::request::{RequestKind, RequestorRequest, sign_request};
+use super::request::{RequestBody, RequestKind, sign_request};
 use super::result::{ResultSigner, SessionType};
 use super::verify::{Jwt, JwtKind, TimeCheck, VerifyError};
 
@@ -162,7 +162,7 @@ fn signing_a_recorded_request_gives_the_reference_token() {
                 .unwrap(),
             ),
         };
-        let request = RequestorRequest::from_json(claims[kind.body_claim()].clone()).unwrap();
+        let request = RequestBody::from_json(claims[kind.body_claim()].clone()).unwrap();
         assert_eq!(request.kind, kind);
         let ours = sign_request(
             &request,
@@ -389,4 +389,23 @@ fn getproof_collapses_duplicates_maps_null_to_empty_and_omits_exp_for_zero_valid
             .is_err()
     );
     assert!(signer.getproof_jwt(&json!([1]), 120, 0).is_err());
+}
+
+#[test]
+fn recorded_token_request_authenticates_as_its_requestor() {
+    let v = vector("token-auth-disclosure");
+    let post = &v["exchanges"]["requestor"][0];
+    assert_eq!(post["path"], "/session");
+    let headers = &post["request_headers"];
+    let body = post["request_body_raw"].as_str().unwrap();
+    let request = AuthRequest {
+        authorization: headers["Authorization"].as_str(),
+        content_type: headers["Content-Type"].as_str(),
+        body: body.as_bytes(),
+    };
+    let ok = reference_auth()
+        .authenticate_session(&request, v["recorded_at"].as_i64().unwrap())
+        .unwrap();
+    assert_eq!(ok.requestor, "vg_token");
+    assert_eq!(ok.body, AuthenticatedBody::Json(body.as_bytes()));
 }

@@ -195,11 +195,7 @@ impl<'a> Jwt<'a> {
     pub fn verify(&self, key: &VerifyingKey, time: &TimeCheck) -> Result<VerifiedJwt, VerifyError> {
         let d = &self.decoded;
         let alg = d.algorithm()?;
-        let expected = if key.algorithm() == jsonwebtoken::Algorithm::HS256 {
-            "HS256"
-        } else {
-            "RS256"
-        };
+        let expected = key.alg_name();
         if alg != expected {
             return Err(VerifyError::Algorithm {
                 found: alg.to_owned(),

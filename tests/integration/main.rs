@@ -4,6 +4,7 @@
 
 mod generated;
 mod idemix;
+mod jwt;
 mod protocol;
 mod scheme;
 mod util;

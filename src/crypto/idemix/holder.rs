@@ -9,7 +9,7 @@ use num_traits::One;
 
 use super::Error;
 use super::hash::{attribute_exponent, challenge};
-use super::keys::PublicKey;
+use super::keys::{PublicKey, wipe};
 use super::math;
 use super::params::{SECRET_KEY_BITS, SECRET_KEY_RANDOMIZER_BITS};
 use super::proofs::{Proof, ProofD, ProofList, ProofU};
@@ -18,8 +18,8 @@ use crate::crypto::bigint::Int;
 
 /// The holder's secret key: attribute 0 of every credential, at most 255 bits.
 ///
-/// `Debug` hides it; on drop the value is replaced (the freed limbs are not wiped, see
-/// [`super::PrivateKey`]).
+/// `Debug` hides it; on drop its limbs are overwritten (copies made while computing with it
+/// are not, see [`super::PrivateKey`]).
 #[derive(Clone, PartialEq, Eq)]
 pub struct SecretKey(BigUint);
 
@@ -51,7 +51,7 @@ impl fmt::Debug for SecretKey {
 
 impl Drop for SecretKey {
     fn drop(&mut self) {
-        self.0 = BigUint::default();
+        wipe(&mut self.0);
     }
 }
 
@@ -76,6 +76,14 @@ impl fmt::Debug for CredentialBuilder {
             .field("pk", &self.pk)
             .field("random_blind", &self.m_user.keys().collect::<Vec<_>>())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for CredentialBuilder {
+    fn drop(&mut self) {
+        wipe(&mut self.secret);
+        wipe(&mut self.v_prime);
+        self.m_user.values_mut().for_each(wipe);
     }
 }
 
@@ -210,6 +218,14 @@ impl fmt::Debug for Credential {
             .field("pk", &self.pk)
             .field("attributes", &self.attributes.len())
             .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Credential {
+    fn drop(&mut self) {
+        if let Some(secret) = self.attributes.first_mut() {
+            wipe(secret);
+        }
     }
 }
 
@@ -412,4 +428,85 @@ pub fn build_proof_list(
         .map(|state| state.respond(&c, &sk_randomizer))
         .collect::<Result<_, _>>()?;
     Ok(ProofList(proofs))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::idemix::{Issuer, PrivateKey, verify_proof_list};
+
+    fn key_pair() -> (PrivateKey, PublicKey) {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/issuer-keygen/1024"
+        );
+        let read = |kind: &str| std::fs::read_to_string(format!("{dir}/{kind}/0.xml")).unwrap();
+        (
+            PrivateKey::from_xml(&read("PrivateKeys")).unwrap(),
+            PublicKey::from_xml(&read("PublicKeys")).unwrap(),
+        )
+    }
+
+    #[test]
+    fn random_blind_attributes_combine_both_shares() {
+        let (sk, pk) = key_pair();
+        let (context, nonce2) = (BigUint::one(), BigUint::from(5u8));
+        let secret = SecretKey::generate().unwrap();
+        let attributes = [Some(BigUint::from(3u8)), None, Some(BigUint::from(9u8))];
+        let builder = CredentialBuilder::new(&pk, &context, &secret, &nonce2, None, &[1]).unwrap();
+        let proofs = build_proof_list(
+            &[ProofRequest::Issuance(&builder)],
+            &context,
+            &nonce2,
+            false,
+        )
+        .unwrap();
+        verify_proof_list(&proofs.0, &[&pk], &[], &context, &nonce2, false).unwrap();
+        let Proof::U(u) = &proofs.0[0] else {
+            panic!("expected a ProofU")
+        };
+        assert_eq!(u.m_user_responses.keys().copied().collect::<Vec<_>>(), [2]);
+
+        let issuer = Issuer::new(&sk, &pk, &context).unwrap();
+        let message = issuer.issue_signature(&u.u, &attributes, &nonce2).unwrap();
+        let credential = builder.construct_credential(&message, &attributes).unwrap();
+        let combined = &builder.m_user[&2] + &message.m_issuer[&2].0;
+        assert_eq!(credential.attributes()[2], combined);
+        assert_eq!(credential.attributes()[0], *secret.value());
+
+        // A value where the random blind belongs, or a missing issuer share: refused.
+        let wrong = [
+            Some(BigUint::from(3u8)),
+            Some(BigUint::from(1u8)),
+            Some(BigUint::from(9u8)),
+        ];
+        assert_eq!(
+            builder.construct_credential(&message, &wrong).unwrap_err(),
+            Error::RandomBlind { index: 2 }
+        );
+        let mut no_share = message.clone();
+        no_share.m_issuer.clear();
+        assert!(
+            builder
+                .construct_credential(&no_share, &attributes)
+                .is_err()
+        );
+        let mut with_witness = message;
+        with_witness.nonrev = Some(serde_json::json!({}));
+        assert!(matches!(
+            builder.construct_credential(&with_witness, &attributes),
+            Err(Error::Unsupported(_))
+        ));
+    }
+
+    #[test]
+    fn refuses_bad_inputs() {
+        let (_, pk) = key_pair();
+        let too_big = BigUint::one() << SECRET_KEY_BITS;
+        assert_eq!(SecretKey::from_value(too_big), Err(Error::SecretKeySize));
+        let secret = SecretKey::generate().unwrap();
+        let one = BigUint::one();
+        assert!(CredentialBuilder::new(&pk, &one, &secret, &one, None, &[5]).is_err());
+        assert_eq!(format!("{secret:?}"), "SecretKey(..)");
+    }
 }

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD;
 use num_bigint::BigUint;
 use num_traits::One;
 use p256::pkcs8::DecodePublicKey;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use super::math;
 use super::params::SystemParameters;
@@ -260,9 +260,10 @@ impl fmt::Debug for PublicKey {
 
 /// An issuer's private key: the safe primes `p = 2p' + 1`, `q = 2q' + 1`.
 ///
-/// `Debug` shows only the counter and expiry. On drop the ECDSA key bytes are wiped and the
-/// big integers are overwritten by zero; `num-bigint` offers no way to wipe the heap limbs
-/// it frees, so copies of `p`, `q`, `p'`, `q'` and `p'q'` may remain in freed memory.
+/// `Debug` shows only the counter and expiry. On drop the ECDSA key bytes are wiped
+/// (`Zeroizing`) and the limbs of `p`, `q`, `p'`, `q'` and `p'q'` are overwritten
+/// with zeros in place. Not wiped: temporaries `num-bigint` allocates and frees
+/// while computing with them (e.g. inside `modpow` and `modinv`), and copies callers make.
 #[derive(Clone)]
 pub struct PrivateKey {
     counter: u32,
@@ -432,8 +433,6 @@ impl fmt::Debug for PrivateKey {
 
 impl Drop for PrivateKey {
     fn drop(&mut self) {
-        // Best effort (see the type's documentation): drop the values now; the ECDSA bytes
-        // are wiped by `Zeroizing`.
         for x in [
             &mut self.p,
             &mut self.q,
@@ -441,10 +440,19 @@ impl Drop for PrivateKey {
             &mut self.q_prime,
             &mut self.order,
         ] {
-            *x = BigUint::default();
+            wipe(x);
         }
-        self.counter.zeroize();
     }
+}
+
+/// Overwrites the limbs of `x` with zeros in place, then sets it to zero.
+///
+/// Relies on `BigUint::assign_from_slice` refilling its existing buffer (it clears and
+/// extends the same `Vec`, which has the capacity); best effort, as `num-bigint` has no
+/// zeroize support.
+pub(super) fn wipe(x: &mut BigUint) {
+    let words = usize::try_from(x.bits().div_ceil(64)).unwrap_or(0) * 2;
+    x.assign_from_slice(&vec![0u32; words]);
 }
 
 fn root(input: &str, expected: &'static str) -> Result<Element, KeyError> {
@@ -590,6 +598,13 @@ mod tests {
             Err(KeyError::Root { .. })
         ));
         assert!(PublicKey::from_xml("not xml <").is_err());
+    }
+
+    #[test]
+    fn wipe_zeroes_the_value() {
+        let mut x = BigUint::from_bytes_be(&[0xab; 300]);
+        wipe(&mut x);
+        assert_eq!(x, BigUint::default());
     }
 
     #[test]

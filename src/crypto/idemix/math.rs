@@ -3,11 +3,13 @@
 //! Kept in one place on purpose: the implementations here use plain `num-bigint`
 //! (`modpow`) and `crypto-primes`, and can be swapped for faster ones (Montgomery
 //! multi-exponentiation, fixed-base tables, CRT) without touching the protocol code.
+//! Negative exponents never reach this module: the protocol code raises the inverse
+//! ([`inverse`]) to the positive power instead, inside one [`multi_pow`].
 
 use crypto_bigint::BoxedUint;
 use crypto_primes::Flavor;
 use getrandom::SysRng;
-use num_bigint::{BigInt, BigUint, Sign};
+use num_bigint::BigUint;
 use num_traits::{One, Zero};
 use rand_core::UnwrapErr;
 
@@ -19,15 +21,6 @@ pub struct RandomError;
 /// `base^exp mod n` for a non-negative exponent.
 pub fn pow(base: &BigUint, exp: &BigUint, n: &BigUint) -> BigUint {
     base.modpow(exp, n)
-}
-
-/// `base^exp mod n` for a signed exponent: a negative exponent raises the inverse of `base`.
-/// `None` when the exponent is negative and `base` has no inverse mod `n`.
-pub fn pow_signed(base: &BigUint, exp: &BigInt, n: &BigUint) -> Option<BigUint> {
-    match exp.sign() {
-        Sign::Minus => inverse(base, n).map(|inv| inv.modpow(exp.magnitude(), n)),
-        _ => Some(base.modpow(exp.magnitude(), n)),
-    }
 }
 
 /// `Π base_i^exp_i mod n` for non-negative exponents.
@@ -154,24 +147,6 @@ fn to_boxed(n: &BigUint) -> BoxedUint {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signed_exponents_use_the_inverse() {
-        let n = BigUint::from(101u32);
-        let b = BigUint::from(7u32);
-        let inv = pow_signed(&b, &BigInt::from(-1), &n).unwrap();
-        assert_eq!(inv * &b % &n, BigUint::one());
-        let x = pow_signed(&b, &BigInt::from(-5), &n).unwrap();
-        assert_eq!(x * pow(&b, &BigUint::from(5u32), &n) % &n, BigUint::one());
-        assert!(
-            pow_signed(
-                &BigUint::from(10u32),
-                &BigInt::from(-1),
-                &BigUint::from(20u32)
-            )
-            .is_none()
-        );
-    }
 
     #[test]
     fn primes_and_ranges() {

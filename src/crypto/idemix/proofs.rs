@@ -171,13 +171,10 @@ impl ProofU {
         Ok(vec![self.u.0.clone(), commitment])
     }
 
-    /// Checks the challenge and the range of `v'_resp` (gabi `ProofU.VerifyWithChallenge`).
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the range of `v'_resp` (gabi `ProofU.correctResponseSizes`).
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         if self.v_prime_response.0 > max_of_bits(pk.params().lv_prime_commit + 1) {
             return Err(VerifyError::ResponseRange);
-        }
-        if &self.c.0 != challenge {
-            return Err(VerifyError::Challenge);
         }
         Ok(())
     }
@@ -253,18 +250,15 @@ impl ProofD {
         Ok(vec![self.a.0.clone(), commitment])
     }
 
-    /// Checks the challenge and the ranges of the attribute and `e` responses (gabi
-    /// `ProofD.VerifyWithChallenge`; `v_resp` is not range-checked).
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the ranges of the attribute and `e` responses (gabi
+    /// `ProofD.correctResponseSizes`; `v_resp` is not range-checked).
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         let params = pk.params();
         let max_a = max_of_bits(params.lm_commit + 1);
         if self.a_responses.values().any(|r| r.0 > max_a)
             || self.e_response.0 > max_of_bits(params.le_commit + 1)
         {
             return Err(VerifyError::ResponseRange);
-        }
-        if &self.c.0 != challenge {
-            return Err(VerifyError::Challenge);
         }
         Ok(())
     }
@@ -303,10 +297,11 @@ impl Proof {
         }
     }
 
-    pub(super) fn check(&self, pk: &PublicKey, challenge: &BigUint) -> Result<(), VerifyError> {
+    /// Checks the response ranges gabi checks (cheap; done before any exponentiation).
+    pub(super) fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         match self {
-            Proof::D(p) => p.check(pk, challenge),
-            Proof::U(p) => p.check(pk, challenge),
+            Proof::D(p) => p.check_ranges(pk),
+            Proof::U(p) => p.check_ranges(pk),
         }
     }
 }
@@ -327,5 +322,82 @@ impl ProofS {
         let q = math::pow(&signature.a, &signature.e, n);
         let c = super::hash::hash_commit(&[context, &q, &signature.a, nonce2, &a_commit], false);
         c == self.c.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proof_list_picks_the_type_like_gabi() {
+        let json = r#"[
+            {"c": "AQ==", "A": "Ag==", "e_response": "Aw==", "v_response": "BA==",
+             "a_responses": {"0": "BQ=="}, "a_disclosed": {"1": "Bg=="}},
+            {"U": "Bw==", "c": "AQ==", "v_prime_response": "CA==", "s_response": "CQ==",
+             "A": null},
+            {"U": "Bw==", "c": "AQ==", "v_prime_response": "CA==", "s_response": "CQ==",
+             "m_user_responses": {"3": "Cg=="}}
+        ]"#;
+        let list: ProofList = serde_json::from_str(json).unwrap();
+        let Proof::D(d) = &list.0[0] else {
+            panic!("expected a ProofD")
+        };
+        assert_eq!(d.a_responses[&0].0, BigUint::from(5u8));
+        assert_eq!(d.a_disclosed[&1].0, BigUint::from(6u8));
+        assert!(matches!(&list.0[1], Proof::U(u) if u.m_user_responses.is_empty()));
+        let Proof::U(u) = &list.0[2] else {
+            panic!("expected a ProofU")
+        };
+        assert_eq!(u.m_user_responses[&3].0, BigUint::from(10u8));
+        // Written back: map keys as strings, empty m_user_responses left out.
+        let out = serde_json::to_value(&list).unwrap();
+        assert_eq!(out[0]["a_responses"]["0"], "BQ==");
+        assert!(out[1].get("m_user_responses").is_none());
+        assert!(out[0].get("nonrev_proof").is_none());
+        // Neither A nor U, or a bad field: refused.
+        assert!(serde_json::from_str::<ProofList>(r#"[{"c": "AQ==", "U": null}]"#).is_err());
+        assert!(serde_json::from_str::<ProofList>(r#"[{"c": "AQ==", "A": "!"}]"#).is_err());
+    }
+
+    #[test]
+    fn proof_p_merge_follows_the_protocol_version() {
+        let key = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/vectors/issuer-keygen/1024/PublicKeys/0.xml"
+        ))
+        .unwrap();
+        let pk = PublicKey::from_xml(&key).unwrap();
+        let int = |v: u32| Int(BigUint::from(v));
+        let proof = ProofU {
+            u: int(3),
+            c: int(4),
+            v_prime_response: int(5),
+            s_response: int(6),
+            m_user_responses: BTreeMap::new(),
+        };
+        let mut legacy = proof.clone();
+        legacy.merge_proof_p(
+            &ProofP {
+                p: Some(int(7)),
+                c: int(99),
+                s_response: int(8),
+            },
+            &pk,
+        );
+        assert_eq!(
+            (legacy.u, legacy.c, legacy.s_response),
+            (int(21), int(4), int(14))
+        );
+        let mut new = proof;
+        new.merge_proof_p(
+            &ProofP {
+                p: None,
+                c: int(99),
+                s_response: int(8),
+            },
+            &pk,
+        );
+        assert_eq!((new.u, new.c, new.s_response), (int(3), int(99), int(8)));
     }
 }

@@ -77,6 +77,11 @@ pub fn verify_proof_list(
             groups: keyshare_groups.len(),
         });
     }
+    // gabi checks ranges after the challenge; the verdict is the same, and checking first
+    // refuses oversized numbers before exponentiating with them.
+    for (proof, pk) in proofs.iter().zip(keys) {
+        proof.check_ranges(pk)?;
+    }
     let mut contributions = Vec::with_capacity(proofs.len() * 2);
     for (proof, pk) in proofs.iter().zip(keys) {
         contributions.extend(proof.challenge_contribution(pk)?);
@@ -84,8 +89,10 @@ pub fn verify_proof_list(
     let expected = challenge(context, &contributions, nonce, issig);
 
     let mut secret_key_responses = HashMap::new();
-    for (i, (proof, pk)) in proofs.iter().zip(keys).enumerate() {
-        proof.check(pk, &expected)?;
+    for (i, proof) in proofs.iter().enumerate() {
+        if proof.challenge().0 != expected {
+            return Err(VerifyError::Challenge);
+        }
         let group = keyshare_groups.get(i).copied().unwrap_or("");
         let response = proof
             .secret_key_response()
