@@ -370,6 +370,81 @@ impl SessionRequest {
     }
 }
 
+/// Why a well-formed session request is still not acceptable (irmago `Validate`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// A disclosure request asks for no attribute at all.
+    #[error("disclosure request has no attributes")]
+    NoAttributes,
+    /// A signature request without a message.
+    #[error("signature request has an empty message")]
+    EmptyMessage,
+    /// An issuance request without credentials.
+    #[error("issuance request has no credentials")]
+    NoCredentials,
+    /// A disjunction without options.
+    #[error("disjunction {index} of the request is empty")]
+    EmptyDisjunction {
+        /// Its index in `disclose`.
+        index: usize,
+    },
+    /// Within an inner conjunction, attributes of one credential type are not adjacent.
+    #[error("attributes of {credential_type} must be adjacent within an inner conjunction")]
+    NotAdjacent {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+    },
+}
+
+impl SessionRequest {
+    /// Checks what the types cannot: a disclosure asks for something, a signature has a
+    /// message and attributes, an issuance has credentials, no disjunction is empty, and the
+    /// attributes of one credential type are adjacent within each inner conjunction.
+    pub fn validate(&self) -> Result<(), RequestError> {
+        let disclose = &self.disclosure().disclose;
+        match self {
+            Self::Disclosure(_) => {
+                if disclose.iter().flatten().all(|con| con.is_empty()) {
+                    return Err(RequestError::NoAttributes);
+                }
+            }
+            Self::Signature(r) => {
+                if r.message.is_empty() {
+                    return Err(RequestError::EmptyMessage);
+                }
+                if disclose.is_empty() {
+                    return Err(RequestError::NoAttributes);
+                }
+            }
+            Self::Issuance(r) => {
+                if r.credentials.is_empty() {
+                    return Err(RequestError::NoCredentials);
+                }
+            }
+        }
+        for (index, discon) in disclose.iter().enumerate() {
+            if discon.is_empty() {
+                return Err(RequestError::EmptyDisjunction { index });
+            }
+            for con in discon {
+                let mut seen: Vec<CredentialTypeId> = Vec::new();
+                for attr in con {
+                    let typ = attr.id.credential_type();
+                    if seen.last() != Some(&typ) {
+                        if seen.contains(&typ) {
+                            return Err(RequestError::NotAdjacent {
+                                credential_type: typ,
+                            });
+                        }
+                        seen.push(typ);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl<'de> Deserialize<'de> for SessionRequest {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = serde_json::Value::deserialize(d)?;
@@ -551,6 +626,60 @@ mod tests {
                 serde_json::from_value::<SessionRequest>(bad.clone()).is_err(),
                 "accepted {bad}"
             );
+        }
+    }
+
+    #[test]
+    fn validation_follows_the_reference() {
+        let check = |v: Value| {
+            serde_json::from_value::<SessionRequest>(v)
+                .unwrap()
+                .validate()
+        };
+        let d = DISCLOSURE_CONTEXT;
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d"]]]})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"@context": d})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[[]]]})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d"]], []]})),
+            Err(RequestError::EmptyDisjunction { index: 1 })
+        );
+        assert!(matches!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d", "a.b.x.y", "a.b.c.e"]]]})),
+            Err(RequestError::NotAdjacent { .. })
+        ));
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d", "a.b.c", "a.b.x.y"]]]})),
+            Ok(())
+        );
+        let s = SIGNATURE_CONTEXT;
+        assert_eq!(
+            check(json!({"@context": s, "message": "", "disclose": [[["a.b.c.d"]]]})),
+            Err(RequestError::EmptyMessage)
+        );
+        assert_eq!(
+            check(json!({"@context": s, "message": "m"})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": ISSUANCE_CONTEXT, "credentials": []})),
+            Err(RequestError::NoCredentials)
+        );
+        for (_, case) in
+            crate::protocol::verify::tests::cases(&["disclosure", "signature", "issuance"])
+        {
+            let request: SessionRequest =
+                serde_json::from_value(case["session_request"].clone()).unwrap();
+            assert_eq!(request.validate(), Ok(()), "{}", case["case"]);
         }
     }
 

@@ -343,11 +343,13 @@ pub(crate) mod tests {
     use std::collections::HashMap;
     use std::path::PathBuf;
 
+    use proptest::prelude::*;
     use serde_json::Value;
 
     use super::*;
     use crate::crypto::bigint::Int;
-    use crate::protocol::request::SessionRequest;
+    use crate::protocol::attributes::EPOCH_SECONDS as EPOCH;
+    use crate::protocol::request::{AttributeRequest, SessionRequest};
 
     /// Cases whose recorded verdict comes from the crypto rejecting the proofs (or the
     /// signature's nonce check in `signature.rs`), so this layer never runs on them.
@@ -671,5 +673,80 @@ pub(crate) mod tests {
         let v = verdict(&proofs, &[], None, 0).unwrap();
         assert_eq!(v.status, ProofStatus::Valid);
         assert_eq!(v.disclosed.len(), 1);
+    }
+
+    fn synthetic_type() -> CredentialTypeInfo {
+        let id = CredentialTypeId::parse("x.y.z").unwrap();
+        CredentialTypeInfo {
+            attributes: ["a", "b", "c"]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| AttributeInfo {
+                    id: id.attribute(name).unwrap(),
+                    random_blind: i == 2,
+                })
+                .collect(),
+            singleton: false,
+            id,
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn verdict_never_panics(
+            disclosed in proptest::collection::vec(
+                proptest::collection::btree_map(0usize..7, proptest::collection::vec(any::<u8>(), 0..6), 0..6), 0..3),
+            indices in proptest::collection::vec(
+                proptest::collection::vec((0usize..4, 0usize..7), 0..4), 0..4),
+            disclose in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(
+                    prop::sample::select(vec!["x.y.z", "x.y.z.a", "x.y.z.b", "x.y.z.c", "x.y.w.a"]), 0..3), 1..3), 0..3),
+            values in proptest::collection::vec(prop::option::of("[a-c]{0,2}"), 0..4),
+            not_null in any::<bool>(),
+            at in any::<i64>(),
+        ) {
+            let info = synthetic_type();
+            let meta = MetadataAttribute::new(&info.id, 0, 0, EPOCH).unwrap();
+            let proofs: Vec<VerifiedProof<'_>> = disclosed
+                .into_iter()
+                .map(|mut values| {
+                    let mut disclosed: BTreeMap<usize, BigUint> = values
+                        .iter_mut()
+                        .map(|(k, v)| (*k, BigUint::from_bytes_be(v)))
+                        .collect();
+                    disclosed.insert(1, meta.to_int());
+                    VerifiedProof {
+                        credential_type: &info,
+                        metadata: meta,
+                        public_key_expiry: i64::MAX,
+                        disclosed,
+                        has_nonrevocation_proof: false,
+                        not_revoked_before: None,
+                    }
+                })
+                .collect();
+            let indices: Vec<Vec<AttributeIndex>> = indices
+                .into_iter()
+                .map(|l| l.into_iter().map(|(cred, attr)| AttributeIndex { cred, attr }).collect())
+                .collect();
+            let mut value_iter = values.into_iter().cycle();
+            let request = DisclosureRequest {
+                disclose: disclose
+                    .into_iter()
+                    .map(|discon| discon.into_iter().map(|con| con.into_iter().map(|id| AttributeRequest {
+                        id: AttributeOrCredential::parse(id).unwrap(),
+                        value: value_iter.next().flatten(),
+                        not_null,
+                    }).collect()).collect())
+                    .collect(),
+                ..Default::default()
+            };
+            if let Ok(v) = verdict(&proofs, &indices, Some(&request), at) {
+                prop_assert!(v.disclosed.len() <= request.disclose.len() + 1);
+                if v.status == ProofStatus::Valid {
+                    prop_assert!(v.disclosed.iter().take(request.disclose.len()).all(Option::is_some));
+                }
+            }
+        }
     }
 }
