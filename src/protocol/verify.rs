@@ -44,8 +44,9 @@ pub struct CredentialTypeInfo {
 /// One attribute of a credential type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeInfo {
-    /// The attribute.
-    pub id: AttributeTypeId,
+    /// The attribute; `None` for the revocation attribute, which has no id in the scheme
+    /// and is never reported as disclosed (an index pointing at it is an error).
+    pub id: Option<AttributeTypeId>,
     /// Whether the value is random (chosen jointly at issuance) and shown in base62.
     pub random_blind: bool,
 }
@@ -301,9 +302,10 @@ fn extract(
         let id = AttributeOrCredential::Credential(credential_type.id.clone());
         (id, Some("present".to_owned()))
     } else {
-        let info = attr
+        let (info, attr_id) = attr
             .checked_sub(2)
             .and_then(|i| credential_type.attributes.get(i))
+            .and_then(|info| Some((info, info.id.as_ref()?)))
             .ok_or_else(|| VerifyError::NoSuchAttribute {
                 cred,
                 attr,
@@ -318,7 +320,7 @@ fn extract(
         } else {
             attributes::decode_value(value, proof.metadata.version())
         };
-        (AttributeOrCredential::Attribute(info.id.clone()), raw)
+        (AttributeOrCredential::Attribute(attr_id.clone()), raw)
     };
     Ok(DisclosedAttribute {
         value: raw_value.as_deref().map(TranslatedString::untranslated),
@@ -423,9 +425,8 @@ pub(crate) mod tests {
                         .map(|tag| {
                             let tag = format!(" {}", tag.split('>').next().unwrap());
                             let tag = tag.as_str();
-                            let attr = xml_attr(tag, "id").unwrap_or("revocation");
                             AttributeInfo {
-                                id: id.attribute(attr).unwrap(),
+                                id: xml_attr(tag, "id").map(|a| id.attribute(a).unwrap()),
                                 random_blind: xml_attr(tag, "randomblind") == Some("true"),
                             }
                         })
@@ -678,17 +679,50 @@ pub(crate) mod tests {
     fn synthetic_type() -> CredentialTypeInfo {
         let id = CredentialTypeId::parse("x.y.z").unwrap();
         CredentialTypeInfo {
-            attributes: ["a", "b", "c"]
+            attributes: [Some("a"), Some("b"), Some("c"), None]
                 .iter()
                 .enumerate()
                 .map(|(i, name)| AttributeInfo {
-                    id: id.attribute(name).unwrap(),
+                    id: name.map(|n| id.attribute(n).unwrap()),
                     random_blind: i == 2,
                 })
                 .collect(),
             singleton: false,
             id,
         }
+    }
+
+    #[test]
+    fn random_blind_and_revocation_attributes() {
+        let info = synthetic_type();
+        let meta = MetadataAttribute::new(&info.id, 0, 0, EPOCH).unwrap();
+        let proof = VerifiedProof {
+            credential_type: &info,
+            metadata: meta,
+            public_key_expiry: i64::MAX,
+            disclosed: [
+                (1, meta.to_int()),
+                (4, BigUint::from(62u8)),
+                (5, BigUint::from(3u8)),
+            ]
+            .into_iter()
+            .collect(),
+            has_nonrevocation_proof: false,
+            not_revoked_before: None,
+        };
+        let proofs = [proof];
+        // The random-blind attribute shows as base62; the revocation attribute cannot be
+        // reported at all.
+        assert!(matches!(
+            verdict(&proofs, &[], None, 0),
+            Err(VerifyError::NoSuchAttribute { attr: 5, .. })
+        ));
+        let mut only_blind = proofs.clone();
+        only_blind[0].disclosed.remove(&5);
+        let v = verdict(&only_blind, &[], None, 0).unwrap();
+        let attr = &v.disclosed[0].as_ref().unwrap()[0];
+        assert_eq!(attr.raw_value.as_deref(), Some("10"));
+        assert_eq!(attr.id.as_str(), "x.y.z.c");
     }
 
     proptest! {
