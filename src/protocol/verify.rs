@@ -12,6 +12,11 @@
 //! 3. an expired credential (unless listed in `skipExpiryCheck`), or one signed after its
 //!    issuer key expired, gives `EXPIRED`.
 //!
+//! [`verify_disclosure`] wraps this around the crypto check for disclosure sessions; for
+//! issuance, pass only the `ProofD`s (they come first in `combinedProofs`) with the request's
+//! `disclose` plus any implicit disclosure; for signatures see
+//! [`crate::protocol::signature::SignedMessage::verify`].
+//!
 //! Where the reference panics (an index pointing outside the proof list, at an attribute
 //! that is not disclosed, or past the credential type's attributes) this returns a
 //! [`VerifyError`], which the server answers with a 400 and a cancelled session. The extra
@@ -126,6 +131,23 @@ pub enum VerifyError {
         /// The credential type given.
         credential_type: CredentialTypeId,
     },
+}
+
+/// Verifies a disclosure: `crypto` must check the proof list (context, session nonce,
+/// `issig` false) and is not asked when there are no proofs at all, which the reference
+/// accepts (then only the request decides: usually `MISSING_ATTRIBUTES`). A failing
+/// `crypto` gives `INVALID`; otherwise [`verdict`] decides at `now`.
+pub fn verify_disclosure(
+    proofs: &[VerifiedProof<'_>],
+    indices: &[Vec<AttributeIndex>],
+    request: Option<&DisclosureRequest>,
+    now: i64,
+    crypto: impl FnOnce() -> bool,
+) -> Result<Verdict, VerifyError> {
+    if !proofs.is_empty() && !crypto() {
+        return Ok(Verdict::invalid());
+    }
+    verdict(proofs, indices, request, now)
 }
 
 /// Decides the status and disclosed attributes of verified `proofs` with their `indices`
@@ -482,6 +504,22 @@ pub(crate) mod tests {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    #[test]
+    fn crypto_is_skipped_only_for_empty_proof_lists() {
+        let scheme = TestScheme::irma_demo();
+        let (_, proofs) = single_over18(&scheme);
+        let idx = vec![vec![AttributeIndex { cred: 0, attr: 4 }]];
+        let request = demo_request(
+            serde_json::json!({"disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]}),
+        );
+        let v = verify_disclosure(&proofs, &idx, Some(&request), 0, || false).unwrap();
+        assert_eq!(v, Verdict::invalid());
+        let v = verify_disclosure(&proofs, &idx, Some(&request), 0, || true).unwrap();
+        assert_eq!(v.status, ProofStatus::Valid);
+        let v = verify_disclosure(&[], &[], Some(&request), 0, || panic!("asked")).unwrap();
+        assert_eq!(v.status, ProofStatus::MissingAttributes);
     }
 
     fn run(scheme: &TestScheme, case: &Value) -> Result<Verdict, VerifyError> {
