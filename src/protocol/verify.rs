@@ -27,34 +27,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use num_bigint::BigUint;
 
-use crate::protocol::attributes::{self, MetadataAttribute};
-use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
+use crate::protocol::attributes::{self, CredentialTypeInfo, MetadataAttribute};
+use crate::protocol::identifiers::CredentialTypeId;
 use crate::protocol::messages::{
     AttributeIndex, AttributeOrCredential, AttributeStatus, Disclosed, DisclosedAttribute,
     ProofStatus, TranslatedString,
 };
 use crate::protocol::request::{AttributeCon, AttributeDisCon, DisclosureRequest};
-
-/// What verification needs to know about a credential type from its scheme.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialTypeInfo {
-    /// The credential type.
-    pub id: CredentialTypeId,
-    /// Its attributes in scheme order: attribute `i` is disclosed at index `i + 2`.
-    pub attributes: Vec<AttributeInfo>,
-    /// Whether a holder has at most one such credential (`ShouldBeSingleton`).
-    pub singleton: bool,
-}
-
-/// One attribute of a credential type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttributeInfo {
-    /// The attribute; `None` for the revocation attribute, which has no id in the scheme
-    /// and is never reported as disclosed (an index pointing at it is an error).
-    pub id: Option<AttributeTypeId>,
-    /// Whether the value is random (chosen jointly at issuance) and shown in base62.
-    pub random_blind: bool,
-}
 
 /// One disclosure proof, after the crypto accepted the whole proof list.
 #[derive(Debug, Clone)]
@@ -372,7 +351,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::crypto::bigint::Int;
-    use crate::protocol::attributes::EPOCH_SECONDS as EPOCH;
+    use crate::protocol::attributes::{AttributeInfo, EPOCH_SECONDS as EPOCH};
     use crate::protocol::request::{AttributeRequest, SessionRequest};
 
     /// Cases whose recorded verdict comes from the crypto rejecting the proofs (or the
@@ -450,6 +429,7 @@ pub(crate) mod tests {
                             AttributeInfo {
                                 id: xml_attr(tag, "id").map(|a| id.attribute(a).unwrap()),
                                 random_blind: xml_attr(tag, "randomblind") == Some("true"),
+                                optional: xml_attr(tag, "optional") == Some("true"),
                             }
                         })
                         .collect();
@@ -723,6 +703,7 @@ pub(crate) mod tests {
                 .map(|(i, name)| AttributeInfo {
                     id: name.map(|n| id.attribute(n).unwrap()),
                     random_blind: i == 2,
+                    optional: false,
                 })
                 .collect(),
             singleton: false,
