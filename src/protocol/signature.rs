@@ -385,4 +385,28 @@ mod tests {
             Err(ProofStatus::InvalidTimestamp)
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn random_signed_messages_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            nonce in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            message in ".{0,20}",
+        ) {
+            if let Ok(sm) = serde_json::from_slice::<SignedMessage>(&bytes) {
+                let _ = sm.check_request(None);
+            }
+            let sm: SignedMessage = SignedMessage {
+                ld_context: SIGNED_MESSAGE_CONTEXT.into(),
+                signature: vec![Value::Null],
+                indices: Vec::new(),
+                nonce: Int(BigUint::from_bytes_be(&nonce)),
+                context: Int(BigUint::one()),
+                message: message.clone(),
+                timestamp: None,
+            };
+            let checked = sm.check_request(None).unwrap();
+            proptest::prop_assert_eq!(checked.nonce, signature_nonce(&sm.nonce, &message, None));
+        }
+    }
 }
