@@ -2,7 +2,8 @@
 //!
 //! - [`identifiers`]: validated scheme, issuer, credential type and attribute ids.
 //! - [`version`]: the protocol version (`"2.8"`).
-//! - [`attributes`]: attribute value encoding and the metadata attribute.
+//! - [`attributes`]: attribute value encoding, the metadata attribute, and the attribute
+//!   layout of a credential type ([`attributes::CredentialTypeInfo`]).
 //! - [`request`]: session requests (disclosure, signature, issuance) and requestor requests.
 //! - [`messages`]: proof statuses, disclosed attributes and attribute indices.
 //! - [`verify`]: the verdict on verified proofs against a request.
