@@ -7,7 +7,9 @@
 //!
 //! Dependencies point one way: `crypto ← protocol ← scheme ← cli`.
 //!
-//! - [`protocol`]: wire types shared by every side: identifiers, messages.
+//! - [`protocol`]: wire types shared by every side (identifiers, session requests, attribute
+//!   encoding, signed messages, timestamps) and the rules above the crypto: the verdict on
+//!   verified proofs against a request.
 //! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.

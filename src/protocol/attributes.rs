@@ -10,7 +10,7 @@ use num_traits::Zero;
 use sha2::{Digest, Sha256};
 
 use crate::protocol::calendar;
-use crate::protocol::identifiers::CredentialTypeId;
+use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 
 /// One epoch of signing dates and validities: a week, aligned to the Unix epoch.
 pub const EPOCH_SECONDS: i64 = 60 * 60 * 24 * 7;
@@ -115,6 +115,30 @@ pub fn floor_to_epoch(unix: i64) -> i64 {
 /// months after `now` (UTC), before flooring to epochs in [`MetadataAttribute::new`].
 pub fn default_validity(now: i64) -> i64 {
     calendar::add_months(now, DEFAULT_VALIDITY_MONTHS)
+}
+
+/// What the protocol needs to know about a credential type from its scheme: the
+/// attribute layout, for verifying disclosures and building credentials to issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialTypeInfo {
+    /// The credential type.
+    pub id: CredentialTypeId,
+    /// Its attributes in scheme order: attribute `i` is disclosed at index `i + 2`.
+    pub attributes: Vec<AttributeInfo>,
+    /// Whether a holder has at most one such credential (`ShouldBeSingleton`).
+    pub singleton: bool,
+}
+
+/// One attribute of a credential type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttributeInfo {
+    /// The attribute; `None` for the revocation attribute, which has no id in the scheme
+    /// and is never reported as disclosed (an index pointing at it is an error).
+    pub id: Option<AttributeTypeId>,
+    /// Whether the value is random (chosen jointly at issuance) and shown in base62.
+    pub random_blind: bool,
+    /// Whether it may be left out at issuance (then it is null).
+    pub optional: bool,
 }
 
 /// The metadata attribute (index 1 of every credential): 24 bytes, big-endian.

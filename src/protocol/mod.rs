@@ -5,7 +5,8 @@
 //! - [`session`]: session pointer and package, options, protocol versions.
 //! - [`status`]: session statuses.
 //! - [`tokens`]: session tokens and authorization values.
-//! - [`attributes`]: attribute value encoding and the metadata attribute.
+//! - [`attributes`]: attribute value encoding, the metadata attribute, and the attribute
+//!   layout of a credential type ([`attributes::CredentialTypeInfo`]).
 //! - [`request`]: session requests (disclosure, signature, issuance) and requestor requests.
 //! - [`messages`]: proof statuses, disclosed attributes and attribute indices.
 //! - [`verify`]: the verdict on verified proofs against a request.

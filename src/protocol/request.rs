@@ -12,8 +12,14 @@ use std::fmt;
 use serde::de::{self, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use num_bigint::BigUint;
+
 use crate::crypto::bigint::Int;
-use crate::protocol::identifiers::CredentialTypeId;
+use crate::protocol::attributes::{
+    CredentialTypeInfo, MetadataAttribute, MetadataError, default_validity, encode_value,
+    floor_to_epoch,
+};
+use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::messages::{AttributeOrCredential, TranslatedString};
 use crate::protocol::session::ProtocolVersion;
 
@@ -316,6 +322,126 @@ pub struct CredentialRequest {
     pub sd_jwt_batch_size: u32,
 }
 
+/// Why a credential request does not fit its credential type
+/// (irmago `CredentialRequest.Validate` and `AttributeList`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialRequestError {
+    /// The request is for another credential type than the one given.
+    #[error("credential request for {requested} checked against {given}")]
+    WrongType {
+        /// The requested credential type.
+        requested: CredentialTypeId,
+        /// The credential type given.
+        given: CredentialTypeId,
+    },
+    /// An attribute the credential type does not have.
+    #[error("credential type {credential_type} has no attribute {name:?}")]
+    UnknownAttribute {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+        /// The attribute name in the request.
+        name: String,
+    },
+    /// A required attribute is missing.
+    #[error("required attribute {0} missing from the credential request")]
+    MissingAttribute(AttributeTypeId),
+    /// A value was given for a random-blind attribute.
+    #[error("random-blind attribute {0} cannot be set in a credential request")]
+    RandomBlindSet(AttributeTypeId),
+    /// `randomblindIDs` does not list the credential type's random-blind attributes.
+    #[error("randomblindIDs of {0} do not match the credential type")]
+    RandomBlindMismatch(CredentialTypeId),
+    /// The key counter does not fit the metadata attribute's two bytes.
+    #[error("key counter {0} too large")]
+    KeyCounter(u32),
+    /// The dates do not fit the metadata attribute.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+}
+
+impl CredentialRequest {
+    /// Checks the request against its credential type: known attributes only, every
+    /// required one present, none of the random-blind ones set, and `randomblindIDs` naming
+    /// exactly the random-blind attributes in order.
+    pub fn validate(
+        &self,
+        credential_type: &CredentialTypeInfo,
+    ) -> Result<(), CredentialRequestError> {
+        if self.credential != credential_type.id {
+            return Err(CredentialRequestError::WrongType {
+                requested: self.credential.clone(),
+                given: credential_type.id.clone(),
+            });
+        }
+        let named = |name: &str| {
+            credential_type
+                .attributes
+                .iter()
+                .find(|a| a.id.as_ref().is_some_and(|id| id.name() == name))
+        };
+        if let Some(name) = self.attributes.keys().find(|name| named(name).is_none()) {
+            return Err(CredentialRequestError::UnknownAttribute {
+                credential_type: self.credential.clone(),
+                name: name.clone(),
+            });
+        }
+        let mut random_blind = Vec::new();
+        for attr in &credential_type.attributes {
+            let Some(id) = &attr.id else {
+                continue; // the revocation attribute: set by the issuer
+            };
+            let present = self.attributes.contains_key(id.name());
+            if attr.random_blind {
+                if present {
+                    return Err(CredentialRequestError::RandomBlindSet(id.clone()));
+                }
+                random_blind.push(id.name());
+            } else if !present && !attr.optional {
+                return Err(CredentialRequestError::MissingAttribute(id.clone()));
+            }
+        }
+        if !random_blind.iter().eq(self.random_blind_ids.iter()) {
+            return Err(CredentialRequestError::RandomBlindMismatch(
+                self.credential.clone(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The values to sign after validation, index 0 being the metadata attribute and
+    /// index `i + 1` attribute `i` of the credential type: present values encoded with
+    /// [`encode_value`], absent optional ones 0, the revocation attribute 0 (until a witness
+    /// replaces it), and `None` for random-blind attributes, which the issuer chooses.
+    ///
+    /// The credential is signed at `signing`; without `validity` it expires six months
+    /// after the epoch-floored signing date.
+    pub fn attribute_values(
+        &self,
+        credential_type: &CredentialTypeInfo,
+        signing: i64,
+    ) -> Result<Vec<Option<BigUint>>, CredentialRequestError> {
+        self.validate(credential_type)?;
+        let counter = u16::try_from(self.key_counter)
+            .map_err(|_| CredentialRequestError::KeyCounter(self.key_counter))?;
+        let expiry = self
+            .validity
+            .unwrap_or_else(|| default_validity(floor_to_epoch(signing)));
+        let metadata = MetadataAttribute::new(&self.credential, counter, signing, expiry)?;
+        let mut values = Vec::with_capacity(credential_type.attributes.len() + 1);
+        values.push(Some(metadata.to_int()));
+        for attr in &credential_type.attributes {
+            values.push(match &attr.id {
+                None => Some(BigUint::default()),
+                Some(_) if attr.random_blind => None,
+                Some(id) => Some(encode_value(
+                    self.attributes.get(id.name()).map(String::as_str),
+                )),
+            });
+        }
+        Ok(values)
+    }
+}
+
 /// A session request of any kind, told apart by `@context`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "@context")]
@@ -367,6 +493,81 @@ impl SessionRequest {
             Self::Signature(_) => SIGNATURE_CONTEXT,
             Self::Issuance(_) => ISSUANCE_CONTEXT,
         }
+    }
+}
+
+/// Why a well-formed session request is still not acceptable (irmago `Validate`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// A disclosure request asks for no attribute at all.
+    #[error("disclosure request has no attributes")]
+    NoAttributes,
+    /// A signature request without a message.
+    #[error("signature request has an empty message")]
+    EmptyMessage,
+    /// An issuance request without credentials.
+    #[error("issuance request has no credentials")]
+    NoCredentials,
+    /// A disjunction without options.
+    #[error("disjunction {index} of the request is empty")]
+    EmptyDisjunction {
+        /// Its index in `disclose`.
+        index: usize,
+    },
+    /// Within an inner conjunction, attributes of one credential type are not adjacent.
+    #[error("attributes of {credential_type} must be adjacent within an inner conjunction")]
+    NotAdjacent {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+    },
+}
+
+impl SessionRequest {
+    /// Checks what the types cannot: a disclosure asks for something, a signature has a
+    /// message and attributes, an issuance has credentials, no disjunction is empty, and the
+    /// attributes of one credential type are adjacent within each inner conjunction.
+    pub fn validate(&self) -> Result<(), RequestError> {
+        let disclose = &self.disclosure().disclose;
+        match self {
+            Self::Disclosure(_) => {
+                if disclose.iter().flatten().all(|con| con.is_empty()) {
+                    return Err(RequestError::NoAttributes);
+                }
+            }
+            Self::Signature(r) => {
+                if r.message.is_empty() {
+                    return Err(RequestError::EmptyMessage);
+                }
+                if disclose.is_empty() {
+                    return Err(RequestError::NoAttributes);
+                }
+            }
+            Self::Issuance(r) => {
+                if r.credentials.is_empty() {
+                    return Err(RequestError::NoCredentials);
+                }
+            }
+        }
+        for (index, discon) in disclose.iter().enumerate() {
+            if discon.is_empty() {
+                return Err(RequestError::EmptyDisjunction { index });
+            }
+            for con in discon {
+                let mut seen: Vec<CredentialTypeId> = Vec::new();
+                for attr in con {
+                    let typ = attr.id.credential_type();
+                    if seen.last() != Some(&typ) {
+                        if seen.contains(&typ) {
+                            return Err(RequestError::NotAdjacent {
+                                credential_type: typ,
+                            });
+                        }
+                        seen.push(typ);
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -434,6 +635,7 @@ mod tests {
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::crypto::bigint::Int;
 
     fn vector_files() -> Vec<PathBuf> {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
@@ -552,6 +754,208 @@ mod tests {
                 "accepted {bad}"
             );
         }
+    }
+
+    #[test]
+    fn validation_follows_the_reference() {
+        let check = |v: Value| {
+            serde_json::from_value::<SessionRequest>(v)
+                .unwrap()
+                .validate()
+        };
+        let d = DISCLOSURE_CONTEXT;
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d"]]]})),
+            Ok(())
+        );
+        assert_eq!(
+            check(json!({"@context": d})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[[]]]})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d"]], []]})),
+            Err(RequestError::EmptyDisjunction { index: 1 })
+        );
+        assert!(matches!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d", "a.b.x.y", "a.b.c.e"]]]})),
+            Err(RequestError::NotAdjacent { .. })
+        ));
+        assert_eq!(
+            check(json!({"@context": d, "disclose": [[["a.b.c.d", "a.b.c", "a.b.x.y"]]]})),
+            Ok(())
+        );
+        let s = SIGNATURE_CONTEXT;
+        assert_eq!(
+            check(json!({"@context": s, "message": "", "disclose": [[["a.b.c.d"]]]})),
+            Err(RequestError::EmptyMessage)
+        );
+        assert_eq!(
+            check(json!({"@context": s, "message": "m"})),
+            Err(RequestError::NoAttributes)
+        );
+        assert_eq!(
+            check(json!({"@context": ISSUANCE_CONTEXT, "credentials": []})),
+            Err(RequestError::NoCredentials)
+        );
+        for (_, case) in
+            crate::protocol::verify::tests::cases(&["disclosure", "signature", "issuance"])
+        {
+            let request: SessionRequest =
+                serde_json::from_value(case["session_request"].clone()).unwrap();
+            assert_eq!(request.validate(), Ok(()), "{}", case["case"]);
+        }
+    }
+
+    /// The values the reference signed for wallet P's credentials: issue each recorded
+    /// issuance request again at the recorded time and compare with the wallet's attributes.
+    #[test]
+    fn credential_requests_give_the_signed_values() {
+        use crate::protocol::verify::tests::{TestScheme, cases};
+
+        let scheme = TestScheme::irma_demo();
+        let wallet: Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                crate::protocol::verify::tests::shared().join("vectors/credentials/wallet-P.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let mut checked = 0;
+        for (name, case) in cases(&["issuance"]) {
+            if case["session_result"]["proofStatus"] != "VALID" {
+                continue;
+            }
+            let SessionRequest::Issuance(request) =
+                serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap()
+            else {
+                panic!("{name}");
+            };
+            for cred in &request.credentials {
+                let info = scheme
+                    .types
+                    .values()
+                    .find(|t| t.id == cred.credential)
+                    .unwrap();
+                let values = cred
+                    .attribute_values(info, case["recorded_at"].as_i64().unwrap())
+                    .unwrap();
+                let Some(held) = wallet["dump"]["credentials"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|c| c["credentialType"] == cred.credential.as_str())
+                else {
+                    continue;
+                };
+                let held: Vec<Option<BigUint>> = held["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().map(|d| Int::from_decimal(d).unwrap().0))
+                    .collect();
+                assert_eq!(values, held, "{name}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "only {checked} credentials compared");
+    }
+
+    #[test]
+    fn credential_requests_are_checked_against_their_type() {
+        use crate::protocol::attributes::AttributeInfo;
+
+        let id = CredentialTypeId::parse("a.b.c").unwrap();
+        let attr = |name: &str, random_blind, optional| AttributeInfo {
+            id: Some(id.attribute(name).unwrap()),
+            random_blind,
+            optional,
+        };
+        let info = CredentialTypeInfo {
+            id: id.clone(),
+            attributes: vec![
+                attr("req", false, false),
+                attr("opt", false, true),
+                attr("blind", true, false),
+                AttributeInfo {
+                    id: None,
+                    random_blind: false,
+                    optional: false,
+                },
+            ],
+            singleton: false,
+        };
+        let request = |attrs: &[(&str, &str)], blind: &[&str]| CredentialRequest {
+            validity: None,
+            key_counter: 0,
+            credential: id.clone(),
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            revocation_key: String::new(),
+            revocation_supported: false,
+            random_blind_ids: blind.iter().map(|s| s.to_string()).collect(),
+            sd_jwt_batch_size: 0,
+        };
+        let ok = request(&[("req", "yes")], &["blind"]);
+        let values = ok.attribute_values(&info, 0).unwrap();
+        assert_eq!(values.len(), 5);
+        assert_eq!(values[1], Some(encode_value(Some("yes"))));
+        assert_eq!(values[2], Some(BigUint::default()), "absent optional is 0");
+        assert_eq!(values[3], None, "random blind is the issuer's");
+        assert_eq!(
+            values[4],
+            Some(BigUint::default()),
+            "revocation witness not yet set"
+        );
+        let meta = MetadataAttribute::from_int(values[0].as_ref().unwrap()).unwrap();
+        assert_eq!(
+            meta.expiry(),
+            default_validity(0) / crate::protocol::attributes::EPOCH_SECONDS
+                * crate::protocol::attributes::EPOCH_SECONDS
+        );
+
+        use CredentialRequestError as E;
+        assert!(matches!(
+            request(&[], &["blind"]).validate(&info),
+            Err(E::MissingAttribute(_))
+        ));
+        assert!(matches!(
+            request(&[("req", "x"), ("zz", "x")], &["blind"]).validate(&info),
+            Err(E::UnknownAttribute { .. })
+        ));
+        assert!(matches!(
+            request(&[("req", "x"), ("blind", "x")], &["blind"]).validate(&info),
+            Err(E::RandomBlindSet(_))
+        ));
+        assert!(matches!(
+            request(&[("req", "x")], &[]).validate(&info),
+            Err(E::RandomBlindMismatch(_))
+        ));
+        let mut big_counter = ok.clone();
+        big_counter.key_counter = 70_000;
+        assert_eq!(
+            big_counter.attribute_values(&info, 0),
+            Err(E::KeyCounter(70_000))
+        );
+        let mut expired = ok;
+        expired.validity = Some(-1);
+        assert!(matches!(
+            expired.attribute_values(&info, 0),
+            Err(E::Metadata(_))
+        ));
+        let other = CredentialTypeInfo {
+            id: CredentialTypeId::parse("a.b.d").unwrap(),
+            ..info
+        };
+        assert!(matches!(
+            request(&[], &[]).validate(&other),
+            Err(E::WrongType { .. })
+        ));
     }
 
     #[test]

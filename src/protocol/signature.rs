@@ -1,7 +1,8 @@
 //! Attribute-based signatures: the `SignedMessage` an app posts, and how its nonce binds
 //! the message and the timestamp (irmago `irma/irma_signature.go`; REFERENCE.md §5.3).
 //!
-//! Verifying a signature is, in order (irmago `SignedMessage.Verify`):
+//! Verifying a signature is, in order (irmago `SignedMessage.Verify`; all of it is
+//! [`SignedMessage::verify`] given the crypto as a callback):
 //! 1. [`SignedMessage::check_request`]: no proofs → `INVALID`; nonce or context not the
 //!    request's → `UNMATCHED_REQUEST`; the message to verify is the request's;
 //! 2. a timestamp, when present, must verify over that message
@@ -19,7 +20,8 @@ use crate::crypto::asn1::Sequence;
 use crate::crypto::bigint::Int;
 use crate::protocol::messages::{Indices, ProofStatus};
 use crate::protocol::request::SignatureRequest;
-use crate::protocol::timestamp::Timestamp;
+use crate::protocol::timestamp::{KeyTrust, Timestamp, TimestampProof};
+use crate::protocol::verify::{self, Verdict, VerifiedProof, VerifyError};
 
 /// `@context` of a version-2 signed message.
 pub const SIGNED_MESSAGE_CONTEXT: &str = "https://irma.app/ld/signature/v2";
@@ -98,6 +100,48 @@ impl<P> SignedMessage<P> {
             context: &self.context.0,
         })
     }
+
+    /// Verifies the signature against its (optional) request, in the reference's order:
+    /// [`SignedMessage::check_request`]; the timestamp, if any, over `timestamp_proofs`
+    /// (then its time replaces `now`); `crypto`, which must verify `self.signature` with
+    /// [`Checked::nonce`], [`Checked::context`] and `issig` true; then
+    /// [`verify::verdict`] on `proofs` (the same proofs, decoded) and `self.indices`.
+    ///
+    /// `timestamp_proofs` is only read when there is a timestamp; it may be empty otherwise.
+    pub async fn verify<T: KeyTrust + Sync>(
+        &self,
+        request: Option<&SignatureRequest>,
+        proofs: &[VerifiedProof<'_>],
+        timestamp_proofs: &[TimestampProof<'_>],
+        crypto: impl FnOnce(&Checked<'_>) -> bool + Send,
+        trust: &T,
+        now: i64,
+    ) -> Result<Verdict, VerifyError> {
+        let rejected = |status| Verdict {
+            status,
+            disclosed: Vec::new(),
+        };
+        let checked = match self.check_request(request) {
+            Ok(checked) => checked,
+            Err(status) => return Ok(rejected(status)),
+        };
+        let valid_at = match &self.timestamp {
+            Some(ts) => match ts.verify(checked.message, timestamp_proofs, trust).await {
+                Ok(()) => ts.time,
+                Err(_) => return Ok(rejected(ProofStatus::InvalidTimestamp)),
+            },
+            None => now,
+        };
+        if !crypto(&checked) {
+            return Ok(rejected(ProofStatus::Invalid));
+        }
+        verify::verdict(
+            proofs,
+            &self.indices,
+            request.map(|r| &r.disclosure),
+            valid_at,
+        )
+    }
 }
 
 /// The nonce an attribute-based signature's proofs use:
@@ -114,6 +158,8 @@ pub fn signature_nonce(nonce: &BigUint, message: &str, timestamp: Option<&Timest
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as STANDARD_B64;
     use num_traits::One;
     use serde_json::Value;
 
@@ -208,6 +254,90 @@ mod tests {
         assert_eq!(checked, 5);
     }
 
+    /// The verification future can run on a multi-threaded server.
+    fn assert_send<F: Send>(_: &F) {}
+
+    /// Full verification of every recorded signature, with the test's own challenge check
+    /// standing in for the crypto layer.
+    #[tokio::test]
+    async fn recorded_signatures_verify_end_to_end() {
+        use crate::protocol::timestamp::{TrustedKeys, tests::public_key};
+        use crate::protocol::verify::tests::TestScheme;
+
+        let scheme = TestScheme::irma_demo();
+        let (n, bases) = public_key("irma-demo/MijnOverheid/PublicKeys/2.xml");
+        let atum_key = STANDARD_B64
+            .decode("r+klHf9m7sgcYfAUQ/xeTSS148U9mijuCqs6EPFu7Zo=")
+            .unwrap();
+        let mut checked = 0;
+        for (name, case) in cases(&["signature", "negative"]) {
+            let body = &case["client_message"]["body"];
+            if body.get("signature").is_none() {
+                continue;
+            }
+            let sm: SignedMessage = serde_json::from_value(body.clone()).unwrap();
+            let SessionRequest::Signature(request) =
+                serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap()
+            else {
+                panic!("{name}: not a signature request");
+            };
+            let raw = body["signature"].as_array().unwrap();
+            let proofs: Vec<_> = raw
+                .iter()
+                .map(|p| scheme.proof(&p["a_disclosed"]))
+                .collect();
+            let a_values: Vec<BigUint> = raw.iter().map(|p| int(&p["A"])).collect();
+            let ts_proofs: Vec<TimestampProof<'_>> = proofs
+                .iter()
+                .zip(&a_values)
+                .map(|(p, a)| TimestampProof {
+                    a,
+                    disclosed: &p.disclosed,
+                    attribute_count: p.credential_type.attributes.len(),
+                    modulus: &n,
+                    bases: &bases,
+                    max_message_bits: 256,
+                    timestamp_server: "http://127.0.0.1:48682/",
+                })
+                .collect();
+            let crypto = |c: &Checked<'_>| challenge_of(raw, &c.nonce) == int(&raw[0]["c"]);
+            let now = case["recorded_at"].as_i64().unwrap();
+            let trust = TrustedKeys(vec![atum_key.clone()]);
+            let future = sm.verify(Some(&request), &proofs, &ts_proofs, crypto, &trust, now);
+            assert_send(&future);
+            let verdict = future.await.unwrap();
+            let expected = &case["session_result"];
+            assert_eq!(
+                serde_json::to_value(verdict.status).unwrap(),
+                expected["proofStatus"],
+                "{name}"
+            );
+            let disclosed = if verdict.disclosed.is_empty() {
+                Value::Null
+            } else {
+                serde_json::to_value(&verdict.disclosed).unwrap()
+            };
+            assert_eq!(disclosed, expected["disclosed"], "{name}");
+            // An untrusted timestamp key gives INVALID_TIMESTAMP.
+            if sm.timestamp.is_some() {
+                let v = sm
+                    .verify(
+                        Some(&request),
+                        &proofs,
+                        &ts_proofs,
+                        |_| true,
+                        &TrustedKeys::default(),
+                        now,
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(v.status, ProofStatus::InvalidTimestamp);
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 5);
+    }
+
     #[test]
     fn changed_nonce_context_or_empty_proofs_are_refused() {
         let case = cases(&["signature"])
@@ -254,5 +384,29 @@ mod tests {
             stamped.check_request(Some(&request)),
             Err(ProofStatus::InvalidTimestamp)
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn random_signed_messages_never_panic(
+            bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+            nonce in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40),
+            message in ".{0,20}",
+        ) {
+            if let Ok(sm) = serde_json::from_slice::<SignedMessage>(&bytes) {
+                let _ = sm.check_request(None);
+            }
+            let sm: SignedMessage = SignedMessage {
+                ld_context: SIGNED_MESSAGE_CONTEXT.into(),
+                signature: vec![Value::Null],
+                indices: Vec::new(),
+                nonce: Int(BigUint::from_bytes_be(&nonce)),
+                context: Int(BigUint::one()),
+                message: message.clone(),
+                timestamp: None,
+            };
+            let checked = sm.check_request(None).unwrap();
+            proptest::prop_assert_eq!(checked.nonce, signature_nonce(&sm.nonce, &message, None));
+        }
     }
 }

@@ -12,6 +12,11 @@
 //! 3. an expired credential (unless listed in `skipExpiryCheck`), or one signed after its
 //!    issuer key expired, gives `EXPIRED`.
 //!
+//! [`verify_disclosure`] wraps this around the crypto check for disclosure sessions; for
+//! issuance, pass only the `ProofD`s (they come first in `combinedProofs`) with the request's
+//! `disclose` plus any implicit disclosure; for signatures see
+//! [`crate::protocol::signature::SignedMessage::verify`].
+//!
 //! Where the reference panics (an index pointing outside the proof list, at an attribute
 //! that is not disclosed, or past the credential type's attributes) this returns a
 //! [`VerifyError`], which the server answers with a 400 and a cancelled session. The extra
@@ -22,33 +27,13 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use num_bigint::BigUint;
 
-use crate::protocol::attributes::{self, MetadataAttribute};
-use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
+use crate::protocol::attributes::{self, CredentialTypeInfo, MetadataAttribute};
+use crate::protocol::identifiers::CredentialTypeId;
 use crate::protocol::messages::{
     AttributeIndex, AttributeOrCredential, AttributeStatus, Disclosed, DisclosedAttribute,
     ProofStatus, TranslatedString,
 };
 use crate::protocol::request::{AttributeCon, AttributeDisCon, DisclosureRequest};
-
-/// What verification needs to know about a credential type from its scheme.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CredentialTypeInfo {
-    /// The credential type.
-    pub id: CredentialTypeId,
-    /// Its attributes in scheme order: attribute `i` is disclosed at index `i + 2`.
-    pub attributes: Vec<AttributeInfo>,
-    /// Whether a holder has at most one such credential (`ShouldBeSingleton`).
-    pub singleton: bool,
-}
-
-/// One attribute of a credential type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttributeInfo {
-    /// The attribute.
-    pub id: AttributeTypeId,
-    /// Whether the value is random (chosen jointly at issuance) and shown in base62.
-    pub random_blind: bool,
-}
 
 /// One disclosure proof, after the crypto accepted the whole proof list.
 #[derive(Debug, Clone)]
@@ -125,6 +110,23 @@ pub enum VerifyError {
         /// The credential type given.
         credential_type: CredentialTypeId,
     },
+}
+
+/// Verifies a disclosure: `crypto` must check the proof list (context, session nonce,
+/// `issig` false) and is not asked when there are no proofs at all, which the reference
+/// accepts (then only the request decides: usually `MISSING_ATTRIBUTES`). A failing
+/// `crypto` gives `INVALID`; otherwise [`verdict`] decides at `now`.
+pub fn verify_disclosure(
+    proofs: &[VerifiedProof<'_>],
+    indices: &[Vec<AttributeIndex>],
+    request: Option<&DisclosureRequest>,
+    now: i64,
+    crypto: impl FnOnce() -> bool,
+) -> Result<Verdict, VerifyError> {
+    if !proofs.is_empty() && !crypto() {
+        return Ok(Verdict::invalid());
+    }
+    verdict(proofs, indices, request, now)
 }
 
 /// Decides the status and disclosed attributes of verified `proofs` with their `indices`
@@ -301,9 +303,10 @@ fn extract(
         let id = AttributeOrCredential::Credential(credential_type.id.clone());
         (id, Some("present".to_owned()))
     } else {
-        let info = attr
+        let (info, attr_id) = attr
             .checked_sub(2)
             .and_then(|i| credential_type.attributes.get(i))
+            .and_then(|info| Some((info, info.id.as_ref()?)))
             .ok_or_else(|| VerifyError::NoSuchAttribute {
                 cred,
                 attr,
@@ -318,7 +321,7 @@ fn extract(
         } else {
             attributes::decode_value(value, proof.metadata.version())
         };
-        (AttributeOrCredential::Attribute(info.id.clone()), raw)
+        (AttributeOrCredential::Attribute(attr_id.clone()), raw)
     };
     Ok(DisclosedAttribute {
         value: raw_value.as_deref().map(TranslatedString::untranslated),
@@ -343,11 +346,13 @@ pub(crate) mod tests {
     use std::collections::HashMap;
     use std::path::PathBuf;
 
+    use proptest::prelude::*;
     use serde_json::Value;
 
     use super::*;
     use crate::crypto::bigint::Int;
-    use crate::protocol::request::SessionRequest;
+    use crate::protocol::attributes::{AttributeInfo, EPOCH_SECONDS as EPOCH};
+    use crate::protocol::request::{AttributeRequest, SessionRequest};
 
     /// Cases whose recorded verdict comes from the crypto rejecting the proofs (or the
     /// signature's nonce check in `signature.rs`), so this layer never runs on them.
@@ -421,10 +426,10 @@ pub(crate) mod tests {
                         .map(|tag| {
                             let tag = format!(" {}", tag.split('>').next().unwrap());
                             let tag = tag.as_str();
-                            let attr = xml_attr(tag, "id").unwrap_or("revocation");
                             AttributeInfo {
-                                id: id.attribute(attr).unwrap(),
+                                id: xml_attr(tag, "id").map(|a| id.attribute(a).unwrap()),
                                 random_blind: xml_attr(tag, "randomblind") == Some("true"),
+                                optional: xml_attr(tag, "optional") == Some("true"),
                             }
                         })
                         .collect();
@@ -479,6 +484,22 @@ pub(crate) mod tests {
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         out
+    }
+
+    #[test]
+    fn crypto_is_skipped_only_for_empty_proof_lists() {
+        let scheme = TestScheme::irma_demo();
+        let (_, proofs) = single_over18(&scheme);
+        let idx = vec![vec![AttributeIndex { cred: 0, attr: 4 }]];
+        let request = demo_request(
+            serde_json::json!({"disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]}),
+        );
+        let v = verify_disclosure(&proofs, &idx, Some(&request), 0, || false).unwrap();
+        assert_eq!(v, Verdict::invalid());
+        let v = verify_disclosure(&proofs, &idx, Some(&request), 0, || true).unwrap();
+        assert_eq!(v.status, ProofStatus::Valid);
+        let v = verify_disclosure(&[], &[], Some(&request), 0, || panic!("asked")).unwrap();
+        assert_eq!(v.status, ProofStatus::MissingAttributes);
     }
 
     fn run(scheme: &TestScheme, case: &Value) -> Result<Verdict, VerifyError> {
@@ -671,5 +692,114 @@ pub(crate) mod tests {
         let v = verdict(&proofs, &[], None, 0).unwrap();
         assert_eq!(v.status, ProofStatus::Valid);
         assert_eq!(v.disclosed.len(), 1);
+    }
+
+    fn synthetic_type() -> CredentialTypeInfo {
+        let id = CredentialTypeId::parse("x.y.z").unwrap();
+        CredentialTypeInfo {
+            attributes: [Some("a"), Some("b"), Some("c"), None]
+                .iter()
+                .enumerate()
+                .map(|(i, name)| AttributeInfo {
+                    id: name.map(|n| id.attribute(n).unwrap()),
+                    random_blind: i == 2,
+                    optional: false,
+                })
+                .collect(),
+            singleton: false,
+            id,
+        }
+    }
+
+    #[test]
+    fn random_blind_and_revocation_attributes() {
+        let info = synthetic_type();
+        let meta = MetadataAttribute::new(&info.id, 0, 0, EPOCH).unwrap();
+        let proof = VerifiedProof {
+            credential_type: &info,
+            metadata: meta,
+            public_key_expiry: i64::MAX,
+            disclosed: [
+                (1, meta.to_int()),
+                (4, BigUint::from(62u8)),
+                (5, BigUint::from(3u8)),
+            ]
+            .into_iter()
+            .collect(),
+            has_nonrevocation_proof: false,
+            not_revoked_before: None,
+        };
+        let proofs = [proof];
+        // The random-blind attribute shows as base62; the revocation attribute cannot be
+        // reported at all.
+        assert!(matches!(
+            verdict(&proofs, &[], None, 0),
+            Err(VerifyError::NoSuchAttribute { attr: 5, .. })
+        ));
+        let mut only_blind = proofs.clone();
+        only_blind[0].disclosed.remove(&5);
+        let v = verdict(&only_blind, &[], None, 0).unwrap();
+        let attr = &v.disclosed[0].as_ref().unwrap()[0];
+        assert_eq!(attr.raw_value.as_deref(), Some("10"));
+        assert_eq!(attr.id.as_str(), "x.y.z.c");
+    }
+
+    proptest! {
+        #[test]
+        fn verdict_never_panics(
+            disclosed in proptest::collection::vec(
+                proptest::collection::btree_map(0usize..7, proptest::collection::vec(any::<u8>(), 0..6), 0..6), 0..3),
+            indices in proptest::collection::vec(
+                proptest::collection::vec((0usize..4, 0usize..7), 0..4), 0..4),
+            disclose in proptest::collection::vec(
+                proptest::collection::vec(proptest::collection::vec(
+                    prop::sample::select(vec!["x.y.z", "x.y.z.a", "x.y.z.b", "x.y.z.c", "x.y.w.a"]), 0..3), 1..3), 0..3),
+            values in proptest::collection::vec(prop::option::of("[a-c]{0,2}"), 0..4),
+            not_null in any::<bool>(),
+            at in any::<i64>(),
+        ) {
+            let info = synthetic_type();
+            let meta = MetadataAttribute::new(&info.id, 0, 0, EPOCH).unwrap();
+            let proofs: Vec<VerifiedProof<'_>> = disclosed
+                .into_iter()
+                .map(|mut values| {
+                    let mut disclosed: BTreeMap<usize, BigUint> = values
+                        .iter_mut()
+                        .map(|(k, v)| (*k, BigUint::from_bytes_be(v)))
+                        .collect();
+                    disclosed.insert(1, meta.to_int());
+                    VerifiedProof {
+                        credential_type: &info,
+                        metadata: meta,
+                        public_key_expiry: i64::MAX,
+                        disclosed,
+                        has_nonrevocation_proof: false,
+                        not_revoked_before: None,
+                    }
+                })
+                .collect();
+            let indices: Vec<Vec<AttributeIndex>> = indices
+                .into_iter()
+                .map(|l| l.into_iter().map(|(cred, attr)| AttributeIndex { cred, attr }).collect())
+                .collect();
+            let mut value_iter = values.into_iter().cycle();
+            let request = DisclosureRequest {
+                disclose: disclose
+                    .into_iter()
+                    .map(|discon| discon.into_iter().map(|con| con.into_iter().map(|id| AttributeRequest {
+                        id: AttributeOrCredential::parse(id).unwrap(),
+                        value: value_iter.next().flatten(),
+                        not_null,
+                    }).collect()).collect())
+                    .collect(),
+                ..Default::default()
+            };
+            if let Ok(v) = verdict(&proofs, &indices, Some(&request), at) {
+                prop_assert!(v.disclosed.len() <= request.disclose.len() + 1);
+                if v.status == ProofStatus::Valid {
+                    prop_assert!(v.disclosed.iter().take(request.disclose.len()).all(Option::is_some));
+                }
+            }
+        }
     }
 }
