@@ -176,10 +176,11 @@ pub fn is_signature_exception(rel: &str) -> bool {
     if parts.len() >= 2 && parts[parts.len() - 1] == "PrivateKeys" {
         return true;
     }
-    if parts.len() >= 3 && parts[parts.len() - 2] == "PrivateKeys" {
-        if let Some(n) = name.strip_suffix(".xml") {
-            return !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
-        }
+    if parts.len() >= 3
+        && parts[parts.len() - 2] == "PrivateKeys"
+        && let Some(n) = name.strip_suffix(".xml")
+    {
+        return !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit());
     }
     false
 }

@@ -215,7 +215,7 @@ fn small_prime_verdict(n: &BigUint) -> Option<bool> {
     }
     let residue = (n % PRODUCT).to_u64().unwrap_or(0);
     let small = [3u64, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53];
-    if small.iter().any(|p| residue % p == 0) {
+    if small.iter().any(|p| residue.is_multiple_of(*p)) {
         return Some(false);
     }
     None
@@ -353,7 +353,7 @@ fn jacobi_u64(mut a: u64, mut n: u64) -> i32 {
     let mut result = 1;
     a %= n;
     while a != 0 {
-        while a % 2 == 0 {
+        while a.is_multiple_of(2) {
             a /= 2;
             if n % 8 == 3 || n % 8 == 5 {
                 result = -result;
@@ -375,7 +375,10 @@ mod tests {
     use super::*;
 
     fn naive_is_prime(n: u64) -> bool {
-        n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+        n >= 2
+            && (2..)
+                .take_while(|d| d * d <= n)
+                .all(|d| !n.is_multiple_of(d))
     }
 
     #[test]
