@@ -62,6 +62,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Verifies the scheme in `dir` against its own `pk.pem`.
 pub fn verify_scheme_dir(dir: &Path) -> Result<VerifiedScheme, Error> {
+    check_issuer_scheme(dir)?;
     let pk_path = dir.join("pk.pem");
     let pk_pem = read(&pk_path)?;
     let public_key = std::str::from_utf8(&pk_pem)
@@ -80,16 +81,7 @@ pub fn verify_scheme_dir_with_key(
     dir: &Path,
     public_key: &SchemePublicKey,
 ) -> Result<VerifiedScheme, Error> {
-    if !dir.join(DESCRIPTION_XML).is_file() {
-        if dir.join(DESCRIPTION_JSON).is_file() {
-            return Err(Error::RequestorScheme {
-                path: dir.to_owned(),
-            });
-        }
-        return Err(Error::NotAScheme {
-            path: dir.to_owned(),
-        });
-    }
+    check_issuer_scheme(dir)?;
     let folder = scheme_folder_name(dir)?;
     let id = SchemeId::parse(&folder).map_err(|e| Error::Invalid {
         file: dir.display().to_string(),
@@ -132,6 +124,22 @@ pub fn verify_scheme_dir_with_key(
         timestamp,
         files,
         warnings,
+    })
+}
+
+/// Checks that `dir` holds an issuer scheme: `description.xml`, not a requestor scheme's
+/// `description.json` (not supported yet).
+pub fn check_issuer_scheme(dir: &Path) -> Result<(), Error> {
+    if dir.join(DESCRIPTION_XML).is_file() {
+        return Ok(());
+    }
+    if dir.join(DESCRIPTION_JSON).is_file() {
+        return Err(Error::RequestorScheme {
+            path: dir.to_owned(),
+        });
+    }
+    Err(Error::NotAScheme {
+        path: dir.to_owned(),
     })
 }
 

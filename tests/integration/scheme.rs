@@ -676,3 +676,93 @@ fn failed_updates_leave_the_scheme_intact() {
     assert!(run.stderr.contains("signature"), "{}", run.stderr);
     assert!(snapshot(&dir) == before);
 }
+
+// ---- the reference's recorded verify runs ------------------------------------------------
+
+/// Replays `shared/vectors/cli/irma-scheme-verify.json` (recorded from irmago v0.18.1): the
+/// same tampering on a copy of irma-demo must give the same verdict, and the pristine run the
+/// same warnings.
+#[test]
+fn reference_verify_runs_give_the_same_verdicts() {
+    let text = fs::read_to_string(shared().join("vectors/cli/irma-scheme-verify.json")).unwrap();
+    let vector: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let runs = vector["runs"].as_array().unwrap();
+    assert!(runs.len() >= 5);
+    for run in runs {
+        let (_tmp, dir) = scheme_copy("irma-demo");
+        let t = &run["tampering"];
+        if let Some(file) = t["file"].as_str() {
+            let p = dir.join(file);
+            if let Some(line) = t["line"].as_u64() {
+                let text = fs::read_to_string(&p).unwrap();
+                let mut lines: Vec<&str> = text.lines().collect();
+                lines[line as usize] = t["new_line"].as_str().unwrap();
+                fs::write(&p, lines.join("\n") + "\n").unwrap();
+            } else {
+                let mut b = fs::read(&p).unwrap();
+                let off = t["offset"].as_u64().unwrap() as usize;
+                if let Some(x) = t["xor"].as_u64() {
+                    b[off] ^= x as u8;
+                } else {
+                    assert_eq!(b[off], t["original_byte"].as_str().unwrap().as_bytes()[0]);
+                    b[off] = t["new_byte"].as_str().unwrap().as_bytes()[0];
+                }
+                fs::write(&p, b).unwrap();
+            }
+        } else if let Some(removed) = t["removed"].as_str() {
+            fs::remove_file(dir.join(removed)).unwrap();
+        }
+        let ours = verify(&dir);
+        let what = run["what"].as_str().unwrap();
+        assert_eq!(
+            ours.code == Some(0),
+            run["exit_code"] == 0,
+            "{what}: {}{}",
+            ours.stdout,
+            ours.stderr
+        );
+        let warnings = |s: &str| {
+            let mut w: Vec<String> = s
+                .lines()
+                .filter(|l| l.starts_with("Warning: "))
+                .map(str::to_owned)
+                .collect();
+            w.sort();
+            w
+        };
+        assert_eq!(
+            warnings(&ours.stdout),
+            warnings(run["stdout"].as_str().unwrap()),
+            "{what}"
+        );
+        if let Some(file) = t["file"].as_str().or(t["removed"].as_str()) {
+            assert!(ours.stderr.contains(file), "{what}: {}", ours.stderr);
+        }
+    }
+}
+
+#[test]
+fn requestor_schemes_are_skipped_in_a_folder_and_refused_alone() {
+    let (tmp, _dir) = scheme_copy("irma-demo");
+    let req = tmp.path().join("requestors");
+    fs::create_dir(&req).unwrap();
+    fs::write(
+        req.join("description.json"),
+        r#"{"id":"requestors","schemetype":"requestor"}"#,
+    )
+    .unwrap();
+    let run = verify(tmp.path()).success();
+    assert!(
+        run.stdout
+            .contains("requestor schemes are not supported yet"),
+        "{}",
+        run.stdout
+    );
+    let run = verify(&req).failure();
+    assert!(
+        run.stderr
+            .contains("requestor schemes are not supported yet"),
+        "{}",
+        run.stderr
+    );
+}
