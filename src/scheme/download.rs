@@ -500,8 +500,8 @@ pub async fn install(
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
     let conf = Configuration::load(&new)?;
+    // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
-    Configuration::load(&new)?;
     fs::rename(&new, &target).map_err(io(&target))?;
     Ok(Outcome {
         scheme: id.to_string(),
@@ -564,8 +564,8 @@ pub async fn update(
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
     let conf = Configuration::load(&new)?;
+    // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
-    Configuration::load(&new)?;
 
     // Swap: move the old scheme aside, move the new one in, then delete the old one.
     let old = TempDir::new(parent, ".oldscheme")?;

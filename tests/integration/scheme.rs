@@ -766,3 +766,94 @@ fn requestor_schemes_are_skipped_in_a_folder_and_refused_alone() {
         run.stderr
     );
 }
+
+// ---- the library API other modules use ---------------------------------------------------
+
+#[test]
+fn configuration_lookups_on_the_bundled_schemes() {
+    use irma::protocol::identifiers::{
+        AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
+    };
+    use irma::scheme::{Configuration, default_schemes_path, metadata_hash};
+
+    let conf =
+        Configuration::load(&default_schemes_path(Some(&repo_root().join("schemes")))).unwrap();
+    let demo = SchemeId::parse("irma-demo").unwrap();
+    let pbdf = SchemeId::parse("pbdf").unwrap();
+    assert!(conf.scheme(&demo).unwrap().description.demo);
+    assert_eq!(
+        conf.timestamp_server(&demo),
+        Some("https://atumd.yivi.app/")
+    );
+
+    let id = CredentialTypeId::parse("irma-demo.MijnOverheid.ageLower").unwrap();
+    let ct = conf.credential_type(&id).unwrap();
+    let names: Vec<&str> = ct
+        .attributes
+        .iter()
+        .map(|a| a.id.as_ref().unwrap().name())
+        .collect();
+    assert_eq!(names, ["over12", "over16", "over18", "over21"]);
+    assert_eq!(ct.name.translation("en"), Some("Demo Lower Age limits"));
+    assert_eq!(
+        serde_json::to_string(&ct.name).unwrap(),
+        r#"{"en":"Demo Lower Age limits","nl":"Demo Junior-leeftijdslimieten"}"#
+    );
+    assert!(ct.singleton);
+    assert_eq!(
+        conf.credential_type_by_hash(&metadata_hash(&id))
+            .unwrap()
+            .id,
+        id
+    );
+    assert!(conf.credential_type_by_hash(&[0u8; 16]).is_none());
+    let attr = AttributeTypeId::parse("irma-demo.MijnOverheid.ageLower.over18").unwrap();
+    assert_eq!(conf.attribute_type(&attr).unwrap().0, 2);
+    assert_eq!(
+        conf.attribute_name(&attr).unwrap().translation("nl"),
+        Some("Ouder dan 18")
+    );
+
+    // A revocation attribute has no id and sits at its scheme position.
+    let rev = conf
+        .credential_type(&CredentialTypeId::parse("irma-demo.inz-revocable-id.id").unwrap())
+        .unwrap();
+    assert_eq!(rev.revocation_index(), Some(0));
+    assert!(rev.revocation_supported());
+
+    let issuer = IssuerId::parse("irma-demo.MijnOverheid").unwrap();
+    assert_eq!(
+        conf.issuer(&issuer).unwrap().name.translation("en"),
+        Some("Demo MijnOverheid.nl")
+    );
+    assert_eq!(conf.public_key_counters(&issuer), [0, 1, 2]);
+    let key = PublicKeyId {
+        issuer: issuer.clone(),
+        counter: 2,
+    };
+    let xml = conf.public_key_xml(&key).unwrap();
+    assert_eq!(
+        xml.as_bytes(),
+        fs::read(shared_scheme("irma-demo/MijnOverheid/PublicKeys/2.xml")).unwrap()
+    );
+    assert_eq!(conf.public_key_expiry(&key), Some(1_919_746_800));
+    assert!(
+        conf.private_key_path(&key)
+            .unwrap()
+            .ends_with("MijnOverheid/PrivateKeys/2.xml")
+    );
+    assert!(
+        conf.public_key_xml(&PublicKeyId {
+            issuer,
+            counter: 99
+        })
+        .is_none()
+    );
+
+    assert!(conf.scheme(&pbdf).unwrap().is_distributed());
+    assert_eq!(
+        conf.kss_pem(&pbdf, 0).unwrap(),
+        fs::read(shared_scheme("pbdf/kss-0.pem")).unwrap()
+    );
+    assert!(conf.kss_pem(&pbdf, 9).is_none() && conf.kss_pem(&demo, 0).is_none());
+}
