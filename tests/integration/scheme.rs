@@ -857,3 +857,30 @@ fn configuration_lookups_on_the_bundled_schemes() {
     );
     assert!(conf.kss_pem(&pbdf, 9).is_none() && conf.kss_pem(&demo, 0).is_none());
 }
+
+#[test]
+fn download_gives_up_on_a_silent_server() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming() {
+            conns.push(c);
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("download"),
+        OsStr::new("--timeout"),
+        OsStr::new("1"),
+        tmp.path().as_os_str(),
+        OsStr::new(&format!("http://127.0.0.1:{port}/pbdf")),
+    ])
+    .failure();
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert!(run.stderr.contains("description.xml"), "{}", run.stderr);
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}
