@@ -22,6 +22,7 @@ use super::translated::TranslatedString;
 use super::verify::{
     DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, par_map, verify_scheme_dir,
 };
+use crate::protocol::calendar::format_go_utc;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
@@ -334,7 +335,7 @@ impl Configuration {
                 } else if latest.expiry < now + EXPIRY_WARNING_WINDOW {
                     warnings.push(format!(
                         "Latest public key of issuer {iid} expires soon (at {})",
-                        format_unix(latest.expiry)
+                        format_go_utc(latest.expiry)
                     ));
                 }
             }
@@ -618,37 +619,9 @@ pub(crate) fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// `YYYY-MM-DD hh:mm:ss +0000 UTC`, as Go prints a time in UTC.
-fn format_unix(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn formats_dates_like_go() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00:00 +0000 UTC");
-        assert_eq!(format_unix(1_919_746_800), "2030-11-01 07:00:00 +0000 UTC");
-    }
 
     #[test]
     fn scans_key_headers() {
