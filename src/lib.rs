@@ -13,6 +13,8 @@
 //! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
+//! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
+//!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
 //! - [`server`]: the HTTP server (axum).
@@ -28,3 +30,4 @@ pub mod jwt;
 pub mod protocol;
 pub mod scheme;
 pub mod server;
+pub mod verifier;

@@ -8,3 +8,4 @@ mod jwt;
 mod protocol;
 mod scheme;
 mod util;
+mod vectors;
