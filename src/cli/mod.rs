@@ -6,6 +6,7 @@ mod generate;
 mod issuer;
 mod jwt;
 mod scheme;
+mod signature;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,9 @@ pub enum Command {
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
+    /// Verify attribute-based signatures offline.
+    #[command(subcommand)]
+    Signature(signature::SignatureCommand),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -78,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),
+        Command::Signature(cmd) => signature::run(cmd),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
     }
