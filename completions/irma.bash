@@ -25,6 +25,9 @@ _irma() {
             irma,jwt)
                 cmd="irma__subcmd__jwt"
                 ;;
+            irma,meta)
+                cmd="irma__subcmd__meta"
+                ;;
             irma,scheme)
                 cmd="irma__subcmd__scheme"
                 ;;
@@ -60,6 +63,9 @@ _irma() {
                 ;;
             irma__subcmd__help,jwt)
                 cmd="irma__subcmd__help__subcmd__jwt"
+                ;;
+            irma__subcmd__help,meta)
+                cmd="irma__subcmd__help__subcmd__meta"
                 ;;
             irma__subcmd__help,scheme)
                 cmd="irma__subcmd__help__subcmd__scheme"
@@ -200,7 +206,7 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt signature help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -324,7 +330,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme jwt signature help"
+            opts="version generate scheme jwt meta signature help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -424,6 +430,20 @@ _irma() {
         irma__subcmd__help__subcmd__jwt__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__meta)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -713,6 +733,28 @@ _irma() {
                     return 0
                     ;;
                 --leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__meta)
+            opts="-v -q -h -V --schemes-path --json --at --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --schemes-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,6 +5,7 @@
 mod generate;
 mod issuer;
 mod jwt;
+mod meta;
 mod scheme;
 mod signature;
 
@@ -46,6 +47,8 @@ pub enum Command {
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
+    /// Show what a credential's metadata attribute says: type, dates, key.
+    Meta(meta::MetaArgs),
     /// Verify attribute-based signatures offline.
     #[command(subcommand)]
     Signature(signature::SignatureCommand),
@@ -83,6 +86,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Generate(cmd) => generate::run(cmd),
         Command::Signature(cmd) => signature::run(cmd),
+        Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
     }

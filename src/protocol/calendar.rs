@@ -44,6 +44,18 @@ pub(crate) fn add_months(unix: i64, months: i64) -> i64 {
     days_from_civil(year, month, day) * SECONDS_PER_DAY + time_of_day
 }
 
+/// `unix` as Go prints a UTC `time.Time`: `2026-11-19 00:00:00 +0000 UTC`.
+pub fn format_go_utc(unix: i64) -> String {
+    let (year, month, day) = civil_from_days(unix.div_euclid(SECONDS_PER_DAY));
+    let t = unix.rem_euclid(SECONDS_PER_DAY);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02} +0000 UTC",
+        t / 3600,
+        t / 60 % 60,
+        t % 60
+    )
+}
+
 /// Parses an RFC 3339 date-time (`2027-11-22T05:00:22.780868445Z`, `…+01:00`) into Unix
 /// seconds, dropping fractions. `None` when the text is not of that form.
 pub(crate) fn parse_rfc3339(text: &str) -> Option<i64> {

@@ -14,7 +14,7 @@
 //! - [`timestamp`]: atum timestamps of signatures.
 
 pub mod attributes;
-mod calendar;
+pub mod calendar;
 pub mod errors;
 pub mod identifiers;
 pub mod messages;

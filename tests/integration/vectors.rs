@@ -261,3 +261,38 @@ fn signature_verify_binary() {
     ]);
     assert_eq!(run.code, Some(1));
 }
+
+/// `irma meta` prints the reference's header lines for every recorded metadata attribute,
+/// and the credential type's identifying fields as the reference does.
+#[test]
+fn meta_binary() {
+    let case: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("vectors/cli/irma-meta.json")).unwrap(),
+    )
+    .unwrap();
+    let at = case["recorded_at"].to_string();
+    let schemes = shared().join("schemes");
+    let runs = case["runs"].as_array().unwrap();
+    assert!(!runs.is_empty());
+    for run_case in runs {
+        let attribute = run_case["command"][2].as_str().unwrap();
+        let run = irma([
+            "meta",
+            attribute,
+            "--schemes-path",
+            schemes.to_str().unwrap(),
+            "--at",
+            &at,
+        ])
+        .success();
+        let expected = run_case["stdout"].as_str().unwrap();
+        let (expected_head, expected_ct) = expected.split_once("CredentialType  : ").unwrap();
+        let (head, ct) = run.stdout.split_once("CredentialType  : ").unwrap();
+        assert_eq!(head, expected_head, "{attribute}");
+        let expected_ct: Value = serde_json::from_str(expected_ct).unwrap();
+        let ct: Value = serde_json::from_str(ct).unwrap();
+        for (field, value) in ct.as_object().unwrap() {
+            assert_eq!(value, &expected_ct[field], "{attribute}: {field}");
+        }
+    }
+}
