@@ -11,7 +11,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use super::description::{
     CredentialType, IssuerDescription, SchemeDescription, Source, is_reserved_scheme_name,
@@ -23,6 +22,7 @@ use super::translated::TranslatedString;
 use super::verify::{
     DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, verify_scheme_dir,
 };
+use crate::protocol::attributes::credential_type_hash;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
@@ -310,7 +310,7 @@ impl Configuration {
 
         for (cid, ct) in creds {
             self.metadata_hashes
-                .insert(metadata_hash(&cid), cid.clone());
+                .insert(credential_type_hash(&cid), cid.clone());
             self.credential_types.insert(cid, ct);
         }
         for issuer in issuers.into_values() {
@@ -346,7 +346,7 @@ impl Configuration {
                 } else if latest.expiry < now + EXPIRY_WARNING_WINDOW {
                     warnings.push(format!(
                         "Latest public key of issuer {iid} expires soon (at {})",
-                        format_unix(latest.expiry)
+                        crate::protocol::calendar::format_go_utc(latest.expiry)
                     ));
                 }
             }
@@ -491,15 +491,6 @@ impl Configuration {
     }
 }
 
-/// First 16 bytes of SHA-256 of the credential type id: what a credential's metadata
-/// attribute stores to name its type.
-pub fn metadata_hash(id: &CredentialTypeId) -> [u8; 16] {
-    let digest = Sha256::digest(id.as_str().as_bytes());
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&digest[..16]);
-    out
-}
-
 fn parse_public_key(
     name: &str,
     bytes: &[u8],
@@ -594,44 +585,4 @@ pub(crate) fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-/// `YYYY-MM-DD hh:mm:ss +0000 UTC`, as Go prints a time in UTC.
-fn format_unix(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_dates_like_go() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00:00 +0000 UTC");
-        assert_eq!(format_unix(1_919_746_800), "2030-11-01 07:00:00 +0000 UTC");
-    }
-
-    #[test]
-    fn metadata_hash_is_sha256_prefix() {
-        let id = CredentialTypeId::parse("irma-demo.MijnOverheid.ageLower").unwrap();
-        let full = Sha256::digest(b"irma-demo.MijnOverheid.ageLower");
-        assert_eq!(metadata_hash(&id)[..], full[..16]);
-    }
 }
