@@ -2,7 +2,6 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -49,12 +48,7 @@ fn parse_attribute(text: &str) -> anyhow::Result<BigUint> {
 pub fn run(args: MetaArgs) -> anyhow::Result<ExitCode> {
     let value = parse_attribute(&args.attribute)?;
     let meta = MetadataAttribute::from_int(&value).context("not a metadata attribute")?;
-    let now = match args.at {
-        Some(t) => t,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-    };
+    let now = args.at.unwrap_or_else(crate::scheme::configuration::now);
     let root = default_schemes_path(args.schemes_path.as_deref());
     let conf = Configuration::load(&root)
         .with_context(|| format!("loading schemes from {}", root.display()))?;

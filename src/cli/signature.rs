@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use base64::Engine;
@@ -153,12 +153,7 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             .collect::<anyhow::Result<Vec<_>>>()?;
         Trust::Offline(TrustedKeys(keys))
     };
-    let now = match args.at {
-        Some(t) => t,
-        None => SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
-    };
+    let now = args.at.unwrap_or_else(crate::scheme::configuration::now);
     let root = default_schemes_path(args.schemes_path.as_deref());
     let conf = Configuration::load(&root)
         .with_context(|| format!("loading schemes from {}", root.display()))?;
