@@ -25,8 +25,14 @@ _irma() {
             irma,jwt)
                 cmd="irma__subcmd__jwt"
                 ;;
+            irma,meta)
+                cmd="irma__subcmd__meta"
+                ;;
             irma,scheme)
                 cmd="irma__subcmd__scheme"
+                ;;
+            irma,signature)
+                cmd="irma__subcmd__signature"
                 ;;
             irma,version)
                 cmd="irma__subcmd__version"
@@ -58,8 +64,14 @@ _irma() {
             irma__subcmd__help,jwt)
                 cmd="irma__subcmd__help__subcmd__jwt"
                 ;;
+            irma__subcmd__help,meta)
+                cmd="irma__subcmd__help__subcmd__meta"
+                ;;
             irma__subcmd__help,scheme)
                 cmd="irma__subcmd__help__subcmd__scheme"
+                ;;
+            irma__subcmd__help,signature)
+                cmd="irma__subcmd__help__subcmd__signature"
                 ;;
             irma__subcmd__help,version)
                 cmd="irma__subcmd__help__subcmd__version"
@@ -96,6 +108,9 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__help__subcmd__signature,verify)
+                cmd="irma__subcmd__help__subcmd__signature__subcmd__verify"
                 ;;
             irma__subcmd__jwt,help)
                 cmd="irma__subcmd__jwt__subcmd__help"
@@ -172,6 +187,18 @@ _irma() {
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen"
                 ;;
+            irma__subcmd__signature,help)
+                cmd="irma__subcmd__signature__subcmd__help"
+                ;;
+            irma__subcmd__signature,verify)
+                cmd="irma__subcmd__signature__subcmd__verify"
+                ;;
+            irma__subcmd__signature__subcmd__help,help)
+                cmd="irma__subcmd__signature__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__signature__subcmd__help,verify)
+                cmd="irma__subcmd__signature__subcmd__help__subcmd__verify"
+                ;;
             *)
                 ;;
         esac
@@ -179,7 +206,7 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -303,7 +330,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme jwt help"
+            opts="version generate scheme jwt meta signature help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -414,6 +441,20 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__help__subcmd__meta)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__help__subcmd__scheme)
             opts="verify sign keygen download update issuer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -513,6 +554,34 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__signature)
+            opts="verify"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__signature__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -664,6 +733,28 @@ _irma() {
                     return 0
                     ;;
                 --leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__meta)
+            opts="-v -q -h -V --schemes-path --json --at --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --schemes-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1036,6 +1127,92 @@ _irma() {
             fi
             case "${prev}" in
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__signature)
+            opts="-v -q -h -V --verbose --quiet --help --version verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__signature__subcmd__help)
+            opts="verify help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__signature__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__signature__subcmd__help__subcmd__verify)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__signature__subcmd__verify)
+            opts="-v -q -h -V --request --schemes-path --json --at --trust-timestamp-key --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --request)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --at)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trust-timestamp-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,7 +5,9 @@
 mod generate;
 mod issuer;
 mod jwt;
+mod meta;
 mod scheme;
+mod signature;
 
 use std::process::ExitCode;
 
@@ -45,6 +47,11 @@ pub enum Command {
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
+    /// Show what a credential's metadata attribute says: type, dates, key.
+    Meta(meta::MetaArgs),
+    /// Verify attribute-based signatures offline.
+    #[command(subcommand)]
+    Signature(signature::SignatureCommand),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -78,6 +85,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),
+        Command::Signature(cmd) => signature::run(cmd),
+        Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
     }

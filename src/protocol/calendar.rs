@@ -69,6 +69,15 @@ mod tests {
     }
 
     #[test]
+    fn formats_dates_like_go() {
+        assert_eq!(format_go_utc(0), "1970-01-01 00:00:00 +0000 UTC");
+        assert_eq!(
+            format_go_utc(1_919_746_800),
+            "2030-11-01 07:00:00 +0000 UTC"
+        );
+    }
+
+    #[test]
     fn parses_rfc3339() {
         assert_eq!(parse_rfc3339("1970-01-01T01:00:00+01:00"), Some(0));
         assert_eq!(parse_rfc3339("2027-11-22T00:00:00Z"), Some(1_826_841_600));

@@ -14,9 +14,7 @@
 
 use num_bigint::BigUint;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
-use crate::crypto::asn1::Sequence;
 use crate::crypto::bigint::Int;
 use crate::protocol::messages::{Indices, ProofStatus};
 use crate::protocol::request::SignatureRequest;
@@ -144,16 +142,10 @@ impl<P> SignedMessage<P> {
     }
 }
 
-/// The nonce an attribute-based signature's proofs use:
-/// `uint(SHA-256(DER SEQUENCE { INTEGER nonce, INTEGER uint(SHA-256(message)),
-/// [OCTET STRING timestamp.Sig.Data] }))` (irmago `ASN1ConvertSignatureNonce`).
-pub fn signature_nonce(nonce: &BigUint, message: &str, timestamp: Option<&Timestamp>) -> BigUint {
-    let message_hash = BigUint::from_bytes_be(&Sha256::digest(message.as_bytes()));
-    let mut der = Sequence::new().integer(nonce).integer(&message_hash);
-    if let Some(ts) = timestamp {
-        der = der.octet_string(&ts.sig.data);
-    }
-    BigUint::from_bytes_be(&Sha256::digest(der.to_der()))
+/// The nonce an attribute-based signature's proofs use (see
+/// [`crate::crypto::idemix::signature_nonce`]), with the timestamp's signature when present.
+fn signature_nonce(nonce: &BigUint, message: &str, timestamp: Option<&Timestamp>) -> BigUint {
+    crate::crypto::idemix::signature_nonce(nonce, message, timestamp.map(|t| t.sig.data.as_slice()))
 }
 
 #[cfg(test)]
@@ -162,8 +154,10 @@ mod tests {
     use base64::engine::general_purpose::STANDARD as STANDARD_B64;
     use num_traits::One;
     use serde_json::Value;
+    use sha2::{Digest, Sha256};
 
     use super::*;
+    use crate::crypto::asn1::Sequence;
     use crate::protocol::request::SessionRequest;
     use crate::protocol::timestamp::tests::public_key;
     use crate::protocol::verify::tests::cases;

@@ -10,8 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::description::{
     CredentialType, IssuerDescription, SchemeDescription, Source, is_reserved_scheme_name,
 };
@@ -22,6 +20,7 @@ use super::translated::TranslatedString;
 use super::verify::{
     DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, par_map, verify_scheme_dir,
 };
+use crate::protocol::attributes::credential_type_hash;
 use crate::protocol::calendar::format_go_utc;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
@@ -299,7 +298,7 @@ impl Configuration {
 
         for (cid, ct) in creds {
             self.metadata_hashes
-                .insert(metadata_hash(&cid), cid.clone());
+                .insert(credential_type_hash(&cid), cid.clone());
             self.credential_types.insert(cid, ct);
         }
         for issuer in issuers.into_values() {
@@ -480,15 +479,6 @@ impl Configuration {
     }
 }
 
-/// First 16 bytes of SHA-256 of the credential type id: what a credential's metadata
-/// attribute stores to name its type.
-pub fn metadata_hash(id: &CredentialTypeId) -> [u8; 16] {
-    let digest = Sha256::digest(id.as_str().as_bytes());
-    let mut out = [0u8; 16];
-    out.copy_from_slice(&digest[..16]);
-    out
-}
-
 fn parse_public_key(
     name: &str,
     bytes: &[u8],
@@ -637,12 +627,5 @@ mod tests {
         );
         let no_rev = xml.replace("<G>5</G>", "");
         assert!(!KeyHeader::scan(&no_rev).unwrap().revocation);
-    }
-
-    #[test]
-    fn metadata_hash_is_sha256_prefix() {
-        let id = CredentialTypeId::parse("irma-demo.MijnOverheid.ageLower").unwrap();
-        let full = Sha256::digest(b"irma-demo.MijnOverheid.ageLower");
-        assert_eq!(metadata_hash(&id)[..], full[..16]);
     }
 }

@@ -24,7 +24,7 @@ pub mod verify;
 
 use std::path::{Path, PathBuf};
 
-pub use configuration::{Configuration, Scheme, metadata_hash};
+pub use configuration::{Configuration, Scheme};
 pub use description::{AttributeType, CredentialType, IssuerDescription, SchemeDescription};
 pub use error::Error;
 pub use translated::TranslatedString;

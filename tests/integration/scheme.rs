@@ -771,10 +771,11 @@ fn requestor_schemes_are_skipped_in_a_folder_and_refused_alone() {
 
 #[test]
 fn configuration_lookups_on_the_bundled_schemes() {
+    use irma::protocol::attributes::credential_type_hash;
     use irma::protocol::identifiers::{
         AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
     };
-    use irma::scheme::{Configuration, default_schemes_path, metadata_hash};
+    use irma::scheme::{Configuration, default_schemes_path};
 
     let conf =
         Configuration::load(&default_schemes_path(Some(&repo_root().join("schemes")))).unwrap();
@@ -801,7 +802,7 @@ fn configuration_lookups_on_the_bundled_schemes() {
     );
     assert!(ct.singleton);
     assert_eq!(
-        conf.credential_type_by_hash(&metadata_hash(&id))
+        conf.credential_type_by_hash(&credential_type_hash(&id))
             .unwrap()
             .id,
         id

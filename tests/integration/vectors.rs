@@ -12,7 +12,7 @@ use irma::protocol::signature::SignedMessage;
 use irma::protocol::timestamp::TrustedKeys;
 use irma::scheme::Configuration;
 use irma::verifier::Verifier;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::util::{irma, shared};
 
@@ -182,4 +182,117 @@ fn recorded_issuance_commitments() {
         n += 1;
     }
     assert_eq!(n, 6);
+}
+
+/// `irma signature verify` on the recorded SignedMessages: VALID exits 0, the tampered ones
+/// exit 3 and print their status.
+#[test]
+fn signature_verify_binary() {
+    let dir = tempfile::tempdir().unwrap();
+    let schemes = shared().join("schemes");
+    for (name, expected) in [
+        ("signature/no-timestamp", "VALID"),
+        ("signature/no-timestamp-two-attributes", "VALID"),
+        ("signature/atum-timestamp", "VALID"),
+        ("negative/signature-flipped-bit", "INVALID"),
+        ("negative/signature-changed-message", "UNMATCHED_REQUEST"),
+    ] {
+        let case: Value = serde_json::from_str(
+            &std::fs::read_to_string(shared().join("vectors").join(format!("{name}.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        let file = dir.path().join("signed.json");
+        let req = dir.path().join("request.json");
+        // A whole session result is accepted too: wrap the message as a server would.
+        let result = json!({"status": "DONE", "signature": case["client_message"]["body"]});
+        std::fs::write(&file, result.to_string()).unwrap();
+        std::fs::write(&req, case["client_session_request"]["request"].to_string()).unwrap();
+        let mut args: Vec<std::ffi::OsString> = vec![
+            "signature".into(),
+            "verify".into(),
+            file.clone().into(),
+            "--request".into(),
+            req.clone().into(),
+            "--schemes-path".into(),
+            schemes.clone().into(),
+            "--json".into(),
+            "--at".into(),
+            case["recorded_at"].to_string().into(),
+        ];
+        if name == "signature/atum-timestamp" {
+            args.push("--trust-timestamp-key".into());
+            args.push(
+                case["atum_server"]["ed25519_public_key_b64"]
+                    .as_str()
+                    .unwrap()
+                    .into(),
+            );
+        }
+        let run = irma(&args);
+        let out: Value = serde_json::from_str(&run.stdout).unwrap_or_else(|e| {
+            panic!("{name}: {e}\n{}\n{}", run.stdout, run.stderr);
+        });
+        assert_eq!(out["proofStatus"], expected, "{name}");
+        assert_eq!(
+            out["message"], case["client_message"]["body"]["message"],
+            "{name}"
+        );
+        if expected == "VALID" {
+            assert_eq!(run.code, Some(0), "{name}");
+            let ids: Vec<&Value> = out["disclosed"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| &a["id"])
+                .collect();
+            assert!(!ids.is_empty(), "{name}");
+        } else {
+            assert_eq!(run.code, Some(3), "{name}");
+        }
+    }
+    // Unreadable input: exit 1, not 3.
+    let run = irma([
+        "signature",
+        "verify",
+        "/nonexistent/signed.json",
+        "--schemes-path",
+        schemes.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, Some(1));
+}
+
+/// `irma meta` prints the reference's header lines for every recorded metadata attribute,
+/// and the credential type's identifying fields as the reference does.
+#[test]
+fn meta_binary() {
+    let case: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("vectors/cli/irma-meta.json")).unwrap(),
+    )
+    .unwrap();
+    let at = case["recorded_at"].to_string();
+    let schemes = shared().join("schemes");
+    let runs = case["runs"].as_array().unwrap();
+    assert!(!runs.is_empty());
+    for run_case in runs {
+        let attribute = run_case["command"][2].as_str().unwrap();
+        let run = irma([
+            "meta",
+            attribute,
+            "--schemes-path",
+            schemes.to_str().unwrap(),
+            "--at",
+            &at,
+        ])
+        .success();
+        let expected = run_case["stdout"].as_str().unwrap();
+        let (expected_head, expected_ct) = expected.split_once("CredentialType  : ").unwrap();
+        let (head, ct) = run.stdout.split_once("CredentialType  : ").unwrap();
+        assert_eq!(head, expected_head, "{attribute}");
+        let expected_ct: Value = serde_json::from_str(expected_ct).unwrap();
+        let ct: Value = serde_json::from_str(ct).unwrap();
+        for (field, value) in ct.as_object().unwrap() {
+            assert_eq!(value, &expected_ct[field], "{attribute}: {field}");
+        }
+    }
 }
