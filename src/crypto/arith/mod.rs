@@ -17,7 +17,8 @@
 //! * [`FixedBaseTable`] and [`Modulus::vartime_multi_pow_fixed`]: precomputed powers of a key's
 //!   long-lived bases (`S`, `Z`, `R_i`) combined with variable bases (`A`, `U`) in one pass;
 //!   [`TableCache`] builds them lazily per (modulus, base) under a memory cap (LRU, thread-safe).
-//! * [`CrtModulus`]: the issuer's `x^d mod pq` as two half-size exponentiations.
+//! * [`CrtModulus`]: the issuer's `x^d mod pq` as two half-size exponentiations, and inverses
+//!   modulo `pq` as two half-size inversions.
 //! * [`is_probable_prime`] (Baillie–PSW), [`random_prime_in_range`] (the issuer's `e`, sieved),
 //!   [`random_safe_prime`] and [`is_probable_safe_prime`] (key generation).
 //!
