@@ -58,14 +58,6 @@ impl CrtModulus {
         self.combine(xp, xq)
     }
 
-    /// `x⁻¹ mod N`, or `None` when `gcd(x, N) ≠ 1`: two half-size inversions, several times
-    /// faster than [`Modulus::inverse`] modulo `N`. Variable time.
-    pub fn inverse(&self, x: &BigUint) -> Option<BigUint> {
-        let xp = self.p.inverse(x)?;
-        let xq = self.q.inverse(x)?;
-        Some(self.combine(xp, xq))
-    }
-
     /// The `y mod N` with `y ≡ yp (mod p)` and `y ≡ yq (mod q)` (Garner): `yq + h·q` with
     /// `h = (yp − yq)·q⁻¹ mod p`.
     fn combine(&self, yp: BigUint, yq: BigUint) -> BigUint {
@@ -126,9 +118,6 @@ mod tests {
         ] {
             assert_eq!(crt.pow(&x, &d), x.modpow(&d, &n));
         }
-        let inv = crt.inverse(&x).unwrap();
-        assert_eq!(&x * inv % &n, BigUint::from(1u8));
-        assert_eq!(crt.inverse(&(&p * 7u8)), None);
     }
 
     #[test]

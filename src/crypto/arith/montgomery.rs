@@ -91,9 +91,9 @@ impl Modulus {
         self.out_of_mont(&out)
     }
 
-    /// `a⁻¹ mod m`, or `None` when `gcd(a, m) ≠ 1`. Variable time (extended Euclid).
+    /// `a⁻¹ mod m`, or `None` when `gcd(a, m) ≠ 1`. Variable time (Lehmer's extended Euclid).
     pub fn inverse(&self, a: &BigUint) -> Option<BigUint> {
-        (a % &self.value).modinv(&self.value)
+        super::inverse::mod_inverse(a, &self.value)
     }
 
     /// Scratch space for the kernels: `limbs + 2` words.
