@@ -73,7 +73,7 @@ impl<'a> Issuer<'a> {
         // `A^e` rather than the signer's `Q`: they differ when `Q` is not a quadratic residue
         // (a malformed `U`), and gabi hashes `A^e`.
         let q = &math::vartime_multi_pow(self.pk.modulus(), &[], &[(&signature.a, &signature.e)]);
-        let e_commit = math::random_unit(order)?;
+        let e_commit = math::random_unit(self.sk.order_modulus())?;
         let a_commit = self.sk.pow_secret(q, &e_commit);
         let c = hash_commit(&[self.context, q, &signature.a, nonce2, &a_commit], false);
         let order_int = BigInt::from(order.clone());

@@ -115,10 +115,10 @@ pub fn random_below(n: &BigUint) -> Result<BigUint, RandomError> {
 }
 
 /// A random element of `Z*_n` (non-zero and coprime to `n`).
-pub fn random_unit(n: &BigUint) -> Result<BigUint, RandomError> {
+pub fn random_unit(n: &Modulus) -> Result<BigUint, RandomError> {
     loop {
-        let r = random_below(n)?;
-        if !r.is_zero() && num_integer::Integer::gcd(&r, n).is_one() {
+        let r = random_below(n.value())?;
+        if n.inverse(&r).is_some() {
             return Ok(r);
         }
     }

@@ -7,8 +7,7 @@
 use std::collections::BTreeMap;
 
 use num_bigint::BigUint;
-use num_integer::Integer;
-use num_traits::{One, Zero};
+use num_traits::One;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::hash::attribute_exponent;
@@ -225,7 +224,7 @@ impl ProofD {
         let n = pk.modulus();
         let params = pk.params();
         // A must be a unit: with A = 0 every Ẑ is 0 and any challenge would "verify".
-        if self.a.0.is_zero() || !self.a.0.gcd(n.value()).is_one() {
+        if math::inverse(&self.a.0, n).is_none() {
             return Err(VerifyError::NotInvertible);
         }
         // Folded into one multi-exponentiation with positive exponents:

@@ -121,7 +121,7 @@ impl CLSignature {
         Ok(Self::sign_parts(sk, pk, u, ms)?.signature.clone())
     }
 
-    /// [`CLSignature::sign`], keeping `Q` and `d` for the ProofS.
+    /// [`CLSignature::sign`], keeping `d` for the ProofS.
     pub(super) fn sign_parts(
         sk: &PrivateKey,
         pk: &PublicKey,
