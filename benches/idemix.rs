@@ -1,4 +1,5 @@
-//! Idemix costs per session step, with the arithmetic of `crypto::idemix::math`:
+//! Idemix costs per session step, with the arithmetic of `crypto::idemix::math` (on
+//! `crypto::arith`; `cargo bench --bench arith` has the single-operation numbers):
 //! verify one ProofD (6 attributes, the metadata and 1 attribute disclosed), issue one
 //! credential (verify the ProofU, sign, prove the signature), create one ProofD; for the
 //! 2048-bit key of `shared/vectors/issuer-keygen/2048` and the 1024-bit irma-demo
@@ -101,17 +102,6 @@ fn bench_key(c: &mut Criterion, name: &str, s: &Setup) {
                     .issue_signature(&proof_u.u, &s.attributes, &nonce2)
                     .unwrap(),
             )
-        })
-    });
-    // A reference point for the machine: one full-size exponentiation (Go: 2.39 ms at 2048).
-    let exponent = s.sk.order().clone();
-    group.bench_function("modpow, full-size exponent", |b| {
-        b.iter(|| {
-            black_box(irma::crypto::idemix::math::pow(
-                s.pk.s(),
-                &exponent,
-                s.pk.n(),
-            ))
         })
     });
     group.finish();

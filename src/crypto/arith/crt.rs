@@ -55,17 +55,23 @@ impl CrtModulus {
         let dq = d % &self.q_minus_1;
         let xp = self.p.pow(x, &dp);
         let xq = self.q.pow(x, &dq);
-        // h = (xp − xq)·q⁻¹ mod p; result = xq + h·q.
+        self.combine(xp, xq)
+    }
+
+    /// The `y mod N` with `y ≡ yp (mod p)` and `y ≡ yq (mod q)` (Garner): `yq + h·q` with
+    /// `h = (yp − yq)·q⁻¹ mod p`.
+    fn combine(&self, yp: BigUint, yq: BigUint) -> BigUint {
         let p = self.p.value();
-        let diff = (xp + p - (&xq % p)) % p;
+        let diff = (yp + p - (&yq % p)) % p;
         let h = self.p.mul(&diff, &self.q_inv);
-        xq + h * self.q.value()
+        yq + h * self.q.value()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::arith::random_bits;
 
     #[test]
     fn matches_modpow_with_small_primes() {
@@ -82,6 +88,31 @@ mod tests {
             format!("{crt:?}"),
             "CrtModulus { p: Modulus { bits: 20, .. }, q: Modulus { bits: 20, .. }, .. }"
         );
+    }
+
+    #[test]
+    fn matches_modpow_with_the_real_2048_bit_key() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let path = dir.join("../shared/vectors/issuer-keygen/2048/PrivateKeys/0.xml");
+        let xml = std::fs::read_to_string(path).unwrap();
+        let element = |tag: &str| -> BigUint {
+            let start = xml.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+            let end = start + xml[start..].find('<').unwrap();
+            xml[start..end].trim().parse().unwrap()
+        };
+        let (p, q) = (element("p"), element("q"));
+        assert!(crate::crypto::arith::is_probable_safe_prime(&p));
+        assert!(crate::crypto::arith::is_probable_safe_prime(&q));
+        let crt = CrtModulus::new(&p, &q).unwrap();
+        let n = &p * &q;
+        let x = random_bits(2047).unwrap();
+        for d in [
+            random_bits(2046).unwrap(),
+            random_bits(3000).unwrap(),
+            BigUint::from(3u8),
+        ] {
+            assert_eq!(crt.pow(&x, &d), x.modpow(&d, &n));
+        }
     }
 
     #[test]

@@ -91,9 +91,9 @@ impl Modulus {
         self.out_of_mont(&out)
     }
 
-    /// `a⁻¹ mod m`, or `None` when `gcd(a, m) ≠ 1`. Variable time (extended Euclid).
+    /// `a⁻¹ mod m`, or `None` when `gcd(a, m) ≠ 1`. Variable time (Lehmer's extended Euclid).
     pub fn inverse(&self, a: &BigUint) -> Option<BigUint> {
-        (a % &self.value).modinv(&self.value)
+        super::inverse::mod_inverse(a, &self.value)
     }
 
     /// Scratch space for the kernels: `limbs + 2` words.
@@ -127,84 +127,30 @@ impl Modulus {
         from_limbs(&out)
     }
 
-    /// `out = a·b·R⁻¹ mod m` (coarsely integrated operand scanning). `a`, `b` must be `< m`;
-    /// `t` is scratch of at least `limbs + 2` words. `out` must not alias `a` or `b`.
+    /// `out = a·b·R⁻¹ mod m`. `a`, `b` must be `< m`; `t` is scratch from [`Self::scratch`];
+    /// `out` must not alias `a` or `b`.
     pub(super) fn mont_mul(&self, a: &[u64], b: &[u64], out: &mut [u64], t: &mut [u64]) {
-        let n = self.len();
-        let m = &self.limbs[..n];
-        let b = &b[..n];
-        let t = &mut t[..n + 1];
-        t.fill(0);
-        for &ai in &a[..n] {
-            let (lo, mut c1) = mac(t[0], ai, b[0], 0);
-            let u = lo.wrapping_mul(self.m0inv);
-            let (_, mut c2) = mac(lo, u, m[0], 0);
-            for j in 1..n {
-                let (x, c1n) = mac(t[j], ai, b[j], c1);
-                let (y, c2n) = mac(x, u, m[j], c2);
-                t[j - 1] = y;
-                c1 = c1n;
-                c2 = c2n;
-            }
-            let s = t[n] as u128 + c1 as u128 + c2 as u128;
-            t[n - 1] = s as u64;
-            t[n] = (s >> 64) as u64;
+        // Common sizes get a copy of the kernel with a constant length (unrolled, no bounds checks).
+        match self.len() {
+            16 => mul_kernel::<16>(&self.limbs, self.m0inv, a, b, out, t),
+            32 => mul_kernel::<32>(&self.limbs, self.m0inv, a, b, out, t),
+            10 => mul_kernel::<10>(&self.limbs, self.m0inv, a, b, out, t),
+            11 => mul_kernel::<11>(&self.limbs, self.m0inv, a, b, out, t),
+            64 => mul_kernel::<64>(&self.limbs, self.m0inv, a, b, out, t),
+            _ => mul_kernel::<0>(&self.limbs, self.m0inv, a, b, out, t),
         }
-        self.final_sub(t, out);
     }
 
-    /// `out = a²·R⁻¹ mod m`: the square with each cross product computed once, then a separate
-    /// Montgomery reduction. `t` is scratch of at least `2·limbs + 2` words.
+    /// `out = a²·R⁻¹ mod m`, faster than [`Self::mont_mul`] (each cross product once).
     pub(super) fn mont_sqr(&self, a: &[u64], out: &mut [u64], t: &mut [u64]) {
-        let n = self.len();
-        let a = &a[..n];
-        let t = &mut t[..2 * n + 1];
-        t.fill(0);
-        // Cross products a_i·a_j, i < j.
-        for i in 0..n {
-            let ai = a[i];
-            let mut c = 0;
-            for j in i + 1..n {
-                let (x, cn) = mac(t[i + j], ai, a[j], c);
-                t[i + j] = x;
-                c = cn;
-            }
-            t[i + n] = c;
+        match self.len() {
+            16 => sqr_kernel::<16>(&self.limbs, self.m0inv, a, out, t),
+            32 => sqr_kernel::<32>(&self.limbs, self.m0inv, a, out, t),
+            10 => sqr_kernel::<10>(&self.limbs, self.m0inv, a, out, t),
+            11 => sqr_kernel::<11>(&self.limbs, self.m0inv, a, out, t),
+            64 => sqr_kernel::<64>(&self.limbs, self.m0inv, a, out, t),
+            _ => sqr_kernel::<0>(&self.limbs, self.m0inv, a, out, t),
         }
-        // Double them and add the squares a_i².
-        let mut top = 0u64;
-        for word in t[..2 * n].iter_mut() {
-            let x = *word;
-            *word = (x << 1) | top;
-            top = x >> 63;
-        }
-        let mut c = 0u64;
-        for i in 0..n {
-            let sq = a[i] as u128 * a[i] as u128;
-            let lo = t[2 * i] as u128 + (sq as u64) as u128 + c as u128;
-            t[2 * i] = lo as u64;
-            let hi = t[2 * i + 1] as u128 + (sq >> 64) + (lo >> 64);
-            t[2 * i + 1] = hi as u64;
-            c = (hi >> 64) as u64;
-        }
-        // Montgomery reduction of the 2n-limb square, one limb at a time.
-        let m = &self.limbs[..n];
-        let mut carry_top = 0u64;
-        for i in 0..n {
-            let u = t[i].wrapping_mul(self.m0inv);
-            let mut c = 0u64;
-            for j in 0..n {
-                let (x, cn) = mac(t[i + j], u, m[j], c);
-                t[i + j] = x;
-                c = cn;
-            }
-            let s = t[i + n] as u128 + c as u128 + carry_top as u128;
-            t[i + n] = s as u64;
-            carry_top = (s >> 64) as u64;
-        }
-        t[2 * n] = carry_top;
-        let (_, high) = t.split_at_mut(n);
-        self.final_sub(high, out);
     }
 
     /// `out = a − b mod m` for `a, b < m` (in or out of Montgomery form alike).
@@ -224,23 +170,111 @@ impl Modulus {
             carry = (s >> 64) as u64;
         }
     }
+}
 
-    /// `out = t mod m` for `t < 2m` given as `limbs + 1` words, without a data-dependent branch.
-    fn final_sub(&self, t: &[u64], out: &mut [u64]) {
-        let n = self.len();
-        let mut borrow = 0u64;
-        for ((o, &x), &m) in out.iter_mut().zip(&t[..n]).zip(&self.limbs) {
-            let (d, b1) = x.overflowing_sub(m);
-            let (d, b2) = d.overflowing_sub(borrow);
-            *o = d;
-            borrow = (b1 | b2) as u64;
+/// The Montgomery multiplication kernel (coarsely integrated operand scanning) for modulus `m`
+/// of `N` limbs (`N = 0`: the length of `m`, not known at compile time).
+#[inline(always)]
+fn mul_kernel<const N: usize>(
+    m: &[u64],
+    m0inv: u64,
+    a: &[u64],
+    b: &[u64],
+    out: &mut [u64],
+    t: &mut [u64],
+) {
+    let n = if N == 0 { m.len() } else { N };
+    let (m, a, b, out) = (&m[..n], &a[..n], &b[..n], &mut out[..n]);
+    let t = &mut t[..n + 1];
+    t.fill(0);
+    for &ai in a {
+        let (lo, mut c1) = mac(t[0], ai, b[0], 0);
+        let u = lo.wrapping_mul(m0inv);
+        let (_, mut c2) = mac(lo, u, m[0], 0);
+        for j in 1..n {
+            let (x, c1n) = mac(t[j], ai, b[j], c1);
+            let (y, c2n) = mac(x, u, m[j], c2);
+            t[j - 1] = y;
+            c1 = c1n;
+            c2 = c2n;
         }
-        // Keep t when it is below m: the subtraction borrowed past the top word.
-        let (_, under) = t[n].overflowing_sub(borrow);
-        let keep = (under as u64).wrapping_neg();
-        for (o, &x) in out.iter_mut().zip(&t[..n]) {
-            *o = (x & keep) | (*o & !keep);
+        let s = t[n] as u128 + c1 as u128 + c2 as u128;
+        t[n - 1] = s as u64;
+        t[n] = (s >> 64) as u64;
+    }
+    final_sub(m, t, out);
+}
+
+/// The Montgomery squaring kernel: the square with each cross product computed once, then a
+/// separate reduction. `N` as in [`mul_kernel`].
+#[inline(always)]
+fn sqr_kernel<const N: usize>(m: &[u64], m0inv: u64, a: &[u64], out: &mut [u64], t: &mut [u64]) {
+    let n = if N == 0 { m.len() } else { N };
+    let (m, a, out) = (&m[..n], &a[..n], &mut out[..n]);
+    let t = &mut t[..2 * n + 1];
+    t.fill(0);
+    // Cross products a_i·a_j, i < j.
+    for i in 0..n {
+        let ai = a[i];
+        let mut c = 0;
+        for j in i + 1..n {
+            let (x, cn) = mac(t[i + j], ai, a[j], c);
+            t[i + j] = x;
+            c = cn;
         }
+        t[i + n] = c;
+    }
+    // Double them and add the squares a_i².
+    let mut top = 0u64;
+    for word in t[..2 * n].iter_mut() {
+        let x = *word;
+        *word = (x << 1) | top;
+        top = x >> 63;
+    }
+    let mut c = 0u64;
+    for i in 0..n {
+        let sq = a[i] as u128 * a[i] as u128;
+        let lo = t[2 * i] as u128 + (sq as u64) as u128 + c as u128;
+        t[2 * i] = lo as u64;
+        let hi = t[2 * i + 1] as u128 + (sq >> 64) + (lo >> 64);
+        t[2 * i + 1] = hi as u64;
+        c = (hi >> 64) as u64;
+    }
+    // Montgomery reduction of the 2n-limb square, one limb at a time; the result (< 2m) is
+    // t[n..=2n].
+    let mut carry_top = 0u64;
+    for i in 0..n {
+        let u = t[i].wrapping_mul(m0inv);
+        let mut c = 0u64;
+        for j in 0..n {
+            let (x, cn) = mac(t[i + j], u, m[j], c);
+            t[i + j] = x;
+            c = cn;
+        }
+        let s = t[i + n] as u128 + c as u128 + carry_top as u128;
+        t[i + n] = s as u64;
+        carry_top = (s >> 64) as u64;
+    }
+    t[2 * n] = carry_top;
+    final_sub(m, &t[n..], out);
+}
+
+/// `out = t mod m` for `t < 2m` given as `limbs + 1` words, without a data-dependent branch.
+#[inline(always)]
+fn final_sub(m: &[u64], t: &[u64], out: &mut [u64]) {
+    let n = m.len();
+    let mut borrow = 0u64;
+    for ((o, &x), &mj) in out.iter_mut().zip(&t[..n]).zip(m) {
+        let (d, b1) = x.overflowing_sub(mj);
+        let (d, b2) = d.overflowing_sub(borrow);
+        *o = d;
+        borrow = (b1 | b2) as u64;
+    }
+    // Keep t when it is below m: the subtraction borrowed past the top word.
+    let (_, under) = t[n].overflowing_sub(borrow);
+    let keep = (under as u64).wrapping_neg();
+    for (o, &x) in out.iter_mut().zip(&t[..n]) {
+        *o = (x & keep) | (*o & !keep);
     }
 }
 

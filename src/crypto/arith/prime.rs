@@ -8,7 +8,7 @@
 //! test the survivors in random order, so the prime returned is uniform among the primes of a
 //! uniformly placed window.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive};
@@ -17,8 +17,10 @@ use super::ArithError;
 use super::montgomery::Modulus;
 use super::random::{random_bits, random_u64};
 
-/// Small primes below this bound are sieved out before any exponentiation.
-pub const SIEVE_BOUND: u32 = 1 << 15;
+/// Small primes below this bound are sieved out before any exponentiation (2^19: 43 390 primes,
+/// the fastest of 2^15, 2^17, 2^19 and 2^21 for the 645-bit `e` in `benches/arith.rs`; the
+/// residues of `2^start` are cached, so a window costs only the residues of its short offset).
+pub const SIEVE_BOUND: u32 = 1 << 19;
 
 /// Odd candidates per sieve window.
 const WINDOW: usize = 1 << 12;
@@ -57,8 +59,15 @@ pub fn random_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithEr
         // Keep the whole window inside the range.
         let room = (&span - &offset) >> 1u8;
         let count = room.to_usize().map_or(WINDOW, |r| r.min(WINDOW));
+        let top = power_of_two_residues(start);
+        let residues: Vec<u64> = group_residues(&offset)
+            .iter()
+            .zip(top.iter())
+            .zip(sieve_groups())
+            .map(|((&o, &t), (product, _))| ((o as u128 + t as u128) % *product as u128) as u64)
+            .collect();
         let base = &bottom + offset;
-        let survivors = sieve(&base, count, false);
+        let survivors = sieve(&base, &residues, count, false);
         if let Some(p) = first_prime(&base, survivors, is_probable_prime)? {
             return Ok(p);
         }
@@ -84,7 +93,7 @@ pub fn random_safe_prime(bits: u64) -> Result<BigUint, ArithError> {
         let mut base = random_bits(bits - 2)?;
         base.set_bit(bits - 2, true);
         base.set_bit(0, true);
-        let survivors = sieve(&base, SAFE_WINDOW, true);
+        let survivors = sieve(&base, &group_residues(&base), SAFE_WINDOW, true);
         let accept = |c: &BigUint| {
             let p: BigUint = (c << 1u8) + 1u8;
             // Base-2 rounds on both first: most candidates fail one of them.
@@ -133,7 +142,8 @@ fn sieve_groups() -> &'static [(u64, Vec<u32>)] {
 /// Indices `i < count` of the candidates `c = base + 2i` (`base` odd) with no odd prime factor
 /// below [`SIEVE_BOUND`] (other than `c` itself); with `safe`, also without such a factor in
 /// `2c + 1`, and with `c ≢ 1 (mod 8)`.
-fn sieve(base: &BigUint, count: usize, safe: bool) -> Vec<usize> {
+/// `residues` holds `base mod product` for each group of [`sieve_groups`].
+fn sieve(base: &BigUint, residues: &[u64], count: usize, safe: bool) -> Vec<usize> {
     let mut dead = vec![false; count];
     let base_mod8 = (base % 8u8).to_u64().unwrap_or(0);
     if safe {
@@ -142,11 +152,7 @@ fn sieve(base: &BigUint, count: usize, safe: bool) -> Vec<usize> {
         }
     }
     let small_base = base.to_u64();
-    let limbs = base.to_u64_digits();
-    for (product, members) in sieve_groups() {
-        let residue = limbs.iter().rev().fold(0u64, |acc, &l| {
-            ((((acc as u128) << 64) | l as u128) % *product as u128) as u64
-        });
+    for ((_, members), &residue) in sieve_groups().iter().zip(residues) {
         for &r in members {
             let r = r as u64;
             let b = residue % r;
@@ -174,6 +180,41 @@ fn sieve(base: &BigUint, count: usize, safe: bool) -> Vec<usize> {
         .filter(|(_, d)| !**d)
         .map(|(i, _)| i)
         .collect()
+}
+
+/// `x mod product` for each group of [`sieve_groups`].
+fn group_residues(x: &BigUint) -> Vec<u64> {
+    let limbs = x.to_u64_digits();
+    sieve_groups()
+        .iter()
+        .map(|(product, _)| {
+            limbs.iter().rev().fold(0u64, |acc, &l| {
+                ((((acc as u128) << 64) | l as u128) % *product as u128) as u64
+            })
+        })
+        .collect()
+}
+
+/// [`group_residues`] of `2^start`, cached for the last few `start`s (the issuer asks for the
+/// same range every time): then a window only needs the residues of its short offset.
+fn power_of_two_residues(start: u64) -> Arc<Vec<u64>> {
+    static CACHE: Mutex<Vec<(u64, Arc<Vec<u64>>)>> = Mutex::new(Vec::new());
+    let cached = CACHE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .find(|(s, _)| *s == start)
+        .map(|(_, r)| Arc::clone(r));
+    if let Some(residues) = cached {
+        return residues;
+    }
+    let residues = Arc::new(group_residues(&(BigUint::one() << start)));
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() >= 4 {
+        cache.remove(0);
+    }
+    cache.push((start, Arc::clone(&residues)));
+    residues
 }
 
 /// Tests the candidates `base + 2i` for `i` in `survivors`, in random order, returning the first

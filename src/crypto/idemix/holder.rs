@@ -101,7 +101,7 @@ impl CredentialBuilder {
         blind: &[usize],
     ) -> Result<Self, Error> {
         let params = pk.params();
-        let n = pk.n();
+        let n = pk.modulus();
         let v_prime = math::random_bits(params.lv_prime)?;
         let mut m_user = BTreeMap::new();
         for &i in blind {
@@ -113,11 +113,12 @@ impl CredentialBuilder {
             }
             m_user.insert(i + 1, math::random_bits(params.lm - 1)?);
         }
+        // `sk` is long-lived, `v'` and the shares hide it: regular path (see `math`).
         let mut terms = vec![(pk.s(), &v_prime), (&pk.bases()[0], &secret.0)];
         terms.extend(m_user.iter().map(|(&i, m)| (&pk.bases()[i], m)));
-        let mut u = math::multi_pow(&terms, n);
+        let mut u = math::pow_secret(n, &terms);
         if let Some(p) = keyshare_p {
-            u = u * p % n;
+            u = n.mul(&u, p);
         }
         Ok(Self {
             pk: pk.clone(),
@@ -187,11 +188,13 @@ impl CredentialBuilder {
         for &i in self.m_user.keys() {
             m_user_commit.insert(i, math::random_bits(params.lm_commit)?);
         }
-        // `new` checked every random-blind index against the bases.
-        let bases = self.pk.bases();
-        let mut terms = vec![(self.pk.s(), &v_prime_commit), (&bases[0], sk_randomizer)];
-        terms.extend(m_user_commit.iter().map(|(&i, r)| (&bases[i], r)));
-        let u_commit = math::multi_pow(&terms, self.pk.n());
+        // `new` checked every random-blind index against the bases. One-time randomizers:
+        // variable-time path (see `math`).
+        let pk = &self.pk;
+        let mut fixed = vec![pk.s_term(&v_prime_commit)];
+        fixed.extend(pk.r_term(0, sk_randomizer));
+        fixed.extend(m_user_commit.iter().filter_map(|(&i, r)| pk.r_term(i, r)));
+        let u_commit = math::vartime_multi_pow(pk.modulus(), &fixed, &[]);
         let contributions = vec![self.u.clone(), u_commit];
         Ok((
             contributions,
@@ -275,7 +278,6 @@ impl Credential {
             return Err(Error::DisclosedIndex { index });
         }
         let params = self.pk.params();
-        let n = self.pk.n();
         let randomized = self.signature.randomize(&self.pk)?;
         let e_commit = math::random_bits(params.le_commit)?;
         let v_commit = math::random_bits(params.lv_commit)?;
@@ -288,10 +290,11 @@ impl Credential {
         }
         // Indices are below `attributes.len()`, which a verified signature keeps within the
         // number of bases.
-        let bases = self.pk.bases();
-        let mut terms = vec![(&randomized.a, &e_commit), (self.pk.s(), &v_commit)];
-        terms.extend(randomizers.iter().map(|(&i, r)| (&bases[i], r)));
-        let z = math::multi_pow(&terms, n);
+        // One-time randomizers: variable-time path (see `math`).
+        let pk = &self.pk;
+        let mut fixed = vec![pk.s_term(&v_commit)];
+        fixed.extend(randomizers.iter().filter_map(|(&i, r)| pk.r_term(i, r)));
+        let z = math::vartime_multi_pow(pk.modulus(), &fixed, &[(&randomized.a, &e_commit)]);
         let contributions = vec![randomized.a.clone(), z];
         Ok((
             contributions,

@@ -13,7 +13,7 @@ use super::hash::hash_commit;
 use super::keys::{PrivateKey, PublicKey};
 use super::math;
 use super::proofs::ProofS;
-use super::signature::{CLSignature, IssueSignatureMessage};
+use super::signature::{CLSignature, IssueSignatureMessage, Signed};
 use crate::crypto::bigint::Int;
 
 /// An issuer key pair with the session context (always 1 in IRMA).
@@ -55,25 +55,27 @@ impl<'a> Issuer<'a> {
                 }
             }
         }
-        let signature = CLSignature::sign(self.sk, self.pk, u, &ms)?;
-        let proof = self.prove_signature(&signature, nonce2)?;
+        let signed = CLSignature::sign_parts(self.sk, self.pk, u, &ms)?;
+        let proof = self.prove_signature(&signed, nonce2)?;
         Ok(IssueSignatureMessage {
             proof,
-            signature,
+            signature: signed.signature.clone(),
             nonrev: None,
             m_issuer,
         })
     }
 
     /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`).
-    fn prove_signature(&self, signature: &CLSignature, nonce2: &BigUint) -> Result<ProofS, Error> {
-        let n = self.pk.n();
+    /// The commitment's exponent is secret (it hides `d` in the response): CRT, regular path.
+    fn prove_signature(&self, signed: &Signed, nonce2: &BigUint) -> Result<ProofS, Error> {
         let order = self.sk.order();
-        let q = math::pow(&signature.a, &signature.e, n);
-        let d = math::inverse(&signature.e, order).ok_or(Error::NotInvertible)?;
-        let e_commit = math::random_unit(order)?;
-        let a_commit = math::pow(&q, &e_commit, n);
-        let c = hash_commit(&[self.context, &q, &signature.a, nonce2, &a_commit], false);
+        let (signature, d) = (&signed.signature, &signed.d);
+        // `A^e` rather than the signer's `Q`: they differ when `Q` is not a quadratic residue
+        // (a malformed `U`), and gabi hashes `A^e`.
+        let q = &math::vartime_multi_pow(self.pk.modulus(), &[], &[(&signature.a, &signature.e)]);
+        let e_commit = math::random_unit(self.sk.order_modulus())?;
+        let a_commit = self.sk.pow_secret(q, &e_commit);
+        let c = hash_commit(&[self.context, q, &signature.a, nonce2, &a_commit], false);
         let order_int = BigInt::from(order.clone());
         let response = (BigInt::from(e_commit) - BigInt::from(&c * d)) % &order_int;
         let response = if response.sign() == num_bigint::Sign::Minus {

@@ -8,9 +8,10 @@ use p256::pkcs8::EncodePublicKey;
 use zeroize::Zeroizing;
 
 use super::Error;
-use super::keys::{DEFAULT_EPOCH_LENGTH, PrivateKey, PublicKey, PublicKeyParts};
+use super::keys::{DEFAULT_EPOCH_LENGTH, KeyError, PrivateKey, PublicKey, PublicKeyParts};
 use super::math;
 use super::params::SystemParameters;
+use crate::crypto::arith::Modulus;
 
 /// Generates an issuer key pair with `num_attributes` bases `R_0…` (the secret key and the
 /// metadata attribute included), always with revocation material (G, H, a P-256 key), like
@@ -27,6 +28,7 @@ pub fn generate_key_pair(
 ) -> Result<(PrivateKey, PublicKey), Error> {
     let (p, q) = safe_prime_pair(params)?;
     let n = &p * &q;
+    let modulus = Modulus::new(&n).map_err(|_| KeyError::EvenModulus)?;
 
     let s = loop {
         let s = math::random_bits(params.ln)?;
@@ -39,7 +41,7 @@ pub fn generate_key_pair(
         loop {
             let x = math::random_bits(params.ln / 2)?;
             if x > two && x < n {
-                return Ok(math::pow(&s, &x, &n));
+                return Ok(math::pow_secret(&modulus, &[(&s, &x)]));
             }
         }
     };

@@ -13,9 +13,10 @@ use num_traits::One;
 use p256::pkcs8::DecodePublicKey;
 use zeroize::Zeroizing;
 
-use super::math;
+use super::math::{self, FixedTerm};
 use super::params::SystemParameters;
 use super::xml::{self, Element, XmlError};
+use crate::crypto::arith::{CrtModulus, Modulus};
 
 /// The XML namespace of key files.
 pub const KEY_NAMESPACE: &str = "http://www.zurich.ibm.com/security/idemix";
@@ -53,6 +54,9 @@ pub enum KeyError {
         /// The number of base elements.
         found: usize,
     },
+    /// The modulus is even: no issuer key has one.
+    #[error("the modulus is not odd")]
+    EvenModulus,
     /// The modulus has a size without system parameters.
     #[error("unsupported modulus size of {0} bits (1024, 2048 or 4096)")]
     ModulusSize(u64),
@@ -79,6 +83,10 @@ pub struct PublicKey {
     /// PKIX DER of the P-256 revocation key.
     ecdsa: Option<Vec<u8>>,
     params: &'static SystemParameters,
+    /// Montgomery constants of `n` (derived from `n`).
+    modulus: Modulus,
+    /// `Z⁻¹ mod n`, when `Z` is a unit (derived from `n` and `Z`).
+    z_inv: Option<BigUint>,
 }
 
 /// The raw parts of a public key, for [`PublicKey::new`].
@@ -114,6 +122,8 @@ impl PublicKey {
         if let Some(der) = &parts.ecdsa {
             p256::PublicKey::from_public_key_der(der).map_err(|_| KeyError::Ecdsa)?;
         }
+        let modulus = Modulus::new(&parts.n).map_err(|_| KeyError::EvenModulus)?;
+        let z_inv = modulus.inverse(&parts.z);
         Ok(Self {
             counter: parts.counter,
             expiry_date: parts.expiry_date,
@@ -126,6 +136,8 @@ impl PublicKey {
             epoch_length: parts.epoch_length,
             ecdsa: parts.ecdsa,
             params,
+            modulus,
+            z_inv,
         })
     }
 
@@ -244,6 +256,37 @@ impl PublicKey {
     pub fn params(&self) -> &'static SystemParameters {
         self.params
     }
+
+    /// The Montgomery form of `n`.
+    pub(super) fn modulus(&self) -> &Modulus {
+        &self.modulus
+    }
+    /// `S^exp` as a fixed-base term; its table covers every exponent of `S` in the protocol
+    /// (`v`, `ṽ`, `ṽ'`, their responses, the randomizer `r`).
+    pub(super) fn s_term<'a>(&'a self, exp: &'a BigUint) -> FixedTerm<'a> {
+        let p = self.params;
+        FixedTerm {
+            base: &self.s,
+            max_bits: u64::from((p.lv_commit + 1).max(p.lra)),
+            exp,
+        }
+    }
+    /// `R_i^exp` as a fixed-base term (attribute responses, `c·h(a_i)`), if the key has `R_i`.
+    pub(super) fn r_term<'a>(&'a self, i: usize, exp: &'a BigUint) -> Option<FixedTerm<'a>> {
+        Some(FixedTerm {
+            base: self.r.get(i)?,
+            max_bits: u64::from(self.params.lm_commit + 1),
+            exp,
+        })
+    }
+    /// `(Z⁻¹)^exp` as a fixed-base term (`exp` a challenge), if `Z` is a unit.
+    pub(super) fn z_inv_term<'a>(&'a self, exp: &'a BigUint) -> Option<FixedTerm<'a>> {
+        Some(FixedTerm {
+            base: self.z_inv.as_ref()?,
+            max_bits: u64::from(self.params.lh),
+            exp,
+        })
+    }
 }
 
 impl fmt::Debug for PublicKey {
@@ -276,6 +319,10 @@ pub struct PrivateKey {
     ecdsa: Option<Zeroizing<Vec<u8>>>,
     n: BigUint,
     order: BigUint,
+    /// `n = pq` for CRT exponentiation (zeroized on drop by itself).
+    crt: CrtModulus,
+    /// Montgomery form of `p'q'` (zeroized on drop by itself).
+    order_modulus: Modulus,
 }
 
 impl PrivateKey {
@@ -306,6 +353,10 @@ impl PrivateKey {
         }
         let n = &p * &q;
         let order = &p_prime * &q_prime;
+        let crt = CrtModulus::new(&p, &q)
+            .map_err(|_| KeyError::Invalid("p and q must be coprime odd numbers"))?;
+        let order_modulus =
+            Modulus::new(&order).map_err(|_| KeyError::Invalid("p'q' must be odd"))?;
         Ok(Self {
             counter,
             expiry_date,
@@ -316,6 +367,8 @@ impl PrivateKey {
             ecdsa,
             n,
             order,
+            crt,
+            order_modulus,
         })
     }
 
@@ -401,6 +454,14 @@ impl PrivateKey {
     /// The order `p'q'` of the group of quadratic residues.
     pub fn order(&self) -> &BigUint {
         &self.order
+    }
+    /// `x^d mod n` for a secret `d`, by CRT with a regular exponentiation per factor.
+    pub(super) fn pow_secret(&self, x: &BigUint, d: &BigUint) -> BigUint {
+        self.crt.pow(x, d)
+    }
+    /// The Montgomery form of `p'q'` (for `e⁻¹ mod p'q'`).
+    pub(super) fn order_modulus(&self) -> &Modulus {
+        &self.order_modulus
     }
     /// SEC1 DER of the ECDSA revocation key, when present.
     pub fn ecdsa_der(&self) -> Option<&[u8]> {
@@ -569,8 +630,13 @@ mod tests {
         let file = format!("{SHARED}/vectors/issuer-keygen/1024/PrivateKeys/0.xml");
         let key = PrivateKey::from_xml(&std::fs::read_to_string(file).unwrap()).unwrap();
         key.validate().unwrap();
-        let broken = PrivateKey::new(key.p().clone() + 2u32, key.q().clone(), None, 0, 0).unwrap();
+        let broken = PrivateKey::new(key.p().clone() + 4u32, key.q().clone(), None, 0, 0).unwrap();
         assert!(broken.validate().is_err());
+        // An even p'q' cannot be an issuer's group order: refused when assembled.
+        assert!(matches!(
+            PrivateKey::new(key.p().clone() + 2u32, key.q().clone(), None, 0, 0),
+            Err(KeyError::Invalid(_))
+        ));
     }
 
     #[test]

@@ -7,13 +7,12 @@
 use std::collections::BTreeMap;
 
 use num_bigint::BigUint;
-use num_integer::Integer;
-use num_traits::{One, Zero};
+use num_traits::One;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::hash::attribute_exponent;
 use super::keys::PublicKey;
-use super::math;
+use super::math::{self, FixedTerm};
 use super::verify::VerifyError;
 use crate::crypto::bigint::Int;
 
@@ -133,9 +132,13 @@ fn max_of_bits(bits: u32) -> BigUint {
     (BigUint::one() << bits) - 1u32
 }
 
-fn base(pk: &PublicKey, index: usize) -> Result<&BigUint, VerifyError> {
-    pk.bases()
-        .get(index)
+/// `R_index^exp` as a fixed-base term of `pk`, if the key has that base.
+fn r_term<'a>(
+    pk: &'a PublicKey,
+    index: usize,
+    exp: &'a BigUint,
+) -> Result<FixedTerm<'a>, VerifyError> {
+    pk.r_term(index, exp)
         .ok_or(VerifyError::AttributeIndex { index })
 }
 
@@ -157,17 +160,16 @@ impl ProofU {
 
     /// `[U, Û]` with `Û = U^{−c} · S^{v'_resp} · R_0^{s_resp} · Π R_i^{m_resp_i}`.
     pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
-        let n = pk.n();
+        let n = pk.modulus();
         let u_inv = math::inverse(&self.u, n).ok_or(VerifyError::NotInvertible)?;
-        let mut terms = vec![
-            (&u_inv, &self.c.0),
-            (pk.s(), &self.v_prime_response.0),
-            (base(pk, 0)?, &self.s_response.0),
+        let mut fixed = vec![
+            pk.s_term(&self.v_prime_response.0),
+            r_term(pk, 0, &self.s_response.0)?,
         ];
         for (&i, response) in &self.m_user_responses {
-            terms.push((base(pk, i)?, &response.0));
+            fixed.push(r_term(pk, i, &response.0)?);
         }
-        let commitment = math::multi_pow(&terms, n);
+        let commitment = math::vartime_multi_pow(n, &fixed, &[(&u_inv, &self.c.0)]);
         Ok(vec![self.u.0.clone(), commitment])
     }
 
@@ -219,34 +221,32 @@ impl ProofD {
         if !self.a_responses.contains_key(&0) {
             return Err(VerifyError::AttributeIndex { index: 0 });
         }
-        let n = pk.n();
+        let n = pk.modulus();
         let params = pk.params();
         // A must be a unit: with A = 0 every Ẑ is 0 and any challenge would "verify".
-        if self.a.0.is_zero() || !self.a.0.gcd(n).is_one() {
+        if math::inverse(&self.a.0, n).is_none() {
             return Err(VerifyError::NotInvertible);
         }
-        let two_le = BigUint::one() << (params.le - 1);
-        let exponents: Vec<_> = self
+        // Folded into one multi-exponentiation with positive exponents:
+        // Ẑ = (Z⁻¹)^c · A^{c·2^{Le−1} + e_resp} · Π_{disclosed} R_i^{c·h(a_i)} · S^{v_resp} ·
+        //     Π_{hidden} R_i^{a_resp_i}.
+        let c = &self.c.0;
+        let disclosed_exponents: Vec<(usize, BigUint)> = self
             .a_disclosed
             .iter()
-            .map(|(&i, value)| Ok((base(pk, i)?, attribute_exponent(&value.0, params.lm))))
-            .collect::<Result<_, VerifyError>>()?;
-        let mut terms: Vec<(&BigUint, &BigUint)> = vec![(&self.a.0, &two_le)];
-        terms.extend(exponents.iter().map(|(b, e)| (*b, e.as_ref())));
-        let numerator = math::multi_pow(&terms, n);
-        // known^{−c} = (numerator · Z^{−1})^c
-        let z_inv = math::inverse(pk.z(), n).ok_or(VerifyError::NotInvertible)?;
-        let known_inv = numerator * z_inv % n;
-
-        let mut terms = vec![
-            (&known_inv, &self.c.0),
-            (&self.a.0, &self.e_response.0),
-            (pk.s(), &self.v_response.0),
-        ];
-        for (&i, response) in &self.a_responses {
-            terms.push((base(pk, i)?, &response.0));
+            .map(|(&i, value)| (i, c * attribute_exponent(&value.0, params.lm).as_ref()))
+            .collect();
+        let mut fixed = Vec::with_capacity(2 + self.a_disclosed.len() + self.a_responses.len());
+        for (i, exp) in &disclosed_exponents {
+            fixed.push(r_term(pk, *i, exp)?);
         }
-        let commitment = math::multi_pow(&terms, n);
+        fixed.push(pk.z_inv_term(c).ok_or(VerifyError::NotInvertible)?);
+        fixed.push(pk.s_term(&self.v_response.0));
+        for (&i, response) in &self.a_responses {
+            fixed.push(r_term(pk, i, &response.0)?);
+        }
+        let a_exponent = (c << (params.le - 1)) + &self.e_response.0;
+        let commitment = math::vartime_multi_pow(n, &fixed, &[(&self.a.0, &a_exponent)]);
         Ok(vec![self.a.0.clone(), commitment])
     }
 
@@ -316,10 +316,10 @@ impl ProofS {
         context: &BigUint,
         nonce2: &BigUint,
     ) -> bool {
-        let n = pk.n();
+        let n = pk.modulus();
         let exponent = &self.c.0 + &self.e_response.0 * &signature.e.0;
-        let a_commit = math::pow(&signature.a, &exponent, n);
-        let q = math::pow(&signature.a, &signature.e, n);
+        let a_commit = math::vartime_multi_pow(n, &[], &[(&signature.a, &exponent)]);
+        let q = math::vartime_multi_pow(n, &[], &[(&signature.a, &signature.e)]);
         let c = super::hash::hash_commit(&[context, &q, &signature.a, nonce2, &a_commit], false);
         c == self.c.0
     }

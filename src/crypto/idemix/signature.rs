@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Error;
 use super::hash::attribute_exponent;
-use super::keys::{PrivateKey, PublicKey};
-use super::math;
+use super::keys::{PrivateKey, PublicKey, wipe};
+use super::math::{self, FixedTerm};
 use super::proofs::{ProofList, ProofS};
 use crate::crypto::bigint::Int;
 
@@ -69,8 +69,8 @@ pub struct IssueCommitmentMessage {
     pub proof_p_jwts: Option<BTreeMap<String, String>>,
 }
 
-/// `Π R_i^{h(m_i)}` over the given messages, `m_0` on `R_0`.
-fn represent(pk: &PublicKey, ms: &[BigUint]) -> Result<BigUint, Error> {
+/// The exponents `h(m_i)` of `ms` (`m_0` for `R_0`), checked against the key's bases.
+fn attribute_exponents(pk: &PublicKey, ms: &[BigUint]) -> Result<Vec<BigUint>, Error> {
     let bases = pk.bases();
     if ms.len() > bases.len() {
         return Err(Error::TooManyAttributes {
@@ -79,13 +79,33 @@ fn represent(pk: &PublicKey, ms: &[BigUint]) -> Result<BigUint, Error> {
         });
     }
     let lm = pk.params().lm;
-    let exponents: Vec<_> = ms.iter().map(|m| attribute_exponent(m, lm)).collect();
-    let terms: Vec<_> = bases
+    Ok(ms
         .iter()
-        .zip(&exponents)
-        .map(|(b, e)| (b, e.as_ref()))
-        .collect();
-    Ok(math::multi_pow(&terms, pk.n()))
+        .map(|m| attribute_exponent(m, lm).into_owned())
+        .collect())
+}
+
+/// Fixed-base terms `R_i^{exponents_i}` for `i ≥ 1` (`R_0` holds the secret key and is left
+/// to the caller). `attribute_exponents` checked the indices.
+fn public_terms<'a>(pk: &'a PublicKey, exponents: &'a [BigUint]) -> Vec<FixedTerm<'a>> {
+    exponents
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter_map(|(i, e)| pk.r_term(i, e))
+        .collect()
+}
+
+/// A signature with what its issuer's ProofS needs again: `d = e⁻¹ mod p'q'`.
+pub(super) struct Signed {
+    pub signature: CLSignature,
+    pub d: BigUint,
+}
+
+impl Drop for Signed {
+    fn drop(&mut self) {
+        wipe(&mut self.d);
+    }
 }
 
 impl CLSignature {
@@ -98,25 +118,50 @@ impl CLSignature {
         u: &BigUint,
         ms: &[BigUint],
     ) -> Result<Self, Error> {
+        Ok(Self::sign_parts(sk, pk, u, ms)?.signature.clone())
+    }
+
+    /// [`CLSignature::sign`], keeping `d` for the ProofS.
+    pub(super) fn sign_parts(
+        sk: &PrivateKey,
+        pk: &PublicKey,
+        u: &BigUint,
+        ms: &[BigUint],
+    ) -> Result<Signed, Error> {
         let params = pk.params();
-        let n = pk.n();
-        let r = represent(pk, ms)?;
+        let n = pk.modulus();
+        let exponents = attribute_exponents(pk, ms)?;
         let v = (BigUint::one() << (params.lv - 1)) + math::random_bits(params.lv - 1)?;
-        let denominator = math::pow(pk.s(), &v, n) * r % n * u % n;
-        let q = pk.z() * math::inverse(&denominator, n).ok_or(Error::NotInvertible)? % n;
-        let e = math::random_prime_in_range(params.le - 1, params.le_prime - 1)?;
-        let d = math::inverse(&e, sk.order()).ok_or(Error::NotInvertible)?;
-        let a = math::pow(&q, &d, n);
-        Ok(Self {
-            a: Int(a),
-            e: Int(e),
-            v: Int(v),
-            keyshare_p: None,
+        // Everything here is known to the holder (`m_0` is the issuer's 0 or public).
+        let mut fixed = public_terms(pk, &exponents);
+        fixed.push(pk.s_term(&v));
+        if let Some(m0) = exponents.first() {
+            fixed.extend(pk.r_term(0, m0));
+        }
+        let denominator = n.mul(&math::vartime_multi_pow(n, &fixed, &[]), u);
+        let q = n.mul(
+            pk.z(),
+            &math::inverse(&denominator, n).ok_or(Error::NotInvertible)?,
+        );
+        let e =
+            math::random_prime_in_range(u64::from(params.le - 1), u64::from(params.le_prime - 1))
+                .map_err(|_| math::RandomError)?;
+        let d = math::inverse(&e, sk.order_modulus()).ok_or(Error::NotInvertible)?;
+        let a = sk.pow_secret(&q, &d);
+        Ok(Signed {
+            signature: Self {
+                a: Int(a),
+                e: Int(e),
+                v: Int(v),
+                keyshare_p: None,
+            },
+            d,
         })
     }
 
     /// Checks `e` (in range and prime) and `Z == A^e · S^v · Π R_i^{h(m_i)} [· KeyshareP]`
-    /// (gabi `CLSignature.Verify`).
+    /// (gabi `CLSignature.Verify`). `m_0` is the holder's secret key: its power is computed on
+    /// the regular path.
     pub fn verify(&self, pk: &PublicKey, ms: &[BigUint]) -> bool {
         let params = pk.params();
         let start = BigUint::one() << (params.le - 1);
@@ -124,22 +169,30 @@ impl CLSignature {
         if self.e.0 < start || self.e.0 > end || !math::is_prime(&self.e) {
             return false;
         }
-        let n = pk.n();
-        let Ok(mut r) = represent(pk, ms) else {
+        let n = pk.modulus();
+        let Ok(exponents) = attribute_exponents(pk, ms) else {
             return false;
         };
+        let mut fixed = public_terms(pk, &exponents);
+        fixed.push(pk.s_term(&self.v.0));
+        let mut q = math::vartime_multi_pow(n, &fixed, &[(&self.a.0, &self.e.0)]);
         if let Some(p) = &self.keyshare_p {
-            r = r * &p.0 % n;
+            q = n.mul(&q, &p.0);
         }
-        let q = math::multi_pow(&[(&self.a.0, &self.e.0), (pk.s(), &self.v.0)], n) * r % n;
+        if let (Some(m0), Some(r0)) = (exponents.first(), pk.bases().first()) {
+            q = n.mul(&q, &math::pow_secret(n, &[(r0, m0)]));
+        }
         &q == pk.z()
     }
 
     /// A randomized copy `(A·S^r, e, v − e·r)` with `r` of `LRA` bits; `v` may become negative.
     pub(super) fn randomize(&self, pk: &PublicKey) -> Result<RandomizedSignature, Error> {
         let r = math::random_bits(pk.params().lra)?;
-        let n = pk.n();
-        let a = &self.a.0 * math::pow(pk.s(), &r, n) % n;
+        let n = pk.modulus();
+        let a = n.mul(
+            &self.a.0,
+            &math::vartime_multi_pow(n, &[pk.s_term(&r)], &[]),
+        );
         let v = BigInt::from(self.v.0.clone()) - BigInt::from(&self.e.0 * &r);
         Ok(RandomizedSignature {
             a,
