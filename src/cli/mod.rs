@@ -6,6 +6,7 @@ mod generate;
 mod issuer;
 mod jwt;
 mod scheme;
+mod server;
 
 use std::process::ExitCode;
 
@@ -45,6 +46,8 @@ pub enum Command {
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
+    /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
+    Server(Box<server::ServerArgs>),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -80,5 +83,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Generate(cmd) => generate::run(cmd),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
+        Command::Server(args) => server::run(*args),
     }
 }
