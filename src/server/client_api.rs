@@ -58,14 +58,20 @@ async fn cached(
     let status = state.sessions.client_status(ct)?;
     if let Some(hit) = state.replay.lookup(ct, endpoint, body, status) {
         let code = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
-        return Ok((code, hit.body).into_response());
+        // The reference replays the bytes without a content type (Go then sniffs this one).
+        let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        return Ok((code, plain, hit.body).into_response());
     }
     let response = answer().unwrap_or_else(IntoResponse::into_response);
     let (parts, out) = response.into_parts();
     let bytes = axum::body::to_bytes(out, super::BODY_LIMIT)
         .await
         .map_err(|_| ApiError::kind(ErrorKind::Internal))?;
-    if let Ok(after) = state.sessions.client_status(ct) {
+    // Only successes are kept: a retry after an error (say, a corrected header) is served
+    // afresh, where the reference would replay the error.
+    if parts.status.is_success()
+        && let Ok(after) = state.sessions.client_status(ct)
+    {
         let answer = CachedAnswer {
             status: parts.status.as_u16(),
             body: bytes.to_vec(),

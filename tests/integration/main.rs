@@ -7,4 +7,5 @@ mod idemix;
 mod jwt;
 mod protocol;
 mod scheme;
+mod server;
 mod util;
