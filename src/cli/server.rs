@@ -1,5 +1,6 @@
 //! `irma server`: run the IRMA server (requestor API, app and frontend API).
 
+use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -9,9 +10,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig};
+use crate::config::{self, Auth, List, MapOrJson, RawConfig, ServerConfig};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::server::{self, AppState};
+use crate::session::permissions::PermissionSet;
 use crate::session::replay::ReplayCache;
 use crate::session::store::Store;
 use crate::session::validate::PrivateKeyFolder;
@@ -210,6 +212,16 @@ fn app_state(
         max_session_lifetime: conf.max_session_lifetime,
         session_result_lifetime: conf.session_result_lifetime,
         private_keys: PrivateKeyFolder(conf.privkeys.clone()),
+        permissions: PermissionSet {
+            global: conf.global_permissions.clone(),
+            requestors: match &conf.auth {
+                Auth::Disabled => BTreeMap::new(),
+                Auth::Requestors(r) => r
+                    .iter()
+                    .map(|(name, r)| (name.clone(), r.permissions.clone()))
+                    .collect(),
+            },
+        },
     };
     Ok(AppState {
         sessions: Arc::new(Sessions::new(Store::default(), settings, Arc::new(schemes))),

@@ -8,6 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
 use super::error::SessionError;
+use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
 use super::store::Store;
 use super::validate::{PrivateKeyFolder, complete_request};
@@ -35,6 +36,8 @@ pub struct Settings {
     pub session_result_lifetime: Duration,
     /// Extra folder with issuer private keys.
     pub private_keys: PrivateKeyFolder,
+    /// Requestor permissions.
+    pub permissions: PermissionSet,
 }
 
 /// The session engine, shared by all handlers.
@@ -126,6 +129,14 @@ impl Sessions {
                 "nextSession specified without url".to_owned(),
             ));
         }
+        if !request.callback_url.is_empty() || request.next_session.is_some() {
+            return Err(SessionError::Unsupported(
+                "callbackUrl and nextSession are not supported by this server yet",
+            ));
+        }
+        self.settings
+            .permissions
+            .check(requestor, &request.request)?;
         complete_request(
             &mut request.request,
             &self.schemes,

@@ -11,6 +11,12 @@ pub enum SessionError {
     /// The session request is not acceptable.
     #[error("{0}")]
     InvalidRequest(String),
+    /// The requestor may not request this (permissions).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A callback URL or next session, which this server does not do yet.
+    #[error("{0}")]
+    Unsupported(&'static str),
     /// A missing or wrong `Authorization` header of the app or the frontend.
     #[error("{0}")]
     Unauthorized(&'static str),
@@ -37,6 +43,8 @@ impl SessionError {
         match self {
             Self::Unknown => ErrorKind::SessionUnknown,
             Self::InvalidRequest(_) => ErrorKind::InvalidRequest,
+            Self::Forbidden(_) => ErrorKind::Unauthorized,
+            Self::Unsupported(_) => ErrorKind::Unsupported,
             Self::Unauthorized(_) => ErrorKind::IrmaUnauthorized,
             Self::PairingRequired => ErrorKind::PairingRequired,
             Self::UnexpectedRequest(_) => ErrorKind::UnexpectedRequest,

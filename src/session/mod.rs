@@ -3,6 +3,7 @@
 //!
 //! - [`record`]: the stored session and the requestor's [`record::SessionResult`].
 //! - [`store`]: the [`store::Store`] (in memory now), changed only through `update`.
+//! - [`permissions`]: which requestor may request which attributes and credentials.
 //! - [`validate`]: checks and completes a new session request against the schemes.
 //! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, status
 //!   channels and the expiry task.
@@ -11,6 +12,7 @@
 
 pub mod engine;
 pub mod error;
+pub mod permissions;
 pub mod record;
 pub mod replay;
 pub mod store;

@@ -581,3 +581,45 @@ async fn sse_disabled_and_prefix() {
         (404, r#"{"status":404,"error":"INVALID_REQUEST"}"#)
     );
 }
+
+#[tokio::test]
+async fn permissions_and_unsupported_callbacks() {
+    let server = Server::start(&[
+        "--disclose-perms",
+        "irma-demo.MijnOverheid.ageLower.*",
+        "--issue-perms",
+        "irma-demo.MijnOverheid.fullName",
+    ])
+    .await;
+    server.start_session(&over18()).await;
+    let post = |body: Value| {
+        let server = &server;
+        async move {
+            server
+                .call(
+                    "POST",
+                    "/session",
+                    &[("Content-Type", "application/json")],
+                    Some(&body.to_string()),
+                )
+                .await
+        }
+    };
+    let name = json!({"@context": "https://irma.app/ld/request/disclosure/v2",
+                      "disclose": [[["irma-demo.MijnOverheid.fullName.firstname"]]]});
+    let (status, _, body) = post(name).await;
+    assert_eq!(status, 403, "{body}");
+    let err: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(err["error"], "UNAUTHORIZED");
+    assert_eq!(err["message"], "irma-demo.MijnOverheid.fullName.firstname");
+    let (status, _, body) = post(age_lower_issuance()).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains(
+        "No issuer permissions configured for credential 'irma-demo.MijnOverheid.ageLower'"
+    ));
+    let (status, _, body) =
+        post(json!({"callbackUrl": "http://127.0.0.1:1/", "request": over18()})).await;
+    assert_eq!(status, 501, "{body}");
+    let (status, _, body) = post(json!({"request": over18(), "validity": "x"})).await;
+    assert_eq!(status, 400, "{body}");
+}
