@@ -13,6 +13,8 @@
 //! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
+//! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
+//!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
 //! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
@@ -30,3 +32,4 @@ pub mod protocol;
 pub mod scheme;
 pub mod server;
 pub mod session;
+pub mod verifier;

@@ -221,7 +221,16 @@ fn run_download(
 ) -> anyhow::Result<ExitCode> {
     let (dest, urls) = match args.split_first() {
         Some((first, rest)) if Path::new(first).is_dir() => (PathBuf::from(first), rest.to_vec()),
-        _ => (default_schemes_path(schemes.schemes_path.as_deref()), args),
+        _ => {
+            let dest = default_schemes_path(schemes.schemes_path.as_deref());
+            if !output.json {
+                println!(
+                    "No irma_configuration path specified, using {}",
+                    dest.display()
+                );
+            }
+            (dest, args)
+        }
     };
     let pointers = if urls.is_empty() {
         download::default_schemes()

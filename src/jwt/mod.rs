@@ -6,6 +6,7 @@
 //! - [`auth`]: the server's requestor authentication (token, hmac, publickey), with the
 //!   reference's error answers.
 //! - [`result`]: result and getproof JWTs (RS256), server → requestor, and `GET /publickey`.
+//! - [`keyshare`]: keyshare server JWTs (the `ProofP` of an issuance), RS256 with `kss-N.pem`.
 //! - [`verify`]: checking any of these with a known key: kind, signature, times.
 //!
 //! The clock is always a parameter (unix seconds), so old tokens can be audited and tests use
@@ -16,6 +17,7 @@
 pub mod auth;
 mod compact;
 pub mod keys;
+pub mod keyshare;
 pub mod request;
 pub mod result;
 pub mod verify;

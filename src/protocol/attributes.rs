@@ -114,7 +114,8 @@ pub fn floor_to_epoch(unix: i64) -> i64 {
 /// The validity the server gives a credential whose request names none: six calendar
 /// months after `now` (UTC), before flooring to epochs in [`MetadataAttribute::new`].
 pub fn default_validity(now: i64) -> i64 {
-    calendar::add_months(now, DEFAULT_VALIDITY_MONTHS)
+    // Overflow would need a date past the year 9999.
+    calendar::add_date(now, 0, DEFAULT_VALIDITY_MONTHS, 0).unwrap_or(i64::MAX)
 }
 
 /// What the protocol needs to know about a credential type from its scheme: the

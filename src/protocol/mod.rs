@@ -1,5 +1,6 @@
 //! Wire types shared by every side of the protocol, and the protocol rules above the crypto.
 //!
+//! - [`calendar`]: UTC calendar arithmetic and formats as the reference's Go code.
 //! - [`identifiers`]: validated scheme, issuer, credential type and attribute ids.
 //! - [`errors`]: the reference's error catalogue and JSON error body.
 //! - [`session`]: session pointer and package, options, protocol versions.
@@ -14,7 +15,7 @@
 //! - [`timestamp`]: atum timestamps of signatures.
 
 pub mod attributes;
-mod calendar;
+pub mod calendar;
 pub mod errors;
 pub mod identifiers;
 pub mod messages;

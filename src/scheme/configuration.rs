@@ -10,7 +10,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::description::{
@@ -21,8 +20,9 @@ use super::index::{Index, kss_counter};
 use super::keys::SchemePublicKey;
 use super::translated::TranslatedString;
 use super::verify::{
-    DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, verify_scheme_dir,
+    DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, par_map, verify_scheme_dir,
 };
+use crate::protocol::calendar::format_go_utc;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
@@ -77,6 +77,13 @@ impl Scheme {
     }
 }
 
+/// One parsed file of a scheme.
+enum Parsed {
+    Credential(Box<CredentialType>),
+    Key(PublicKeyId, PublicKeyFile),
+    Nothing,
+}
+
 /// A verified `PublicKeys/N.xml`: its text and the header fields verification reads.
 #[derive(Debug)]
 struct PublicKeyFile {
@@ -85,34 +92,6 @@ struct PublicKeyFile {
     bases: usize,
     revocation: bool,
     path: PathBuf,
-}
-
-/// The parts of an Idemix public key file that scheme verification needs. The full key is
-/// parsed by `crate::crypto` from [`Configuration::public_key_xml`].
-#[derive(Deserialize)]
-struct RawKeyHeader {
-    #[serde(rename = "Counter")]
-    counter: u32,
-    #[serde(rename = "ExpiryDate")]
-    expiry: i64,
-    #[serde(rename = "Elements")]
-    elements: RawKeyElements,
-}
-
-#[derive(Deserialize)]
-struct RawKeyElements {
-    #[serde(rename = "Bases")]
-    bases: RawBases,
-    #[serde(rename = "G", default)]
-    g: Option<String>,
-    #[serde(rename = "H", default)]
-    h: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct RawBases {
-    #[serde(rename = "@num")]
-    num: usize,
 }
 
 impl Configuration {
@@ -239,61 +218,71 @@ impl Configuration {
                 issuers.insert(folder.to_owned(), issuer);
             }
         }
+        // Credential types and public keys parse independently: spread them over the cores,
+        // then merge results and warnings in index order.
+        let items: Vec<&str> = index
+            .files()
+            .map(|(rel, _)| rel)
+            .filter(|rel| {
+                let parts: Vec<&str> = rel.split('/').collect();
+                matches!(parts[..], [_, "Issues", _, DESCRIPTION_XML])
+                    || matches!(parts[..], [_, "PublicKeys", k] if k.ends_with(".xml"))
+            })
+            .collect();
+        let parsed = par_map(&items, |rel| -> Result<(Parsed, Vec<String>), Error> {
+            let mut warnings = Vec::new();
+            let name = index.display_path(rel);
+            let parts: Vec<&str> = rel.split('/').collect();
+            let Some(issuer) = issuers.get(parts[0]) else {
+                warnings.push(format!("Ignored file: {name} (no issuer description)"));
+                return Ok((Parsed::Nothing, warnings));
+            };
+            if let [iss, "Issues", cred, _] = parts[..] {
+                let ct = CredentialType::parse(
+                    &Source {
+                        file: &name,
+                        folder: cred,
+                    },
+                    file(rel)?,
+                    &description,
+                    issuer,
+                    &mut warnings,
+                )?;
+                if index
+                    .hash(&format!("{iss}/Issues/{cred}/logo.png"))
+                    .is_none()
+                {
+                    warnings.push(format!("Credential type {} has no logo.png", ct.id));
+                }
+                return Ok((Parsed::Credential(Box::new(ct)), warnings));
+            }
+            let counter = parts[2]
+                .strip_suffix(".xml")
+                .and_then(|n| n.parse::<u32>().ok())
+                .ok_or_else(|| Error::Invalid {
+                    file: name.clone(),
+                    reason: "public key file name is not <counter>.xml".to_owned(),
+                })?;
+            let pk = parse_public_key(&name, file(rel)?, counter, path.join(rel))?;
+            let id = PublicKeyId {
+                issuer: issuer.id.clone(),
+                counter,
+            };
+            Ok((Parsed::Key(id, pk), warnings))
+        });
         let mut creds = BTreeMap::new();
         let mut keys = BTreeMap::new();
-        for (rel, _) in index.files() {
-            let parts: Vec<&str> = rel.split('/').collect();
-            match parts[..] {
-                [iss, "Issues", cred, DESCRIPTION_XML] => {
-                    let name = index.display_path(rel);
-                    let Some(issuer) = issuers.get(iss) else {
-                        self.warnings
-                            .push(format!("Ignored file: {name} (no issuer description)"));
-                        continue;
-                    };
-                    let ct = CredentialType::parse(
-                        &Source {
-                            file: &name,
-                            folder: cred,
-                        },
-                        file(rel)?,
-                        &description,
-                        issuer,
-                        &mut self.warnings,
-                    )?;
-                    if index
-                        .hash(&format!("{iss}/Issues/{cred}/logo.png"))
-                        .is_none()
-                    {
-                        self.warnings
-                            .push(format!("Credential type {} has no logo.png", ct.id));
-                    }
-                    creds.insert(ct.id.clone(), ct);
+        for r in parsed {
+            let (item, warnings) = r?;
+            self.warnings.extend(warnings);
+            match item {
+                Parsed::Credential(ct) => {
+                    creds.insert(ct.id.clone(), *ct);
                 }
-                [iss, "PublicKeys", key] if key.ends_with(".xml") => {
-                    let name = index.display_path(rel);
-                    let Some(issuer) = issuers.get(iss) else {
-                        self.warnings
-                            .push(format!("Ignored file: {name} (no issuer description)"));
-                        continue;
-                    };
-                    let counter = key
-                        .strip_suffix(".xml")
-                        .and_then(|n| n.parse::<u32>().ok())
-                        .ok_or_else(|| Error::Invalid {
-                            file: name.clone(),
-                            reason: "public key file name is not <counter>.xml".to_owned(),
-                        })?;
-                    let pk = parse_public_key(&name, file(rel)?, counter, path.join(rel))?;
-                    keys.insert(
-                        PublicKeyId {
-                            issuer: issuer.id.clone(),
-                            counter,
-                        },
-                        pk,
-                    );
+                Parsed::Key(id, pk) => {
+                    keys.insert(id, pk);
                 }
-                _ => {}
+                Parsed::Nothing => {}
             }
         }
         for issuer in issuers.values() {
@@ -346,7 +335,7 @@ impl Configuration {
                 } else if latest.expiry < now + EXPIRY_WARNING_WINDOW {
                     warnings.push(format!(
                         "Latest public key of issuer {iid} expires soon (at {})",
-                        format_unix(latest.expiry)
+                        format_go_utc(latest.expiry)
                     ));
                 }
             }
@@ -506,27 +495,61 @@ fn parse_public_key(
     counter: u32,
     path: PathBuf,
 ) -> Result<PublicKeyFile, Error> {
-    let xml = String::from_utf8(bytes.to_vec()).map_err(|_| Error::Invalid {
+    let invalid = |reason: &str| Error::Invalid {
         file: name.to_owned(),
-        reason: "not UTF-8".to_owned(),
-    })?;
-    let header: RawKeyHeader = quick_xml::de::from_str(&xml).map_err(|e| Error::Xml {
-        file: name.to_owned(),
-        error: e,
+        reason: reason.to_owned(),
+    };
+    let xml = String::from_utf8(bytes.to_vec()).map_err(|_| invalid("not UTF-8"))?;
+    let header = KeyHeader::scan(&xml).ok_or_else(|| {
+        invalid("not an Idemix public key (needs <Counter>, <ExpiryDate> and <Bases num=\"..\">)")
     })?;
     if header.counter != counter {
-        return Err(Error::Invalid {
-            file: name.to_owned(),
-            reason: format!("public key has wrong <Counter> {}", header.counter),
-        });
+        return Err(invalid(&format!(
+            "public key has wrong <Counter> {}",
+            header.counter
+        )));
     }
     Ok(PublicKeyFile {
         xml,
         expiry: header.expiry,
-        bases: header.elements.bases.num,
-        revocation: header.elements.g.is_some() && header.elements.h.is_some(),
+        bases: header.bases,
+        revocation: header.revocation,
         path,
     })
+}
+
+/// The few header fields of an Idemix public key that scheme verification needs (irmago
+/// `ValidateKeys`). Found by a cheap scan of the signed text: the full key, with its big
+/// numbers, is parsed by `crate::crypto` from [`Configuration::public_key_xml`].
+struct KeyHeader {
+    counter: u32,
+    expiry: i64,
+    bases: usize,
+    /// `<G>` and `<H>` are present: the key supports revocation.
+    revocation: bool,
+}
+
+impl KeyHeader {
+    fn scan(xml: &str) -> Option<Self> {
+        let elem = |tag: &str| -> Option<&str> {
+            let open = format!("<{tag}>");
+            let start = xml.find(&open)? + open.len();
+            let len = xml[start..].find(&format!("</{tag}>"))?;
+            Some(xml[start..start + len].trim())
+        };
+        let bases = {
+            let start = xml.find("<Bases")? + "<Bases".len();
+            let tag = &xml[start..start + xml[start..].find('>')?];
+            let num = tag.split("num=\"").nth(1)?.split('"').next()?;
+            num.trim().parse().ok()?
+        };
+        Some(Self {
+            counter: elem("Counter")?.parse().ok()?,
+            expiry: elem("ExpiryDate")?.parse().ok()?,
+            bases,
+            revocation: elem("G").is_some() && elem("H").is_some(),
+        })
+    }
 }
 
 /// irmago `validateDependencies`: dependencies stay inside the scheme, exist, and for every
@@ -596,36 +619,24 @@ pub(crate) fn now() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-/// `YYYY-MM-DD hh:mm:ss +0000 UTC`, as Go prints a time in UTC.
-fn format_unix(t: i64) -> String {
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Civil-from-days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} +0000 UTC",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn formats_dates_like_go() {
-        assert_eq!(format_unix(0), "1970-01-01 00:00:00 +0000 UTC");
-        assert_eq!(format_unix(1_919_746_800), "2030-11-01 07:00:00 +0000 UTC");
+    fn scans_key_headers() {
+        let xml = "<IssuerPublicKey><Counter> 2 </Counter><ExpiryDate>1919746800</ExpiryDate>\
+                   <Elements><n>1</n><G>5</G><H>6</H><Bases num=\"20\"><Base_0>1</Base_0></Bases></Elements></IssuerPublicKey>";
+        let h = KeyHeader::scan(xml).unwrap();
+        assert_eq!(
+            (h.counter, h.expiry, h.bases, h.revocation),
+            (2, 1_919_746_800, 20, true)
+        );
+        assert!(
+            KeyHeader::scan("<IssuerPublicKey><Counter>x</Counter></IssuerPublicKey>").is_none()
+        );
+        let no_rev = xml.replace("<G>5</G>", "");
+        assert!(!KeyHeader::scan(&no_rev).unwrap().revocation);
     }
 
     #[test]

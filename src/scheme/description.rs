@@ -511,8 +511,8 @@ impl IssuerDescription {
             raw.languages.language
         };
         let what = format!("Issuer {id}");
+        // irmago checks only `Name` of issuers (its struct has no `ShortName`).
         check_translation(warnings, &what, "Name", &raw.name, &languages);
-        check_translation(warnings, &what, "ShortName", &raw.short_name, &languages);
         if id.name() != src.folder {
             return Err(invalid(
                 src.file,
@@ -560,8 +560,9 @@ impl CredentialType {
             raw.languages.language
         };
         let what = format!("Credential type {id}");
+        // As irmago: `Name` and `Description`, then the optional fields in struct order,
+        // stopping at the first absent one (its reflection loop returns there).
         check_translation(warnings, &what, "Name", &raw.name, &languages);
-        check_translation(warnings, &what, "ShortName", &raw.short_name, &languages);
         check_translation(warnings, &what, "Description", &raw.description, &languages);
         for (tag, ts) in [
             ("IssueURL", &raw.issue_url),
@@ -572,9 +573,8 @@ impl CredentialType {
             ("FAQHowto", &raw.faq_howto),
             ("FAQSummary", &raw.faq_summary),
         ] {
-            if let Some(ts) = ts {
-                check_translation(warnings, &what, tag, ts, &languages);
-            }
+            let Some(ts) = ts else { break };
+            check_translation(warnings, &what, tag, ts, &languages);
         }
         if raw.version < MIN_ISSUER_VERSION {
             return Err(invalid(

@@ -26,7 +26,7 @@ use super::configuration::Configuration;
 use super::error::Error;
 use super::index::{FileHash, Index};
 use super::keys::{KeyError, SchemePublicKey};
-use super::verify::{parse_timestamp, verify_scheme_dir};
+use super::verify::parse_timestamp;
 use crate::protocol::identifiers::SchemeId;
 
 /// The pinned public key of `https://schemes.yivi.app/irma-demo` (irmago `DefaultSchemes`).
@@ -500,8 +500,8 @@ pub async fn install(
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
     let conf = Configuration::load(&new)?;
+    // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
-    Configuration::load(&new)?;
     fs::rename(&new, &target).map_err(io(&target))?;
     Ok(Outcome {
         scheme: id.to_string(),
@@ -519,16 +519,15 @@ pub async fn update(
     opts: &DownloadOptions,
     progress: &mut dyn Progress,
 ) -> Result<Outcome, DownloadError> {
-    let local = verify_scheme_dir(dir)?;
-    let id = local.id.clone();
     let local_conf = Configuration::load(dir)?;
-    let Some(scheme) = local_conf.scheme(&id) else {
+    let Some(local) = local_conf.schemes().next() else {
         return Err(Error::NoSchemes {
             path: dir.to_owned(),
         }
         .into());
     };
-    let base = check_url(&scheme.description.url)?;
+    let id = local.id().clone();
+    let base = check_url(&local.description.url)?;
     let f = Fetcher::new(&base, opts)?;
     let remote = fetch_remote(&f, &id, &local.public_key, "local").await?;
     if remote.timestamp <= local.timestamp {
@@ -565,8 +564,8 @@ pub async fn update(
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
     let conf = Configuration::load(&new)?;
+    // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
-    Configuration::load(&new)?;
 
     // Swap: move the old scheme aside, move the new one in, then delete the old one.
     let old = TempDir::new(parent, ".oldscheme")?;

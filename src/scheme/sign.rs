@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use super::error::Error;
 use super::index::{Index, must_be_signed};
 use super::keys::SchemeSigningKey;
-use super::verify::{DESCRIPTION_JSON, DESCRIPTION_XML, walk_tree};
+use super::verify::{DESCRIPTION_XML, check_issuer_scheme, walk_tree};
 use crate::protocol::identifiers::SchemeId;
 
 #[derive(Deserialize)]
@@ -25,17 +25,8 @@ struct RawId {
 ///
 /// Like irmago this rewrites files in place: on failure the folder may be left half-signed.
 pub fn sign_scheme(key: &SchemeSigningKey, dir: &Path, timestamp: i64) -> Result<Index, Error> {
+    check_issuer_scheme(dir)?;
     let desc_path = dir.join(DESCRIPTION_XML);
-    if !desc_path.is_file() {
-        if dir.join(DESCRIPTION_JSON).is_file() {
-            return Err(Error::RequestorScheme {
-                path: dir.to_owned(),
-            });
-        }
-        return Err(Error::NotAScheme {
-            path: dir.to_owned(),
-        });
-    }
     let desc = fs::read(&desc_path).map_err(|e| Error::io(&desc_path, e))?;
     let id = scheme_id_of(&desc, &desc_path.display().to_string())?;
 

@@ -62,6 +62,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Verifies the scheme in `dir` against its own `pk.pem`.
 pub fn verify_scheme_dir(dir: &Path) -> Result<VerifiedScheme, Error> {
+    check_issuer_scheme(dir)?;
     let pk_path = dir.join("pk.pem");
     let pk_pem = read(&pk_path)?;
     let public_key = std::str::from_utf8(&pk_pem)
@@ -80,16 +81,7 @@ pub fn verify_scheme_dir_with_key(
     dir: &Path,
     public_key: &SchemePublicKey,
 ) -> Result<VerifiedScheme, Error> {
-    if !dir.join(DESCRIPTION_XML).is_file() {
-        if dir.join(DESCRIPTION_JSON).is_file() {
-            return Err(Error::RequestorScheme {
-                path: dir.to_owned(),
-            });
-        }
-        return Err(Error::NotAScheme {
-            path: dir.to_owned(),
-        });
-    }
+    check_issuer_scheme(dir)?;
     let folder = scheme_folder_name(dir)?;
     let id = SchemeId::parse(&folder).map_err(|e| Error::Invalid {
         file: dir.display().to_string(),
@@ -132,6 +124,22 @@ pub fn verify_scheme_dir_with_key(
         timestamp,
         files,
         warnings,
+    })
+}
+
+/// Checks that `dir` holds an issuer scheme: `description.xml`, not a requestor scheme's
+/// `description.json` (not supported yet).
+pub fn check_issuer_scheme(dir: &Path) -> Result<(), Error> {
+    if dir.join(DESCRIPTION_XML).is_file() {
+        return Ok(());
+    }
+    if dir.join(DESCRIPTION_JSON).is_file() {
+        return Err(Error::RequestorScheme {
+            path: dir.to_owned(),
+        });
+    }
+    Err(Error::NotAScheme {
+        path: dir.to_owned(),
     })
 }
 
@@ -218,19 +226,34 @@ fn walk(dir: &Path, index: &Index, warnings: &mut Vec<String>) -> Result<Vec<Str
 /// Reads and hashes every indexed file on all cores; the first failure in path order wins.
 fn hash_all(dir: &Path, index: &Index) -> Result<HashMap<String, Vec<u8>>, Error> {
     let entries: Vec<(&str, &[u8; 32])> = index.files().collect();
-    let next = AtomicUsize::new(0);
-    let results = Mutex::new(Vec::with_capacity(entries.len()));
+    let results = par_map(&entries, |&(rel, want)| check_file(dir, index, rel, want));
+    let mut files = HashMap::with_capacity(results.len());
+    for ((rel, _), r) in entries.iter().zip(results) {
+        if let Some(bytes) = r? {
+            files.insert((*rel).to_owned(), bytes);
+        }
+    }
+    Ok(files)
+}
+
+/// `items.iter().map(f).collect()`, spread over the available cores (at most 8 threads).
+pub(crate) fn par_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads == 1 || items.len() < 2 {
+        return items.iter().map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(items.len()));
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
                 let mut local = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(rel, want)) = entries.get(i) else {
+                    let Some(item) = items.get(i) else {
                         break;
                     };
-                    local.push((i, check_file(dir, index, rel, want)));
+                    local.push((i, f(item)));
                 }
                 // A poisoned lock means another worker panicked; its panic propagates from
                 // `scope`, so the data here no longer matters.
@@ -241,14 +264,8 @@ fn hash_all(dir: &Path, index: &Index) -> Result<HashMap<String, Vec<u8>>, Error
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    results.sort_by_key(|(i, _)| *i);
-    let mut files = HashMap::with_capacity(results.len());
-    for (i, r) in results {
-        if let Some(bytes) = r? {
-            files.insert(entries[i].0.to_owned(), bytes);
-        }
-    }
-    Ok(files)
+    results.sort_unstable_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Reads one indexed file and checks its hash; returns its bytes unless it is a PNG.

@@ -9,3 +9,4 @@ mod protocol;
 mod scheme;
 mod server;
 mod util;
+mod vectors;

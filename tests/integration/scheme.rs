@@ -676,3 +676,211 @@ fn failed_updates_leave_the_scheme_intact() {
     assert!(run.stderr.contains("signature"), "{}", run.stderr);
     assert!(snapshot(&dir) == before);
 }
+
+// ---- the reference's recorded verify runs ------------------------------------------------
+
+/// Replays `shared/vectors/cli/irma-scheme-verify.json` (recorded from irmago v0.18.1): the
+/// same tampering on a copy of irma-demo must give the same verdict, and the pristine run the
+/// same warnings.
+#[test]
+fn reference_verify_runs_give_the_same_verdicts() {
+    let text = fs::read_to_string(shared().join("vectors/cli/irma-scheme-verify.json")).unwrap();
+    let vector: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let runs = vector["runs"].as_array().unwrap();
+    assert!(runs.len() >= 5);
+    for run in runs {
+        let (_tmp, dir) = scheme_copy("irma-demo");
+        let t = &run["tampering"];
+        if let Some(file) = t["file"].as_str() {
+            let p = dir.join(file);
+            if let Some(line) = t["line"].as_u64() {
+                let text = fs::read_to_string(&p).unwrap();
+                let mut lines: Vec<&str> = text.lines().collect();
+                lines[line as usize] = t["new_line"].as_str().unwrap();
+                fs::write(&p, lines.join("\n") + "\n").unwrap();
+            } else {
+                let mut b = fs::read(&p).unwrap();
+                let off = t["offset"].as_u64().unwrap() as usize;
+                if let Some(x) = t["xor"].as_u64() {
+                    b[off] ^= x as u8;
+                } else {
+                    assert_eq!(b[off], t["original_byte"].as_str().unwrap().as_bytes()[0]);
+                    b[off] = t["new_byte"].as_str().unwrap().as_bytes()[0];
+                }
+                fs::write(&p, b).unwrap();
+            }
+        } else if let Some(removed) = t["removed"].as_str() {
+            fs::remove_file(dir.join(removed)).unwrap();
+        }
+        let ours = verify(&dir);
+        let what = run["what"].as_str().unwrap();
+        assert_eq!(
+            ours.code == Some(0),
+            run["exit_code"] == 0,
+            "{what}: {}{}",
+            ours.stdout,
+            ours.stderr
+        );
+        let warnings = |s: &str| {
+            let mut w: Vec<String> = s
+                .lines()
+                .filter(|l| l.starts_with("Warning: "))
+                .map(str::to_owned)
+                .collect();
+            w.sort();
+            w
+        };
+        assert_eq!(
+            warnings(&ours.stdout),
+            warnings(run["stdout"].as_str().unwrap()),
+            "{what}"
+        );
+        if let Some(file) = t["file"].as_str().or(t["removed"].as_str()) {
+            assert!(ours.stderr.contains(file), "{what}: {}", ours.stderr);
+        }
+    }
+}
+
+#[test]
+fn requestor_schemes_are_skipped_in_a_folder_and_refused_alone() {
+    let (tmp, _dir) = scheme_copy("irma-demo");
+    let req = tmp.path().join("requestors");
+    fs::create_dir(&req).unwrap();
+    fs::write(
+        req.join("description.json"),
+        r#"{"id":"requestors","schemetype":"requestor"}"#,
+    )
+    .unwrap();
+    let run = verify(tmp.path()).success();
+    assert!(
+        run.stdout
+            .contains("requestor schemes are not supported yet"),
+        "{}",
+        run.stdout
+    );
+    let run = verify(&req).failure();
+    assert!(
+        run.stderr
+            .contains("requestor schemes are not supported yet"),
+        "{}",
+        run.stderr
+    );
+}
+
+// ---- the library API other modules use ---------------------------------------------------
+
+#[test]
+fn configuration_lookups_on_the_bundled_schemes() {
+    use irma::protocol::identifiers::{
+        AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
+    };
+    use irma::scheme::{Configuration, default_schemes_path, metadata_hash};
+
+    let conf =
+        Configuration::load(&default_schemes_path(Some(&repo_root().join("schemes")))).unwrap();
+    let demo = SchemeId::parse("irma-demo").unwrap();
+    let pbdf = SchemeId::parse("pbdf").unwrap();
+    assert!(conf.scheme(&demo).unwrap().description.demo);
+    assert_eq!(
+        conf.timestamp_server(&demo),
+        Some("https://atumd.yivi.app/")
+    );
+
+    let id = CredentialTypeId::parse("irma-demo.MijnOverheid.ageLower").unwrap();
+    let ct = conf.credential_type(&id).unwrap();
+    let names: Vec<&str> = ct
+        .attributes
+        .iter()
+        .map(|a| a.id.as_ref().unwrap().name())
+        .collect();
+    assert_eq!(names, ["over12", "over16", "over18", "over21"]);
+    assert_eq!(ct.name.translation("en"), Some("Demo Lower Age limits"));
+    assert_eq!(
+        serde_json::to_string(&ct.name).unwrap(),
+        r#"{"en":"Demo Lower Age limits","nl":"Demo Junior-leeftijdslimieten"}"#
+    );
+    assert!(ct.singleton);
+    assert_eq!(
+        conf.credential_type_by_hash(&metadata_hash(&id))
+            .unwrap()
+            .id,
+        id
+    );
+    assert!(conf.credential_type_by_hash(&[0u8; 16]).is_none());
+    let attr = AttributeTypeId::parse("irma-demo.MijnOverheid.ageLower.over18").unwrap();
+    assert_eq!(conf.attribute_type(&attr).unwrap().0, 2);
+    assert_eq!(
+        conf.attribute_name(&attr).unwrap().translation("nl"),
+        Some("Ouder dan 18")
+    );
+
+    // A revocation attribute has no id and sits at its scheme position.
+    let rev = conf
+        .credential_type(&CredentialTypeId::parse("irma-demo.inz-revocable-id.id").unwrap())
+        .unwrap();
+    assert_eq!(rev.revocation_index(), Some(0));
+    assert!(rev.revocation_supported());
+
+    let issuer = IssuerId::parse("irma-demo.MijnOverheid").unwrap();
+    assert_eq!(
+        conf.issuer(&issuer).unwrap().name.translation("en"),
+        Some("Demo MijnOverheid.nl")
+    );
+    assert_eq!(conf.public_key_counters(&issuer), [0, 1, 2]);
+    let key = PublicKeyId {
+        issuer: issuer.clone(),
+        counter: 2,
+    };
+    let xml = conf.public_key_xml(&key).unwrap();
+    assert_eq!(
+        xml.as_bytes(),
+        fs::read(shared_scheme("irma-demo/MijnOverheid/PublicKeys/2.xml")).unwrap()
+    );
+    assert_eq!(conf.public_key_expiry(&key), Some(1_919_746_800));
+    assert!(
+        conf.private_key_path(&key)
+            .unwrap()
+            .ends_with("MijnOverheid/PrivateKeys/2.xml")
+    );
+    assert!(
+        conf.public_key_xml(&PublicKeyId {
+            issuer,
+            counter: 99
+        })
+        .is_none()
+    );
+
+    assert!(conf.scheme(&pbdf).unwrap().is_distributed());
+    assert_eq!(
+        conf.kss_pem(&pbdf, 0).unwrap(),
+        fs::read(shared_scheme("pbdf/kss-0.pem")).unwrap()
+    );
+    assert!(conf.kss_pem(&pbdf, 9).is_none() && conf.kss_pem(&demo, 0).is_none());
+}
+
+#[test]
+fn download_gives_up_on_a_silent_server() {
+    // Accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let _hold = std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming() {
+            conns.push(c);
+        }
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let run = irma([
+        OsStr::new("scheme"),
+        OsStr::new("download"),
+        OsStr::new("--timeout"),
+        OsStr::new("1"),
+        tmp.path().as_os_str(),
+        OsStr::new(&format!("http://127.0.0.1:{port}/pbdf")),
+    ])
+    .failure();
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
+    assert!(run.stderr.contains("description.xml"), "{}", run.stderr);
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+}

@@ -1,0 +1,393 @@
+//! IRMA-level verification against loaded schemes: the glue between [`crate::scheme`], the
+//! gabi layer ([`crate::crypto::idemix`]) and the protocol verdict ([`crate::protocol::verify`]).
+//!
+//! A [`Verifier`] borrows a [`Configuration`] and caches every issuer public key it parses.
+//! It verifies a disclosure, an attribute-based signature (with or without its request) and
+//! the commitments of an issuance, as irmago's server does (`irma/verify.go`,
+//! `server/irmaserver/handle.go`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use num_bigint::BigUint;
+
+use crate::crypto::idemix::{
+    IssueCommitmentMessage, KeyError, Proof, ProofD, ProofP, PublicKey, verify_proof_list,
+};
+use crate::jwt::keyshare::{KeyshareJwtError, verify_keyshare_jwt};
+use crate::protocol::attributes::{
+    AttributeInfo, CredentialTypeInfo, MetadataAttribute, MetadataError,
+};
+use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId, SchemeId};
+use crate::protocol::messages::{AttributeIndex, ProofStatus};
+use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
+use crate::protocol::signature::{Checked, SignedMessage};
+use crate::protocol::timestamp::{KeyTrust, TimestampProof};
+use crate::protocol::verify::{self, Verdict, VerifiedProof, VerifyError};
+use crate::scheme::{Configuration, CredentialType};
+
+/// The protocol's view of a scheme credential type.
+pub fn credential_type_info(ct: &CredentialType) -> CredentialTypeInfo {
+    CredentialTypeInfo {
+        id: ct.id.clone(),
+        singleton: ct.singleton,
+        attributes: ct
+            .attributes
+            .iter()
+            .map(|a| AttributeInfo {
+                id: a.id.clone(),
+                random_blind: a.random_blind,
+                optional: a.optional,
+            })
+            .collect(),
+    }
+}
+
+/// Why a message could not be judged at all (the server answers an error and cancels).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A proof lacks the metadata attribute.
+    #[error("proof {0} does not disclose its metadata attribute")]
+    NoMetadata(usize),
+    /// The metadata attribute is malformed.
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// The metadata names no known credential type.
+    #[error("proof {0} is of an unknown credential type")]
+    UnknownCredentialType(usize),
+    /// A credential type to issue is not in the scheme.
+    #[error("unknown credential type {0}")]
+    UnknownIssuedType(CredentialTypeId),
+    /// The issuer key is not in the scheme (`UNKNOWN_PUBLIC_KEY`).
+    #[error("unknown public key {0}")]
+    UnknownPublicKey(PublicKeyId),
+    /// The issuer has no public key at all.
+    #[error("issuer of {0} has no public key")]
+    NoPublicKey(CredentialTypeId),
+    /// The key file does not parse.
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    /// The indices do not fit the proofs.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// The commitments are not the ProofDs followed by one ProofU per credential to issue.
+    #[error("expected {disclosures} disclosure proofs then {issued} commitment proofs")]
+    CommitmentShape {
+        /// How many ProofDs the indices use.
+        disclosures: usize,
+        /// How many credentials are issued.
+        issued: usize,
+    },
+    /// A keyshare scheme's ProofP is missing.
+    #[error("no keyshare proof for scheme {0}")]
+    MissingProofP(SchemeId),
+    /// A keyshare ProofP JWT is refused.
+    #[error("keyshare proof of scheme {scheme}: {source}")]
+    ProofPJwt {
+        /// The scheme.
+        scheme: SchemeId,
+        /// Why.
+        source: KeyshareJwtError,
+    },
+    /// A keyshare ProofP JWT does not hold a ProofP.
+    #[error("keyshare proof of scheme {0}: no valid ProofP claim")]
+    ProofPClaim(SchemeId),
+}
+
+/// What the scheme says about one proof.
+struct Resolved {
+    info: CredentialTypeInfo,
+    metadata: Option<MetadataAttribute>,
+    key: Arc<PublicKey>,
+    scheme: SchemeId,
+    group: String,
+}
+
+/// Verifies IRMA messages against a [`Configuration`], caching parsed issuer keys.
+pub struct Verifier<'c> {
+    conf: &'c Configuration,
+    keys: Mutex<HashMap<PublicKeyId, Arc<PublicKey>>>,
+}
+
+impl<'c> Verifier<'c> {
+    /// A verifier for the schemes in `conf`.
+    pub fn new(conf: &'c Configuration) -> Self {
+        Self {
+            conf,
+            keys: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The configuration.
+    pub fn configuration(&self) -> &'c Configuration {
+        self.conf
+    }
+
+    /// The parsed public key `id` (each key file is parsed once).
+    pub fn public_key(&self, id: &PublicKeyId) -> Result<Arc<PublicKey>, Error> {
+        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
+        let mut keys = self.keys.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(key) = keys.get(id) {
+            return Ok(Arc::clone(key));
+        }
+        let xml = self
+            .conf
+            .public_key_xml(id)
+            .ok_or_else(|| Error::UnknownPublicKey(id.clone()))?;
+        let key = Arc::new(PublicKey::from_xml(xml)?);
+        keys.insert(id.clone(), Arc::clone(&key));
+        Ok(key)
+    }
+
+    /// The keyshare group of a scheme: its id when it has a keyshare server, else ".".
+    fn group(&self, scheme: &SchemeId) -> String {
+        if self.conf.scheme(scheme).is_some_and(|s| s.is_distributed()) {
+            scheme.to_string()
+        } else {
+            ".".to_owned()
+        }
+    }
+
+    fn resolve_type(&self, ct: &CredentialType, counter: u32) -> Result<Resolved, Error> {
+        let key = self.public_key(&PublicKeyId {
+            issuer: ct.id.issuer(),
+            counter,
+        })?;
+        let scheme = ct.id.scheme();
+        Ok(Resolved {
+            info: credential_type_info(ct),
+            metadata: None,
+            key,
+            group: self.group(&scheme),
+            scheme,
+        })
+    }
+
+    fn resolve_disclosure(&self, i: usize, proof: &ProofD) -> Result<Resolved, Error> {
+        let meta = proof.a_disclosed.get(&1).ok_or(Error::NoMetadata(i))?;
+        let meta = MetadataAttribute::from_int(meta)?;
+        let ct = self
+            .conf
+            .credential_type_by_hash(&meta.credential_type_hash())
+            .ok_or(Error::UnknownCredentialType(i))?;
+        let mut r = self.resolve_type(ct, u32::from(meta.key_counter()))?;
+        r.metadata = Some(meta);
+        Ok(r)
+    }
+
+    fn resolve_all(&self, proofs: &[ProofD]) -> Result<Vec<Resolved>, Error> {
+        proofs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.resolve_disclosure(i, p))
+            .collect()
+    }
+
+    /// Verifies a disclosure (`POST /proofs` of a disclosing session) at `now`.
+    pub fn verify_disclosure(
+        &self,
+        proofs: &[ProofD],
+        indices: &[Vec<AttributeIndex>],
+        request: &DisclosureRequest,
+        now: i64,
+    ) -> Result<Verdict, Error> {
+        let r = self.resolve_all(proofs)?;
+        let list: Vec<Proof> = proofs.iter().cloned().map(Proof::D).collect();
+        let context = request.base.context_or_default();
+        let nonce = request.base.nonce_or_default();
+        let crypto = || crypto_ok(&list, &r, &context, &nonce, false);
+        Ok(verify::verify_disclosure(
+            &verified(&r, proofs),
+            indices,
+            Some(request),
+            now,
+            crypto,
+        )?)
+    }
+
+    /// Verifies an attribute-based signature at `now`: against its `request` in a signing
+    /// session, or offline without one (irmago `SignedMessage.Verify(conf, nil)`), asking
+    /// `trust` about the timestamp server's key.
+    pub async fn verify_signature<T: KeyTrust + Sync>(
+        &self,
+        signed: &SignedMessage<ProofD>,
+        request: Option<&SignatureRequest>,
+        trust: &T,
+        now: i64,
+    ) -> Result<Verdict, Error> {
+        let proofs = &signed.signature;
+        let r = self.resolve_all(proofs)?;
+        let disclosed = verified(&r, proofs);
+        let servers: Vec<String> = r
+            .iter()
+            .map(|r| {
+                self.conf
+                    .timestamp_server(&r.scheme)
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect();
+        let timestamp_proofs: Vec<TimestampProof<'_>> = proofs
+            .iter()
+            .enumerate()
+            .map(|(i, p)| TimestampProof {
+                a: &p.a.0,
+                disclosed: &disclosed[i].disclosed,
+                attribute_count: r[i].info.attributes.len(),
+                modulus: r[i].key.n(),
+                bases: r[i].key.bases(),
+                max_message_bits: u64::from(r[i].key.params().lm),
+                timestamp_server: &servers[i],
+            })
+            .collect();
+        let list: Vec<Proof> = proofs.iter().cloned().map(Proof::D).collect();
+        let crypto = |c: &Checked<'_>| crypto_ok(&list, &r, c.context, &c.nonce, true);
+        Ok(signed
+            .verify(request, &disclosed, &timestamp_proofs, crypto, trust, now)
+            .await?)
+    }
+
+    /// Verifies the commitments of an issuance (`POST /commitments`) at `now`: the
+    /// `combinedProofs` are the ProofDs the `indices` point into, then one ProofU per
+    /// credential of `request` (signed with its `keyCounter`, the issuer's latest when 0),
+    /// all under one challenge; keyshare schemes' ProofPs (`proofPJwts`, checked with the
+    /// scheme's `kss-N.pem`) are merged in first. The verdict covers the disclosure part;
+    /// `INVALID` when the proofs do not verify.
+    pub fn verify_commitments(
+        &self,
+        msg: &IssueCommitmentMessage,
+        indices: &[Vec<AttributeIndex>],
+        request: &IssuanceRequest,
+        now: i64,
+    ) -> Result<Verdict, Error> {
+        let issued = request.credentials.len();
+        let total = msg.proofs.0.len();
+        let disclosures = total.checked_sub(issued).ok_or(Error::CommitmentShape {
+            disclosures: 0,
+            issued,
+        })?;
+        let shape = Error::CommitmentShape {
+            disclosures,
+            issued,
+        };
+        let mut proof_ds = Vec::with_capacity(disclosures);
+        for p in &msg.proofs.0[..disclosures] {
+            match p {
+                Proof::D(d) => proof_ds.push(d.clone()),
+                Proof::U(_) => return Err(shape),
+            }
+        }
+        if msg.proofs.0[disclosures..]
+            .iter()
+            .any(|p| matches!(p, Proof::D(_)))
+        {
+            return Err(shape);
+        }
+        let mut r = self.resolve_all(&proof_ds)?;
+        for cred in &request.credentials {
+            let ct = self
+                .conf
+                .credential_type(&cred.credential)
+                .ok_or_else(|| Error::UnknownIssuedType(cred.credential.clone()))?;
+            let counter = if cred.key_counter != 0 {
+                cred.key_counter
+            } else {
+                self.conf
+                    .public_key_counters(&ct.id.issuer())
+                    .into_iter()
+                    .max()
+                    .ok_or_else(|| Error::NoPublicKey(ct.id.clone()))?
+            };
+            r.push(self.resolve_type(ct, counter)?);
+        }
+        let mut list = msg.proofs.0.clone();
+        self.merge_proof_ps(msg, &mut list, &r)?;
+        let context = request.disclosure.base.context_or_default();
+        let nonce = request.disclosure.base.nonce_or_default();
+        if !crypto_ok(&list, &r, &context, &nonce, false) {
+            return Ok(Verdict {
+                status: ProofStatus::Invalid,
+                disclosed: Vec::new(),
+            });
+        }
+        Ok(verify::verdict(
+            &verified(&r[..disclosures], &proof_ds),
+            indices,
+            Some(&request.disclosure),
+            now,
+        )?)
+    }
+
+    /// Merges each keyshare scheme's ProofP into the proofs of that scheme.
+    fn merge_proof_ps(
+        &self,
+        msg: &IssueCommitmentMessage,
+        list: &mut [Proof],
+        r: &[Resolved],
+    ) -> Result<(), Error> {
+        let mut proof_ps: BTreeMap<SchemeId, ProofP> = BTreeMap::new();
+        for res in r.iter().filter(|res| res.group != ".") {
+            if proof_ps.contains_key(&res.scheme) {
+                continue;
+            }
+            let scheme = res.scheme.clone();
+            let jwt = msg
+                .proof_p_jwts
+                .as_ref()
+                .and_then(|m| m.get(scheme.as_str()))
+                .or(msg.proof_p_jwt.as_ref())
+                .ok_or_else(|| Error::MissingProofP(scheme.clone()))?;
+            let claims = verify_keyshare_jwt(jwt, "ProofP", |kid| self.conf.kss_pem(&scheme, kid))
+                .map_err(|source| Error::ProofPJwt {
+                    scheme: scheme.clone(),
+                    source,
+                })?;
+            let proof_p: ProofP = claims
+                .get("ProofP")
+                .cloned()
+                .and_then(|v| serde_json::from_value(v).ok())
+                .ok_or_else(|| Error::ProofPClaim(scheme.clone()))?;
+            proof_ps.insert(scheme, proof_p);
+        }
+        for (proof, res) in list.iter_mut().zip(r) {
+            if let Some(p) = proof_ps.get(&res.scheme) {
+                proof.merge_proof_p(p, &res.key);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the gabi verification of `list` with the resolved keys and keyshare groups.
+fn crypto_ok(
+    list: &[Proof],
+    r: &[Resolved],
+    context: &BigUint,
+    nonce: &BigUint,
+    issig: bool,
+) -> bool {
+    let keys: Vec<&PublicKey> = r.iter().map(|r| r.key.as_ref()).collect();
+    let groups: Vec<&str> = r.iter().map(|r| r.group.as_str()).collect();
+    verify_proof_list(list, &keys, &groups, context, nonce, issig).is_ok()
+}
+
+fn verified<'a>(r: &'a [Resolved], proofs: &[ProofD]) -> Vec<VerifiedProof<'a>> {
+    proofs
+        .iter()
+        .zip(r)
+        .filter_map(|(p, r)| {
+            Some(VerifiedProof {
+                credential_type: &r.info,
+                metadata: r.metadata?,
+                public_key_expiry: r.key.expiry_date(),
+                disclosed: p
+                    .a_disclosed
+                    .iter()
+                    .map(|(k, v)| (*k, v.0.clone()))
+                    .collect(),
+                has_nonrevocation_proof: p.nonrev_proof.is_some(),
+                not_revoked_before: None,
+            })
+        })
+        .collect()
+}
