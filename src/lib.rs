@@ -17,6 +17,7 @@
 //!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
+//! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
@@ -30,4 +31,5 @@ pub mod jwt;
 pub mod protocol;
 pub mod scheme;
 pub mod server;
+pub mod session;
 pub mod verifier;

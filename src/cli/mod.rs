@@ -7,6 +7,7 @@ mod issuer;
 mod jwt;
 mod meta;
 mod scheme;
+mod server;
 mod signature;
 
 use std::process::ExitCode;
@@ -52,6 +53,8 @@ pub enum Command {
     /// Verify attribute-based signatures offline.
     #[command(subcommand)]
     Signature(signature::SignatureCommand),
+    /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
+    Server(Box<server::ServerArgs>),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -89,5 +92,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
+        Command::Server(args) => server::run(*args),
     }
 }

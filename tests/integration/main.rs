@@ -7,5 +7,6 @@ mod idemix;
 mod jwt;
 mod protocol;
 mod scheme;
+mod server;
 mod util;
 mod vectors;

@@ -1,0 +1,214 @@
+//! The app and frontend API under `/irma/session/{clientToken}`.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+
+use super::error::ApiError;
+use super::{AppState, header_str, json, sse};
+use crate::protocol::errors::ErrorKind;
+use crate::protocol::session::{FrontendOptionsRequest, FrontendSessionStatus};
+use crate::protocol::tokens::ClientToken;
+use crate::session::engine::ClientHeaders;
+use crate::session::replay::CachedAnswer;
+
+const MIN_VERSION: &str = "x-irma-minprotocolversion";
+const MAX_VERSION: &str = "x-irma-maxprotocolversion";
+
+/// The app and frontend routes, relative to `/irma`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/session/{ct}", get(get_without_slash).delete(cancel))
+        .route("/session/{ct}/", get(first_message).delete(cancel))
+        .route("/session/{ct}/request", get(request))
+        .route("/session/{ct}/status", get(status))
+        .route("/session/{ct}/statusevents", get(status_events))
+        .route("/session/{ct}/frontend/status", get(frontend_status))
+        .route(
+            "/session/{ct}/frontend/statusevents",
+            get(frontend_status_events),
+        )
+        .route("/session/{ct}/frontend/options", post(frontend_options))
+        .route(
+            "/session/{ct}/frontend/pairingcompleted",
+            post(pairing_completed),
+        )
+}
+
+/// A client token from the path; malformed ones are unknown sessions.
+fn client(raw: &str) -> Result<ClientToken, ApiError> {
+    ClientToken::parse(raw).map_err(|_| ApiError::kind(ErrorKind::SessionUnknown))
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    header_str(headers, header::AUTHORIZATION)
+}
+
+/// Replays the cached answer to an identical retry, or runs `answer` and caches it.
+async fn cached(
+    state: &AppState,
+    ct: &ClientToken,
+    endpoint: &'static str,
+    body: &[u8],
+    answer: impl FnOnce() -> Result<Response, ApiError>,
+) -> Result<Response, ApiError> {
+    let status = state.sessions.client_status(ct)?;
+    if let Some(hit) = state.replay.lookup(ct, endpoint, body, status) {
+        let code = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
+        // The reference replays the bytes without a content type (Go then sniffs this one).
+        let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
+        return Ok((code, plain, hit.body).into_response());
+    }
+    let response = answer().unwrap_or_else(IntoResponse::into_response);
+    let (parts, out) = response.into_parts();
+    let bytes = axum::body::to_bytes(out, super::BODY_LIMIT)
+        .await
+        .map_err(|_| ApiError::kind(ErrorKind::Internal))?;
+    // Only successes are kept: a retry after an error (say, a corrected header) is served
+    // afresh, where the reference would replay the error.
+    if parts.status.is_success()
+        && let Ok(after) = state.sessions.client_status(ct)
+    {
+        let answer = CachedAnswer {
+            status: parts.status.as_u16(),
+            body: bytes.to_vec(),
+        };
+        state
+            .replay
+            .store(ct.clone(), endpoint, body, after, answer);
+    }
+    Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
+}
+
+/// `GET /irma/session/{ct}` without the trailing slash: the reference answers
+/// `MALFORMED_INPUT` for a known session (it reads no protocol versions on this route) and
+/// leaves the session alone.
+async fn get_without_slash(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+) -> Result<Response, ApiError> {
+    state.sessions.client_status(&client(&ct)?)?;
+    Err(ApiError::new(
+        ErrorKind::MalformedInput,
+        "unexpected end of JSON input",
+    ))
+}
+
+/// The app's first message.
+async fn first_message(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    let h = ClientHeaders {
+        min: header_str(&headers, MIN_VERSION),
+        max: header_str(&headers, MAX_VERSION),
+        authorization: authorization(&headers),
+    };
+    cached(&state, &ct, "get", &[], || {
+        Ok(json(&state.sessions.client_get(&ct, h)?))
+    })
+    .await
+}
+
+async fn request(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    cached(&state, &ct, "request", &[], || {
+        Ok(json(
+            &state
+                .sessions
+                .client_request(&ct, authorization(&headers))?,
+        ))
+    })
+    .await
+}
+
+async fn cancel(State(state): State<AppState>, Path(ct): Path<String>) -> Result<(), ApiError> {
+    Ok(state.sessions.client_cancel(&client(&ct)?)?)
+}
+
+async fn status(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(json(&state.sessions.client_status(&client(&ct)?)?))
+}
+
+async fn status_events(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+) -> Result<Response, ApiError> {
+    if !state.sse {
+        return Err(ApiError::kind(ErrorKind::SseDisabled));
+    }
+    let token = state.sessions.requestor_token(&client(&ct)?)?;
+    let rx = state.sessions.subscribe(&token)?;
+    Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
+}
+
+async fn frontend_status(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    Ok(json(
+        &state
+            .sessions
+            .frontend_status(&ct, authorization(&headers))?,
+    ))
+}
+
+async fn frontend_status_events(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if !state.sse {
+        return Err(ApiError::kind(ErrorKind::SseDisabled));
+    }
+    let token = state
+        .sessions
+        .frontend(&client(&ct)?, authorization(&headers))?;
+    let rx = state.sessions.subscribe(&token)?;
+    Ok(sse::status_stream(rx, |status| {
+        serde_json::to_string(&FrontendSessionStatus {
+            status,
+            next_session: None,
+        })
+    }))
+}
+
+async fn frontend_options(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    let auth = authorization(&headers);
+    state.sessions.frontend(&ct, auth)?;
+    let request: FrontendOptionsRequest = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(ErrorKind::MalformedInput, e.to_string()))?;
+    Ok(json(&state.sessions.frontend_options(&ct, auth, request)?))
+}
+
+async fn pairing_completed(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let ct = client(&ct)?;
+    state
+        .sessions
+        .pairing_completed(&ct, authorization(&headers))?;
+    Ok(StatusCode::NO_CONTENT)
+}

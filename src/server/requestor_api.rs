@@ -1,0 +1,188 @@
+//! The requestor API: start sessions, follow them, fetch results.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde_json::Value;
+
+use super::error::ApiError;
+use super::{AppState, header_str, json, sse};
+use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
+use crate::protocol::errors::ErrorKind;
+use crate::protocol::request::{
+    DISCLOSURE_CONTEXT, ISSUANCE_CONTEXT, RequestorRequest, SIGNATURE_CONTEXT, SessionRequest,
+};
+use crate::protocol::tokens::RequestorToken;
+use crate::session::engine::now_ms;
+
+/// Result JWT validity when the request sets none (the reference's 120 s).
+const DEFAULT_RESULT_VALIDITY: u64 = 120;
+
+/// The requestor routes (without state).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/health", get(|| async { "OK" }))
+        .route("/session", post(start))
+        .route("/session/", post(start))
+        .route("/session/{token}", delete(cancel))
+        .route("/session/{token}/status", get(status))
+        .route("/session/{token}/statusevents", get(status_events))
+        .route("/session/{token}/result", get(result))
+        .route("/session/{token}/result-jwt", get(result_jwt))
+        .route("/session/{token}/getproof", get(getproof))
+        .route("/publickey", get(public_key))
+}
+
+fn now_secs() -> i64 {
+    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
+}
+
+/// A requestor token from the path: the reference answers `SESSION_UNKNOWN` for a token
+/// of the right shape it does not know, and `INVALID_REQUEST` otherwise.
+fn token(raw: &str) -> Result<RequestorToken, ApiError> {
+    RequestorToken::parse(raw)
+        .map_err(|_| ApiError::new(ErrorKind::InvalidRequest, "Invalid session token"))
+}
+
+async fn start(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    match start_session(&state, &headers, &body) {
+        Ok(r) => r,
+        Err(e) => e.into_response(),
+    }
+}
+
+fn start_session(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+    let request = AuthRequest {
+        authorization: header_str(headers, header::AUTHORIZATION),
+        content_type: header_str(headers, header::CONTENT_TYPE),
+        body,
+    };
+    let authenticated = state
+        .auth
+        .authenticate_session(&request, now_secs())
+        .map_err(|e| {
+            let r = e.remote_error();
+            ApiError::new(e.error_kind(), r.message)
+        })?;
+    let value = match authenticated.body {
+        AuthenticatedBody::Json(bytes) => serde_json::from_slice::<Value>(bytes)
+            .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, json_message(&e)))?,
+        AuthenticatedBody::Jwt(jwt) => jwt.body,
+    };
+    let mut request = parse_request(value)?;
+    if request.validity == 0 {
+        request.validity = DEFAULT_RESULT_VALIDITY;
+    }
+    let package = state.sessions.start(request, &authenticated.requestor)?;
+    Ok(json(&package))
+}
+
+/// The message of the reference's JSON parser for the common cases.
+fn json_message(e: &serde_json::Error) -> String {
+    if e.is_eof() {
+        "unexpected end of JSON input".to_owned()
+    } else {
+        e.to_string()
+    }
+}
+
+/// A plain session request (top-level `@context`) or an extended one (`request.@context`).
+fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
+    let known = |v: &Value| {
+        matches!(
+            v.get("@context").and_then(Value::as_str),
+            Some(DISCLOSURE_CONTEXT | SIGNATURE_CONTEXT | ISSUANCE_CONTEXT)
+        )
+    };
+    let invalid = |e: serde_json::Error| ApiError::new(ErrorKind::InvalidRequest, e.to_string());
+    if known(&value) {
+        let request: SessionRequest = serde_json::from_value(value).map_err(invalid)?;
+        return Ok(RequestorRequest {
+            validity: 0,
+            timeout: 0,
+            callback_url: String::new(),
+            next_session: None,
+            request,
+        });
+    }
+    if value.get("request").is_some_and(known) {
+        return serde_json::from_value(value).map_err(invalid);
+    }
+    Err(ApiError::new(
+        ErrorKind::InvalidRequest,
+        "Invalid session request type",
+    ))
+}
+
+async fn cancel(State(state): State<AppState>, Path(t): Path<String>) -> Result<(), ApiError> {
+    Ok(state.sessions.cancel(&token(&t)?)?)
+}
+
+async fn status(
+    State(state): State<AppState>,
+    Path(t): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(json(&state.sessions.status(&token(&t)?)?))
+}
+
+async fn status_events(
+    State(state): State<AppState>,
+    Path(t): Path<String>,
+) -> Result<Response, ApiError> {
+    if !state.sse {
+        return Err(ApiError::kind(ErrorKind::SseDisabled));
+    }
+    let rx = state.sessions.subscribe(&token(&t)?)?;
+    Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
+}
+
+async fn result(
+    State(state): State<AppState>,
+    Path(t): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(json(&state.sessions.result(&token(&t)?)?))
+}
+
+fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
+    state
+        .signer
+        .as_deref()
+        .ok_or_else(|| ApiError::new(ErrorKind::Unknown, "JWT signing not supported"))
+}
+
+fn text(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+}
+
+async fn result_jwt(
+    State(state): State<AppState>,
+    Path(t): Path<String>,
+) -> Result<Response, ApiError> {
+    let (result, validity) = state.sessions.result_with_validity(&token(&t)?)?;
+    let jwt = signer(&state)?
+        .result_jwt(&result, validity, now_secs())
+        .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;
+    Ok(text(jwt))
+}
+
+async fn getproof(
+    State(state): State<AppState>,
+    Path(t): Path<String>,
+) -> Result<Response, ApiError> {
+    let (result, validity) = state.sessions.result_with_validity(&token(&t)?)?;
+    let jwt = signer(&state)?
+        .getproof_jwt(&result, validity, now_secs())
+        .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;
+    Ok(text(jwt))
+}
+
+async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let signer = state
+        .signer
+        .as_deref()
+        .ok_or_else(|| ApiError::kind(ErrorKind::Unsupported))?;
+    Ok((StatusCode::OK, signer.public_key_pem().to_owned()).into_response())
+}

@@ -1,0 +1,559 @@
+//! [`Sessions`]: every session operation of the requestor, app and frontend APIs, the
+//! per-session status channels and the expiry task.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::watch;
+
+use super::error::SessionError;
+use super::permissions::PermissionSet;
+use super::record::{Session, SessionResult};
+use super::store::Store;
+use super::validate::{PrivateKeyFolder, complete_request};
+use crate::protocol::errors::ErrorKind;
+use crate::protocol::request::{RequestorRequest, SessionRequest};
+use crate::protocol::session::{
+    Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
+    FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
+    SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
+};
+use crate::protocol::status::ServerStatus;
+use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
+use crate::scheme::Configuration;
+
+/// The settings the engine needs.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The app URL, ending in `irma/`; session pointers are `<url>session/<clientToken>`.
+    pub url: String,
+    /// Production mode (`devMode` false in requests).
+    pub production: bool,
+    /// Maximum session lifetime.
+    pub max_session_lifetime: Duration,
+    /// How long results are kept after a session finished.
+    pub session_result_lifetime: Duration,
+    /// Extra folder with issuer private keys.
+    pub private_keys: PrivateKeyFolder,
+    /// Requestor permissions.
+    pub permissions: PermissionSet,
+}
+
+/// The session engine, shared by all handlers.
+#[derive(Debug)]
+pub struct Sessions {
+    store: Store,
+    settings: Settings,
+    schemes: Arc<Configuration>,
+    channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
+}
+
+/// The app's protocol version headers and `Authorization`, as received.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientHeaders<'a> {
+    /// `X-IRMA-MinProtocolVersion`.
+    pub min: Option<&'a str>,
+    /// `X-IRMA-MaxProtocolVersion`.
+    pub max: Option<&'a str>,
+    /// `Authorization`.
+    pub authorization: Option<&'a str>,
+}
+
+/// Unix time in milliseconds.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .unwrap_or(0)
+}
+
+fn now_secs() -> i64 {
+    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+impl Sessions {
+    /// An engine over `store`.
+    pub fn new(store: Store, settings: Settings, schemes: Arc<Configuration>) -> Self {
+        Self {
+            store,
+            settings,
+            schemes,
+            channels: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn channels(&self) -> MutexGuard<'_, HashMap<RequestorToken, watch::Sender<ServerStatus>>> {
+        // The map holds only senders; a panic elsewhere cannot leave it inconsistent.
+        self.channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs `change` on a session and publishes its status if it changed.
+    fn update<R>(
+        &self,
+        token: &RequestorToken,
+        change: impl FnOnce(&mut Session) -> R,
+    ) -> Result<R, SessionError> {
+        let (before, after, r) = self
+            .store
+            .update(token, |s| {
+                let before = s.status;
+                let r = change(s);
+                (before, s.status, r)
+            })
+            .ok_or(SessionError::Unknown)?;
+        if before != after
+            && let Some(tx) = self.channels().get(token)
+        {
+            tx.send_replace(after);
+        }
+        Ok(r)
+    }
+
+    /// Starts a session for `requestor`; returns the session package.
+    pub fn start(
+        &self,
+        mut request: RequestorRequest,
+        requestor: &str,
+    ) -> Result<SessionPackage, SessionError> {
+        if request
+            .next_session
+            .as_ref()
+            .is_some_and(|n| n.url.is_empty())
+        {
+            return Err(SessionError::InvalidRequest(
+                "nextSession specified without url".to_owned(),
+            ));
+        }
+        if !request.callback_url.is_empty() || request.next_session.is_some() {
+            return Err(SessionError::Unsupported(
+                "callbackUrl and nextSession are not supported by this server yet",
+            ));
+        }
+        self.settings
+            .permissions
+            .check(requestor, &request.request)?;
+        complete_request(
+            &mut request.request,
+            &self.schemes,
+            &self.settings.private_keys,
+            self.settings.production,
+            now_secs(),
+        )?;
+        let action = match &request.request {
+            SessionRequest::Disclosure(_) => Action::Disclosing,
+            SessionRequest::Signature(_) => Action::Signing,
+            SessionRequest::Issuance(_) => Action::Issuing,
+        };
+        let pairing_hint = request.next_session.is_some()
+            || match &request.request {
+                SessionRequest::Disclosure(d) => d
+                    .disclose
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .any(|a| a.value.is_some()),
+                _ => true,
+            };
+        let requestor_token = RequestorToken::random()?;
+        let client_token = ClientToken::random()?;
+        let frontend_auth = FrontendAuthorization::random()?;
+        let url = session_url(
+            &self.settings.url,
+            &request.request.base().host,
+            &client_token,
+        );
+        let session = Session {
+            requestor_token: requestor_token.clone(),
+            client_token,
+            frontend_auth: frontend_auth.clone(),
+            client_auth: None,
+            requestor: requestor.to_owned(),
+            status: ServerStatus::Initialized,
+            request,
+            action,
+            protocol_version: None,
+            options: SessionOptions::default(),
+            result: SessionResult {
+                token: requestor_token.clone(),
+                status: ServerStatus::Initialized,
+                session_type: action,
+                proof_status: None,
+                disclosed: Vec::new(),
+                signature: None,
+                error: None,
+                next_session: None,
+            },
+            last_active_ms: now_ms(),
+        };
+        self.channels().insert(
+            requestor_token.clone(),
+            watch::channel(ServerStatus::Initialized).0,
+        );
+        self.store.insert(session);
+        tracing::info!(session = %requestor_token, action = action.as_str(), "session started");
+        Ok(SessionPackage {
+            session_ptr: SessionPointer { url, action },
+            token: requestor_token,
+            frontend_request: FrontendSessionRequest {
+                authorization: frontend_auth,
+                pairing_hint,
+                min_protocol_version: ProtocolVersion::MIN_FRONTEND,
+                max_protocol_version: ProtocolVersion::MAX_FRONTEND,
+            },
+        })
+    }
+
+    /// A copy of a session (after applying its lifetime).
+    fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
+        self.expire_one(token, now_ms());
+        self.store.get(token).ok_or(SessionError::Unknown)
+    }
+
+    /// The requestor token of a client token.
+    fn by_client(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
+        let token = self
+            .store
+            .requestor_token(client)
+            .ok_or(SessionError::Unknown)?;
+        self.expire_one(&token, now_ms());
+        Ok(token)
+    }
+
+    /// The status of a session.
+    pub fn status(&self, token: &RequestorToken) -> Result<ServerStatus, SessionError> {
+        Ok(self.session(token)?.status)
+    }
+
+    /// The requestor's result of a session.
+    pub fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
+        Ok(self.session(token)?.result)
+    }
+
+    /// The result and the validity (seconds) the requestor asked for its JWT.
+    pub fn result_with_validity(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<(SessionResult, u64), SessionError> {
+        let s = self.session(token)?;
+        Ok((s.result, s.request.validity))
+    }
+
+    /// Cancels a session unless it finished (requestor `DELETE`).
+    pub fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
+        self.session(token)?;
+        self.update(token, |s| {
+            s.set_status(ServerStatus::Cancelled, now_ms());
+        })
+    }
+
+    /// Subscribes to the status of a session: the receiver sees the current status and
+    /// every change. Fails for finished sessions, as the reference.
+    pub fn subscribe(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<watch::Receiver<ServerStatus>, SessionError> {
+        let status = self.status(token)?;
+        if status.is_finished() {
+            return Err(SessionError::UnexpectedRequest(
+                "Can't subscribe to server sent events of finished session",
+            ));
+        }
+        self.channels()
+            .get(token)
+            .map(|tx| tx.subscribe())
+            .ok_or(SessionError::Unknown)
+    }
+
+    /// The requestor token behind a client token (for app-side subscriptions).
+    pub fn requestor_token(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
+        self.by_client(client)
+    }
+
+    /// The app's first message: negotiates the protocol version, binds the app's
+    /// `Authorization` and returns the request (omitted while pairing).
+    pub fn client_get(
+        &self,
+        client: &ClientToken,
+        headers: ClientHeaders<'_>,
+    ) -> Result<ClientSessionRequest<SessionRequest>, SessionError> {
+        let token = self.by_client(client)?;
+        let min = parse_version_header(headers.min);
+        let max = parse_version_header(headers.max);
+        self.update(&token, |s| {
+            if s.status != ServerStatus::Initialized {
+                return Err(SessionError::UnexpectedRequest("Session already started"));
+            }
+            let now = now_ms();
+            s.last_active_ms = now;
+            let (min, max) = (min?, max?);
+            let Some(version) = negotiate_app_version(min, max) else {
+                fail(s, ErrorKind::ProtocolVersion, "", now);
+                return Err(SessionError::ProtocolVersion);
+            };
+            let auth = headers.authorization.filter(|a| !a.is_empty());
+            let Some(auth) = auth else {
+                let message = "No authorization header provided";
+                fail(s, ErrorKind::IrmaUnauthorized, message, now);
+                return Err(SessionError::Unauthorized(message));
+            };
+            s.client_auth = Some(auth.to_owned());
+            s.protocol_version = Some(version);
+            s.request.request.base_mut().protocol_version = Some(version);
+            let pairing = s.options.pairing_method != PairingMethod::None;
+            s.set_status(
+                if pairing {
+                    ServerStatus::Pairing
+                } else {
+                    ServerStatus::Connected
+                },
+                now,
+            );
+            Ok(ClientSessionRequest {
+                context: LD_CONTEXT_CLIENT_SESSION_REQUEST.to_owned(),
+                protocol_version: version,
+                options: s.options.clone(),
+                request: (!pairing).then(|| s.request.request.clone()),
+            })
+        })?
+    }
+
+    /// Checks the app's access to a connected session (the reference's pairing
+    /// middleware) and returns its requestor token.
+    pub fn client_connected(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+    ) -> Result<RequestorToken, SessionError> {
+        let token = self.by_client(client)?;
+        let s = self.store.get(&token).ok_or(SessionError::Unknown)?;
+        match s.status {
+            ServerStatus::Pairing => return Err(SessionError::PairingRequired),
+            ServerStatus::Connected => {}
+            _ => {
+                return Err(SessionError::UnexpectedRequest(
+                    "Session not yet started or already finished",
+                ));
+            }
+        }
+        if s.client_auth.as_deref() != Some(authorization.unwrap_or("")) {
+            return Err(SessionError::Unauthorized(""));
+        }
+        Ok(token)
+    }
+
+    /// The session request for the app after pairing (`GET …/request`).
+    pub fn client_request(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+    ) -> Result<SessionRequest, SessionError> {
+        let token = self.client_connected(client, authorization)?;
+        Ok(self.session(&token)?.request.request)
+    }
+
+    /// The app cancels (`DELETE /irma/session/{ct}`).
+    pub fn client_cancel(&self, client: &ClientToken) -> Result<(), SessionError> {
+        let token = self.by_client(client)?;
+        self.cancel(&token)
+    }
+
+    /// The status seen from the app side.
+    pub fn client_status(&self, client: &ClientToken) -> Result<ServerStatus, SessionError> {
+        let token = self.by_client(client)?;
+        self.status(&token)
+    }
+
+    /// Checks the frontend's `Authorization` and returns the requestor token.
+    pub fn frontend(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+    ) -> Result<RequestorToken, SessionError> {
+        let token = self.by_client(client)?;
+        let s = self.store.get(&token).ok_or(SessionError::Unknown)?;
+        let given = authorization.and_then(|a| FrontendAuthorization::parse(a).ok());
+        if given.as_ref() != Some(&s.frontend_auth) {
+            return Err(SessionError::Unauthorized(""));
+        }
+        Ok(token)
+    }
+
+    /// The frontend's status object.
+    pub fn frontend_status(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+    ) -> Result<FrontendSessionStatus, SessionError> {
+        let token = self.frontend(client, authorization)?;
+        let s = self.session(&token)?;
+        Ok(FrontendSessionStatus {
+            status: s.status,
+            next_session: None,
+        })
+    }
+
+    /// Sets the frontend options (pairing); only while INITIALIZED.
+    pub fn frontend_options(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+        request: FrontendOptionsRequest,
+    ) -> Result<SessionOptions, SessionError> {
+        let token = self.frontend(client, authorization)?;
+        let code = pairing_code()?;
+        self.update(&token, |s| {
+            if s.status != ServerStatus::Initialized {
+                return Err(SessionError::UnexpectedRequest(
+                    "Frontend options can only be updated when session is in initialized state",
+                ));
+            }
+            match request.pairing_method {
+                None => {}
+                Some(PairingMethod::None) => {
+                    s.options.pairing_method = PairingMethod::None;
+                    s.options.pairing_code = String::new();
+                }
+                Some(PairingMethod::Pin) => {
+                    s.options.pairing_method = PairingMethod::Pin;
+                    s.options.pairing_code = code;
+                }
+            }
+            Ok(s.options.clone())
+        })?
+    }
+
+    /// The frontend reports that pairing completed: PAIRING → CONNECTED.
+    pub fn pairing_completed(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+    ) -> Result<(), SessionError> {
+        let token = self.frontend(client, authorization)?;
+        self.update(&token, |s| {
+            if s.status != ServerStatus::Pairing {
+                return Err(SessionError::UnexpectedRequest("Pairing was not enabled"));
+            }
+            s.set_status(ServerStatus::Connected, now_ms());
+            Ok(())
+        })?
+    }
+
+    /// Applies the lifetime rules to one session at `now` (unix ms): an unfinished session
+    /// past its lifetime becomes TIMEOUT, a finished one past the result lifetime is
+    /// removed.
+    fn expire_one(&self, token: &RequestorToken, now: u64) {
+        let max = millis(self.settings.max_session_lifetime);
+        let keep = millis(self.settings.session_result_lifetime);
+        let remove = self.update(token, |s| {
+            let deadline = s.last_active_ms.saturating_add(s.lifetime_ms(max, keep));
+            if now <= deadline {
+                return false;
+            }
+            if s.status.is_finished() {
+                return true;
+            }
+            tracing::info!(session = %s.requestor_token, "session timed out");
+            s.set_status(ServerStatus::Timeout, now);
+            false
+        });
+        if remove == Ok(true) {
+            self.store.remove(token);
+            self.channels().remove(token);
+        }
+    }
+
+    /// Applies the lifetime rules to every session.
+    pub fn expire_all(&self) {
+        let now = now_ms();
+        for token in self.store.tokens() {
+            self.expire_one(&token, now);
+        }
+    }
+}
+
+/// Cancels a session with an error in its result (the reference's `session.fail`).
+fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
+    s.result.error = Some(kind.remote_error(message));
+    s.set_status(ServerStatus::Cancelled, now);
+}
+
+/// A protocol version header: missing → the reference's JSON parser message; the value is
+/// read as JSON (a number or string) and then as `major.minor`.
+fn parse_version_header(value: Option<&str>) -> Result<ProtocolVersion, SessionError> {
+    let value = value.unwrap_or("").trim();
+    if value.is_empty() {
+        return Err(SessionError::MalformedInput(
+            "unexpected end of JSON input".to_owned(),
+        ));
+    }
+    let text = match serde_json::from_str::<serde_json::Value>(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(serde_json::Value::Number(n)) => n.to_string(),
+        _ => value.to_owned(),
+    };
+    text.parse()
+        .map_err(|e: crate::protocol::session::ProtocolVersionError| {
+            SessionError::MalformedInput(e.to_string())
+        })
+}
+
+/// A random 4-digit pairing code.
+fn pairing_code() -> Result<String, SessionError> {
+    let mut buf = [0u8; 4];
+    getrandom::fill(&mut buf)?;
+    Ok(format!("{:04}", u32::from_be_bytes(buf) % 10_000))
+}
+
+/// `<url>session/<clientToken>`, with the URL's host replaced by the request's `host`.
+fn session_url(base: &str, host: &str, client: &ClientToken) -> String {
+    let url = format!("{base}session/{client}");
+    if host.is_empty() {
+        return url;
+    }
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let path = rest.find('/').map_or("", |i| &rest[i..]);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_headers() {
+        assert_eq!(
+            parse_version_header(Some("2.8")).unwrap(),
+            ProtocolVersion::new(2, 8)
+        );
+        assert_eq!(
+            parse_version_header(None).unwrap_err(),
+            SessionError::MalformedInput("unexpected end of JSON input".into())
+        );
+        assert!(parse_version_header(Some("x")).is_err());
+    }
+
+    #[test]
+    fn urls_and_codes() {
+        let ct = ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert_eq!(
+            session_url("http://a:1/irma/", "", &ct),
+            "http://a:1/irma/session/AAAAAAAAAAAAAAAAAAAA"
+        );
+        assert_eq!(
+            session_url("http://a:1/irma/", "b.nl", &ct),
+            "http://b.nl/irma/session/AAAAAAAAAAAAAAAAAAAA"
+        );
+        let code = pairing_code().unwrap();
+        assert_eq!(code.len(), 4);
+        assert!(code.bytes().all(|b| b.is_ascii_digit()));
+    }
+}

@@ -1,0 +1,23 @@
+//! The session engine of `irma server`, without HTTP: sessions, their states and lifetimes,
+//! the session store, and the checks of new session requests against the schemes.
+//!
+//! - [`record`]: the stored session and the requestor's [`record::SessionResult`].
+//! - [`store`]: the [`store::Store`] (in memory now), changed only through `update`.
+//! - [`permissions`]: which requestor may request which attributes and credentials.
+//! - [`validate`]: checks and completes a new session request against the schemes.
+//! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, status
+//!   channels and the expiry task.
+//! - [`replay`]: the app API's replay cache for identical retries.
+//! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
+
+pub mod engine;
+pub mod error;
+pub mod permissions;
+pub mod record;
+pub mod replay;
+pub mod store;
+pub mod validate;
+
+pub use engine::{Sessions, Settings};
+pub use error::SessionError;
+pub use record::{Session, SessionResult};

@@ -1,0 +1,103 @@
+//! What the store keeps per session: small and serialisable (a Redis store stores it as
+//! JSON). The replay cache of the app API is kept outside it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::protocol::errors::RemoteError;
+use crate::protocol::messages::{DisclosedAttribute, ProofStatus};
+use crate::protocol::request::RequestorRequest;
+use crate::protocol::session::{Action, ProtocolVersion, SessionOptions};
+use crate::protocol::status::ServerStatus;
+use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
+
+/// The requestor's view of a session (`GET /session/{token}/result`, irmago
+/// `server.SessionResult`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionResult {
+    /// The requestor token.
+    pub token: RequestorToken,
+    /// The status.
+    pub status: ServerStatus,
+    /// The session type.
+    #[serde(rename = "type")]
+    pub session_type: Action,
+    /// The verdict on the proofs, once received.
+    #[serde(
+        rename = "proofStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub proof_status: Option<ProofStatus>,
+    /// The disclosed attributes per outer conjunction (empty inner lists, never null).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disclosed: Vec<Vec<DisclosedAttribute>>,
+    /// The attribute-based signature (signing sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<serde_json::Value>,
+    /// Why the session failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<RemoteError>,
+    /// The requestor token of the chained next session.
+    #[serde(
+        rename = "nextSession",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_session: Option<RequestorToken>,
+}
+
+/// One session as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    /// The requestor's capability.
+    pub requestor_token: RequestorToken,
+    /// The app's capability (in the QR).
+    pub client_token: ClientToken,
+    /// The frontend's `Authorization` value.
+    pub frontend_auth: FrontendAuthorization,
+    /// The `Authorization` value the app chose on its first GET.
+    pub client_auth: Option<String>,
+    /// The requestor name that started it (`""` without authentication).
+    pub requestor: String,
+    /// Current status.
+    pub status: ServerStatus,
+    /// The request as completed by the server (nonce, context, devMode, …).
+    pub request: RequestorRequest,
+    /// The session type.
+    pub action: Action,
+    /// The negotiated app protocol version, after the first GET.
+    pub protocol_version: Option<ProtocolVersion>,
+    /// The frontend options (pairing).
+    pub options: SessionOptions,
+    /// The result so far.
+    pub result: SessionResult,
+    /// Unix milliseconds of the last change; lifetimes count from here.
+    pub last_active_ms: u64,
+}
+
+impl Session {
+    /// Sets the status (and the result's), unless the session already finished.
+    /// Returns whether it changed.
+    pub fn set_status(&mut self, status: ServerStatus, now_ms: u64) -> bool {
+        if self.status.is_finished() || self.status == status {
+            return false;
+        }
+        self.status = status;
+        self.result.status = status;
+        self.last_active_ms = now_ms;
+        true
+    }
+
+    /// How long (ms) after `last_active_ms` the session expires: the request's `timeout`
+    /// while waiting for the app, the result lifetime once finished, else the maximum
+    /// session lifetime.
+    pub fn lifetime_ms(&self, max_session_lifetime_ms: u64, result_lifetime_ms: u64) -> u64 {
+        if self.status.is_finished() {
+            result_lifetime_ms
+        } else if self.status == ServerStatus::Initialized && self.request.timeout > 0 {
+            self.request.timeout.saturating_mul(1000)
+        } else {
+            max_session_lifetime_ms
+        }
+    }
+}
