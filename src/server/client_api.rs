@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/{ct}", get(get_without_slash).delete(cancel))
         .route("/session/{ct}/", get(first_message).delete(cancel))
         .route("/session/{ct}/request", get(request))
+        .route("/session/{ct}/proofs", post(proofs))
         .route("/session/{ct}/status", get(status))
         .route("/session/{ct}/statusevents", get(status_events))
         .route("/session/{ct}/frontend/status", get(frontend_status))
@@ -127,6 +128,22 @@ async fn request(
                 .sessions
                 .client_request(&ct, authorization(&headers))?,
         ))
+    })
+    .await
+}
+
+async fn proofs(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    cached(&state, &ct, "proofs", &body, || {
+        let status = state
+            .sessions
+            .client_proofs(&ct, authorization(&headers), &body)?;
+        Ok(json(&serde_json::json!({ "proofStatus": status })))
     })
     .await
 }

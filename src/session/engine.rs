@@ -12,7 +12,9 @@ use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
 use super::store::Store;
 use super::validate::{PrivateKeyFolder, complete_request};
+use crate::crypto::idemix::ProofD;
 use crate::protocol::errors::ErrorKind;
+use crate::protocol::messages::{AttributeIndex, ProofStatus};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
     Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
@@ -22,6 +24,7 @@ use crate::protocol::session::{
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
 use crate::scheme::Configuration;
+use crate::verifier::Verifier;
 
 /// The settings the engine needs.
 #[derive(Debug, Clone)]
@@ -356,6 +359,57 @@ impl Sessions {
         Ok(self.session(&token)?.request.request)
     }
 
+    /// The app's disclosure (`POST …/proofs` of a disclosing session): verified against the
+    /// schemes; the session ends DONE with the verdict (whatever it is), or CANCELLED when
+    /// the proofs cannot be verified at all. Returns the verdict.
+    pub fn client_proofs(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Result<ProofStatus, SessionError> {
+        let token = self.client_connected(client, authorization)?;
+        let session = self.session(&token)?;
+        let SessionRequest::Disclosure(request) = &session.request.request else {
+            return Err(SessionError::Unsupported(
+                "signature and issuance sessions are not supported by this server yet",
+            ));
+        };
+        let message: DisclosureMessage = serde_json::from_slice(body)
+            .map_err(|e| SessionError::MalformedInput(e.to_string()))?;
+        let verdict = Verifier::new(&self.schemes).verify_disclosure(
+            &message.proofs,
+            &message.indices,
+            request,
+            now_secs(),
+        );
+        self.update(&token, |s| {
+            let now = now_ms();
+            if s.status != ServerStatus::Connected {
+                return Err(SessionError::UnexpectedRequest(
+                    "Session not yet started or already finished",
+                ));
+            }
+            match verdict {
+                Ok(verdict) => {
+                    s.result.proof_status = Some(verdict.status);
+                    s.result.disclosed = verdict
+                        .disclosed
+                        .into_iter()
+                        .map(Option::unwrap_or_default)
+                        .collect();
+                    s.set_status(ServerStatus::Done, now);
+                    Ok(verdict.status)
+                }
+                Err(e) => {
+                    tracing::warn!(session = %s.requestor_token, error = %e, "proofs not verifiable");
+                    fail(s, ErrorKind::Unknown, &e.to_string(), now);
+                    Err(SessionError::Exception(e.to_string()))
+                }
+            }
+        })?
+    }
+
     /// The app cancels (`DELETE /irma/session/{ct}`).
     pub fn client_cancel(&self, client: &ClientToken) -> Result<(), SessionError> {
         let token = self.by_client(client)?;
@@ -474,6 +528,13 @@ impl Sessions {
             self.expire_one(&token, now);
         }
     }
+}
+
+/// The app's disclosure message (irmago `irma.Disclosure`).
+#[derive(Debug, serde::Deserialize)]
+struct DisclosureMessage {
+    proofs: Vec<ProofD>,
+    indices: Vec<Vec<AttributeIndex>>,
 }
 
 /// Cancels a session with an error in its result (the reference's `session.fail`).

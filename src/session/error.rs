@@ -32,6 +32,9 @@ pub enum SessionError {
     /// A header or body that could not be parsed.
     #[error("{0}")]
     MalformedInput(String),
+    /// Verification could not be carried out (the reference's `EXCEPTION`).
+    #[error("{0}")]
+    Exception(String),
     /// The operating system's random generator failed.
     #[error("no randomness available")]
     Random,
@@ -50,6 +53,7 @@ impl SessionError {
             Self::UnexpectedRequest(_) => ErrorKind::UnexpectedRequest,
             Self::ProtocolVersion => ErrorKind::ProtocolVersion,
             Self::MalformedInput(_) => ErrorKind::MalformedInput,
+            Self::Exception(_) => ErrorKind::Unknown,
             Self::Random => ErrorKind::Internal,
         }
     }

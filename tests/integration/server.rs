@@ -623,3 +623,50 @@ async fn permissions_and_unsupported_callbacks() {
     let (status, _, body) = post(json!({"request": over18(), "validity": "x"})).await;
     assert_eq!(status, 400, "{body}");
 }
+
+#[tokio::test]
+async fn replayed_proofs_are_invalid_and_retries_replayed() {
+    let server = Server::start(&[]).await;
+    let text =
+        std::fs::read_to_string(shared().join("vectors/negative/replayed-proof.json")).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    let package = server.start_session(&v["session_request"]).await;
+    let token = package["token"].as_str().unwrap();
+    let ct = client_token(&package);
+    let proofs = format!("/irma/session/{ct}/proofs");
+    let body = v["client_message"]["body"].to_string();
+    let (status, _, _) = server
+        .call("POST", &proofs, &APP_HEADERS, Some(&body))
+        .await;
+    assert_eq!(status, 403, "proofs before the first GET");
+    server
+        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
+        .await;
+    let (status, _, answer) = server.call("POST", &proofs, &APP_HEADERS, Some("{")).await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(answer.contains("MALFORMED_INPUT"));
+    let (status, ct1, answer) = server
+        .call("POST", &proofs, &APP_HEADERS, Some(&body))
+        .await;
+    assert_eq!(
+        (status, answer.as_str()),
+        (200, r#"{"proofStatus":"INVALID"}"#)
+    );
+    assert_eq!(ct1, "application/json; charset=UTF-8");
+    assert_eq!(server.status(token).await, "DONE");
+    // The app's retry gets the same answer (as the reference: text/plain).
+    let (status, ct2, again) = server
+        .call("POST", &proofs, &APP_HEADERS, Some(&body))
+        .await;
+    assert_eq!((status, again.as_str()), (200, answer.as_str()));
+    assert_eq!(ct2, "text/plain; charset=utf-8");
+    let (_, _, result) = server
+        .call("GET", &format!("/session/{token}/result"), &[], None)
+        .await;
+    assert_eq!(
+        result,
+        format!(
+            r#"{{"token":"{token}","status":"DONE","type":"disclosing","proofStatus":"INVALID"}}"#
+        )
+    );
+}
