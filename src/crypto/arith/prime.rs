@@ -282,16 +282,32 @@ fn miller_rabin_base2(md: &Modulus) -> bool {
     let n_minus_1 = n - 1u8;
     let s = n_minus_1.trailing_zeros().unwrap_or(0);
     let d = &n_minus_1 >> s;
-    let mut x = md.vartime_pow(&BigUint::from(2u8), &d);
-    if x.is_one() || x == n_minus_1 {
+    // 2^d by left-to-right squaring, where multiplying by the base is a doubling (an addition).
+    let len = md.len();
+    let mut t = md.scratch();
+    let mut x = md.one.clone();
+    let mut tmp = vec![0u64; len];
+    for i in (0..d.bits()).rev() {
+        md.mont_sqr(&x, &mut tmp, &mut t);
+        if d.bit(i) {
+            md.add_mod(&tmp, &tmp, &mut x, &mut t);
+        } else {
+            std::mem::swap(&mut x, &mut tmp);
+        }
+    }
+    let zero = vec![0u64; len];
+    let mut minus_one = vec![0u64; len];
+    md.sub_mod(&zero, &md.one, &mut minus_one);
+    if x == md.one || x == minus_one {
         return true;
     }
     for _ in 1..s {
-        x = md.mul(&x, &x);
-        if x == n_minus_1 {
+        md.mont_sqr(&x, &mut tmp, &mut t);
+        std::mem::swap(&mut x, &mut tmp);
+        if x == minus_one {
             return true;
         }
-        if x.is_one() {
+        if x == md.one {
             return false;
         }
     }
