@@ -38,7 +38,7 @@ pub fn is_probable_prime(n: &BigUint) -> bool {
 
 /// Whether `p` and `(p − 1)/2` are both probable primes.
 pub fn is_probable_safe_prime(p: &BigUint) -> bool {
-    p.bit(0) && p > &BigUint::from(5u8) && is_probable_prime(&(p >> 1)) && is_probable_prime(p)
+    p >= &BigUint::from(5u8) && is_probable_prime(&(p >> 1)) && is_probable_prime(p)
 }
 
 /// A random probable prime in `[2^start, 2^start + 2^length)`, as gabi's `RandomPrimeInRange`
@@ -536,6 +536,8 @@ mod tests {
             assert_ne!((&p >> 1u8) % 8u8, BigUint::one());
         }
         assert!(!is_probable_safe_prime(&BigUint::from(13u8)));
+        assert!(is_probable_safe_prime(&BigUint::from(5u8)));
+        assert!(!is_probable_safe_prime(&BigUint::from(4u8)));
         assert!(is_probable_safe_prime(&BigUint::from(23u8)));
     }
 }
