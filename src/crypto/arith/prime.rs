@@ -540,4 +540,17 @@ mod tests {
         assert!(!is_probable_safe_prime(&BigUint::from(4u8)));
         assert!(is_probable_safe_prime(&BigUint::from(23u8)));
     }
+
+    /// Key-generation size; slow without optimisation:
+    /// `cargo test --release --lib crypto::arith::prime -- --ignored`.
+    #[test]
+    #[ignore]
+    fn random_safe_prime_at_1024_bits() {
+        let start = std::time::Instant::now();
+        let p = random_safe_prime(1024).unwrap();
+        eprintln!("1024-bit safe prime in {:?}", start.elapsed());
+        assert_eq!(p.bits(), 1024);
+        assert!(is_probable_safe_prime(&p));
+        assert_ne!((&p >> 1u8) % 8u8, BigUint::one());
+    }
 }
