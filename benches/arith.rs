@@ -189,15 +189,13 @@ fn proof_d(c: &mut Criterion) {
     }
 }
 
-/// The issuer's operations for one credential with 6 attributes: verify ProofU, sign, ProofS.
-fn issuance(c: &mut Criterion) {
+/// The issuer's secret exponentiation (CRT) and the prime `e`.
+fn secret_and_prime(c: &mut Criterion) {
     let xml = shared("vectors/issuer-keygen/2048/PrivateKeys/0.xml");
     let (p, q) = (element(&xml, "p"), element(&xml, "q"));
-    let (p1, q1) = (element(&xml, "pPrime"), element(&xml, "qPrime"));
     let key = key("vectors/issuer-keygen/2048/PublicKeys/0.xml");
     let crt = CrtModulus::new(&p, &q).expect("factors");
     assert_eq!(crt.value(), key.n);
-    let md = Modulus::new(&key.n).expect("odd modulus");
     let x = rand(2047);
     let d = rand(2046);
     assert_eq!(crt.pow(&x, &d), x.modpow(&d, &key.n));
@@ -220,63 +218,116 @@ fn issuance(c: &mut Criterion) {
         b.iter(|| random_prime_in_range(596, 119).expect("prime"))
     });
     g.finish();
-
-    // Issuance without hashing: ProofU check U^(−c)·S^v'·R_0^s, then Q = Z/(U·S^v''·Π R_i^m_i),
-    // A = Q^(e⁻¹ mod p'q'), and the ProofS commitment Q^r.
-    let pq = &p1 * &q1;
-    let p = TableParams::default();
-    let t_s = FixedBaseTable::new(&md, &key.s, 3204, p).expect("table");
-    let t_r: Vec<FixedBaseTable> = key
-        .r
-        .iter()
-        .map(|r| FixedBaseTable::new(&md, r, 640, p).expect("table"))
-        .collect();
-    let u = rand(2047);
-    let (ch, v_resp, s_resp) = (rand(256), rand(2560), rand(641));
-    let v2 = rand(2820);
-    let m: Vec<BigUint> = (0..6).map(|_| rand(256)).collect();
-    let mut g = c.benchmark_group("issuance mod 2048");
-    g.sample_size(30);
-    g.bench_function("arith: ProofU + sign + ProofS commitment", |b| {
-        b.iter(|| {
-            let u_inv = md.inverse(black_box(&u)).expect("invertible");
-            let proof_u = md
-                .vartime_multi_pow_fixed(&[(&t_s, &v_resp), (&t_r[0], &s_resp)], &[(&u_inv, &ch)])
-                .expect("same modulus");
-            let mut fixed: Vec<(&FixedBaseTable, &BigUint)> = vec![(&t_s, &v2)];
-            fixed.extend(t_r.iter().zip(&m));
-            let denom = md
-                .vartime_multi_pow_fixed(&fixed, &[])
-                .expect("same modulus");
-            let denom = md.mul(&denom, &u);
-            let q_val = md.mul(&key.z, &md.inverse(&denom).expect("invertible"));
-            let e = random_prime_in_range(644, 119).expect("prime");
-            let e_inv = e.modinv(&pq).expect("invertible");
-            let a = crt.pow(&q_val, &e_inv);
-            let r = rand(2046);
-            let commit = crt.pow(&q_val, &r);
-            (proof_u, a, commit)
-        })
-    });
-    g.bench_function("reference steps (num-bigint, e as arith)", |b| {
-        b.iter(|| {
-            let n = &key.n;
-            let u_inv = black_box(&u).modinv(n).expect("invertible");
-            let proof_u =
-                naive_product(n, &[(&u_inv, &ch), (&key.s, &v_resp), (&key.r[0], &s_resp)]);
-            let mut terms: Vec<(&BigUint, &BigUint)> = vec![(&key.s, &v2)];
-            terms.extend(key.r.iter().zip(&m));
-            let denom = naive_product(n, &terms) * &u % n;
-            let q_val = &key.z * denom.modinv(n).expect("invertible") % n;
-            let e = random_prime_in_range(644, 119).expect("prime");
-            let e_inv = e.modinv(&pq).expect("invertible");
-            let a = q_val.modpow(&e_inv, n);
-            let commit = q_val.modpow(&rand(2046), n);
-            (proof_u, a, commit)
-        })
-    });
-    g.finish();
 }
 
-criterion_group!(benches, modpow, proof_d, issuance);
+/// Exponent sizes of the issuer's work for one parameter set (REFERENCE.md §5.1, §9.1).
+struct IssueSizes {
+    label: &'static str,
+    public: &'static str,
+    private: &'static str,
+    /// v'_resp (LvPrimeCommit), s_resp (LsCommit), v'' (Lv).
+    v_prime_resp: u64,
+    s_resp: u64,
+    lv: u64,
+    /// Table sizes: S (LvCommit) and R_i (LmCommit).
+    s_table: u64,
+    r_table: u64,
+    /// e ∈ [2^start, 2^start + 2^119).
+    e_start: u64,
+}
+
+const ISSUE_SIZES: [IssueSizes; 2] = [
+    IssueSizes {
+        label: "2048",
+        public: "vectors/issuer-keygen/2048/PublicKeys/0.xml",
+        private: "vectors/issuer-keygen/2048/PrivateKeys/0.xml",
+        v_prime_resp: 2560,
+        s_resp: 641,
+        lv: 2820,
+        s_table: 3204,
+        r_table: 640,
+        e_start: 644,
+    },
+    IssueSizes {
+        label: "1024",
+        public: "schemes/irma-demo/MijnOverheid/PublicKeys/2.xml",
+        private: "schemes/irma-demo/MijnOverheid/PrivateKeys/2.xml",
+        v_prime_resp: 1440,
+        s_resp: 593,
+        lv: 1700,
+        s_table: 2036,
+        r_table: 592,
+        e_start: 596,
+    },
+];
+
+/// Issuance without hashing, 6 attributes: the ProofU check U^(−c)·S^v'·R_0^s, then
+/// Q = Z/(U·S^v''·Π R_i^m_i), A = Q^(e⁻¹ mod p'q') and the ProofS commitment Q^r.
+fn issuance_total(c: &mut Criterion) {
+    for sizes in &ISSUE_SIZES {
+        let xml = shared(sizes.private);
+        let (p, q) = (element(&xml, "p"), element(&xml, "q"));
+        let pq = Modulus::new(&(element(&xml, "pPrime") * element(&xml, "qPrime"))).expect("odd");
+        let key = key(sizes.public);
+        let crt = CrtModulus::new(&p, &q).expect("factors");
+        let md = Modulus::new(&key.n).expect("odd modulus");
+        let bits = key.n.bits();
+        let params = TableParams::default();
+        let t_s = FixedBaseTable::new(&md, &key.s, sizes.s_table, params).expect("table");
+        let t_r: Vec<FixedBaseTable> = key
+            .r
+            .iter()
+            .map(|r| FixedBaseTable::new(&md, r, sizes.r_table, params).expect("table"))
+            .collect();
+        let u = rand(bits - 1);
+        let (ch, v_resp, s_resp) = (rand(256), rand(sizes.v_prime_resp), rand(sizes.s_resp));
+        let v2 = rand(sizes.lv);
+        let m: Vec<BigUint> = (0..6).map(|_| rand(256)).collect();
+        let mut g = c.benchmark_group(format!("issuance mod {}", sizes.label));
+        g.sample_size(30);
+        g.bench_function("arith: ProofU + sign + ProofS commitment", |b| {
+            b.iter(|| {
+                let u_inv = md.inverse(black_box(&u)).expect("invertible");
+                let proof_u = md
+                    .vartime_multi_pow_fixed(
+                        &[(&t_s, &v_resp), (&t_r[0], &s_resp)],
+                        &[(&u_inv, &ch)],
+                    )
+                    .expect("same modulus");
+                let mut fixed: Vec<(&FixedBaseTable, &BigUint)> = vec![(&t_s, &v2)];
+                fixed.extend(t_r.iter().zip(&m));
+                let denom = md
+                    .vartime_multi_pow_fixed(&fixed, &[])
+                    .expect("same modulus");
+                let denom = md.mul(&denom, &u);
+                let q_val = md.mul(&key.z, &md.inverse(&denom).expect("invertible"));
+                let e = random_prime_in_range(sizes.e_start, 119).expect("prime");
+                let e_inv = pq.inverse(&e).expect("invertible");
+                let a = crt.pow(&q_val, &e_inv);
+                let commit = crt.pow(&q_val, &rand(bits - 2));
+                (proof_u, a, commit)
+            })
+        });
+        g.bench_function("reference steps (num-bigint, e as arith)", |b| {
+            b.iter(|| {
+                let n = &key.n;
+                let u_inv = black_box(&u).modinv(n).expect("invertible");
+                let proof_u =
+                    naive_product(n, &[(&u_inv, &ch), (&key.s, &v_resp), (&key.r[0], &s_resp)]);
+                let mut terms: Vec<(&BigUint, &BigUint)> = vec![(&key.s, &v2)];
+                terms.extend(key.r.iter().zip(&m));
+                let denom = naive_product(n, &terms) * &u % n;
+                let q_val = &key.z * denom.modinv(n).expect("invertible") % n;
+                let e = random_prime_in_range(sizes.e_start, 119).expect("prime");
+                let e_inv = e.modinv(pq.value()).expect("invertible");
+                let a = q_val.modpow(&e_inv, n);
+                let commit = q_val.modpow(&rand(bits - 2), n);
+                (proof_u, a, commit)
+            })
+        });
+        g.finish();
+    }
+}
+
+criterion_group!(benches, modpow, proof_d, secret_and_prime, issuance_total);
 criterion_main!(benches);

@@ -7,7 +7,9 @@ use super::ArithError;
 use super::montgomery::Modulus;
 
 /// `N = p·q` for distinct odd primes `p`, `q`, with what CRT exponentiation needs. Secret: its
-/// `Debug` shows only sizes, and the factors' limbs are zeroized on drop.
+/// `Debug` shows only sizes and the Montgomery limbs are zeroized on drop; the num-bigint copies
+/// (`p − 1`, `q − 1`, `q⁻¹ mod p`, and those inside [`Modulus`]) cannot be, num-bigint has no
+/// zeroizing API.
 #[derive(Clone)]
 pub struct CrtModulus {
     p: Modulus,

@@ -38,6 +38,26 @@
 //! Verifying a disclosure proof needs `A^(2^(Le−1))`, an inverse and `(…)^(−c)`; callers can
 //! fold these into one [`Modulus::vartime_multi_pow_fixed`] call by raising `A` to
 //! `c·2^(Le−1) + e_response`, the disclosed `R_i` to `c·a_i`, and a table for `Z⁻¹` to `c`.
+//!
+//! # Measurements
+//! `cargo bench --bench arith` (real 2048-bit test key, 1024-bit irma-demo key; 2 shared cores
+//! under load, so compare rows within one run; num-bigint's 3204-bit `modpow` took 9–12 ms there
+//! against 4.4 ms for 3000 bits on a quiet machine):
+//!
+//! | work | num-bigint | this module |
+//! |---|---|---|
+//! | 3204-bit exponent mod 2048 | 9.4 ms | 8.0 ms (`vartime_pow`), 7.4 ms (`pow`) |
+//! | inverse mod 2048 | 454 µs | 73 µs |
+//! | ProofD verification mod 2048, 6 attributes, 1 disclosed | 25.5 ms | 3.5 ms (folded, tables) |
+//! | the same mod 1024 | 5.1 ms | 0.80 ms |
+//! | 2046-bit secret exponent mod 2048 | 5.8 ms | 1.07 ms (CRT) |
+//! | random prime `e`, 645 / 597 bits | (Go: 16.4 ms) | 3.2 ms / 2.3 ms |
+//! | issuance mod 2048 (ProofU, sign, ProofS commitment) | 37.8 ms | 8.2 ms |
+//! | issuance mod 1024 | 8.3 ms | 3.3 ms |
+//!
+//! Two thirds of the prime search is Montgomery squaring; a faster kernel (`mulx`/`adx` or
+//! AVX-512 IFMA, which this machine has) is the next lever. Tests run fast enough at the crate's
+//! dev `opt-level = 1`, so the profile is unchanged.
 
 mod cache;
 mod crt;

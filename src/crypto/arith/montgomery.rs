@@ -153,6 +153,19 @@ impl Modulus {
         }
     }
 
+    /// `out = a + b mod m` for `a, b < m`; `t` is scratch from [`Self::scratch`].
+    pub(super) fn add_mod(&self, a: &[u64], b: &[u64], out: &mut [u64], t: &mut [u64]) {
+        let n = self.len();
+        let mut carry = 0u64;
+        for ((w, &x), &y) in t[..n].iter_mut().zip(a).zip(b) {
+            let s = x as u128 + y as u128 + carry as u128;
+            *w = s as u64;
+            carry = (s >> 64) as u64;
+        }
+        t[n] = carry;
+        final_sub(&self.limbs, &t[..n + 1], out);
+    }
+
     /// `out = a − b mod m` for `a, b < m` (in or out of Montgomery form alike).
     pub(super) fn sub_mod(&self, a: &[u64], b: &[u64], out: &mut [u64]) {
         let mut borrow = 0u64;

@@ -38,7 +38,7 @@ pub fn is_probable_prime(n: &BigUint) -> bool {
 
 /// Whether `p` and `(p − 1)/2` are both probable primes.
 pub fn is_probable_safe_prime(p: &BigUint) -> bool {
-    p.bit(0) && p > &BigUint::from(5u8) && is_probable_prime(&(p >> 1)) && is_probable_prime(p)
+    p >= &BigUint::from(5u8) && is_probable_prime(&(p >> 1)) && is_probable_prime(p)
 }
 
 /// A random probable prime in `[2^start, 2^start + 2^length)`, as gabi's `RandomPrimeInRange`
@@ -282,16 +282,32 @@ fn miller_rabin_base2(md: &Modulus) -> bool {
     let n_minus_1 = n - 1u8;
     let s = n_minus_1.trailing_zeros().unwrap_or(0);
     let d = &n_minus_1 >> s;
-    let mut x = md.vartime_pow(&BigUint::from(2u8), &d);
-    if x.is_one() || x == n_minus_1 {
+    // 2^d by left-to-right squaring, where multiplying by the base is a doubling (an addition).
+    let len = md.len();
+    let mut t = md.scratch();
+    let mut x = md.one.clone();
+    let mut tmp = vec![0u64; len];
+    for i in (0..d.bits()).rev() {
+        md.mont_sqr(&x, &mut tmp, &mut t);
+        if d.bit(i) {
+            md.add_mod(&tmp, &tmp, &mut x, &mut t);
+        } else {
+            std::mem::swap(&mut x, &mut tmp);
+        }
+    }
+    let zero = vec![0u64; len];
+    let mut minus_one = vec![0u64; len];
+    md.sub_mod(&zero, &md.one, &mut minus_one);
+    if x == md.one || x == minus_one {
         return true;
     }
     for _ in 1..s {
-        x = md.mul(&x, &x);
-        if x == n_minus_1 {
+        md.mont_sqr(&x, &mut tmp, &mut t);
+        std::mem::swap(&mut x, &mut tmp);
+        if x == minus_one {
             return true;
         }
-        if x.is_one() {
+        if x == md.one {
             return false;
         }
     }
@@ -523,6 +539,21 @@ mod tests {
             assert_ne!((&p >> 1u8) % 8u8, BigUint::one());
         }
         assert!(!is_probable_safe_prime(&BigUint::from(13u8)));
+        assert!(is_probable_safe_prime(&BigUint::from(5u8)));
+        assert!(!is_probable_safe_prime(&BigUint::from(4u8)));
         assert!(is_probable_safe_prime(&BigUint::from(23u8)));
+    }
+
+    /// Key-generation size; slow without optimisation:
+    /// `cargo test --release --lib crypto::arith::prime -- --ignored`.
+    #[test]
+    #[ignore]
+    fn random_safe_prime_at_1024_bits() {
+        let start = std::time::Instant::now();
+        let p = random_safe_prime(1024).unwrap();
+        eprintln!("1024-bit safe prime in {:?}", start.elapsed());
+        assert_eq!(p.bits(), 1024);
+        assert!(is_probable_safe_prime(&p));
+        assert_ne!((&p >> 1u8) % 8u8, BigUint::one());
     }
 }
