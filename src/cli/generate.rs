@@ -68,7 +68,9 @@ impl CompletionShell {
 /// Runs `irma generate`.
 pub fn run(cmd: GenerateCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        GenerateCommand::Completions { shell: Some(shell), .. } => {
+        GenerateCommand::Completions {
+            shell: Some(shell), ..
+        } => {
             print!("{}", String::from_utf8(completion(shell))?);
         }
         GenerateCommand::Completions { shell: None, dir } => {

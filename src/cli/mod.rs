@@ -80,7 +80,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Version => {
             println!("irma {}", env!("CARGO_PKG_VERSION"));
-            println!("OS/Arch: {}/{}", std::env::consts::OS, std::env::consts::ARCH);
+            println!(
+                "OS/Arch: {}/{}",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),

@@ -25,7 +25,9 @@ pub enum IdentifierError {
         expected: usize,
     },
     /// A part is empty or contains a character outside `[A-Za-z0-9_-]`.
-    #[error("invalid {kind} identifier {value:?}: parts must be non-empty and use only A-Z, a-z, 0-9, '_' and '-'")]
+    #[error(
+        "invalid {kind} identifier {value:?}: parts must be non-empty and use only A-Z, a-z, 0-9, '_' and '-'"
+    )]
     BadPart {
         /// What kind of identifier was expected.
         kind: &'static str,
@@ -215,7 +217,10 @@ mod tests {
         let a = AttributeTypeId::parse("irma-demo.MijnOverheid.ageLower.over18").unwrap();
         assert_eq!(a.scheme().as_str(), "irma-demo");
         assert_eq!(a.issuer().as_str(), "irma-demo.MijnOverheid");
-        assert_eq!(a.credential_type().as_str(), "irma-demo.MijnOverheid.ageLower");
+        assert_eq!(
+            a.credential_type().as_str(),
+            "irma-demo.MijnOverheid.ageLower"
+        );
         assert_eq!(a.name(), "over18");
     }
 
