@@ -198,7 +198,7 @@ impl Sessions {
             watch::channel(ServerStatus::Initialized).0,
         );
         self.store.insert(session);
-        tracing::info!(session = %requestor_token, action = action.as_str(), "session started");
+        tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
         Ok(SessionPackage {
             session_ptr: SessionPointer { url, action },
             token: requestor_token,
@@ -402,7 +402,7 @@ impl Sessions {
                     Ok(verdict.status)
                 }
                 Err(e) => {
-                    tracing::warn!(session = %s.requestor_token, error = %e, "proofs not verifiable");
+                    tracing::warn!(session = ?s.requestor_token, error = %e, "proofs not verifiable");
                     fail(s, ErrorKind::Unknown, &e.to_string(), now);
                     Err(SessionError::Exception(e.to_string()))
                 }
@@ -511,7 +511,7 @@ impl Sessions {
             if s.status.is_finished() {
                 return true;
             }
-            tracing::info!(session = %s.requestor_token, "session timed out");
+            tracing::info!(session = ?s.requestor_token, "session timed out");
             s.set_status(ServerStatus::Timeout, now);
             false
         });
