@@ -354,6 +354,22 @@ pub(crate) mod tests {
     use crate::protocol::attributes::{AttributeInfo, EPOCH_SECONDS as EPOCH};
     use crate::protocol::request::{AttributeRequest, SessionRequest};
 
+    /// A verdict equals the recorded `session_result` of a reference vector
+    /// (`proofStatus`, and `disclosed`, which the reference writes as null when empty).
+    pub(crate) fn assert_matches_recorded(verdict: &Verdict, expected: &Value, name: &str) {
+        assert_eq!(
+            serde_json::to_value(verdict.status).unwrap(),
+            expected["proofStatus"],
+            "{name}"
+        );
+        let disclosed = if verdict.disclosed.is_empty() {
+            Value::Null
+        } else {
+            serde_json::to_value(&verdict.disclosed).unwrap()
+        };
+        assert_eq!(disclosed, expected["disclosed"], "{name}");
+    }
+
     /// Cases whose recorded verdict comes from the crypto rejecting the proofs (or the
     /// signature's nonce check in `signature.rs`), so this layer never runs on them.
     const DECIDED_BEFORE_THIS_LAYER: &[&str] = &[
@@ -537,18 +553,7 @@ pub(crate) mod tests {
                 assert_eq!(case["session_result"]["status"], "CANCELLED");
             } else {
                 let verdict = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-                let expected = &case["session_result"];
-                assert_eq!(
-                    serde_json::to_value(verdict.status).unwrap(),
-                    expected["proofStatus"],
-                    "{name}"
-                );
-                let disclosed = if verdict.disclosed.is_empty() {
-                    Value::Null
-                } else {
-                    serde_json::to_value(&verdict.disclosed).unwrap()
-                };
-                assert_eq!(disclosed, expected["disclosed"], "{name}");
+                assert_matches_recorded(&verdict, &case["session_result"], &name);
             }
             checked.push(name);
         }
