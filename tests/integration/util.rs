@@ -1,7 +1,9 @@
 //! Shared helpers: run the real binary, locate the shared fixtures.
 
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 /// The repository root (where Cargo.toml is).
 pub fn repo_root() -> PathBuf {
@@ -88,5 +90,128 @@ where
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A running `irma server` on an ephemeral port, killed on drop.
+pub struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// A client for calls to it.
+    pub http: reqwest::Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A free port on 127.0.0.1 (bound and released; the server binds it right after).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Server {
+    /// Starts the real binary on a free port with `extra` flags.
+    pub async fn start(extra: &[&str]) -> Self {
+        Self::start_at("", extra).await
+    }
+
+    /// Starts with the requestor API under `prefix`.
+    pub async fn start_at(prefix: &str, extra: &[&str]) -> Self {
+        let port = free_port().to_string();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_irma"))
+            .args(["server", "--listen-addr", "127.0.0.1", "--port", &port])
+            .args(["--url", &base])
+            .args(extra)
+            .env_remove("IRMA_SCHEMES_PATH")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let server = Server {
+            child,
+            base,
+            http: reqwest::Client::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let health = server
+                .http
+                .get(server.url(&format!("{prefix}/health")))
+                .send()
+                .await;
+            if let Ok(r) = health
+                && r.status() == 200
+            {
+                assert_eq!(r.text().await.unwrap(), "OK");
+                return server;
+            }
+            assert!(Instant::now() < deadline, "server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a request; returns status, content type and body text.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+    ) -> (u16, String, String) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut req = self.http.request(method, self.url(path));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.body(b.to_owned());
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        let ct = r
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, ct, r.text().await.unwrap())
+    }
+
+    /// `POST /session`; asserts 200 and returns the package.
+    pub async fn start_session(&self, request: &serde_json::Value) -> serde_json::Value {
+        let (status, _, body) = self
+            .call(
+                "POST",
+                "/session",
+                &[("Content-Type", "application/json")],
+                Some(&request.to_string()),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// `GET /session/{token}/status`, asserting 200.
+    pub async fn status(&self, token: &str) -> String {
+        let (status, _, body) = self
+            .call("GET", &format!("/session/{token}/status"), &[], None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str(&body).unwrap()
     }
 }
