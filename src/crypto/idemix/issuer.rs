@@ -65,14 +65,12 @@ impl<'a> Issuer<'a> {
         })
     }
 
-    /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`).
+    /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`, which
+    /// computes `A^e`; here it is the signer's `Q`, equal by the choice of `d`).
     /// The commitment's exponent is secret (it hides `d` in the response): CRT, regular path.
     fn prove_signature(&self, signed: &Signed, nonce2: &BigUint) -> Result<ProofS, Error> {
         let order = self.sk.order();
-        let (signature, d) = (&signed.signature, &signed.d);
-        // `A^e` rather than the signer's `Q`: they differ when `Q` is not a quadratic residue
-        // (a malformed `U`), and gabi hashes `A^e`.
-        let q = &math::vartime_multi_pow(self.pk.modulus(), &[], &[(&signature.a, &signature.e)]);
+        let (signature, d, q) = (&signed.signature, &signed.d, &signed.q);
         let e_commit = math::random_unit(self.sk.order_modulus())?;
         let a_commit = self.sk.pow_secret(q, &e_commit);
         let c = hash_commit(&[self.context, q, &signature.a, nonce2, &a_commit], false);
