@@ -33,6 +33,14 @@ impl<'a> Issuer<'a> {
         Ok(Self { sk, pk, context })
     }
 
+    /// Starts finding primes `e` for keys of `pk`'s size in the background, so that even the
+    /// first issuance with it finds one ready (call it when loading an issuer key).
+    pub fn prepare(pk: &PublicKey) {
+        let params = pk.params();
+        // The ranges of the system parameters are always valid ones.
+        let _ = math::prepare_primes(u64::from(params.le - 1), u64::from(params.le_prime - 1));
+    }
+
     /// Signs the holder's commitment `u` and the attributes (attribute `i` goes on base
     /// `R_{i+1}`; `None` marks a random-blind attribute, filled with a fresh issuer share of
     /// `Lm − 1` bits returned in `m_issuer`), and proves the signature correct with `n_2`.

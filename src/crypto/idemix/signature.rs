@@ -147,7 +147,7 @@ impl CLSignature {
             &math::inverse(&denominator, n).ok_or(Error::NotInvertible)?,
         );
         let e =
-            math::random_prime_in_range(u64::from(params.le - 1), u64::from(params.le_prime - 1))
+            math::pooled_prime_in_range(u64::from(params.le - 1), u64::from(params.le_prime - 1))
                 .map_err(|_| math::RandomError)?;
         // gabi takes `d = e⁻¹ mod p'q'`; of `d` and `d + p'q'` we take the odd one, so that
         // `d·e ≡ 1` modulo `2p'q' = λ(n)` too. Then `A^e = Q` for every `Q` (for a quadratic
