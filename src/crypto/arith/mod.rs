@@ -70,6 +70,8 @@ mod pow;
 mod prime;
 pub mod prime_pool;
 mod random;
+#[cfg(test)]
+mod test_numbers;
 
 pub use cache::{DEFAULT_CACHE_BYTES, TableCache};
 pub use crt::CrtModulus;
