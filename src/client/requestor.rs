@@ -93,7 +93,7 @@ pub enum ClientError {
         /// The URL called.
         url: String,
         /// The server's error.
-        error: RemoteError,
+        error: Box<RemoteError>,
     },
     /// A non-2xx answer without the JSON error body (e.g. from a proxy).
     #[error("{url}: http status {status}: {body}")]
@@ -376,14 +376,10 @@ impl RequestorClient {
 /// Reads a body up to [`MAX_BODY`] bytes.
 async fn read_limited(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|source| ClientError::Http {
-            url: url.to_owned(),
-            source,
-        })?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
+        url: url.to_owned(),
+        source,
+    })? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ClientError::Decode {
                 url: url.to_owned(),
@@ -398,7 +394,10 @@ async fn read_limited(mut response: reqwest::Response, url: &str) -> Result<Vec<
 /// The error for a non-2xx answer: the server's JSON error body when it sent one.
 fn error_answer(url: String, status: u16, body: &[u8]) -> ClientError {
     match serde_json::from_slice::<RemoteError>(body) {
-        Ok(error) if !error.error.is_empty() => ClientError::Remote { url, error },
+        Ok(error) if !error.error.is_empty() => ClientError::Remote {
+            url,
+            error: Box::new(error),
+        },
         _ => {
             let text = String::from_utf8_lossy(body);
             let mut short: String = text.trim().chars().take(200).collect();
