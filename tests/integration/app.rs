@@ -69,24 +69,37 @@ impl App {
         }
     }
 
-    /// `GET {u}/`: the app's first message; returns the session request (the `request` of
-    /// the ClientSessionRequest).
-    pub async fn session_request(&self, u: &str) -> Value {
-        let mut req = self.http.get(format!("{u}/"));
+    /// `GET {u}/`: the app's first message; returns the ClientSessionRequest (without
+    /// `request` while pairing is pending).
+    pub async fn connect(&self, u: &str) -> Value {
+        self.get(&format!("{u}/")).await
+    }
+
+    /// `GET {u}/request`: the session request, once pairing completed.
+    pub async fn request_after_pairing(&self, u: &str) -> Value {
+        self.get(&format!("{u}/request")).await
+    }
+
+    async fn get(&self, url: &str) -> Value {
+        let mut req = self.http.get(url);
         for (k, v) in HEADERS {
             req = req.header(k, v);
         }
         let r = req.send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        let body: Value = r.json().await.unwrap();
-        body["request"].clone()
+        assert_eq!(r.status(), 200, "GET {url}");
+        r.json().await.unwrap()
     }
 
-    /// Discloses the first option of every disjunction of the session at `u`; with
-    /// `tamper_nonce` the proofs are over another nonce (the server finds them INVALID).
-    /// Returns the server's answer to the proofs.
+    /// Connects and discloses (see [`App::prove`]).
     pub async fn disclose(&self, u: &str, tamper_nonce: bool) -> Value {
-        let request = self.session_request(u).await;
+        let request = self.connect(u).await["request"].clone();
+        self.prove(u, &request, tamper_nonce).await
+    }
+
+    /// Discloses the first option of every disjunction of `request` to the session at `u`;
+    /// with `tamper_nonce` the proofs are over another nonce (the server finds them
+    /// INVALID). Returns the server's answer to the proofs.
+    pub async fn prove(&self, u: &str, request: &Value, tamper_nonce: bool) -> Value {
         let int = |v: &Value| serde_json::from_value::<Int>(v.clone()).unwrap().0;
         let context = int(&request["context"]);
         let mut nonce = int(&request["nonce"]);

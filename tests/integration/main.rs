@@ -7,6 +7,7 @@ mod generated;
 mod idemix;
 mod jwt;
 mod protocol;
+mod requestor_client;
 mod scheme;
 mod server;
 mod session_cli;

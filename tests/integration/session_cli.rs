@@ -19,6 +19,7 @@ const FAMILYNAME: &str = "irma-demo.MijnOverheid.fullName.familyname";
 /// A running `irma session`: standard error read line by line as it comes.
 struct Running {
     child: Child,
+    stdin: std::process::ChildStdin,
     stderr: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
@@ -29,11 +30,12 @@ impl Running {
             .arg("session")
             .args(args)
             .env_remove("IRMA_SCHEMES_PATH")
-            .stdin(Stdio::null())
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let stdin = child.stdin.take().unwrap();
         let (tx, rx) = mpsc::channel();
         let stderr = child.stderr.take().unwrap();
         std::thread::spawn(move || {
@@ -46,6 +48,7 @@ impl Running {
         });
         Self {
             child,
+            stdin,
             stderr: rx,
             seen: Vec::new(),
         }
@@ -58,6 +61,22 @@ impl Running {
             .unwrap_or_else(|_| panic!("no more output; stderr so far:\n{}", self.seen.join("\n")));
         self.seen.push(line.clone());
         line
+    }
+
+    /// The first line of standard error starting with `prefix`, without it.
+    fn line_after(&mut self, prefix: &str) -> String {
+        loop {
+            if let Some(rest) = self.next_line().strip_prefix(prefix) {
+                return rest.trim().to_owned();
+            }
+        }
+    }
+
+    /// Presses Enter.
+    fn enter(&mut self) {
+        use std::io::Write;
+        self.stdin.write_all(b"\n").unwrap();
+        self.stdin.flush().unwrap();
     }
 
     /// The session pointer printed with `--noqr`.
@@ -225,6 +244,30 @@ async fn remote_sessions_with_and_without_sse() {
 }
 
 #[tokio::test]
+async fn pairing_codes_are_shown_and_confirmed() {
+    let app = App::new();
+    for server in [None, Some(Server::start(&[]).await)] {
+        let mut args = vec!["--disclose", OVER18, "--noqr", "--pairing"];
+        match &server {
+            Some(s) => args.extend(["--server", s.base.as_str()]),
+            None => args.extend(["-p", "0", "-u", "http://127.0.0.1:port"]),
+        }
+        let mut session = Running::spawn(&args);
+        let u = url(&session.pointer());
+        let first = app.connect(&u).await;
+        assert!(first.get("request").is_none(), "request before pairing");
+        let app_code = first["options"]["pairingCode"].as_str().unwrap().to_owned();
+        assert_eq!(session.line_after("Pairing code:"), app_code);
+        session.enter();
+        session.line_after("Pairing completed.");
+        let request = app.request_after_pairing(&u).await;
+        assert_eq!(app.prove(&u, &request, false).await["proofStatus"], "VALID");
+        let run = session.finish().success();
+        assert_disclosed_over18(&result(&run));
+    }
+}
+
+#[tokio::test]
 async fn exit_status_per_outcome() {
     let app = App::new();
     let server = Server::start(&["--sse"]).await;
@@ -238,7 +281,7 @@ async fn exit_status_per_outcome() {
     // The app cancels: CANCELLED, 4.
     let mut s = start(&["--disclose", OVER18]);
     let u = url(&s.pointer());
-    app.session_request(&u).await;
+    app.connect(&u).await;
     app.cancel(&u).await;
     let run = s.finish();
     assert_eq!(run.code, Some(4), "{}", run.stderr);
