@@ -1575,7 +1575,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__session__subcmd__cancel)
-            opts="-v -q -h -V --server --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --server --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1681,7 +1681,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__session__subcmd__status)
-            opts="-v -q -h -V --server --json --verbose --quiet --help --version"
+            opts="-v -q -h -V --server --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

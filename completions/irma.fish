@@ -205,7 +205,6 @@ complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_s
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "cancel" -d 'Cancel a session'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -l server -d 'The IRMA server\'s requestor API URL' -r
-complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -l json -d 'Print the result as one JSON object even on a terminal'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
@@ -217,7 +216,6 @@ complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subco
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -l server -d 'The IRMA server\'s requestor API URL' -r
-complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -l json -d 'Print the result as one JSON object even on a terminal'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'

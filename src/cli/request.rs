@@ -46,7 +46,7 @@ pub struct RequestFlags {
         value_enum,
         default_value = "none"
     )]
-    pub(super) auth_method: AuthMethod,
+    auth_method: AuthMethod,
     /// Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key;
     /// if this names an existing file, its contents are the key.
     #[arg(long, value_name = "KEY|FILE")]
@@ -81,11 +81,15 @@ const EITHER: &str = "Provide either a complete session request using --request 
 impl RequestFlags {
     /// Whether a request was given by flags or `--request`.
     pub(super) fn given(&self) -> bool {
+        self.built_by_flags() || self.request.is_some()
+    }
+
+    /// Whether any of the flags that build a request was given.
+    fn built_by_flags(&self) -> bool {
         !(self.disclose.is_empty()
             && self.issue.is_empty()
             && self.sign.is_empty()
-            && self.message.is_none()
-            && self.request.is_none())
+            && self.message.is_none())
     }
 
     /// The schemes folder.
@@ -102,11 +106,7 @@ impl RequestFlags {
 
     /// The session request the flags describe.
     pub(super) fn build(&self, schemes: &Configuration) -> anyhow::Result<RequestorRequest> {
-        let flags_used = !(self.disclose.is_empty()
-            && self.issue.is_empty()
-            && self.sign.is_empty()
-            && self.message.is_none());
-        if !flags_used {
+        if !self.built_by_flags() {
             let Some(request) = &self.request else {
                 bail!(EITHER);
             };
@@ -299,14 +299,14 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
     let flags = args.flags;
     let schemes = flags.load_schemes()?;
     let request = flags.build(&schemes)?;
-    match flags.authentication()? {
-        Authentication::None | Authentication::Token(_) => {
-            println!("{}", serde_json::to_string_pretty(&request)?);
-        }
-        Authentication::Jwt { name, key } => {
-            let body = RequestBody::from_json(serde_json::to_value(&request)?)?;
-            println!("{}", sign_request(&body, &name, &key, jwt::unix_now()?)?);
-        }
+    if matches!(flags.auth_method, AuthMethod::None | AuthMethod::Token) {
+        println!("{}", serde_json::to_string_pretty(&request)?);
+        return Ok(ExitCode::SUCCESS);
     }
+    let Authentication::Jwt { name, key } = flags.authentication()? else {
+        bail!("-a {:?} does not sign", flags.auth_method);
+    };
+    let body = RequestBody::from_json(serde_json::to_value(&request)?)?;
+    println!("{}", sign_request(&body, &name, &key, jwt::unix_now()?)?);
     Ok(ExitCode::SUCCESS)
 }

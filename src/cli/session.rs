@@ -48,6 +48,8 @@ mod exit {
     pub(super) const TIMEOUT: u8 = 5;
     /// DONE, but the proofs are not VALID.
     pub(super) const NOT_VALID: u8 = 6;
+    /// `irma session result` of a session that has not finished.
+    pub(super) const UNFINISHED: u8 = 7;
 }
 
 const EXIT_CODES: &str = "\
@@ -59,6 +61,7 @@ Exit status:
   4  the session was CANCELLED
   5  the session timed out (TIMEOUT)
   6  the session is DONE but its proofs are not VALID (proofStatus says why)
+  7  (irma session result) the session has not finished yet
 
 Output: the result goes to standard output, readable on a terminal and as one JSON object
 with --json or when standard output is not a terminal. The QR code (or with --noqr the
@@ -86,7 +89,7 @@ pub enum SessionAction {
     /// Print the status of a session.
     Status(TokenArgs),
     /// Print the result of a session; the exit status says how it ended.
-    Result(TokenArgs),
+    Result(ResultArgs),
     /// Cancel a session.
     Cancel(TokenArgs),
 }
@@ -100,6 +103,13 @@ pub struct TokenArgs {
     /// The requestor token of the session (`token` of the session package).
     #[arg(value_name = "TOKEN")]
     token: String,
+}
+
+/// Arguments of `irma session result`.
+#[derive(Debug, Args)]
+pub struct ResultArgs {
+    #[command(flatten)]
+    session: TokenArgs,
     /// Print the result as one JSON object even on a terminal.
     #[arg(long)]
     json: bool,
@@ -200,25 +210,25 @@ fn token(raw: &str) -> Result<RequestorToken, Failure> {
 }
 
 async fn act(action: SessionAction) -> Result<u8, Failure> {
-    let (args, which) = match &action {
-        SessionAction::Status(a) => (a, "status"),
-        SessionAction::Result(a) => (a, "result"),
-        SessionAction::Cancel(a) => (a, "cancel"),
+    let connect = |args: &TokenArgs| -> Result<(RequestorClient, RequestorToken), Failure> {
+        let client =
+            RequestorClient::new(&args.server, Authentication::None).map_err(Failure::usage)?;
+        Ok((client, token(&args.token)?))
     };
-    let client =
-        RequestorClient::new(&args.server, Authentication::None).map_err(Failure::usage)?;
-    let token = token(&args.token)?;
-    match which {
-        "status" => {
+    match action {
+        SessionAction::Status(args) => {
+            let (client, token) = connect(&args)?;
             println!("{}", client.status(&token).await?);
             Ok(exit::SUCCESS)
         }
-        "result" => {
+        SessionAction::Result(args) => {
+            let (client, token) = connect(&args.session)?;
             let result = client.result(&token).await?;
             print_result(&result, args.json).map_err(Failure::connection)?;
             Ok(outcome_code(&result))
         }
-        _ => {
+        SessionAction::Cancel(args) => {
+            let (client, token) = connect(&args)?;
             client.cancel(&token).await?;
             Ok(exit::SUCCESS)
         }
@@ -403,7 +413,14 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
                     backend.cancel(&token).await?;
                 }
             }
-            _ = tokio::signal::ctrl_c(), if !cancelled_here => {
+            _ = tokio::signal::ctrl_c() => {
+                if cancelled_here {
+                    // A second Ctrl-C: stop waiting for the server to confirm.
+                    return Err(Failure {
+                        code: exit::CANCELLED,
+                        error: anyhow!("interrupted"),
+                    });
+                }
                 cancelled_here = true;
                 backend.cancel(&token).await?;
             }
@@ -563,8 +580,10 @@ fn outcome_code(result: &SessionResult) -> u8 {
         },
         ServerStatus::Cancelled => exit::CANCELLED,
         ServerStatus::Timeout => exit::TIMEOUT,
-        // Not finished (`irma session result` on a running session).
-        _ => exit::CONNECTION,
+        // `irma session result` of a running session.
+        ServerStatus::Initialized | ServerStatus::Pairing | ServerStatus::Connected => {
+            exit::UNFINISHED
+        }
     }
 }
 

@@ -337,6 +337,8 @@ async fn scripted_steps_with_no_wait() {
     let token = pkg["token"].as_str().unwrap();
     let status = irma(["session", "status", "--server", base, token]).success();
     assert_eq!(status.stdout.trim(), "INITIALIZED");
+    let run = irma(["session", "result", "--server", base, token]);
+    assert_eq!(run.code, Some(7), "not finished: {}", run.stderr);
     irma(["session", "cancel", "--server", base, token]).success();
     let status = irma(["session", "status", "--server", base, token]).success();
     assert_eq!(status.stdout.trim(), "CANCELLED");
