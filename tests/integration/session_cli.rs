@@ -369,6 +369,92 @@ async fn scripted_steps_with_no_wait() {
     assert!(run.stderr.contains("SESSION_UNKNOWN"), "{}", run.stderr);
 }
 
+#[tokio::test]
+async fn authenticated_starts_of_every_kind_and_static_pointers() {
+    let vector: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("irmaserver.json");
+    std::fs::write(&config, vector["requestor_config"].to_string()).unwrap();
+    let keys = &vector["keys"];
+    let rsa = dir.path().join("requestor.pem");
+    std::fs::write(&rsa, keys["requestor_rsa_private_pem"].as_str().unwrap()).unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(
+        &token_file,
+        format!("{}\n", keys["token"].as_str().unwrap()),
+    )
+    .unwrap();
+    let server = Server::start(&["--config", config.to_str().unwrap()]).await;
+    let hmac = keys["hmac_key_base64"].as_str().unwrap();
+    let auths: [&[&str]; 3] = [
+        &["-a", "hmac", "--key", hmac, "--name", "vg_hmac"],
+        &[
+            "-a",
+            "rsa",
+            "--key",
+            rsa.to_str().unwrap(),
+            "--name",
+            "vg_rsa",
+        ],
+        &["-a", "token", "--key", token_file.to_str().unwrap()],
+    ];
+    let kinds: [(&[&str], &str); 3] = [
+        (&["--disclose", OVER18], "disclosing"),
+        (&["--sign", OVER18, "--message", "I agree"], "signing"),
+        (
+            &["--issue", "irma-demo.MijnOverheid.ageLower=yes,yes,yes,no"],
+            "issuing",
+        ),
+    ];
+    for (auth, (request, action)) in auths.iter().zip(kinds) {
+        let mut args = vec!["session", "--server", &server.base, "--no-wait"];
+        args.extend_from_slice(auth);
+        args.extend_from_slice(request);
+        let run = irma(&args).success();
+        let package: Value = serde_json::from_str(run.stdout.trim()).unwrap();
+        assert_eq!(package["sessionPtr"]["irmaqr"], action, "{auth:?}");
+    }
+    // Without authentication this server refuses: exit 3 with its error.
+    let run = irma([
+        "session",
+        "--server",
+        &server.base,
+        "--no-wait",
+        "--disclose",
+        OVER18,
+    ]);
+    assert_eq!(run.code, Some(3), "{}", run.stderr);
+    assert!(run.stderr.contains("INVALID_REQUEST") || run.stderr.contains("UNAUTHORIZED"));
+
+    let run = irma([
+        "session",
+        "--static-server",
+        "https://irma.example.com/",
+        "--static-name",
+        "shop",
+        "--noqr",
+    ])
+    .success();
+    let pointer: Value = serde_json::from_str(run.stderr.trim()).unwrap();
+    assert_eq!(
+        pointer,
+        serde_json::json!({"u": "https://irma.example.com/irma/session/shop", "irmaqr": "redirect"})
+    );
+    let run = irma([
+        "session",
+        "--static-server",
+        "https://irma.example.com",
+        "--static-name",
+        "shop",
+        "--disclose",
+        OVER18,
+    ]);
+    assert_eq!(run.code, Some(2));
+}
+
 #[test]
 fn request_output_equals_the_reference() {
     let file = shared().join("vectors/cli/irma-request.json");
