@@ -53,7 +53,8 @@ pub enum Command {
     /// Verify attribute-based signatures offline.
     #[command(subcommand)]
     Signature(signature::SignatureCommand),
-    /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
+    /// Run the IRMA server (the requestor API, and the app and frontend API under /irma),
+    /// or check its configuration (`irma server check`).
     Server(Box<server::ServerArgs>),
 }
 
@@ -92,6 +93,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
-        Command::Server(args) => server::run(*args),
+        Command::Server(args) => server::run(*args, cli.verbose),
     }
 }

@@ -8,5 +8,6 @@ mod jwt;
 mod protocol;
 mod scheme;
 mod server;
+mod server_check;
 mod util;
 mod vectors;
