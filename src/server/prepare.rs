@@ -139,6 +139,7 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     if !errors.is_empty() {
         return Err(PrepareError::Permissions(errors));
     }
+    widened_permission_warnings(&permissions, &mut warnings);
 
     if matches!(conf.auth, Auth::Disabled) {
         warnings.push(
@@ -209,6 +210,29 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         client_tls,
         warnings,
     })
+}
+
+/// The reference applies the global permissions on top of a requestor's own: a requestor
+/// with its own list and a non-empty global list may do more than its own list says.
+fn widened_permission_warnings(permissions: &PermissionSet, warnings: &mut Vec<String>) {
+    for (name, own) in &permissions.requestors {
+        let kinds = [
+            (
+                "disclose_perms",
+                &own.disclose,
+                &permissions.global.disclose,
+            ),
+            ("sign_perms", &own.sign, &permissions.global.sign),
+            ("issue_perms", &own.issue, &permissions.global.issue),
+        ];
+        for (key, own, global) in kinds {
+            if !own.is_empty() && !global.is_empty() {
+                warnings.push(format!(
+                    "requestor {name} has its own {key}, but the global {key} {global:?} apply on top of them; set the global {key} to [] to restrict requestors to their own"
+                ));
+            }
+        }
+    }
 }
 
 /// The socket address a listener binds (all interfaces when no address is set).

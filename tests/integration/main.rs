@@ -6,6 +6,7 @@ mod generated;
 mod idemix;
 mod jwt;
 mod protocol;
+mod requestors;
 mod scheme;
 mod server;
 mod server_check;

@@ -368,6 +368,24 @@ fn warnings_for_risky_settings() {
     ] {
         assert!(run.stderr.contains(needle), "{needle}:\n{}", run.stderr);
     }
+    // Global permissions widen a requestor's own (as the reference); that is said.
+    let run = irma_env(
+        &env,
+        [
+            "server",
+            "check",
+            "--no-auth=false",
+            "--requestors",
+            r#"{"a": {"auth_method": "token", "key": "k", "disclose_perms": ["irma-demo.*"]}}"#,
+        ],
+    )
+    .success();
+    assert!(
+        run.stderr
+            .contains("requestor a has its own disclose_perms, but the global disclose_perms"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
