@@ -9,6 +9,7 @@ mod meta;
 mod scheme;
 mod server;
 mod signature;
+mod wallet;
 
 use std::process::ExitCode;
 
@@ -55,6 +56,8 @@ pub enum Command {
     Signature(signature::SignatureCommand),
     /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
     Server(Box<server::ServerArgs>),
+    /// A headless IRMA app: perform sessions, list, import and export credentials.
+    Wallet(wallet::WalletArgs),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -93,5 +96,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
         Command::Server(args) => server::run(*args),
+        Command::Wallet(args) => wallet::run(args),
     }
 }

@@ -10,3 +10,4 @@ mod scheme;
 mod server;
 mod util;
 mod vectors;
+mod wallet;
