@@ -10,8 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use crate::scheme::{Configuration, default_schemes_path};
-use crate::wallet::session::parse_pointer;
-use crate::wallet::{Outcome, SessionOptions, Wallet, WalletDump, run_session};
+use crate::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session};
 
 /// Largest session pointer or dump read.
 const MAX_INPUT: u64 = 10 << 20;

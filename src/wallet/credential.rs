@@ -322,13 +322,15 @@ impl Wallet {
 
     /// The secret key, creating and storing one if the wallet has none yet.
     pub fn secret_key_or_create(&mut self) -> Result<&SecretKey, Error> {
-        if self.secret.is_none() {
-            let key = SecretKey::generate()?;
-            self.storage.store_secret_key(&key)?;
-            self.secret = Some(key);
-        }
-        // Set just above when it was absent.
-        self.secret.as_ref().ok_or(Error::OtherSecretKey)
+        let key = match self.secret.take() {
+            Some(key) => key,
+            None => {
+                let key = SecretKey::generate()?;
+                self.storage.store_secret_key(&key)?;
+                key
+            }
+        };
+        Ok(self.secret.insert(key))
     }
 
     /// Stores a new credential. A credential of a singleton type replaces the ones of its

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 pub use candidates::{Chosen, DisclosurePlan, choose};
 pub use credential::{Wallet, WalletCredential, WalletDump};
-pub use session::{Outcome, Report, SessionOptions, run_session};
+pub use session::{Outcome, Report, SessionOptions, parse_pointer, run_session};
 pub use storage::{FORMAT_VERSION, LoadedCredentials, Storage, StoredCredential, Unreadable};
 
 use crate::protocol::errors::RemoteError;
