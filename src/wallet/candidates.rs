@@ -182,3 +182,106 @@ impl DisclosurePlan {
         Ok(Self { proofs, indices })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scheme::Configuration;
+    use crate::wallet::{Wallet, WalletDump};
+
+    fn reference_wallet() -> (tempfile::TempDir, Configuration, Wallet) {
+        let shared = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
+        let conf = Configuration::load(&shared.join("schemes/irma-demo")).unwrap();
+        let bytes = std::fs::read(shared.join("vectors/credentials/wallet-P.json")).unwrap();
+        let tmp = tempfile::tempdir().unwrap();
+        let mut wallet = Wallet::open(tmp.path(), &conf).unwrap();
+        wallet
+            .import(&WalletDump::from_json(&bytes).unwrap(), &conf)
+            .unwrap();
+        (tmp, conf, wallet)
+    }
+
+    fn request(disclose: serde_json::Value) -> DisclosureRequest {
+        serde_json::from_value(serde_json::json!({ "disclose": disclose })).unwrap()
+    }
+
+    /// While the reference credentials are valid (they expire 1810771200).
+    const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn first_satisfiable_option_and_choose() {
+        let (_tmp, _conf, wallet) = reference_wallet();
+        let creds = wallet.credentials();
+        let r = request(serde_json::json!([
+            [
+                ["irma-demo.RU.studentCard.studentID"],
+                [
+                    "irma-demo.MijnOverheid.ageLower.over18",
+                    "irma-demo.MijnOverheid.fullName.familyname"
+                ]
+            ],
+            [[], ["irma-demo.MijnOverheid.address.city"]]
+        ]));
+        let chosen = choose(&r, creds, None, NOW).unwrap();
+        assert_eq!(chosen[0].len(), 2);
+        assert_eq!(chosen[0][0].value.as_deref(), Some("yes"));
+        assert_eq!(chosen[0][1].value.as_deref(), Some("Anders"));
+        assert!(chosen[1].is_empty());
+        let plan = DisclosurePlan::new(&chosen, creds).unwrap();
+        assert_eq!(plan.proofs.len(), 2);
+        assert_eq!(plan.proofs[0].1, vec![1, 4]); // metadata and over18 (third attribute)
+        assert_eq!(
+            plan.indices[0][1],
+            AttributeIndex {
+                cred: 1,
+                attr: plan.proofs[1].1[1]
+            }
+        );
+        assert!(plan.indices[1].is_empty());
+
+        let chosen = choose(&r, creds, Some(&[1, 1]), NOW).unwrap();
+        assert_eq!(chosen[1][0].value.as_deref(), Some("Nijmegen"));
+        for bad in [&[0usize, 1][..], &[1], &[1, 2]] {
+            assert!(matches!(
+                choose(&r, creds, Some(bad), NOW),
+                Err(Error::BadChoice(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn values_not_null_and_expiry() {
+        let (_tmp, _conf, wallet) = reference_wallet();
+        let creds = wallet.credentials();
+        let wrong_value = request(serde_json::json!([[[
+            {"type": "irma-demo.MijnOverheid.ageLower.over21", "value": "yes"}
+        ]]]));
+        assert!(matches!(
+            choose(&wrong_value, creds, None, NOW),
+            Err(Error::Unsatisfiable { missing }) if missing == [0]
+        ));
+        let right_value = request(serde_json::json!([[[
+            {"type": "irma-demo.MijnOverheid.ageLower.over21", "value": "no"}
+        ]]]));
+        assert!(choose(&right_value, creds, None, NOW).is_ok());
+        let not_null = request(serde_json::json!([[[
+            {"type": "irma-demo.MijnOverheid.fullName.prefix", "notNull": true}
+        ]]]));
+        assert!(choose(&not_null, creds, None, NOW).is_err());
+        let whole = request(serde_json::json!([[["irma-demo.MijnOverheid.fullName"]]]));
+        let chosen = choose(&whole, creds, None, NOW).unwrap();
+        assert_eq!(
+            DisclosurePlan::new(&chosen, creds).unwrap().indices[0][0].attr,
+            1
+        );
+
+        // After expiry nothing is usable, unless the request skips the expiry check.
+        let later = 1_810_771_200;
+        let mut over18 = request(serde_json::json!([[[
+            "irma-demo.MijnOverheid.ageLower.over18"
+        ]]]));
+        assert!(choose(&over18, creds, None, later).is_err());
+        over18.skip_expiry_check = vec!["irma-demo.MijnOverheid.ageLower".parse().unwrap()];
+        assert!(choose(&over18, creds, None, later).is_ok());
+    }
+}
