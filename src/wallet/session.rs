@@ -675,7 +675,7 @@ impl Context<'_> {
                     attribute_count: counts[i],
                     modulus: pk.n(),
                     bases: pk.bases(),
-                    max_message_bits: u64::from(pk.params().lm),
+                    max_message_bits: pk.params().lm,
                     timestamp_server: &servers[i],
                 }
             })
