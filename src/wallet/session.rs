@@ -526,9 +526,10 @@ impl Context<'_> {
             }
             SessionRequest::Signature(r) => {
                 let signed = self.sign(&plan, &r.message, &context, &nonce).await?;
-                let answer = transport.post("proofs", &signed.signature).await?;
+                // Reported even when the server refuses it.
+                let signature = signed.signature.clone();
                 self.report.signed = Some(signed);
-                answer
+                transport.post("proofs", &signature).await?
             }
             SessionRequest::Issuance(r) => {
                 let answer = self
