@@ -743,3 +743,65 @@ async fn signatures_carry_an_atum_timestamp() {
     assert_eq!(res["proofStatus"], "VALID", "{res}");
     assert_eq!(&res["signature"], signature);
 }
+
+/// Runs the wallet with `stdin` as its standard input.
+fn run_with_stdin(wallet: &TestWallet, args: &[&str], stdin: &str) -> (Run, Value) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+        .args(wallet.args(args))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    finish(child)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_and_pairing_code_from_stdin() {
+    let wallet = TestWallet::reference();
+    let server = Server::start(&[]).await;
+    // A whole session package on stdin.
+    let package = server.start_session(&over18()).await;
+    let (run, report) = run_with_stdin(
+        &wallet,
+        &["session", "-", "--timestamp", "off"],
+        &package.to_string(),
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert_eq!(report["outcome"], "success");
+    assert_eq!(result(&server, &package).await["proofStatus"], "VALID");
+
+    // Only the session pointer, and a wrong pairing code read from stdin.
+    let package = server.start_session(&over18()).await;
+    let code = enable_pairing(&server, &package).await;
+    let wrong = if code == "0000" { "1111" } else { "0000" };
+    let pointer = package["sessionPtr"].to_string();
+    let (run, report) = run_with_stdin(
+        &wallet,
+        &["session", &pointer, "--pairing-code", "-"],
+        &format!("{wrong}\n"),
+    );
+    assert_eq!(run.code, Some(3));
+    assert!(
+        report["error"].as_str().unwrap().contains("mismatch"),
+        "{report}"
+    );
+    assert_eq!(result(&server, &package).await["status"], "CANCELLED");
+
+    // Both from stdin: refused before anything happens.
+    let run = wallet
+        .run(&["session", "-", "--pairing-code", "-"])
+        .failure();
+    assert!(
+        run.stderr.contains("both come from stdin"),
+        "{}",
+        run.stderr
+    );
+}
