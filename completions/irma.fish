@@ -34,6 +34,8 @@ complete -c irma -n "__fish_irma_needs_command" -f -a "scheme" -d 'Manage creden
 complete -c irma -n "__fish_irma_needs_command" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
 complete -c irma -n "__fish_irma_needs_command" -f -a "signature" -d 'Verify attribute-based signatures offline'
+complete -c irma -n "__fish_irma_needs_command" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
+complete -c irma -n "__fish_irma_needs_command" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
 complete -c irma -n "__fish_irma_needs_command" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
 complete -c irma -n "__fish_irma_needs_command" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
 complete -c irma -n "__fish_irma_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -171,6 +173,75 @@ complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_sub
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l server -d 'External IRMA server to post the request to (default: an embedded server)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s u -l url -d 'External URL at which the app reaches the embedded server, ":port" being replaced by the port (default: http://<local IP>:port)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s p -l port -d 'Port the embedded server listens at (0: any free port)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s k -l privkeys -d 'Path to issuer private keys for the embedded server' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l from-package -d 'Follow a session started elsewhere, from its session package (JSON or a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-server -d 'Show the QR code of a static session on this server, then exit' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-name -d 'The static session\'s name (with --static-server)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
+token\t'Plain JSON with `--key` as the `Authorization` header'
+hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
+rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l name -d 'Requestor name (the `iss` of request JWTs)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l disclose -d 'Add an attribute disjunction: comma-separated attribute ids, one of which is disclosed (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l issue -d 'Add a credential to issue: `CREDTYPE=v1,v2,…`, the values in scheme order, random-blind and revocation attributes left out (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l sign -d 'Add an attribute disjunction to a signature session (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l message -d 'Message to sign in a signature session' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l revocation-key -d 'Revocation key of the credentials to issue that support revocation' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s r -l request -d 'A complete session request (plain or extended JSON), or a file holding one' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l noqr -d 'Print the session pointer JSON instead of drawing the QR code'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l pairing -d 'Let the app pair first: it shows a code that must match the one printed here'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l no-wait -d 'Print the session package and exit (with --server), to follow the session with `irma session status|result|cancel`'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l json -d 'Print the result as one JSON object even on a terminal'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -l json -d 'Print the result as one JSON object even on a terminal'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand request" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand request" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
+token\t'Plain JSON with `--key` as the `Authorization` header'
+hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
+rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
+complete -c irma -n "__fish_irma_using_subcommand request" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l name -d 'Requestor name (the `iss` of request JWTs)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l disclose -d 'Add an attribute disjunction: comma-separated attribute ids, one of which is disclosed (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l issue -d 'Add a credential to issue: `CREDTYPE=v1,v2,…`, the values in scheme order, random-blind and revocation attributes left out (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l sign -d 'Add an attribute disjunction to a signature session (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l message -d 'Message to sign in a signature session' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l revocation-key -d 'Revocation key of the credentials to issue that support revocation' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -s r -l request -d 'A complete session request (plain or extended JSON), or a file holding one' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand request" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand request" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand server" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
 complete -c irma -n "__fish_irma_using_subcommand server" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
@@ -259,15 +330,17 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "version" -d 'Print version information'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages, one per command, into a directory'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
@@ -279,6 +352,9 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from signature" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "cancel" -d 'Cancel a session'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'

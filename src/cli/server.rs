@@ -190,7 +190,9 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn app_state(
+/// The server state for a resolved configuration (also the embedded server of
+/// `irma session`).
+pub(super) fn app_state(
     conf: &ServerConfig,
     schemes: Configuration,
     addr: SocketAddr,
@@ -238,17 +240,7 @@ async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::R
         .with_context(|| format!("listening at {addr}"))?;
     let bound = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %bound, "listening");
-    let sessions = Arc::clone(&state.sessions);
-    let replay = Arc::clone(&state.replay);
-    let expiry = tokio::spawn(async move {
-        let mut interval = tokio::time::interval(EXPIRY_PERIOD);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            sessions.expire_all();
-            replay.prune();
-        }
-    });
+    let expiry = spawn_expiry(&state);
     let app = server::router(state, api_prefix);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
@@ -257,6 +249,21 @@ async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::R
     expiry.abort();
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Starts the task that times out sessions and prunes the replay cache.
+pub(super) fn spawn_expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let sessions = Arc::clone(&state.sessions);
+    let replay = Arc::clone(&state.replay);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(EXPIRY_PERIOD);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            sessions.expire_all();
+            replay.prune();
+        }
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

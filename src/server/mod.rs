@@ -104,13 +104,31 @@ pub fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, Stat
 
 /// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`.
 pub fn router(state: AppState, api_prefix: &str) -> Router {
-    let app = client_api::router()
+    with_layers(
+        requestor_api::router().nest("/irma", app_api()),
+        state,
+        api_prefix,
+    )
+}
+
+/// Only the app and frontend API under `/irma`, without the requestor API: what the
+/// embedded server of `irma session` exposes (its requestor side stays in the process, as
+/// irmago's `irmaserver` library handler).
+pub fn app_router(state: AppState) -> Router {
+    with_layers(Router::new().nest("/irma", app_api()), state, "")
+}
+
+fn app_api() -> Router<AppState> {
+    client_api::router()
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
-        });
-    let inner = requestor_api::router()
-        .nest("/irma", app)
+        })
+}
+
+/// Body limit, CORS, the 404 fallback and the prefix around `routes`.
+fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
+    let inner = routes
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))

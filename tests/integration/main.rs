@@ -2,12 +2,15 @@
 //!
 //! One test binary for all areas (one file per area), so it links once.
 
+mod app;
 mod generated;
 mod idemix;
 mod jwt;
 mod protocol;
+mod requestor_client;
 mod scheme;
 mod server;
+mod session_cli;
 mod util;
 mod vectors;
 mod wallet;
