@@ -15,3 +15,4 @@ mod server_check;
 mod session_cli;
 mod util;
 mod vectors;
+mod wallet;
