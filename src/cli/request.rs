@@ -12,12 +12,14 @@ use serde_json::Value;
 use super::jwt::{self, key_argument};
 use crate::client::builder::{
     Conjunction, DisclosureBuilder, Disjunction, IssuanceBuilder, SignatureBuilder,
+    credential_from_values,
 };
 use crate::client::requestor::Authentication;
 use crate::jwt::request::{RequestBody, RequestKind, sign_request};
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::request::{CredentialRequest, RequestorRequest};
 use crate::scheme::{Configuration, default_schemes_path};
+use crate::verifier::credential_type_info;
 
 /// How a request reaches the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -237,48 +239,18 @@ fn credentials(
             .ok()
             .and_then(|id| schemes.credential_type(&id))
             .with_context(|| format!("unknown credential type: {id}"))?;
-        let settable: Vec<_> = credential_type
-            .attributes
-            .iter()
-            .filter(|a| !a.revocation && !a.random_blind)
-            .filter_map(|a| a.id.as_ref())
-            .collect();
         let values: Vec<&str> = values.split(',').collect();
-        if values.len() != settable.len() {
-            bail!(
-                "{} attributes required but {} provided for {id}",
-                settable.len(),
-                values.len()
-            );
-        }
         let revocation = credential_type.attributes.iter().any(|a| a.revocation);
-        let key = match (revocation, revocation_key) {
+        let mut request = credential_from_values(&credential_type_info(credential_type), &values)?;
+        match (revocation, revocation_key) {
             (true, Some(key)) => {
                 revocation_used = true;
-                key.to_owned()
+                request.revocation_key = key.to_owned();
             }
             (true, None) => bail!("revocationKey required for {id}"),
-            (false, _) => String::new(),
-        };
-        out.push(CredentialRequest {
-            validity: None,
-            key_counter: 0,
-            credential: credential_type.id.clone(),
-            attributes: settable
-                .iter()
-                .zip(values)
-                .map(|(a, v)| (a.name().to_owned(), v.to_owned()))
-                .collect(),
-            revocation_key: key,
-            revocation_supported: false,
-            random_blind_ids: credential_type
-                .attributes
-                .iter()
-                .filter(|a| a.random_blind)
-                .filter_map(|a| a.id.as_ref().map(|id| id.name().to_owned()))
-                .collect(),
-            sd_jwt_batch_size: 0,
-        });
+            (false, _) => {}
+        }
+        out.push(request);
     }
     if revocation_key.is_some() && !revocation_used {
         bail!("revocation key specified but no credential uses revocation");

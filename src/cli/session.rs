@@ -303,6 +303,7 @@ fn client_token(package: &SessionPackage) -> Result<ClientToken, Failure> {
         .map_err(|_| Failure::connection(anyhow!("no client token in session pointer {url}")))
 }
 
+/// `irma session` without a subcommand: a static pointer, or a session to follow.
 async fn start(args: StartArgs) -> Result<u8, Failure> {
     if let Some(server) = &args.static_server {
         if args.request.given() || args.pairing || args.from_package.is_some() || args.no_wait {
@@ -319,7 +320,20 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
         return Ok(exit::SUCCESS);
     }
 
-    let (backend, package) = if let Some(package) = &args.from_package {
+    let (backend, package) = begin(&args).await?;
+    if args.no_wait {
+        println!(
+            "{}",
+            serde_json::to_string(&package).map_err(Failure::connection)?
+        );
+        return Ok(exit::SUCCESS);
+    }
+    follow(&backend, &package, &args).await
+}
+
+/// Starts the session (or takes it from `--from-package`) on its backend.
+async fn begin(args: &StartArgs) -> Result<(Backend, SessionPackage), Failure> {
+    Ok(if let Some(package) = &args.from_package {
         if args.request.given() {
             return Err(Failure::usage(anyhow!(
                 "--from-package cannot be combined with a request"
@@ -345,20 +359,20 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
                     .map_err(|e| Failure::connection(anyhow!(e).context("starting the session")))?;
                 (Backend::Remote(client), package)
             }
-            None => embedded(&args, request).await?,
+            None => embedded(args, request).await?,
         }
-    };
+    })
+}
 
-    if args.no_wait {
-        println!(
-            "{}",
-            serde_json::to_string(&package).map_err(Failure::connection)?
-        );
-        return Ok(exit::SUCCESS);
-    }
+/// Shows the QR code, follows the status (with pairing and Ctrl-C) and prints the result.
+async fn follow(
+    backend: &Backend,
+    package: &SessionPackage,
+    args: &StartArgs,
+) -> Result<u8, Failure> {
     let token = package.token.clone();
     let options = if args.pairing {
-        Some(backend.enable_pairing(&package).await?)
+        Some(backend.enable_pairing(package).await?)
     } else {
         None
     };
@@ -406,7 +420,7 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
             }
             Some(confirmed) = confirm_rx.recv() => {
                 if confirmed {
-                    backend.complete_pairing(&package).await?;
+                    backend.complete_pairing(package).await?;
                     spinner.suspend(|| say("Pairing completed."));
                 } else if !cancelled_here {
                     cancelled_here = true;

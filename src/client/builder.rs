@@ -19,11 +19,13 @@
 //! assert!(request.request.validate().is_ok());
 //! ```
 
+use crate::protocol::attributes::CredentialTypeInfo;
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::messages::AttributeOrCredential;
 use crate::protocol::request::{
-    AttributeCon, AttributeDisCon, AttributeRequest, CredentialRequest, DisclosureRequest,
-    IssuanceRequest, RequestError, RequestorRequest, SessionRequest, SignatureRequest,
+    AttributeCon, AttributeDisCon, AttributeRequest, CredentialRequest, CredentialRequestError,
+    DisclosureRequest, IssuanceRequest, RequestError, RequestorRequest, SessionRequest,
+    SignatureRequest,
 };
 
 /// Attributes that must be disclosed together: never empty, and the attributes of one
@@ -257,6 +259,68 @@ impl IssuanceBuilder {
 
 common!(IssuanceBuilder);
 
+/// Why values do not make a credential of a type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialValuesError {
+    /// Not one value per settable attribute (the reference's message).
+    #[error("{expected} attributes required but {given} provided for {credential_type}")]
+    Count {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+        /// Its attributes other than random-blind and revocation ones.
+        expected: usize,
+        /// The values given.
+        given: usize,
+    },
+    /// The request does not fit the credential type.
+    #[error(transparent)]
+    Invalid(#[from] CredentialRequestError),
+}
+
+/// A credential to issue from its values in scheme order, random-blind and revocation
+/// attributes left out (what `irma session --issue type=v1,v2,…` takes); `randomblindIDs`
+/// is filled in from the type. An empty value is kept as the empty string, as the
+/// reference does.
+pub fn credential_from_values(
+    credential_type: &CredentialTypeInfo,
+    values: &[&str],
+) -> Result<CredentialRequest, CredentialValuesError> {
+    let settable: Vec<&AttributeTypeId> = credential_type
+        .attributes
+        .iter()
+        .filter(|a| !a.random_blind)
+        .filter_map(|a| a.id.as_ref())
+        .collect();
+    if settable.len() != values.len() {
+        return Err(CredentialValuesError::Count {
+            credential_type: credential_type.id.clone(),
+            expected: settable.len(),
+            given: values.len(),
+        });
+    }
+    let request = CredentialRequest {
+        validity: None,
+        key_counter: 0,
+        credential: credential_type.id.clone(),
+        attributes: settable
+            .iter()
+            .zip(values)
+            .map(|(id, v)| (id.name().to_owned(), (*v).to_owned()))
+            .collect(),
+        revocation_key: String::new(),
+        revocation_supported: false,
+        random_blind_ids: credential_type
+            .attributes
+            .iter()
+            .filter(|a| a.random_blind)
+            .filter_map(|a| a.id.as_ref().map(|id| id.name().to_owned()))
+            .collect(),
+        sd_jwt_batch_size: 0,
+    };
+    request.validate(credential_type)?;
+    Ok(request)
+}
+
 fn wrap(request: SessionRequest, settings: Settings) -> RequestorRequest {
     RequestorRequest {
         validity: settings.validity,
@@ -323,6 +387,43 @@ mod tests {
             Err(RequestError::NotAdjacent { .. })
         ));
         assert!(c.and(attr("a.b.d.w")).is_ok());
+    }
+
+    #[test]
+    fn credentials_from_values_in_scheme_order() {
+        use crate::protocol::attributes::AttributeInfo;
+
+        let id = CredentialTypeId::parse("a.b.c").unwrap();
+        let attr = |name: &str, random_blind, optional| AttributeInfo {
+            id: Some(id.attribute(name).unwrap()),
+            random_blind,
+            optional,
+        };
+        let info = CredentialTypeInfo {
+            id: id.clone(),
+            attributes: vec![
+                attr("z", false, false),
+                attr("blind", true, false),
+                attr("a", false, true),
+                AttributeInfo {
+                    id: None,
+                    random_blind: false,
+                    optional: false,
+                },
+            ],
+            singleton: false,
+        };
+        let c = credential_from_values(&info, &["1", ""]).unwrap();
+        assert_eq!(
+            serde_json::to_value(&c).unwrap(),
+            json!({"credential": "a.b.c", "attributes": {"z": "1", "a": ""}, "randomblindIDs": ["blind"]})
+        );
+        assert_eq!(
+            credential_from_values(&info, &["1"])
+                .unwrap_err()
+                .to_string(),
+            "2 attributes required but 1 provided for a.b.c"
+        );
     }
 
     #[test]

@@ -454,6 +454,48 @@ mod tests {
         ));
     }
 
+    /// What irmago's server sent in the recordings: packages, results and error bodies
+    /// all read as this client reads them.
+    #[test]
+    fn recorded_reference_answers_parse() {
+        use crate::protocol::verify::tests::{cases, shared};
+
+        let mut results = 0;
+        for (name, case) in cases(&["disclosure", "signature", "issuance", "negative"]) {
+            serde_json::from_value::<SessionPackage>(case["session_package"].clone())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            if !case["session_result"].is_null() {
+                let r: SessionResult = serde_json::from_value(case["session_result"].clone())
+                    .unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(
+                    serde_json::to_value(r.status).unwrap(),
+                    case["session_result"]["status"]
+                );
+                results += 1;
+            }
+        }
+        assert!(results >= 20, "{results}");
+
+        let failures: Value = serde_json::from_str(
+            &std::fs::read_to_string(shared().join("vectors/jwt/requestor-auth-failures.json"))
+                .unwrap(),
+        )
+        .unwrap();
+        let mut errors = 0;
+        for call in failures["calls"].as_array().unwrap() {
+            let status = call["status"].as_u64().unwrap() as u16;
+            if status == 200 {
+                continue;
+            }
+            let raw = call["response_body_raw"].as_str().unwrap();
+            let e = error_answer("u".into(), status, raw.as_bytes());
+            let remote = e.remote().unwrap_or_else(|| panic!("{raw}"));
+            assert_eq!(remote.status, status);
+            errors += 1;
+        }
+        assert!(errors >= 5, "{errors}");
+    }
+
     #[test]
     fn statuses_parse_quoted_or_bare() {
         assert_eq!(parse_status("\"DONE\""), Some(ServerStatus::Done));

@@ -154,6 +154,46 @@ async fn buffering_proxy(listener: tokio::net::TcpListener) {
     }
 }
 
+/// An event stream that breaks after each event: CONNECTED on the first connection, DONE
+/// on the next; `/status` is never asked.
+async fn breaking_stream(listener: tokio::net::TcpListener) {
+    let mut connections = 0;
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            return;
+        };
+        connections += 1;
+        let mut buf = vec![0u8; 4096];
+        let n = stream.read(&mut buf).await.unwrap_or(0);
+        let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+        let answer = match (head.contains("/statusevents"), connections) {
+            (true, 1) => "data: \"CONNECTED\"\n\n",
+            (true, _) => ": keep-alive\n\ndata: \"DONE\"\n\n",
+            (false, _) => panic!("polled instead of reconnecting: {head}"),
+        };
+        let _ = stream
+            .write_all(
+                format!("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n{answer}")
+                    .as_bytes(),
+            )
+            .await;
+        drop(stream);
+    }
+}
+
+#[tokio::test]
+async fn broken_event_streams_are_reconnected() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(breaking_stream(listener));
+    let client = RequestorClient::new(&base, Authentication::None).unwrap();
+    let token = RequestorToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
+    assert_eq!(
+        statuses(&client, &token).await,
+        [ServerStatus::Connected, ServerStatus::Done]
+    );
+}
+
 #[tokio::test]
 async fn silent_event_streams_fall_back_to_polling() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
