@@ -10,5 +10,6 @@ mod requestors;
 mod scheme;
 mod server;
 mod server_check;
+mod tls;
 mod util;
 mod vectors;
