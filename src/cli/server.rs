@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig};
 use crate::server::listen::{self, Endpoint};
 use crate::server::prepare::{Prepared, prepare, socket_addr};
+use crate::server::schemes_update;
 use crate::server::{AppState, Routes};
 use crate::session::Sessions;
 use crate::session::replay::ReplayCache;
@@ -309,9 +310,17 @@ fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
             routes: Routes::App,
         });
     }
+    let updates = match conf.schemes_update {
+        Some(_) if schemes_update::is_bundled(&prepared.schemes_path) => {
+            tracing::info!("the bundled schemes are not updated while running");
+            None
+        }
+        Some(period) => Some((prepared.schemes_path.clone(), period)),
+        None => None,
+    };
     let state = app_state(&conf, prepared);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(state, &conf.api_prefix, endpoints))?;
+    runtime.block_on(serve(state, &conf.api_prefix, endpoints, updates))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -329,7 +338,19 @@ fn app_state(conf: &ServerConfig, prepared: Prepared) -> AppState {
     }
 }
 
-async fn serve(state: AppState, api_prefix: &str, endpoints: Vec<Endpoint>) -> anyhow::Result<()> {
+async fn serve(
+    state: AppState,
+    api_prefix: &str,
+    endpoints: Vec<Endpoint>,
+    updates: Option<(PathBuf, Duration)>,
+) -> anyhow::Result<()> {
+    let updater = updates.map(|(path, period)| {
+        tokio::spawn(schemes_update::run(
+            Arc::clone(&state.sessions),
+            path,
+            period,
+        ))
+    });
     let sessions = Arc::clone(&state.sessions);
     let replay = Arc::clone(&state.replay);
     let expiry = tokio::spawn(async move {
@@ -343,6 +364,9 @@ async fn serve(state: AppState, api_prefix: &str, endpoints: Vec<Endpoint>) -> a
     });
     let served = listen::serve(state, api_prefix, endpoints, shutdown_signal()).await;
     expiry.abort();
+    if let Some(updater) = updater {
+        updater.abort();
+    }
     served?;
     tracing::info!("stopped");
     Ok(())

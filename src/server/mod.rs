@@ -5,6 +5,7 @@
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
 //! - [`listen`]: the listeners (TLS with rustls, separate app port).
+//! - [`schemes_update`]: scheme updates while running, swapped in atomically.
 //! - [`prepare`]: everything built and checked from the configuration before listening
 //!   (what `irma server check` runs).
 //!
@@ -15,6 +16,7 @@ pub mod error;
 pub mod listen;
 pub mod prepare;
 pub mod requestor_api;
+pub mod schemes_update;
 pub mod sse;
 
 use std::sync::Arc;
