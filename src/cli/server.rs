@@ -1,7 +1,6 @@
 //! `irma server`: run the IRMA server (requestor API, app and frontend API).
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -11,8 +10,10 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
 use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig};
+use crate::server::listen::{self, Endpoint};
 use crate::server::prepare::{Prepared, prepare, socket_addr};
-use crate::server::{self, AppState};
+use crate::server::schemes_update;
+use crate::server::{AppState, Routes};
 use crate::session::Sessions;
 use crate::session::replay::ReplayCache;
 use crate::session::store::Store;
@@ -48,6 +49,7 @@ enum ServerCommand {
 /// Flags of `irma server`, named as the reference's; only given flags override the
 /// environment (`IRMASERVER_*`) and the configuration file.
 #[derive(Debug, Args)]
+#[command(args_override_self = true)]
 struct ConfigFlags {
     /// Path to configuration file (JSON, TOML or YAML).
     #[arg(short, long, env = "IRMASERVER_CONFIG")]
@@ -131,7 +133,7 @@ struct ConfigFlags {
     #[arg(short, long)]
     jwt_issuer: Option<String>,
     /// JWT private key.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     jwt_privkey: Option<String>,
     /// Path to JWT private key.
     #[arg(long)]
@@ -143,25 +145,25 @@ struct ConfigFlags {
     #[arg(long)]
     augment_client_return_url: bool,
     /// TLS certificate (chain).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     tls_cert: Option<String>,
     /// Path to TLS certificate (chain).
     #[arg(long)]
     tls_cert_file: Option<String>,
     /// TLS private key.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     tls_privkey: Option<String>,
     /// Path to TLS private key.
     #[arg(long)]
     tls_privkey_file: Option<String>,
     /// TLS certificate (chain) for the IRMA app server.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     client_tls_cert: Option<String>,
     /// Path to TLS certificate (chain) for the IRMA app server.
     #[arg(long)]
     client_tls_cert_file: Option<String>,
     /// TLS private key for the IRMA app server.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     client_tls_privkey: Option<String>,
     /// Path to TLS private key for the IRMA app server.
     #[arg(long)]
@@ -291,17 +293,34 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
 }
 
 fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
-    let (conf, prepared) = resolve(flags)?;
-    if prepared.tls.is_some() || conf.client_listener.is_some() {
-        bail!("TLS listeners and a separate client_port are not supported yet");
-    }
+    let (conf, mut prepared) = resolve(flags)?;
     if !prepared.static_sessions.is_empty() {
         bail!("static sessions are not supported yet");
     }
-    let addr = socket_addr(&conf.listener);
+    let mut endpoints = vec![Endpoint {
+        addr: socket_addr(&conf.listener),
+        tls: prepared.tls.take(),
+        routes: Routes::All,
+    }];
+    if let Some(client) = &conf.client_listener {
+        endpoints[0].routes = Routes::Requestor;
+        endpoints.push(Endpoint {
+            addr: socket_addr(client),
+            tls: prepared.client_tls.take(),
+            routes: Routes::App,
+        });
+    }
+    let updates = match conf.schemes_update {
+        Some(_) if schemes_update::is_bundled(&prepared.schemes_path) => {
+            tracing::info!("the bundled schemes are not updated while running");
+            None
+        }
+        Some(period) => Some((prepared.schemes_path.clone(), period)),
+        None => None,
+    };
     let state = app_state(&conf, prepared);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(state, addr, &conf.api_prefix))?;
+    runtime.block_on(serve(state, &conf.api_prefix, endpoints, updates))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -321,19 +340,26 @@ pub(super) fn app_state(conf: &ServerConfig, prepared: Prepared) -> AppState {
     }
 }
 
-async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening at {addr}"))?;
-    let bound = listener.local_addr().context("reading the bound address")?;
-    tracing::info!(address = %bound, "listening");
+async fn serve(
+    state: AppState,
+    api_prefix: &str,
+    endpoints: Vec<Endpoint>,
+    updates: Option<(PathBuf, Duration)>,
+) -> anyhow::Result<()> {
+    let updater = updates.map(|(path, period)| {
+        tokio::spawn(schemes_update::run(
+            Arc::clone(&state.sessions),
+            path,
+            period,
+        ))
+    });
     let expiry = spawn_expiry(&state);
-    let app = server::router(state, api_prefix);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
+    let served = listen::serve(state, api_prefix, endpoints, shutdown_signal()).await;
     expiry.abort();
+    if let Some(updater) = updater {
+        updater.abort();
+    }
+    served?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -4,6 +4,8 @@
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
+//! - [`listen`]: the listeners (TLS with rustls, separate app port).
+//! - [`schemes_update`]: scheme updates while running, swapped in atomically.
 //! - [`prepare`]: everything built and checked from the configuration before listening
 //!   (what `irma server check` runs).
 //!
@@ -11,8 +13,10 @@
 
 pub mod client_api;
 pub mod error;
+pub mod listen;
 pub mod prepare;
 pub mod requestor_api;
+pub mod schemes_update;
 pub mod sse;
 
 use std::sync::Arc;
@@ -47,33 +51,32 @@ pub struct AppState {
     pub sse: bool,
 }
 
-/// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`.
-pub fn router(state: AppState, api_prefix: &str) -> Router {
-    with_layers(
-        requestor_api::router().nest("/irma", app_api()),
-        state,
-        api_prefix,
-    )
+/// Which APIs a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routes {
+    /// Requestor API under `api_prefix`, app API under `{api_prefix}irma` (one listener).
+    All,
+    /// Only the requestor API (the app API has its own `client_port` listener).
+    Requestor,
+    /// Only the app and frontend API under `{api_prefix}irma` (the `client_port` listener).
+    App,
 }
 
-/// Only the app and frontend API under `/irma`, without the requestor API: what the
-/// embedded server of `irma session` exposes (its requestor side stays in the process, as
-/// irmago's `irmaserver` library handler).
-pub fn app_router(state: AppState) -> Router {
-    with_layers(Router::new().nest("/irma", app_api()), state, "")
-}
-
-fn app_api() -> Router<AppState> {
-    client_api::router()
-        .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
-        .method_not_allowed_fallback(|| async {
-            ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
-        })
-}
-
-/// Body limit, CORS, the 404 fallback and the prefix around `routes`.
-fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
-    let inner = routes
+/// The router of one listener.
+pub fn router(state: AppState, api_prefix: &str, routes: Routes) -> Router {
+    let app = || {
+        client_api::router()
+            .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
+            .method_not_allowed_fallback(|| async {
+                ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
+            })
+    };
+    let routed = match routes {
+        Routes::All => requestor_api::router().nest("/irma", app()),
+        Routes::Requestor => requestor_api::router(),
+        Routes::App => Router::new().nest("/irma", app()),
+    };
+    let inner = routed
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))

@@ -2,7 +2,7 @@
 //! per-session status channels and the expiry task.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
@@ -48,7 +48,7 @@ pub struct Settings {
 pub struct Sessions {
     store: Store,
     settings: Settings,
-    schemes: Arc<Configuration>,
+    schemes: RwLock<Arc<Configuration>>,
     channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
 }
 
@@ -85,9 +85,21 @@ impl Sessions {
         Self {
             store,
             settings,
-            schemes,
+            schemes: RwLock::new(schemes),
             channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The schemes in use now: a snapshot that a concurrent update does not change.
+    pub fn schemes(&self) -> Arc<Configuration> {
+        // Only whole `Arc`s are stored; a panic elsewhere cannot leave a torn value.
+        Arc::clone(&self.schemes.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the schemes at once (after a scheme update); operations that already took
+    /// a snapshot finish with the old schemes.
+    pub fn replace_schemes(&self, schemes: Arc<Configuration>) {
+        *self.schemes.write().unwrap_or_else(|e| e.into_inner()) = schemes;
     }
 
     fn channels(&self) -> MutexGuard<'_, HashMap<RequestorToken, watch::Sender<ServerStatus>>> {
@@ -142,7 +154,7 @@ impl Sessions {
             .check(requestor, &request.request)?;
         complete_request(
             &mut request.request,
-            &self.schemes,
+            &self.schemes(),
             &self.settings.private_keys,
             self.settings.production,
             now_secs(),
@@ -377,7 +389,7 @@ impl Sessions {
         };
         let message: DisclosureMessage = serde_json::from_slice(body)
             .map_err(|e| SessionError::MalformedInput(e.to_string()))?;
-        let verdict = Verifier::new(&self.schemes).verify_disclosure(
+        let verdict = Verifier::new(&self.schemes()).verify_disclosure(
             &message.proofs,
             &message.indices,
             request,

@@ -13,6 +13,7 @@ mod scheme;
 mod server;
 mod server_check;
 mod session_cli;
+mod tls;
 mod util;
 mod vectors;
 mod wallet;

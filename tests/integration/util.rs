@@ -126,8 +126,15 @@ impl Server {
 
     /// Starts with the requestor API under `prefix`.
     pub async fn start_at(prefix: &str, extra: &[&str]) -> Self {
+        Self::launch("http", reqwest::Client::new(), prefix, extra).await
+    }
+
+    /// Starts with `extra` flags (later flags override earlier ones, so `extra` may set
+    /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
+    /// (a client trusting the test's certificate for `https`).
+    pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
         let port = free_port().to_string();
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("{scheme}://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_irma"))
             .args(["server", "--listen-addr", "127.0.0.1", "--port", &port])
             .args(["--url", &base])
@@ -138,11 +145,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let server = Server {
-            child,
-            base,
-            http: reqwest::Client::new(),
-        };
+        let mut server = Server { child, base, http };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let health = server
@@ -155,6 +158,9 @@ impl Server {
             {
                 assert_eq!(r.text().await.unwrap(), "OK");
                 return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("server exited with {status}");
             }
             assert!(Instant::now() < deadline, "server did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;
