@@ -1158,7 +1158,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server)
-            opts="-c -s -k -u -p -l -a -j -v -q -h -V --config --schemes-path --schemes-update --privkeys --skip-private-keys-check --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --max-session-lifetime --session-result-lifetime --max-request-age --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --no-tls --production --log-json --no-email --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -v -q -h -V --config --schemes-path --schemes-update --privkeys --skip-private-keys-check --url --port --listen-addr --api-prefix --static-path --static-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --max-session-lifetime --session-result-lifetime --max-request-age --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --no-tls --production --log-json --no-email --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1221,6 +1221,14 @@ _irma() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

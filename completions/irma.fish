@@ -178,6 +178,8 @@ complete -c irma -n "__fish_irma_using_subcommand server" -s u -l url -d 'Extern
 complete -c irma -n "__fish_irma_using_subcommand server" -s p -l port -d 'Port at which to listen' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
 complete -c irma -n "__fish_irma_using_subcommand server" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''

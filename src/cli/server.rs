@@ -53,6 +53,12 @@ pub struct ServerArgs {
     /// Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session.
     #[arg(short, long)]
     api_prefix: Option<String>,
+    /// Host files under this path as static files (leave empty to disable).
+    #[arg(long)]
+    static_path: Option<String>,
+    /// Host static files under this URL prefix (default "/").
+    #[arg(long)]
+    static_prefix: Option<String>,
     /// If specified, start a separate server for the IRMA app at this port.
     #[arg(long)]
     client_port: Option<u32>,
@@ -138,6 +144,8 @@ impl ServerArgs {
             port: self.port,
             listen_addr: self.listen_addr.clone(),
             api_prefix: self.api_prefix.clone(),
+            static_path: self.static_path.clone(),
+            static_prefix: self.static_prefix.clone(),
             client_port: self.client_port,
             client_listen_addr: self.client_listen_addr.clone(),
             sse: flag(self.sse),
@@ -186,7 +194,11 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
     let addr = SocketAddr::new(listen_ip, conf.listener.port);
     let state = app_state(&conf, schemes, addr)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(state, addr, &conf.api_prefix))?;
+    if let Some(files) = &conf.static_files {
+        tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
+    }
+    let app = server::router(state.clone(), &conf.api_prefix, conf.static_files.as_ref());
+    runtime.block_on(serve(state, app, addr))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -232,7 +244,7 @@ fn app_state(
     })
 }
 
-async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::Result<()> {
+async fn serve(state: AppState, app: axum::Router, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening at {addr}"))?;
@@ -249,7 +261,6 @@ async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::R
             replay.prune();
         }
     });
-    let app = server::router(state, api_prefix);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await

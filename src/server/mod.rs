@@ -4,6 +4,7 @@
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
+//! - [`static_files`]: the static files next to the API (`static_path`).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
@@ -11,6 +12,7 @@ pub mod client_api;
 pub mod error;
 pub mod requestor_api;
 pub mod sse;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -19,7 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::{Auth, RequestorKey, ServerConfig};
+use crate::config::{Auth, RequestorKey, ServerConfig, StaticFiles};
 use crate::jwt::auth::{CredentialError, RequestorAuth, RequestorCredential};
 use crate::jwt::keys::{HmacKey, KeyError, RsaPrivateKey, VerifyingKey};
 use crate::jwt::result::ResultSigner;
@@ -102,16 +104,22 @@ pub fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, Stat
     Ok(Some(ResultSigner::new(key, config.jwt_issuer.clone())))
 }
 
-/// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`.
-pub fn router(state: AppState, api_prefix: &str) -> Router {
+/// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`,
+/// and the static files, if any, under `{api_prefix}{static prefix}`.
+pub fn router(state: AppState, api_prefix: &str, static_files: Option<&StaticFiles>) -> Router {
     let app = client_api::router()
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
         });
-    let inner = requestor_api::router()
+    let api = requestor_api::router()
         .nest("/irma", app)
-        .fallback(not_found)
+        .fallback(not_found);
+    let inner = match static_files {
+        Some(files) => static_files::mount(api, files),
+        None => api,
+    };
+    let inner = inner
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
@@ -120,7 +128,10 @@ pub fn router(state: AppState, api_prefix: &str) -> Router {
     if prefix.is_empty() {
         inner
     } else {
-        Router::new().nest(prefix, inner).fallback(not_found)
+        // As a service, so that `{prefix}/` reaches the inner root (static files at `/`).
+        Router::new()
+            .nest_service(prefix, inner)
+            .fallback(not_found)
     }
 }
 

@@ -2,6 +2,7 @@
 //!
 //! One test binary for all areas (one file per area), so it links once.
 
+mod clients;
 mod generated;
 mod idemix;
 mod jwt;
