@@ -104,9 +104,28 @@ fn env_dir(name: &str, how: &str) -> PathBuf {
     dir
 }
 
-/// Runs `run-all.sh` of the installed clients against a server started with `flags`;
-/// returns (passed, failed, output).
-async fn run_all(clients: PathBuf, key: PathBuf, flags: &[&str]) -> (u32, u32, String) {
+/// The outcome of one `run-all.sh`.
+struct RunAll {
+    passed: u32,
+    failed: u32,
+    /// Names of the failed runs (its `failed:` line).
+    failed_runs: Vec<String>,
+    /// Everything it printed.
+    text: String,
+}
+
+impl RunAll {
+    /// The output of one run, from its `################ name` header to the next.
+    fn section(&self, name: &str) -> &str {
+        let header = format!("################ {name}\n");
+        let start = self.text.find(&header).map_or(0, |i| i + header.len());
+        let rest = &self.text[start..];
+        &rest[..rest.find("################ ").unwrap_or(rest.len())]
+    }
+}
+
+/// Runs `run-all.sh` of the installed clients against a server started with `flags`.
+async fn run_all(clients: PathBuf, key: PathBuf, flags: &[&str]) -> RunAll {
     let key = key.to_str().unwrap().to_owned();
     let mut args = vec!["--jwt-privkey-file", key.as_str()];
     args.extend_from_slice(flags);
@@ -134,11 +153,32 @@ async fn run_all(clients: PathBuf, key: PathBuf, flags: &[&str]) -> (u32, u32, S
     };
     let (passed, failed) = (count(" passed"), count(" failed"));
     assert_eq!(out.status.success(), failed == 0, "{text}");
-    (passed, failed, text)
+    let failed_runs = text
+        .lines()
+        .find_map(|l| l.strip_prefix("failed: "))
+        .map(|l| l.split_whitespace().map(str::to_owned).collect())
+        .unwrap_or_default();
+    RunAll {
+        passed,
+        failed,
+        failed_runs,
+        text,
+    }
+}
+
+/// Whether a run of the crates.io `irma` client failed only where the reference fails too:
+/// its issuance request sets `over65`, which `irma-demo.MijnOverheid.ageLower` does not
+/// have, so POST /session is refused with 400 (irmago `irma/requests.go`
+/// `CredentialRequest.Validate`: no attributes outside the credential type).
+fn only_the_invalid_issuance_request(section: &str) -> bool {
+    let fails: Vec<&str> = section.lines().filter(|l| l.starts_with("FAIL")).collect();
+    section.contains("\"over65\"")
+        && matches!(fails.as_slice(), [f] if f.starts_with("FAIL start session") && f.contains("400"))
 }
 
 /// Every scenario of `../shared/clients/run-all.sh` (published npm packages and the
-/// crates.io `irma` crate) passes, with and without `--sse`.
+/// crates.io `irma` crate) passes, with and without `--sse`; the one exception is the
+/// crate's issuance request, which the scheme (and the reference) refuses.
 #[tokio::test]
 #[ignore = "needs the installed clients in IRMA_CLIENTS_DIR (see .ci/run)"]
 async fn published_clients_pass_run_all() {
@@ -161,11 +201,21 @@ async fn published_clients_pass_run_all() {
         run_all(clients.clone(), key.clone(), &["--sse"]),
     );
     let runs = [("without --sse", polling), ("with --sse", sse)];
-    for (name, (passed, failed, _)) in &runs {
-        println!("{name}: run-all: {passed} passed, {failed} failed");
+    for (name, run) in &runs {
+        println!(
+            "{name}: run-all: {} passed, {} failed {:?}",
+            run.passed, run.failed, run.failed_runs
+        );
     }
-    for (name, (passed, failed, text)) in runs {
-        assert_eq!((passed, failed), (12, 0), "{name}:\n{text}");
+    for (name, run) in &runs {
+        assert_eq!(run.passed + run.failed, 12, "{name}:\n{}", run.text);
+        for failed in &run.failed_runs {
+            let section = run.section(failed);
+            assert!(
+                failed == "rust-irma-crate" && only_the_invalid_issuance_request(section),
+                "{name}: {failed} failed:\n{section}"
+            );
+        }
     }
 }
 
