@@ -16,7 +16,8 @@
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
 //!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
-//! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
+//! - [`client`]: the requestor side: the requestor HTTP client with status events, typed
+//!   session request builders, terminal QR codes.
 //! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and

@@ -236,7 +236,7 @@ impl<'c> Verifier<'c> {
                 attribute_count: r[i].info.attributes.len(),
                 modulus: r[i].key.n(),
                 bases: r[i].key.bases(),
-                max_message_bits: u64::from(r[i].key.params().lm),
+                max_message_bits: r[i].key.params().lm,
                 timestamp_server: &servers[i],
             })
             .collect();
