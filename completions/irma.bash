@@ -46,6 +46,9 @@ _irma() {
             irma,version)
                 cmd="irma__subcmd__version"
                 ;;
+            irma,wallet)
+                cmd="irma__subcmd__wallet"
+                ;;
             irma__subcmd__generate,completions)
                 cmd="irma__subcmd__generate__subcmd__completions"
                 ;;
@@ -94,6 +97,9 @@ _irma() {
             irma__subcmd__help,version)
                 cmd="irma__subcmd__help__subcmd__version"
                 ;;
+            irma__subcmd__help,wallet)
+                cmd="irma__subcmd__help__subcmd__wallet"
+                ;;
             irma__subcmd__help__subcmd__generate,completions)
                 cmd="irma__subcmd__help__subcmd__generate__subcmd__completions"
                 ;;
@@ -141,6 +147,21 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__signature,verify)
                 cmd="irma__subcmd__help__subcmd__signature__subcmd__verify"
+                ;;
+            irma__subcmd__help__subcmd__wallet,export)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__export"
+                ;;
+            irma__subcmd__help__subcmd__wallet,import)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__import"
+                ;;
+            irma__subcmd__help__subcmd__wallet,list)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__list"
+                ;;
+            irma__subcmd__help__subcmd__wallet,remove)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__remove"
+                ;;
+            irma__subcmd__help__subcmd__wallet,session)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__session"
                 ;;
             irma__subcmd__jwt,help)
                 cmd="irma__subcmd__jwt__subcmd__help"
@@ -265,6 +286,42 @@ _irma() {
             irma__subcmd__signature__subcmd__help,verify)
                 cmd="irma__subcmd__signature__subcmd__help__subcmd__verify"
                 ;;
+            irma__subcmd__wallet,export)
+                cmd="irma__subcmd__wallet__subcmd__export"
+                ;;
+            irma__subcmd__wallet,help)
+                cmd="irma__subcmd__wallet__subcmd__help"
+                ;;
+            irma__subcmd__wallet,import)
+                cmd="irma__subcmd__wallet__subcmd__import"
+                ;;
+            irma__subcmd__wallet,list)
+                cmd="irma__subcmd__wallet__subcmd__list"
+                ;;
+            irma__subcmd__wallet,remove)
+                cmd="irma__subcmd__wallet__subcmd__remove"
+                ;;
+            irma__subcmd__wallet,session)
+                cmd="irma__subcmd__wallet__subcmd__session"
+                ;;
+            irma__subcmd__wallet__subcmd__help,export)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__export"
+                ;;
+            irma__subcmd__wallet__subcmd__help,help)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__wallet__subcmd__help,import)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__import"
+                ;;
+            irma__subcmd__wallet__subcmd__help,list)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__list"
+                ;;
+            irma__subcmd__wallet__subcmd__help,remove)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__remove"
+                ;;
+            irma__subcmd__wallet__subcmd__help,session)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__session"
+                ;;
             *)
                 ;;
         esac
@@ -272,7 +329,7 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature session request server help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -396,7 +453,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme jwt meta signature session request server help"
+            opts="version generate scheme jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -762,6 +819,90 @@ _irma() {
         irma__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet)
+            opts="session list remove export import"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__session)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2120,6 +2261,252 @@ _irma() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet)
+            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version session list remove export import help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__export)
+            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help)
+            opts="session list remove export import help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__export)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__import)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__remove)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__session)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__import)
+            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__list)
+            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__remove)
+            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__session)
+            opts="-v -q -h -V --choose --deny --pairing-code --pairing-timeout --timestamp --storage --schemes-path --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --choose)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pairing-code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pairing-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamp)
+                    COMPREPLY=($(compgen -W "on off" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

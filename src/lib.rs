@@ -22,6 +22,8 @@
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
+//! - [`wallet`]: the holder side: a headless IRMA app (storage, credential choice, the app's
+//!   session protocol client), behind `irma wallet`.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
@@ -34,3 +36,4 @@ pub mod scheme;
 pub mod server;
 pub mod session;
 pub mod verifier;
+pub mod wallet;

@@ -11,6 +11,7 @@ mod scheme;
 mod server;
 mod session;
 mod signature;
+mod wallet;
 
 use std::process::ExitCode;
 
@@ -67,6 +68,8 @@ pub enum Command {
     /// Run the IRMA server (the requestor API, and the app and frontend API under /irma),
     /// or check its configuration (`irma server check`).
     Server(Box<server::ServerArgs>),
+    /// A headless IRMA app: perform sessions, list, import and export credentials.
+    Wallet(wallet::WalletArgs),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -107,5 +110,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Server(args) => server::run(*args, cli.verbose),
         Command::Session(args) => session::run(*args),
         Command::Request(args) => request::run(args),
+        Command::Wallet(args) => wallet::run(args),
     }
 }

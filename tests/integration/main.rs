@@ -16,3 +16,4 @@ mod server_check;
 mod session_cli;
 mod util;
 mod vectors;
+mod wallet;
