@@ -320,7 +320,10 @@ fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
     };
     let state = app_state(&conf, prepared);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(state, &conf.api_prefix, endpoints, updates))?;
+    if let Some(files) = &conf.static_files {
+        tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
+    }
+    runtime.block_on(serve(state, &conf, endpoints, updates))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -342,7 +345,7 @@ pub(super) fn app_state(conf: &ServerConfig, prepared: Prepared) -> AppState {
 
 async fn serve(
     state: AppState,
-    api_prefix: &str,
+    conf: &ServerConfig,
     endpoints: Vec<Endpoint>,
     updates: Option<(PathBuf, Duration)>,
 ) -> anyhow::Result<()> {
@@ -354,7 +357,14 @@ async fn serve(
         ))
     });
     let expiry = spawn_expiry(&state);
-    let served = listen::serve(state, api_prefix, endpoints, shutdown_signal()).await;
+    let served = listen::serve(
+        state,
+        &conf.api_prefix,
+        conf.static_files.as_ref(),
+        endpoints,
+        shutdown_signal(),
+    )
+    .await;
     expiry.abort();
     if let Some(updater) = updater {
         updater.abort();

@@ -488,7 +488,7 @@ async fn embedded(
     let state = super::server::app_state(&conf, prepared);
     let sessions = Arc::clone(&state.sessions);
     super::server::spawn_expiry(&state);
-    let app = crate::server::router(state, "", crate::server::Routes::App);
+    let app = crate::server::router(state, "", crate::server::Routes::App, None);
     tokio::spawn(async move {
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "the embedded server stopped");

@@ -99,6 +99,9 @@ pub struct Tls {
     pub key_pem: Secret,
 }
 
+/// Prefixes under which the API mounts routers of its own; static files cannot go there.
+const API_MOUNTS: [&str; 2] = ["/irma/", "/session/"];
+
 /// Static files served next to the API.
 #[derive(Debug, Clone, Serialize)]
 pub struct StaticFiles {
@@ -569,6 +572,13 @@ impl TryFrom<RawConfig> for ServerConfig {
                 }
                 if prefix.len() > 1 && !prefix.ends_with('/') {
                     prefix.push('/');
+                }
+                // The reference's router refuses these too (it panics at start).
+                if API_MOUNTS.iter().any(|m| prefix.starts_with(m)) {
+                    return Err(invalid(
+                        "static_prefix",
+                        format!("{prefix:?} overlaps the API under /irma/ or /session/"),
+                    ));
                 }
                 Some(StaticFiles { path, prefix })
             }

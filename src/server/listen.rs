@@ -11,7 +11,7 @@ use std::time::Duration;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 
-use super::{AppState, Routes, router};
+use super::{AppState, Routes, StaticFiles, router};
 
 /// How long open connections may finish after a shutdown signal.
 const GRACE: Duration = Duration::from_secs(1);
@@ -48,10 +48,12 @@ pub enum ListenError {
     },
 }
 
-/// Binds every endpoint, then serves them until `shutdown` resolves (or one of them fails).
+/// Binds every endpoint, then serves them until `shutdown` resolves (or one of them fails);
+/// the static files go with the requestor API.
 pub async fn serve(
     state: AppState,
     api_prefix: &str,
+    static_files: Option<&StaticFiles>,
     endpoints: Vec<Endpoint>,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), ListenError> {
@@ -69,7 +71,7 @@ pub async fn serve(
         bound.push((endpoint, listener, local));
     }
     for (endpoint, listener, local) in bound {
-        let app = router(state.clone(), api_prefix, endpoint.routes);
+        let app = router(state.clone(), api_prefix, endpoint.routes, static_files);
         let make = app.into_make_service();
         let handle = handle.clone();
         let serve_err = move |source| ListenError::Serve {

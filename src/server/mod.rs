@@ -8,6 +8,7 @@
 //! - [`schemes_update`]: scheme updates while running, swapped in atomically.
 //! - [`prepare`]: everything built and checked from the configuration before listening
 //!   (what `irma server check` runs).
+//! - [`static_files`]: the static files next to the API (`static_path`).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
@@ -18,6 +19,7 @@ pub mod prepare;
 pub mod requestor_api;
 pub mod schemes_update;
 pub mod sse;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -26,6 +28,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::config::StaticFiles;
 use crate::jwt::auth::RequestorAuth;
 use crate::jwt::result::ResultSigner;
 use crate::session::Sessions;
@@ -58,26 +61,43 @@ pub enum Routes {
     All,
     /// Only the requestor API (the app API has its own `client_port` listener).
     Requestor,
-    /// Only the app and frontend API under `{api_prefix}irma` (the `client_port` listener).
+    /// Only the app and frontend API under `{api_prefix}irma` (the `client_port` listener,
+    /// and the embedded server of `irma session`).
     App,
 }
 
-/// The router of one listener.
-pub fn router(state: AppState, api_prefix: &str, routes: Routes) -> Router {
-    let app = || {
-        client_api::router()
-            .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
-            .method_not_allowed_fallback(|| async {
-                ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
-            })
-    };
+/// The router of one listener; the static files, if any, are served next to the requestor
+/// API under `{api_prefix}{static prefix}`.
+pub fn router(
+    state: AppState,
+    api_prefix: &str,
+    routes: Routes,
+    static_files: Option<&StaticFiles>,
+) -> Router {
     let routed = match routes {
-        Routes::All => requestor_api::router().nest("/irma", app()),
+        Routes::All => requestor_api::router().nest("/irma", app_api()),
         Routes::Requestor => requestor_api::router(),
-        Routes::App => Router::new().nest("/irma", app()),
+        Routes::App => Router::new().nest("/irma", app_api()),
+    }
+    .fallback(not_found);
+    let routed = match static_files {
+        Some(files) if routes != Routes::App => static_files::mount(routed, files),
+        _ => routed,
     };
-    let inner = routed
-        .fallback(not_found)
+    with_layers(routed, state, api_prefix)
+}
+
+fn app_api() -> Router<AppState> {
+    client_api::router()
+        .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
+        .method_not_allowed_fallback(|| async {
+            ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
+        })
+}
+
+/// Body limit, CORS and the prefix around `routes` (which bring their fallback).
+fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
+    let inner = routes
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
@@ -86,7 +106,10 @@ pub fn router(state: AppState, api_prefix: &str, routes: Routes) -> Router {
     if prefix.is_empty() {
         inner
     } else {
-        Router::new().nest(prefix, inner).fallback(not_found)
+        // As a service, so that `{prefix}/` reaches the inner root (static files at `/`).
+        Router::new()
+            .nest_service(prefix, inner)
+            .fallback(not_found)
     }
 }
 
