@@ -36,7 +36,7 @@ complete -c irma -n "__fish_irma_needs_command" -f -a "meta" -d 'Show what a cre
 complete -c irma -n "__fish_irma_needs_command" -f -a "signature" -d 'Verify attribute-based signatures offline'
 complete -c irma -n "__fish_irma_needs_command" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
 complete -c irma -n "__fish_irma_needs_command" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
-complete -c irma -n "__fish_irma_needs_command" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
+complete -c irma -n "__fish_irma_needs_command" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
 complete -c irma -n "__fish_irma_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand version" -s v -l verbose -d 'More log output (repeat for more)'
@@ -242,40 +242,108 @@ complete -c irma -n "__fish_irma_using_subcommand request" -s v -l verbose -d 'M
 complete -c irma -n "__fish_irma_using_subcommand request" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand request" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand server" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s k -l privkeys -d 'Path to IRMA private keys' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s p -l port -d 'Port at which to listen' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
-complete -c irma -n "__fish_irma_using_subcommand server" -l sse -d 'Enable server sent for status updates (experimental)'
-complete -c irma -n "__fish_irma_using_subcommand server" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
-complete -c irma -n "__fish_irma_using_subcommand server" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
-complete -c irma -n "__fish_irma_using_subcommand server" -l production -d 'Production mode'
-complete -c irma -n "__fish_irma_using_subcommand server" -l log-json -d 'Log in JSON format'
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-email -d 'Accepted for compatibility: this server sends no email'
-complete -c irma -n "__fish_irma_using_subcommand server" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand server" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand server" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand server" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sse -d 'Enable server sent for status updates (experimental)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l production -d 'Production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l log-json -d 'Log in JSON format'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
@@ -338,7 +406,7 @@ complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subc
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
@@ -355,6 +423,7 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "status" -d 'Print the status of a session'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "check" -d 'Check the server configuration and exit'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'

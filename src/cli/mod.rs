@@ -65,7 +65,8 @@ pub enum Command {
     Session(Box<session::SessionArgs>),
     /// Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa.
     Request(request::RequestArgs),
-    /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
+    /// Run the IRMA server (the requestor API, and the app and frontend API under /irma),
+    /// or check its configuration (`irma server check`).
     Server(Box<server::ServerArgs>),
     /// A headless IRMA app: perform sessions, list, import and export credentials.
     Wallet(wallet::WalletArgs),
@@ -106,7 +107,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
-        Command::Server(args) => server::run(*args),
+        Command::Server(args) => server::run(*args, cli.verbose),
         Command::Session(args) => session::run(*args),
         Command::Request(args) => request::run(args),
         Command::Wallet(args) => wallet::run(args),

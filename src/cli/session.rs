@@ -345,7 +345,7 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
                     .map_err(|e| Failure::connection(anyhow!(e).context("starting the session")))?;
                 (Backend::Remote(client), package)
             }
-            None => embedded(&args, schemes, request).await?,
+            None => embedded(&args, request).await?,
         }
     };
 
@@ -435,7 +435,6 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
 /// Starts the embedded server on `--port` and the session on it.
 async fn embedded(
     args: &StartArgs,
-    schemes: crate::scheme::Configuration,
     request: RequestorRequest,
 ) -> Result<(Backend, SessionPackage), Failure> {
     let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), args.port);
@@ -471,8 +470,8 @@ async fn embedded(
         ..RawConfig::default()
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
-    let state = super::server::app_state(&conf, schemes, SocketAddr::new(addr.ip(), port))
-        .map_err(Failure::usage)?;
+    let prepared = crate::server::prepare::prepare(&conf).map_err(Failure::usage)?;
+    let state = super::server::app_state(&conf, prepared);
     let sessions = Arc::clone(&state.sessions);
     super::server::spawn_expiry(&state);
     let app = crate::server::app_router(state);

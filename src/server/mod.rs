@@ -4,11 +4,14 @@
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
+//! - [`prepare`]: everything built and checked from the configuration before listening
+//!   (what `irma server check` runs).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
 pub mod client_api;
 pub mod error;
+pub mod prepare;
 pub mod requestor_api;
 pub mod sse;
 
@@ -19,9 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::{Auth, RequestorKey, ServerConfig};
-use crate::jwt::auth::{CredentialError, RequestorAuth, RequestorCredential};
-use crate::jwt::keys::{HmacKey, KeyError, RsaPrivateKey, VerifyingKey};
+use crate::jwt::auth::RequestorAuth;
 use crate::jwt::result::ResultSigner;
 use crate::session::Sessions;
 use crate::session::error::SessionError;
@@ -44,62 +45,6 @@ pub struct AppState {
     pub replay: Arc<ReplayCache>,
     /// Whether server-sent events are enabled.
     pub sse: bool,
-}
-
-/// Why the server state could not be built from the configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    /// A requestor's key is unusable.
-    #[error("requestor {name}: {source}")]
-    Requestor {
-        /// The requestor.
-        name: String,
-        /// The problem.
-        source: CredentialError,
-    },
-    /// The JWT private key is unusable.
-    #[error("jwt private key: {0}")]
-    JwtKey(KeyError),
-}
-
-/// Requestor authentication as configured.
-pub fn requestor_auth(config: &ServerConfig) -> Result<RequestorAuth, StateError> {
-    let requestors = match &config.auth {
-        Auth::Disabled => return Ok(RequestorAuth::disabled()),
-        Auth::Requestors(r) => r,
-    };
-    let mut auth = RequestorAuth::new(
-        config.max_request_age.as_secs(),
-        config.jwt_leeway.as_secs(),
-    );
-    for (name, requestor) in requestors {
-        let err = |source| StateError::Requestor {
-            name: name.clone(),
-            source,
-        };
-        let credential = match &requestor.key {
-            RequestorKey::Token(t) => {
-                RequestorCredential::from_config("token", t.expose().as_bytes()).map_err(err)?
-            }
-            RequestorKey::PublicKey(pem) => {
-                RequestorCredential::from_config("publickey", pem.as_bytes()).map_err(err)?
-            }
-            RequestorKey::Hmac(key) => RequestorCredential::Jwt(VerifyingKey::Hmac(
-                HmacKey::from_bytes(&key.0).map_err(|e| err(e.into()))?,
-            )),
-        };
-        auth.add(name.clone(), credential);
-    }
-    Ok(auth)
-}
-
-/// The result signer, if a JWT private key is configured.
-pub fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, StateError> {
-    let Some(pem) = &config.jwt_private_key else {
-        return Ok(None);
-    };
-    let key = RsaPrivateKey::from_pem(pem.expose().as_bytes()).map_err(StateError::JwtKey)?;
-    Ok(Some(ResultSigner::new(key, config.jwt_issuer.clone())))
 }
 
 /// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`.
