@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/{ct}/", get(first_message).delete(cancel))
         .route("/session/{ct}/request", get(request))
         .route("/session/{ct}/proofs", post(proofs))
+        .route("/session/{ct}/commitments", post(commitments))
         .route("/session/{ct}/status", get(status))
         .route("/session/{ct}/statusevents", get(status_events))
         .route("/session/{ct}/frontend/status", get(frontend_status))
@@ -54,7 +55,7 @@ async fn cached(
     ct: &ClientToken,
     endpoint: &'static str,
     body: &[u8],
-    answer: impl FnOnce() -> Result<Response, ApiError>,
+    answer: impl Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
     let status = state.sessions.client_status(ct)?;
     if let Some(hit) = state.replay.lookup(ct, endpoint, body, status) {
@@ -63,7 +64,7 @@ async fn cached(
         let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
         return Ok((code, plain, hit.body).into_response());
     }
-    let response = answer().unwrap_or_else(IntoResponse::into_response);
+    let response = answer.await.unwrap_or_else(IntoResponse::into_response);
     let (parts, out) = response.into_parts();
     let bytes = axum::body::to_bytes(out, super::BODY_LIMIT)
         .await
@@ -110,7 +111,7 @@ async fn first_message(
         max: header_str(&headers, MAX_VERSION),
         authorization: authorization(&headers),
     };
-    cached(&state, &ct, "get", &[], || {
+    cached(&state, &ct, "get", &[], async {
         Ok(json(&state.sessions.client_get(&ct, h)?))
     })
     .await
@@ -122,7 +123,7 @@ async fn request(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
-    cached(&state, &ct, "request", &[], || {
+    cached(&state, &ct, "request", &[], async {
         Ok(json(
             &state
                 .sessions
@@ -139,11 +140,29 @@ async fn proofs(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
-    cached(&state, &ct, "proofs", &body, || {
-        let status = state
+    cached(&state, &ct, "proofs", &body, async {
+        let answer = state
             .sessions
-            .client_proofs(&ct, authorization(&headers), &body)?;
-        Ok(json(&serde_json::json!({ "proofStatus": status })))
+            .client_proofs(&ct, authorization(&headers), &body)
+            .await?;
+        Ok(json(&answer))
+    })
+    .await
+}
+
+async fn commitments(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    cached(&state, &ct, "commitments", &body, async {
+        let answer = state
+            .sessions
+            .client_commitments(&ct, authorization(&headers), &body)
+            .await?;
+        Ok(json(&answer))
     })
     .await
 }

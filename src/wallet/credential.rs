@@ -60,7 +60,7 @@ impl WalletCredential {
         stored: &StoredCredential,
         secret: &SecretKey,
         conf: &Configuration,
-        keys: &Verifier<'_>,
+        keys: &Verifier<&Configuration>,
     ) -> Result<Self, Error> {
         let id = &stored.credential_type;
         let invalid = |reason: String| Error::InvalidCredential {

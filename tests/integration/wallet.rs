@@ -473,7 +473,6 @@ fn age_lower_issuance() -> Value {
                             "attributes": {"over12": "yes", "over16": "yes", "over18": "yes", "over21": "no"}}]})
 }
 
-#[ignore = "needs signature and issuance sessions in irma server (branch engine)"]
 #[tokio::test]
 async fn issued_credentials_disclose_and_random_blinds_work() {
     let wallet = TestWallet::empty();
@@ -483,7 +482,7 @@ async fn issued_credentials_disclose_and_random_blinds_work() {
             {"credential": "irma-demo.MijnOverheid.ageLower",
              "attributes": {"over12": "yes", "over16": "yes", "over18": "yes", "over21": "no"}},
             {"credential": "irma-demo.MijnOverheid.fullName",
-             "attributes": {"firstname": "Ada", "familyname": "Lovelace"}},
+             "attributes": {"firstnames": "Ada Augusta", "firstname": "Ada", "familyname": "Lovelace"}},
             {"credential": "irma-demo.stemmen.stempas",
              "attributes": {"election": "test", "voteURL": "https://vote.example", "start": "1", "end": "2"}}]});
     let package = server.start_session(&request).await;
@@ -534,7 +533,6 @@ async fn issued_credentials_disclose_and_random_blinds_work() {
     assert!(ages >= 1);
 }
 
-#[ignore = "needs signature and issuance sessions in irma server (branch engine)"]
 #[tokio::test]
 async fn combined_issuance_and_disclosure() {
     let wallet = TestWallet::reference();
@@ -559,7 +557,6 @@ async fn combined_issuance_and_disclosure() {
     assert_eq!(wallet.list()["credentials"].as_array().unwrap().len(), 6);
 }
 
-#[ignore = "needs signature and issuance sessions in irma server (branch engine)"]
 #[tokio::test]
 async fn signatures_verify_afterwards() {
     let wallet = TestWallet::reference();
@@ -663,7 +660,6 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-#[ignore = "needs signature and issuance sessions in irma server (branch engine)"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signatures_carry_an_atum_timestamp() {
     let atum = fake_atum().await;
