@@ -557,3 +557,31 @@ async fn replayed_proofs_are_invalid_and_retries_replayed() {
         )
     );
 }
+
+/// Commitments without proofs (what a crypto-free stand-in app sends) fail the session as
+/// the reference fails it: CANCELLED, with the error in the result.
+#[tokio::test]
+async fn empty_commitments_cancel_the_issuance() {
+    let server = Server::start(&[]).await;
+    let package = server.start_session(&age_lower_issuance()).await;
+    let token = package["token"].as_str().unwrap();
+    let ct = client_token(&package);
+    server
+        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
+        .await;
+    let (status, _, body) = server
+        .call(
+            "POST",
+            &format!("/irma/session/{ct}/commitments"),
+            &APP_HEADERS,
+            Some(r#"{"combinedProofs":[]}"#),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("MALFORMED_INPUT"), "{body}");
+    assert_eq!(server.status(token).await, "CANCELLED");
+    let (_, _, result) = server
+        .call("GET", &format!("/session/{token}/result"), &[], None)
+        .await;
+    assert!(result.contains("insufficient proofs"), "{result}");
+}

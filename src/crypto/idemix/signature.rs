@@ -51,11 +51,13 @@ pub struct IssueCommitmentMessage {
     /// Legacy top-level commitment (unused: each ProofU carries its `U`).
     #[serde(rename = "U", default, skip_serializing_if = "Option::is_none")]
     pub u: Option<Int>,
-    /// The nonce the issuer's ProofS must use.
-    #[serde(rename = "n_2")]
+    /// The nonce the issuer's ProofS must use (absent reads as 0, as Go reads it, so that a
+    /// message without it fails on its proofs rather than on its form).
+    #[serde(rename = "n_2", default)]
     pub nonce2: Int,
-    /// ProofDs for disclosed credentials, then one ProofU per credential to issue.
-    #[serde(rename = "combinedProofs")]
+    /// ProofDs for disclosed credentials, then one ProofU per credential to issue (absent
+    /// reads as none).
+    #[serde(rename = "combinedProofs", default)]
     pub proofs: ProofList,
     /// Legacy single keyshare ProofP JWT.
     #[serde(rename = "proofPJwt", default, skip_serializing_if = "Option::is_none")]
