@@ -424,14 +424,8 @@ impl Sessions {
                 "commitments are only accepted in issuance sessions".to_owned(),
             ));
         };
-        let outcome = outcome::issuance(
-            &self.verifier,
-            &self.issuer_keys,
-            request,
-            body,
-            now_secs(),
-        )
-        .await?;
+        let outcome =
+            outcome::issuance(&self.verifier, &self.issuer_keys, request, body, now_secs()).await?;
         self.conclude(&token, outcome)
     }
 

@@ -246,7 +246,11 @@ mod tests {
             assert_eq!(value.as_ref(), Some(&expected), "{name}");
         }
         // The optional `prefix` is absent: 0.
-        assert!(attrs.iter().any(|a| a.as_ref().is_some_and(|v| v == &BigUint::ZERO)));
+        assert!(
+            attrs
+                .iter()
+                .any(|a| a.as_ref().is_some_and(|v| v == &BigUint::ZERO))
+        );
         cred.key_counter = 70_000;
         assert!(matches!(
             credential_attributes(&cred, credtype, now),

@@ -195,8 +195,7 @@ fn issue<C: Deref<Target = Configuration>>(
     let Some(disclosures) = proofs.len().checked_sub(request.credentials.len()) else {
         return Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
     };
-    let verdict = match verifier.verify_commitments(&message.gabi, &message.indices, request, now)
-    {
+    let verdict = match verifier.verify_commitments(&message.gabi, &message.indices, request, now) {
         Ok(verdict) => verdict,
         Err(e) => return commitments_refused(&e),
     };
