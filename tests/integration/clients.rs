@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use reqwest::redirect::Policy;
 
-use crate::util::{Server, irma, repo_root, shared};
+use crate::util::{Server, irma, repo_root, shared, vector};
 
 /// A folder with a page, a script and a subfolder.
 fn site() -> tempfile::TempDir {
@@ -86,9 +86,7 @@ async fn static_files_at_the_root_inside_the_api_prefix() {
 
 /// The server's result-JWT key from the recorded vectors, written to `dir`.
 fn jwt_key(dir: &Path) -> PathBuf {
-    let text =
-        fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap();
-    let vectors: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let vectors: serde_json::Value = vector("jwt/server-config-and-keys.json");
     let pem = vectors["keys"]["server_jwt_private_pem"].as_str().unwrap();
     let path = dir.join("jwt.pem");
     fs::write(&path, pem).unwrap();

@@ -17,7 +17,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::app::App;
-use crate::util::{Server, shared};
+use crate::util::{Server, vector};
 
 fn over18_request() -> RequestorRequest {
     let over18 = AttributeTypeId::parse("irma-demo.MijnOverheid.ageLower.over18").unwrap();
@@ -45,10 +45,7 @@ async fn statuses(client: &RequestorClient, token: &RequestorToken) -> Vec<Serve
 
 #[tokio::test]
 async fn authenticated_sessions_results_and_result_jwts() {
-    let vector: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
-    )
-    .unwrap();
+    let vector: Value = vector("jwt/server-config-and-keys.json");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("irmaserver.json");
     std::fs::write(&config, vector["requestor_config"].to_string()).unwrap();

@@ -11,15 +11,10 @@ use serde_json::{Value, json};
 use irma::jwt::keys::{HmacKey, RsaPrivateKey, SigningKey};
 use irma::jwt::request::{RequestBody, sign_request};
 
-use crate::util::{Server, shared};
-
-fn vector(name: &str) -> Value {
-    let text = std::fs::read_to_string(shared().join(format!("vectors/jwt/{name}.json"))).unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+use crate::util::{Server, vector};
 
 fn key(name: &str) -> String {
-    vector("server-config-and-keys")["keys"][name]
+    vector("jwt/server-config-and-keys.json")["keys"][name]
         .as_str()
         .unwrap()
         .to_owned()
@@ -50,7 +45,7 @@ fn config_file(config: &Value) -> (tempfile::TempDir, PathBuf) {
 
 /// The real server with the reference's recorded requestor configuration.
 async fn reference_server() -> (Server, tempfile::TempDir) {
-    let (dir, path) = config_file(&vector("server-config-and-keys")["requestor_config"]);
+    let (dir, path) = config_file(&vector("jwt/server-config-and-keys.json")["requestor_config"]);
     let server = Server::start(&["--config", path.to_str().unwrap()]).await;
     (server, dir)
 }
@@ -140,7 +135,7 @@ async fn every_auth_method_accepts_its_key_and_refuses_another() {
 #[tokio::test]
 async fn recorded_auth_failures_get_the_recorded_answers() {
     let (server, _dir) = reference_server().await;
-    let calls = vector("requestor-auth-failures")["calls"]
+    let calls = vector("jwt/requestor-auth-failures.json")["calls"]
         .as_array()
         .unwrap()
         .clone();
@@ -282,7 +277,7 @@ async fn result_jwts_verify_with_the_public_key_and_carry_the_reference_claims()
     let (status, ct, pem) = server.call("GET", "/publickey", &[], None).await;
     assert_eq!(status, 200);
     assert!(ct.starts_with("text/plain"), "{ct}");
-    let recorded = vector("server-config-and-keys");
+    let recorded = vector("jwt/server-config-and-keys.json");
     assert_eq!(
         pem,
         recorded["get_publickey"]["response_body"].as_str().unwrap()
@@ -297,7 +292,8 @@ async fn result_jwts_verify_with_the_public_key_and_carry_the_reference_claims()
         .await;
     assert_eq!(status, 200, "{jwt}");
     let claims = verify(&jwt, &pem);
-    let reference = &vector("hmac-disclosure")["result_jwts"]["result-jwt"]["decoded"]["claims"];
+    let reference =
+        &vector("jwt/hmac-disclosure.json")["result_jwts"]["result-jwt"]["decoded"]["claims"];
     assert_eq!(claims["iss"], reference["iss"]);
     assert_eq!(claims["sub"], reference["sub"]);
     assert_eq!(claims["type"], reference["type"]);
@@ -309,9 +305,7 @@ async fn result_jwts_verify_with_the_public_key_and_carry_the_reference_claims()
 
     // Finished with proofs that do not verify (a recorded proof replayed against a new
     // nonce): DONE with proofStatus INVALID, and the requested JWT validity.
-    let text =
-        std::fs::read_to_string(shared().join("vectors/negative/replayed-proof.json")).unwrap();
-    let replay: Value = serde_json::from_str(&text).unwrap();
+    let replay: Value = vector("negative/replayed-proof.json");
     let request = json!({"validity": 60, "request": replay["session_request"]});
     let (status, package) = post_token(&server, &key("token"), &request).await;
     assert_eq!(status, 200, "{package}");
@@ -350,7 +344,8 @@ async fn result_jwts_verify_with_the_public_key_and_carry_the_reference_claims()
         .await;
     assert_eq!(status, 200, "{jwt}");
     let claims = verify(&jwt, &pem);
-    let reference = &vector("hmac-disclosure")["result_jwts"]["getproof"]["decoded"]["claims"];
+    let reference =
+        &vector("jwt/hmac-disclosure.json")["result_jwts"]["getproof"]["decoded"]["claims"];
     assert_eq!(claims["sub"], reference["sub"]);
     assert_eq!(claims["iss"], reference["iss"]);
     assert_eq!(claims["status"], "INVALID");

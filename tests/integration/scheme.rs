@@ -11,7 +11,7 @@ use irma::scheme::keys::SchemeSigningKey;
 use irma::scheme::sign::sign_scheme;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::{Run, irma, irma_env, repo_root, shared};
+use crate::util::{Run, irma, irma_env, repo_root, shared, vector};
 
 fn shared_scheme(name: &str) -> PathBuf {
     shared().join("schemes").join(name)
@@ -759,8 +759,7 @@ async fn running_server_swaps_in_whole_updated_schemes() {
 /// same warnings.
 #[test]
 fn reference_verify_runs_give_the_same_verdicts() {
-    let text = fs::read_to_string(shared().join("vectors/cli/irma-scheme-verify.json")).unwrap();
-    let vector: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let vector: serde_json::Value = vector("cli/irma-scheme-verify.json");
     let runs = vector["runs"].as_array().unwrap();
     assert!(runs.len() >= 5);
     for run in runs {

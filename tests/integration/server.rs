@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::util::{Server, shared};
+use crate::util::{Server, shared, vector};
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
@@ -112,8 +112,7 @@ async fn packages_and_client_requests_match_the_recorded_ones() {
 #[tokio::test]
 async fn error_bodies_match_the_recorded_ones() {
     let server = Server::start(&[]).await;
-    let text = std::fs::read_to_string(shared().join("vectors/errors/error-bodies.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v: Value = vector("errors/error-bodies.json");
     let calls = v["calls"].as_array().unwrap();
     // Sessions the recording completed with proofs: we cannot replay those calls.
     let proof_sessions: Vec<String> = calls
@@ -514,9 +513,7 @@ async fn permissions_and_unsupported_callbacks() {
 #[tokio::test]
 async fn replayed_proofs_are_invalid_and_retries_replayed() {
     let server = Server::start(&[]).await;
-    let text =
-        std::fs::read_to_string(shared().join("vectors/negative/replayed-proof.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v: Value = vector("negative/replayed-proof.json");
     let package = server.start_session(&v["session_request"]).await;
     let token = package["token"].as_str().unwrap();
     let ct = client_token(&package);

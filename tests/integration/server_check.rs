@@ -7,13 +7,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::util::{Run, irma_env, shared};
+use crate::util::{Run, irma_env, vector};
 
 /// The recorded reference configuration (requestors of every auth method, JWT key).
 fn reference_config() -> Value {
-    let text =
-        std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
+    let v: Value = vector("jwt/server-config-and-keys.json");
     v["requestor_config"].clone()
 }
 

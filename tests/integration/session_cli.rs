@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::util::{Run, Server, irma, shared};
+use crate::util::{Run, Server, irma, shared, vector};
 
 const OVER18: &str = "irma-demo.MijnOverheid.ageLower.over18";
 const FAMILYNAME: &str = "irma-demo.MijnOverheid.fullName.familyname";
@@ -371,10 +371,7 @@ async fn scripted_steps_with_no_wait() {
 
 #[tokio::test]
 async fn authenticated_starts_of_every_kind_and_static_pointers() {
-    let vector: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
-    )
-    .unwrap();
+    let vector: Value = vector("jwt/server-config-and-keys.json");
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("irmaserver.json");
     std::fs::write(&config, vector["requestor_config"].to_string()).unwrap();
@@ -488,10 +485,7 @@ fn request_output_equals_the_reference() {
 fn request_jwts_equal_the_reference_but_for_iat() {
     use irma::jwt::verify::Jwt;
 
-    let keys: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
-    )
-    .unwrap();
+    let keys: Value = vector("jwt/server-config-and-keys.json");
     let dir = tempfile::tempdir().unwrap();
     let rsa = dir.path().join("requestor-rsa-priv.pem");
     std::fs::write(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Run, Server, irma, shared};
+use crate::util::{Run, Server, irma, irma_stdin, shared};
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
@@ -87,12 +87,20 @@ impl TestWallet {
 }
 
 fn finish(child: Child) -> (Run, Value) {
-    let out = child.wait_with_output().unwrap();
-    let run = Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    };
+    report(Run::from_output(child.wait_with_output().unwrap()))
+}
+
+/// Asserts that the wallet's session failed (exit 3) with an error mentioning `needle`.
+#[track_caller]
+fn assert_session_error(run: &Run, report: &Value, needle: &str) {
+    assert_eq!(run.code, Some(3), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(report["outcome"], "error", "{report}");
+    let error = report["error"].as_str().unwrap_or_default();
+    assert!(error.contains(needle), "wanted {needle:?} in {report}");
+}
+
+/// The wallet's JSON report on standard output.
+fn report(run: Run) -> (Run, Value) {
     let report = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
     (run, report)
@@ -205,15 +213,7 @@ async fn every_recorded_disclosure_case() {
             }
         } else {
             // The recorded wallet refused (unsatisfiable): so does ours.
-            assert_eq!(run.code, Some(3), "{name}: {}", run.stdout);
-            assert_eq!(report["outcome"], "error", "{name}");
-            assert!(
-                report["error"]
-                    .as_str()
-                    .unwrap()
-                    .contains("not satisfiable"),
-                "{name}: {report}"
-            );
+            assert_session_error(&run, &report, "not satisfiable");
         }
     }
 }
@@ -239,11 +239,7 @@ async fn choose_picks_another_option() {
     // An option index out of range is refused and the session cancelled.
     let package = server.start_session(&request).await;
     let (run, report) = wallet.session(&package, &["--choose", "2"]);
-    assert_eq!(run.code, Some(3));
-    assert!(
-        report["error"].as_str().unwrap().contains("choice"),
-        "{report}"
-    );
+    assert_session_error(&run, &report, "choice");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 }
 
@@ -316,13 +312,7 @@ async fn pairing_waits_for_the_frontend() {
     let code = enable_pairing(&server, &package).await;
     let wrong = if code == "0000" { "1111" } else { "0000" };
     let (run, report) = wallet.session(&package, &["--pairing-code", wrong]);
-    assert_eq!(run.code, Some(3));
-    assert!(
-        report["error"]
-            .as_str()
-            .unwrap()
-            .contains("pairing code mismatch")
-    );
+    assert_session_error(&run, &report, "pairing code mismatch");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 }
 
@@ -340,12 +330,7 @@ async fn a_session_the_server_cancels_midway() {
         .await;
     assert!(status == 204 || status == 200, "{status} {body}");
     let (run, report) = finish(child);
-    assert_eq!(run.code, Some(3), "{}", run.stdout);
-    assert_eq!(report["outcome"], "error");
-    assert!(
-        report["error"].as_str().unwrap().contains("CANCELLED"),
-        "{report}"
-    );
+    assert_session_error(&run, &report, "CANCELLED");
 }
 
 #[tokio::test]
@@ -356,12 +341,8 @@ async fn keyshare_schemes_are_refused_clearly() {
         "disclose": [[["pbdf.gemeente.personalData.fullname"]]]});
     let package = server.start_session(&request).await;
     let (run, report) = wallet.session(&package, &[]);
-    assert_eq!(run.code, Some(3));
-    let error = report["error"].as_str().unwrap();
-    assert!(
-        error.contains("keyshare") && error.contains("pbdf"),
-        "{error}"
-    );
+    assert_session_error(&run, &report, "keyshare");
+    assert_session_error(&run, &report, "pbdf");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 }
 
@@ -742,21 +723,7 @@ async fn signatures_carry_an_atum_timestamp() {
 
 /// Runs the wallet with `stdin` as its standard input.
 fn run_with_stdin(wallet: &TestWallet, args: &[&str], stdin: &str) -> (Run, Value) {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
-        .args(wallet.args(args))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    finish(child)
+    report(irma_stdin(wallet.args(args), stdin))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -784,11 +751,7 @@ async fn session_and_pairing_code_from_stdin() {
         &["session", &pointer, "--pairing-code", "-"],
         &format!("{wrong}\n"),
     );
-    assert_eq!(run.code, Some(3));
-    assert!(
-        report["error"].as_str().unwrap().contains("mismatch"),
-        "{report}"
-    );
+    assert_session_error(&run, &report, "mismatch");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 
     // Both from stdin: refused before anything happens.
