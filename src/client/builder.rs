@@ -391,28 +391,11 @@ mod tests {
 
     #[test]
     fn credentials_from_values_in_scheme_order() {
-        use crate::protocol::attributes::AttributeInfo;
-
-        let id = CredentialTypeId::parse("a.b.c").unwrap();
-        let attr = |name: &str, random_blind, optional| AttributeInfo {
-            id: Some(id.attribute(name).unwrap()),
-            random_blind,
-            optional,
-        };
-        let info = CredentialTypeInfo {
-            id: id.clone(),
-            attributes: vec![
-                attr("z", false, false),
-                attr("blind", true, false),
-                attr("a", false, true),
-                AttributeInfo {
-                    id: None,
-                    random_blind: false,
-                    optional: false,
-                },
-            ],
-            singleton: false,
-        };
+        let info = CredentialTypeInfo::test_fixture(&[
+            ("z", false, false),
+            ("blind", true, false),
+            ("a", false, true),
+        ]);
         let c = credential_from_values(&info, &["1", ""]).unwrap();
         assert_eq!(
             serde_json::to_value(&c).unwrap(),
