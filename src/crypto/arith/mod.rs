@@ -61,6 +61,8 @@
 //! AVX-512 IFMA, which this machine has) is the next lever. Tests run fast enough at the crate's
 //! dev `opt-level = 1`, so the profile is unchanged.
 
+#[cfg(target_arch = "x86_64")]
+mod adx;
 mod cache;
 mod crt;
 mod fixed_base;
