@@ -3,13 +3,13 @@
 //! Field names and omission rules follow irmago `irma/verify.go:22-44` and
 //! `irma/messages.go:286-301`; they are checked against the recorded `session_result`s.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId, IdentifierError};
+use crate::protocol::translated::TranslatedString;
 
 /// The verdict on a disclosure or attribute-based signature (`proofStatus`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -39,27 +39,6 @@ pub enum AttributeStatus {
     Extra,
     /// Disclosed, and absent (null) in the credential.
     Null,
-}
-
-/// Text in several languages: language code → text (`{"en": …, "nl": …}`).
-///
-/// A map rather than fixed fields, because requestors may send any language and disclosed
-/// values carry an extra `""` key holding the raw value.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TranslatedString(pub BTreeMap<String, String>);
-
-impl TranslatedString {
-    /// The same text for the raw key `""` and for `en` and `nl`, as the reference reports
-    /// every disclosed value (`irma/attributes.go` `NewTranslatedString`).
-    pub fn untranslated(text: &str) -> Self {
-        Self(
-            ["", "en", "nl"]
-                .into_iter()
-                .map(|lang| (lang.to_owned(), text.to_owned()))
-                .collect(),
-        )
-    }
 }
 
 /// An identifier in a request or result that names either an attribute (4 parts) or a
@@ -148,7 +127,8 @@ pub struct DisclosedAttribute {
     /// The decoded value; `null` for an absent optional attribute.
     #[serde(rename = "rawvalue")]
     pub raw_value: Option<String>,
-    /// The value per language (see [`TranslatedString::untranslated`]); `null` with the raw value.
+    /// The value per language (see [`TranslatedString::untranslated`]); `null` with the raw
+    /// value.
     pub value: Option<TranslatedString>,
     /// The attribute, or the credential type for a whole-credential disclosure.
     pub id: AttributeOrCredential,

@@ -9,6 +9,7 @@
 //! - [`attributes`]: attribute value encoding, the metadata attribute, and the attribute
 //!   layout of a credential type ([`attributes::CredentialTypeInfo`]).
 //! - [`request`]: session requests (disclosure, signature, issuance) and requestor requests.
+//! - [`translated`]: texts in several languages (scheme descriptions, labels, values).
 //! - [`messages`]: proof statuses, disclosed attributes and attribute indices.
 //! - [`verify`]: the verdict on verified proofs against a request.
 //! - [`signature`]: attribute-based signatures (`SignedMessage`) and their nonce.
@@ -25,4 +26,5 @@ pub mod signature;
 pub mod status;
 pub mod timestamp;
 pub mod tokens;
+pub mod translated;
 pub mod verify;

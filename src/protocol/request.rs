@@ -20,8 +20,9 @@ use crate::protocol::attributes::{
     floor_to_epoch,
 };
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
-use crate::protocol::messages::{AttributeOrCredential, TranslatedString};
+use crate::protocol::messages::AttributeOrCredential;
 use crate::protocol::session::ProtocolVersion;
+use crate::protocol::translated::TranslatedString;
 
 /// `@context` of a disclosure request.
 pub const DISCLOSURE_CONTEXT: &str = "https://irma.app/ld/request/disclosure/v2";

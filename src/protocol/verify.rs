@@ -31,9 +31,10 @@ use crate::protocol::attributes::{self, CredentialTypeInfo, MetadataAttribute};
 use crate::protocol::identifiers::CredentialTypeId;
 use crate::protocol::messages::{
     AttributeIndex, AttributeOrCredential, AttributeStatus, Disclosed, DisclosedAttribute,
-    ProofStatus, TranslatedString,
+    ProofStatus,
 };
 use crate::protocol::request::{AttributeCon, AttributeDisCon, DisclosureRequest};
+use crate::protocol::translated::TranslatedString;
 
 /// One disclosure proof, after the crypto accepted the whole proof list.
 #[derive(Debug, Clone)]

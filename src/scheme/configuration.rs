@@ -16,7 +16,6 @@ use super::description::{
 use super::error::Error;
 use super::index::{Index, kss_counter};
 use super::keys::SchemePublicKey;
-use super::translated::TranslatedString;
 use super::verify::{
     DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, par_map, verify_scheme_dir,
 };
@@ -25,6 +24,7 @@ use crate::protocol::calendar::format_go_utc;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
+use crate::protocol::translated::TranslatedString;
 
 /// Public keys expiring within this many seconds get a warning (irmago: one month).
 const EXPIRY_WARNING_WINDOW: i64 = 31 * 24 * 3600;

@@ -10,10 +10,10 @@
 use serde::Deserialize;
 
 use super::error::Error;
-use super::translated::TranslatedString;
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IdentifierError, IssuerId, SchemeId,
 };
+use crate::protocol::translated::TranslatedString;
 
 /// Default `RevocationUpdateCount` when a credential type gives none (irmago `RevocationParameters`).
 pub const DEFAULT_REVOCATION_UPDATE_COUNT: u64 = 16;

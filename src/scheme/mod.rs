@@ -19,7 +19,6 @@ mod error;
 pub mod index;
 pub mod keys;
 pub mod sign;
-pub mod translated;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
@@ -27,7 +26,6 @@ use std::path::{Path, PathBuf};
 pub use configuration::{Configuration, Scheme};
 pub use description::{AttributeType, CredentialType, IssuerDescription, SchemeDescription};
 pub use error::Error;
-pub use translated::TranslatedString;
 
 /// Environment variable naming the schemes folder when no `--schemes-path` is given.
 pub const SCHEMES_PATH_ENV: &str = "IRMA_SCHEMES_PATH";

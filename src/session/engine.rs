@@ -173,13 +173,17 @@ impl Sessions {
         self.settings
             .permissions
             .check(requestor, &request.request)?;
+        let state = self.scheme_state();
         complete_request(
             &mut request.request,
-            &self.schemes(),
+            &state.schemes,
             &self.settings.private_keys,
             self.settings.production,
             now_secs(),
         )?;
+        if let SessionRequest::Issuance(issuance) = &request.request {
+            super::issue::prepare_issuance(&state.verifier, issuance);
+        }
         let action = match &request.request {
             SessionRequest::Disclosure(_) => Action::Disclosing,
             SessionRequest::Signature(_) => Action::Signing,

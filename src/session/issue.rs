@@ -14,7 +14,7 @@ use super::validate::PrivateKeyFolder;
 use crate::crypto::idemix::{self, IssueSignatureMessage, Issuer, KeyError, PrivateKey};
 use crate::protocol::attributes::{MetadataAttribute, MetadataError, encode_value};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
-use crate::protocol::request::CredentialRequest;
+use crate::protocol::request::{CredentialRequest, IssuanceRequest};
 use crate::scheme::{Configuration, CredentialType};
 
 /// Why a credential could not be issued (the reference's `ISSUANCE_FAILED`).
@@ -179,6 +179,25 @@ pub fn credential_attributes(
         attributes.push(Some(encode_value(value.map(String::as_str))));
     }
     Ok(attributes)
+}
+
+/// Starts the background search for the primes `e` of the keys `request` will be signed with
+/// (one prime range per key size, [`Issuer::prepare`]), so that the commitments, seconds
+/// later, find them ready. Only keys of this request are looked at; a key that does not load
+/// is left to the issuance to report.
+pub fn prepare_issuance<C: std::ops::Deref<Target = Configuration>>(
+    verifier: &crate::verifier::Verifier<C>,
+    request: &IssuanceRequest,
+) {
+    for cred in &request.credentials {
+        let id = PublicKeyId {
+            issuer: cred.credential.issuer(),
+            counter: cred.key_counter,
+        };
+        if let Ok(pk) = verifier.public_key(&id) {
+            Issuer::prepare(&pk);
+        }
+    }
 }
 
 /// Signs credential `cred` over the holder's commitment `u`, proving the signature with

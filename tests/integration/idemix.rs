@@ -673,6 +673,47 @@ proptest! {
         flip(&mut tampered.0[which], field, bit);
         prop_assert!(verify_proof_list(&tampered.0, &keys, &[], &context, &nonce, false).is_err());
     }
+
+    /// The issuer's ProofS: a changed bit in its challenge or response, or in the signature it
+    /// proves, fails the proof and the holder refuses the credential.
+    #[test]
+    fn any_flipped_bit_breaks_a_proof_s(field in 0usize..5, bit in any::<u64>()) {
+        struct Issued {
+            builder: CredentialBuilder,
+            message: IssueSignatureMessage,
+        }
+        static ISSUED: OnceLock<Issued> = OnceLock::new();
+        let (sk, pk) = mijn_overheid();
+        let context = BigUint::from(1u8);
+        let attributes = [Some(demo_metadata()), Some(BigUint::from(9u8))];
+        let issued = ISSUED.get_or_init(|| {
+            let secret = SecretKey::generate().unwrap();
+            let nonce2 = BigUint::from(0x5eed_u32);
+            let builder = CredentialBuilder::new(pk, &context, &secret, &nonce2, None, &[]).unwrap();
+            let message = Issuer::new(sk, pk, &context)
+                .unwrap()
+                .issue_signature(builder.commitment(), &attributes, &nonce2)
+                .unwrap();
+            Issued { builder, message }
+        });
+        let nonce2 = issued.builder.nonce2();
+        let good = &issued.message;
+        prop_assert!(good.proof.verify(pk, &good.signature, &context, nonce2));
+        let mut tampered = good.clone();
+        let target = match field {
+            0 => &mut tampered.proof.c,
+            1 => &mut tampered.proof.e_response,
+            2 => &mut tampered.signature.a,
+            3 => &mut tampered.signature.e,
+            _ => &mut tampered.signature.v,
+        };
+        let bit = bit % (target.0.bits() + 1);
+        target.0.set_bit(bit, !target.0.bit(bit));
+        if field < 4 {
+            prop_assert!(!tampered.proof.verify(pk, &tampered.signature, &context, nonce2));
+        }
+        prop_assert!(issued.builder.construct_credential(&tampered, &attributes).is_err());
+    }
 }
 
 #[test]

@@ -289,3 +289,171 @@ fn meta_binary() {
         }
     }
 }
+
+/// irma-demo turned into a keyshare scheme: a `<KeyshareServer>` in its description and
+/// `kss-0.pem` holding `kss_public_pem`, re-signed with its own `sk.pem`.
+fn keyshare_scheme(kss_public_pem: &str) -> (tempfile::TempDir, Configuration) {
+    let dir = tempfile::tempdir().unwrap();
+    let scheme = dir.path().join("irma-demo");
+    copy_dir(&shared().join("schemes/irma-demo"), &scheme);
+    let desc = scheme.join("description.xml");
+    let text = std::fs::read_to_string(&desc).unwrap();
+    let text = text.replacen(
+        "</SchemeManager>",
+        "\t<KeyshareServer>https://keyshare.invalid/</KeyshareServer>\n</SchemeManager>",
+        1,
+    );
+    assert!(text.contains("<KeyshareServer>"));
+    std::fs::write(&desc, text).unwrap();
+    std::fs::write(scheme.join("kss-0.pem"), kss_public_pem).unwrap();
+    let key = irma::scheme::keys::SchemeSigningKey::from_pem(
+        &std::fs::read_to_string(scheme.join("sk.pem")).unwrap(),
+    )
+    .unwrap();
+    let timestamp: i64 = std::fs::read_to_string(scheme.join("timestamp"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let index = irma::scheme::sign::sign_scheme(&key, &scheme, timestamp + 1).unwrap();
+    assert!(index.hash("kss-0.pem").is_some());
+    let conf = Configuration::load(dir.path()).unwrap();
+    (dir, conf)
+}
+
+/// An RS256 keyshare JWT with subject "ProofP" and the given ProofP claim.
+fn proof_p_jwt(private_pem: &str, proof_p: &irma::crypto::idemix::ProofP) -> String {
+    let claims = json!({
+        "iss": "keyshare_server",
+        "sub": "ProofP",
+        "iat": 1_700_000_000,
+        "ProofP": proof_p,
+    });
+    let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::RS256);
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+/// The verifier merges a keyshare scheme's ProofP from an RS256 JWT checked with the scheme's
+/// `kss-0.pem`, in the legacy form (with `P`) and the new one (without): the recorded
+/// `ageLower` commitments, with the secret-key part moved into a ProofP, verify again; a JWT
+/// of another key, a wrong `P`, a wrong response or a missing JWT do not.
+#[test]
+fn keyshare_proof_p_jwts_are_checked_and_merged() {
+    use irma::crypto::bigint::Int;
+    use irma::crypto::idemix::{Proof, ProofP};
+    use irma::verifier::Error;
+    use num_bigint::BigUint;
+
+    let jwt_keys: Value = serde_json::from_str(
+        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
+    )
+    .unwrap();
+    let pem = |name: &str| jwt_keys["keys"][name].as_str().unwrap().to_owned();
+    let (kss_private, other_private) = (
+        pem("requestor_rsa_private_pem"),
+        pem("server_jwt_private_pem"),
+    );
+    let (_dir, conf) = keyshare_scheme(&pem("requestor_rsa_public_pem"));
+    let verifier = Verifier::new(&conf);
+    let (_, case) = cases("issuance")
+        .into_iter()
+        .find(|(name, _)| name.ends_with("ageLower"))
+        .unwrap();
+    let body = &case["client_message"]["body"];
+    let Ok(SessionRequest::Issuance(request)) =
+        serde_json::from_value(case["client_session_request"]["request"].clone())
+    else {
+        panic!("not an issuance");
+    };
+    let now = case["recorded_at"].as_i64().unwrap();
+    let recorded: IssueCommitmentMessage = serde_json::from_value(body.clone()).unwrap();
+    let Proof::U(proof_u) = &recorded.proofs.0[0] else {
+        panic!("expected a ProofU");
+    };
+    let pk = verifier
+        .public_key(&irma::protocol::identifiers::PublicKeyId {
+            issuer: "irma-demo.MijnOverheid".parse().unwrap(),
+            counter: 2,
+        })
+        .unwrap();
+    let n = pk.n();
+    let verify = |msg: &IssueCommitmentMessage| {
+        verifier
+            .verify_commitments(msg, &[], &request, now)
+            .map(|v| serde_json::to_value(v.status).unwrap())
+    };
+    let with_jwt = |mut msg: IssueCommitmentMessage, jwt: String| {
+        msg.proof_p_jwts = Some([("irma-demo".to_owned(), jwt)].into());
+        msg
+    };
+
+    // Without a ProofP the keyshare scheme's commitments are refused.
+    assert!(matches!(verify(&recorded), Err(Error::MissingProofP(_))));
+
+    // Legacy form: the app's U lacks the keyshare server's P = R_0^x and its response part.
+    let p = pk.bases()[0].modpow(&BigUint::from(987_654_321u64), n);
+    let kss_response = &proof_u.s_response.0 >> 16u32;
+    let mut legacy = recorded.clone();
+    let Proof::U(u) = &mut legacy.proofs.0[0] else {
+        unreachable!()
+    };
+    u.u = Int(&u.u.0 * p.modinv(n).unwrap() % n);
+    u.s_response = Int(&u.s_response.0 - &kss_response);
+    let proof_p = ProofP {
+        p: Some(Int(p.clone())),
+        c: proof_u.c.clone(),
+        s_response: Int(kss_response.clone()),
+    };
+    let good = with_jwt(legacy.clone(), proof_p_jwt(&kss_private, &proof_p));
+    assert_eq!(verify(&good).unwrap(), "VALID");
+    // Also as the single legacy `proofPJwt`.
+    let mut single = legacy.clone();
+    single.proof_p_jwt = Some(proof_p_jwt(&kss_private, &proof_p));
+    assert_eq!(verify(&single).unwrap(), "VALID");
+    // The same claim signed by another key, or with its signature altered: refused.
+    let foreign = with_jwt(legacy.clone(), proof_p_jwt(&other_private, &proof_p));
+    assert!(matches!(verify(&foreign), Err(Error::ProofPJwt { .. })));
+    let mut altered = proof_p_jwt(&kss_private, &proof_p);
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    assert!(matches!(
+        verify(&with_jwt(legacy.clone(), altered)),
+        Err(Error::ProofPJwt { .. })
+    ));
+    // A correctly signed but wrong P or response: the proofs do not verify.
+    for wrong in [
+        ProofP {
+            p: Some(Int(&p * &pk.bases()[0] % n)),
+            ..proof_p.clone()
+        },
+        ProofP {
+            s_response: Int(&kss_response + 1u8),
+            ..proof_p.clone()
+        },
+    ] {
+        let msg = with_jwt(legacy.clone(), proof_p_jwt(&kss_private, &wrong));
+        assert_eq!(verify(&msg).unwrap(), "INVALID");
+    }
+
+    // New form: no P; the keyshare server's challenge and whole response replace the app's.
+    let mut new = recorded.clone();
+    let Proof::U(u) = &mut new.proofs.0[0] else {
+        unreachable!()
+    };
+    u.c = Int(BigUint::from(5u8));
+    u.s_response = Int(BigUint::from(6u8));
+    let proof_p = ProofP {
+        p: None,
+        c: proof_u.c.clone(),
+        s_response: proof_u.s_response.clone(),
+    };
+    let good = with_jwt(new.clone(), proof_p_jwt(&kss_private, &proof_p));
+    assert_eq!(verify(&good).unwrap(), "VALID");
+    let wrong = ProofP {
+        s_response: Int(&proof_u.s_response.0 + 1u8),
+        ..proof_p
+    };
+    let msg = with_jwt(new, proof_p_jwt(&kss_private, &wrong));
+    assert_eq!(verify(&msg).unwrap(), "INVALID");
+}

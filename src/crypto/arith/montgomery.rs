@@ -27,6 +27,9 @@ pub struct Modulus {
     r2: Vec<u64>,
     /// The modulus as a `BigUint`, for the few operations done with num-bigint.
     value: BigUint,
+    /// Whether the `mulx`/`adx` kernel (`super::adx`) runs this modulus: the CPU has the
+    /// instructions and the limb count has an unrolled kernel.
+    adx: bool,
 }
 
 impl std::fmt::Debug for Modulus {
@@ -63,6 +66,7 @@ impl Modulus {
             limbs,
             m0inv,
             value: m.clone(),
+            adx: adx_kernel(n),
         })
     }
 
@@ -96,7 +100,7 @@ impl Modulus {
         super::inverse::mod_inverse(a, &self.value)
     }
 
-    /// Scratch space for the kernels: `limbs + 2` words.
+    /// Scratch space for the kernels: `2·limbs + 2` words.
     pub(super) fn scratch(&self) -> Vec<u64> {
         vec![0; 2 * self.len() + 2]
     }
@@ -130,6 +134,12 @@ impl Modulus {
     /// `out = a·b·R⁻¹ mod m`. `a`, `b` must be `< m`; `t` is scratch from [`Self::scratch`];
     /// `out` must not alias `a` or `b`.
     pub(super) fn mont_mul(&self, a: &[u64], b: &[u64], out: &mut [u64], t: &mut [u64]) {
+        #[cfg(target_arch = "x86_64")]
+        if self.adx {
+            // SAFETY: `adx` is set only when the CPU has BMI2 and ADX and the size is supported.
+            unsafe { super::adx::mont_mul(&self.limbs, self.m0inv, a, b, out, t) };
+            return;
+        }
         // Common sizes get a copy of the kernel with a constant length (unrolled, no bounds checks).
         match self.len() {
             16 => mul_kernel::<16>(&self.limbs, self.m0inv, a, b, out, t),
@@ -141,8 +151,13 @@ impl Modulus {
         }
     }
 
-    /// `out = a²·R⁻¹ mod m`, faster than [`Self::mont_mul`] (each cross product once).
+    /// `out = a²·R⁻¹ mod m`. The portable kernel computes each cross product once; with the
+    /// `mulx`/`adx` kernel a plain multiplication is faster than that.
     pub(super) fn mont_sqr(&self, a: &[u64], out: &mut [u64], t: &mut [u64]) {
+        if self.adx {
+            self.mont_mul(a, a, out, t);
+            return;
+        }
         match self.len() {
             16 => sqr_kernel::<16>(&self.limbs, self.m0inv, a, out, t),
             32 => sqr_kernel::<32>(&self.limbs, self.m0inv, a, out, t),
@@ -182,6 +197,19 @@ impl Modulus {
             *o = s as u64;
             carry = (s >> 64) as u64;
         }
+    }
+}
+
+/// Whether moduli of `limbs` limbs run on the `mulx`/`adx` kernel on this CPU.
+fn adx_kernel(limbs: usize) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        super::adx::supports(limbs) && super::adx::available()
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = limbs;
+        false
     }
 }
 
@@ -274,7 +302,7 @@ fn sqr_kernel<const N: usize>(m: &[u64], m0inv: u64, a: &[u64], out: &mut [u64],
 
 /// `out = t mod m` for `t < 2m` given as `limbs + 1` words, without a data-dependent branch.
 #[inline(always)]
-fn final_sub(m: &[u64], t: &[u64], out: &mut [u64]) {
+pub(super) fn final_sub(m: &[u64], t: &[u64], out: &mut [u64]) {
     let n = m.len();
     let mut borrow = 0u64;
     for ((o, &x), &mj) in out.iter_mut().zip(&t[..n]).zip(m) {

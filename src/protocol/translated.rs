@@ -1,20 +1,23 @@
 //! [`TranslatedString`]: a text in several languages, as schemes write it
 //! (`<Name><en>Hello</en><nl>Hallo</nl></Name>`) and as the wire carries it
-//! (`{"en":"Hello","nl":"Hallo"}`).
+//! (`{"en":"Hello","nl":"Hallo"}`): scheme descriptions, request labels and disclosed values.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A text translated into several languages, in the order the scheme lists them.
+/// A text translated into several languages: language code → text.
 ///
-/// Deserializes from an XML element whose children are named after languages, or from a
-/// JSON object; serializes to a JSON object `{"en": .., "nl": ..}` (irmago
-/// `irma.TranslatedString`). A language occurring twice keeps its last text, as in irmago.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TranslatedString(Vec<(String, String)>);
+/// A map rather than fixed fields, because requestors may send any language and disclosed
+/// values carry an extra `""` key holding the raw value. Deserializes from an XML element
+/// whose children are named after languages, or from a JSON object; serializes to a JSON
+/// object with the languages sorted, as Go writes irmago's `irma.TranslatedString` (a
+/// `map[string]string`). A language occurring twice keeps its last text, as in irmago.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct TranslatedString(BTreeMap<String, String>);
 
 impl TranslatedString {
     /// Builds a translated string from `(language, text)` pairs; later duplicates win.
@@ -31,30 +34,31 @@ impl TranslatedString {
         out
     }
 
+    /// The same text for the raw key `""` and for `en` and `nl`, as the reference reports
+    /// every disclosed value (`irma/attributes.go` `NewTranslatedString`).
+    pub fn untranslated(text: &str) -> Self {
+        Self::from_pairs(["", "en", "nl"].map(|lang| (lang, text)))
+    }
+
     fn insert(&mut self, lang: String, text: String) {
-        match self.0.iter_mut().find(|(l, _)| *l == lang) {
-            Some(entry) => entry.1 = text,
-            None => self.0.push((lang, text)),
-        }
+        self.0.insert(lang, text);
     }
 
     /// The text in `lang`, if present.
     pub fn translation(&self, lang: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(l, _)| l == lang)
-            .map(|(_, t)| t.as_str())
+        self.0.get(lang).map(String::as_str)
     }
 
-    /// The text in `lang`, else in English, else the first translation, else "".
+    /// The text in `lang`, else in English, else the first translation by language code,
+    /// else "".
     pub fn best(&self, lang: &str) -> &str {
         self.translation(lang)
             .or_else(|| self.translation("en"))
-            .or_else(|| self.0.first().map(|(_, t)| t.as_str()))
+            .or_else(|| self.0.values().next().map(String::as_str))
             .unwrap_or("")
     }
 
-    /// `(language, text)` pairs in scheme order.
+    /// `(language, text)` pairs, sorted by language code.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(l, t)| (l.as_str(), t.as_str()))
     }
@@ -134,13 +138,18 @@ mod tests {
     }
 
     #[test]
-    fn parses_xml_in_order_and_serializes_as_json_object() {
+    fn parses_xml_and_serializes_as_go_does() {
         let xml = "<X><Name><nl>Hallo</nl><en>Hello &amp; bye</en></Name></X>";
         let h: Holder = quick_xml::de::from_str(xml).unwrap();
         assert_eq!(h.name.translation("en"), Some("Hello & bye"));
+        // Go's encoding/json writes map keys sorted.
         assert_eq!(
             serde_json::to_string(&h.name).unwrap(),
-            r#"{"nl":"Hallo","en":"Hello & bye"}"#
+            r#"{"en":"Hello & bye","nl":"Hallo"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&TranslatedString::untranslated("yes")).unwrap(),
+            r#"{"":"yes","en":"yes","nl":"yes"}"#
         );
         let back: TranslatedString = serde_json::from_str(r#"{"en":"a","nl":"b"}"#).unwrap();
         assert_eq!(back.best("de"), "a");
