@@ -10,12 +10,13 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 
-use crate::config::{self, Auth, List, MapOrJson, RawConfig, ServerConfig};
+use crate::config::{self, Auth, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::server::{self, AppState};
 use crate::session::permissions::PermissionSet;
+use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
-use crate::session::store::Store;
+use crate::session::store::{Lifetimes, Store};
 use crate::session::validate::PrivateKeyFolder;
 use crate::session::{Sessions, Settings};
 
@@ -113,6 +114,60 @@ pub struct ServerArgs {
     /// Accepted for compatibility: this server sends no email.
     #[arg(long)]
     no_email: bool,
+    /// Specifies how session state will be saved on the server (memory or redis).
+    #[arg(long)]
+    store_type: Option<String>,
+    /// Redis address, to be specified as host:port.
+    #[arg(long)]
+    redis_addr: Option<String>,
+    /// Redis Sentinel addresses, to be specified as host:port (comma-separated).
+    #[arg(long)]
+    redis_sentinel_addrs: Option<String>,
+    /// Redis Sentinel master name.
+    #[arg(long)]
+    redis_sentinel_master_name: Option<String>,
+    /// Accept the risk of inconsistent session state with Redis Sentinel or cluster.
+    #[arg(long)]
+    redis_accept_inconsistency_risk: bool,
+    /// Redis server username (when using ACLs).
+    #[arg(long)]
+    redis_username: Option<String>,
+    /// Redis server password.
+    #[arg(long)]
+    redis_pw: Option<String>,
+    /// Redis Sentinel username (when using ACLs).
+    #[arg(long)]
+    redis_sentinel_username: Option<String>,
+    /// Redis Sentinel password.
+    #[arg(long)]
+    redis_sentinel_pw: Option<String>,
+    /// Explicitly allow an empty string as Redis password.
+    #[arg(long)]
+    redis_allow_empty_password: bool,
+    /// Prefix every Redis key with the username (when using ACLs).
+    #[arg(long)]
+    redis_acl_use_key_prefixes: bool,
+    /// Redis database to be selected after connecting to the server.
+    #[arg(long)]
+    redis_db: Option<i64>,
+    /// Redis TLS certificate (PEM) of the server or its CA.
+    #[arg(long)]
+    redis_tls_cert: Option<String>,
+    /// Path to the Redis TLS certificate (PEM) of the server or its CA.
+    #[arg(long)]
+    redis_tls_cert_file: Option<String>,
+    /// Path to the Redis TLS client certificate (for mutual TLS).
+    #[arg(long)]
+    redis_tls_client_cert_file: Option<String>,
+    /// Path to the Redis TLS client key (for mutual TLS).
+    #[arg(long)]
+    redis_tls_client_key_file: Option<String>,
+    /// Disable TLS to Redis (plain TCP).
+    #[arg(long)]
+    redis_no_tls: bool,
+    /// Prefix of every Redis key and channel, so one Redis can serve several deployments.
+    #[arg(long)]
+    redis_key_prefix: Option<String>,
 }
 
 impl ServerArgs {
@@ -157,6 +212,24 @@ impl ServerArgs {
             no_tls: flag(self.no_tls),
             production: flag(self.production),
             log_json: flag(self.log_json),
+            store_type: self.store_type.clone(),
+            redis_addr: self.redis_addr.clone(),
+            redis_sentinel_addrs: list(&self.redis_sentinel_addrs),
+            redis_sentinel_master_name: self.redis_sentinel_master_name.clone(),
+            redis_accept_inconsistency_risk: flag(self.redis_accept_inconsistency_risk),
+            redis_username: self.redis_username.clone(),
+            redis_pw: self.redis_pw.clone(),
+            redis_sentinel_username: self.redis_sentinel_username.clone(),
+            redis_sentinel_pw: self.redis_sentinel_pw.clone(),
+            redis_allow_empty_password: flag(self.redis_allow_empty_password),
+            redis_acl_use_key_prefixes: flag(self.redis_acl_use_key_prefixes),
+            redis_db: self.redis_db,
+            redis_tls_cert: self.redis_tls_cert.clone(),
+            redis_tls_cert_file: self.redis_tls_cert_file.clone(),
+            redis_tls_client_cert_file: self.redis_tls_client_cert_file.clone(),
+            redis_tls_client_key_file: self.redis_tls_client_key_file.clone(),
+            redis_no_tls: flag(self.redis_no_tls),
+            redis_key_prefix: self.redis_key_prefix.clone(),
             ..RawConfig::default()
         })
     }
@@ -184,13 +257,33 @@ pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
         .addr
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     let addr = SocketAddr::new(listen_ip, conf.listener.port);
-    let state = app_state(&conf, schemes, addr)?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(serve(state, addr, &conf.api_prefix))?;
+    runtime.block_on(async {
+        let state = app_state(&conf, schemes, addr).await?;
+        serve(state, addr, &conf.api_prefix).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn app_state(
+/// The session store and the replay cache as configured (connecting to Redis).
+async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
+    match &conf.store {
+        StoreConfig::Memory => Ok((Store::default(), ReplayCache::default())),
+        StoreConfig::Redis(redis) => {
+            let lifetimes = Lifetimes {
+                max_session: conf.max_session_lifetime,
+                result: conf.session_result_lifetime,
+            };
+            let store = RedisStore::connect(redis, lifetimes)
+                .await
+                .context("connecting to redis")?;
+            tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
+            Ok((Store::Redis(store.clone()), ReplayCache::redis(store)))
+        }
+    }
+}
+
+async fn app_state(
     conf: &ServerConfig,
     schemes: Configuration,
     addr: SocketAddr,
@@ -223,11 +316,12 @@ fn app_state(
             },
         },
     };
+    let (store, replay) = stores(conf).await?;
     Ok(AppState {
-        sessions: Arc::new(Sessions::new(Store::default(), settings, Arc::new(schemes))),
+        sessions: Arc::new(Sessions::new(store, settings, Arc::new(schemes))),
         auth: Arc::new(server::requestor_auth(conf)?),
         signer: server::result_signer(conf)?.map(Arc::new),
-        replay: Arc::new(ReplayCache::default()),
+        replay: Arc::new(replay),
         sse: conf.sse,
     })
 }
@@ -245,16 +339,20 @@ async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::R
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            sessions.expire_all();
+            // A store failure is logged where it happens; the next tick tries again.
+            let _ = sessions.expire_all().await;
             replay.prune();
         }
     });
+    let sessions = Arc::clone(&state.sessions);
+    let events = tokio::spawn(async move { sessions.follow_status_events().await });
     let app = server::router(state, api_prefix);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .context("serving")?;
     expiry.abort();
+    events.abort();
     tracing::info!("stopped");
     Ok(())
 }

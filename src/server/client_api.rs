@@ -12,6 +12,7 @@ use super::{AppState, header_str, json, sse};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::session::{FrontendOptionsRequest, FrontendSessionStatus};
 use crate::protocol::tokens::ClientToken;
+use crate::session::SessionError;
 use crate::session::engine::ClientHeaders;
 use crate::session::replay::CachedAnswer;
 
@@ -54,16 +55,21 @@ async fn cached(
     ct: &ClientToken,
     endpoint: &'static str,
     body: &[u8],
-    answer: impl FnOnce() -> Result<Response, ApiError>,
+    answer: impl Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
-    let status = state.sessions.client_status(ct)?;
-    if let Some(hit) = state.replay.lookup(ct, endpoint, body, status) {
+    let status = state.sessions.client_status(ct).await?;
+    let hit = state
+        .replay
+        .lookup(ct, endpoint, body, status)
+        .await
+        .map_err(SessionError::from)?;
+    if let Some(hit) = hit {
         let code = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
         // The reference replays the bytes without a content type (Go then sniffs this one).
         let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
         return Ok((code, plain, hit.body).into_response());
     }
-    let response = answer().unwrap_or_else(IntoResponse::into_response);
+    let response = answer.await.unwrap_or_else(IntoResponse::into_response);
     let (parts, out) = response.into_parts();
     let bytes = axum::body::to_bytes(out, super::BODY_LIMIT)
         .await
@@ -71,7 +77,7 @@ async fn cached(
     // Only successes are kept: a retry after an error (say, a corrected header) is served
     // afresh, where the reference would replay the error.
     if parts.status.is_success()
-        && let Ok(after) = state.sessions.client_status(ct)
+        && let Ok(after) = state.sessions.client_status(ct).await
     {
         let answer = CachedAnswer {
             status: parts.status.as_u16(),
@@ -79,7 +85,9 @@ async fn cached(
         };
         state
             .replay
-            .store(ct.clone(), endpoint, body, after, answer);
+            .store(ct.clone(), endpoint, body, after, answer)
+            .await
+            .map_err(SessionError::from)?;
     }
     Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
@@ -91,7 +99,7 @@ async fn get_without_slash(
     State(state): State<AppState>,
     Path(ct): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.sessions.client_status(&client(&ct)?)?;
+    state.sessions.client_status(&client(&ct)?).await?;
     Err(ApiError::new(
         ErrorKind::MalformedInput,
         "unexpected end of JSON input",
@@ -110,8 +118,8 @@ async fn first_message(
         max: header_str(&headers, MAX_VERSION),
         authorization: authorization(&headers),
     };
-    cached(&state, &ct, "get", &[], || {
-        Ok(json(&state.sessions.client_get(&ct, h)?))
+    cached(&state, &ct, "get", &[], async {
+        Ok(json(&state.sessions.client_get(&ct, h).await?))
     })
     .await
 }
@@ -122,11 +130,12 @@ async fn request(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
-    cached(&state, &ct, "request", &[], || {
+    cached(&state, &ct, "request", &[], async {
         Ok(json(
             &state
                 .sessions
-                .client_request(&ct, authorization(&headers))?,
+                .client_request(&ct, authorization(&headers))
+                .await?,
         ))
     })
     .await
@@ -139,24 +148,25 @@ async fn proofs(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
-    cached(&state, &ct, "proofs", &body, || {
+    cached(&state, &ct, "proofs", &body, async {
         let status = state
             .sessions
-            .client_proofs(&ct, authorization(&headers), &body)?;
+            .client_proofs(&ct, authorization(&headers), &body)
+            .await?;
         Ok(json(&serde_json::json!({ "proofStatus": status })))
     })
     .await
 }
 
 async fn cancel(State(state): State<AppState>, Path(ct): Path<String>) -> Result<(), ApiError> {
-    Ok(state.sessions.client_cancel(&client(&ct)?)?)
+    Ok(state.sessions.client_cancel(&client(&ct)?).await?)
 }
 
 async fn status(
     State(state): State<AppState>,
     Path(ct): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.client_status(&client(&ct)?)?))
+    Ok(json(&state.sessions.client_status(&client(&ct)?).await?))
 }
 
 async fn status_events(
@@ -166,8 +176,8 @@ async fn status_events(
     if !state.sse {
         return Err(ApiError::kind(ErrorKind::SseDisabled));
     }
-    let token = state.sessions.requestor_token(&client(&ct)?)?;
-    let rx = state.sessions.subscribe(&token)?;
+    let token = state.sessions.requestor_token(&client(&ct)?).await?;
+    let rx = state.sessions.subscribe(&token).await?;
     Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
 }
 
@@ -180,7 +190,8 @@ async fn frontend_status(
     Ok(json(
         &state
             .sessions
-            .frontend_status(&ct, authorization(&headers))?,
+            .frontend_status(&ct, authorization(&headers))
+            .await?,
     ))
 }
 
@@ -194,8 +205,9 @@ async fn frontend_status_events(
     }
     let token = state
         .sessions
-        .frontend(&client(&ct)?, authorization(&headers))?;
-    let rx = state.sessions.subscribe(&token)?;
+        .frontend(&client(&ct)?, authorization(&headers))
+        .await?;
+    let rx = state.sessions.subscribe(&token).await?;
     Ok(sse::status_stream(rx, |status| {
         serde_json::to_string(&FrontendSessionStatus {
             status,
@@ -212,10 +224,12 @@ async fn frontend_options(
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
     let auth = authorization(&headers);
-    state.sessions.frontend(&ct, auth)?;
+    state.sessions.frontend(&ct, auth).await?;
     let request: FrontendOptionsRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(ErrorKind::MalformedInput, e.to_string()))?;
-    Ok(json(&state.sessions.frontend_options(&ct, auth, request)?))
+    Ok(json(
+        &state.sessions.frontend_options(&ct, auth, request).await?,
+    ))
 }
 
 async fn pairing_completed(
@@ -226,6 +240,7 @@ async fn pairing_completed(
     let ct = client(&ct)?;
     state
         .sessions
-        .pairing_completed(&ct, authorization(&headers))?;
+        .pairing_completed(&ct, authorization(&headers))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

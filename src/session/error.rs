@@ -38,6 +38,9 @@ pub enum SessionError {
     /// The operating system's random generator failed.
     #[error("no randomness available")]
     Random,
+    /// The session store failed (details are logged; the caller gets no message).
+    #[error("")]
+    Store,
 }
 
 impl SessionError {
@@ -54,7 +57,7 @@ impl SessionError {
             Self::ProtocolVersion => ErrorKind::ProtocolVersion,
             Self::MalformedInput(_) => ErrorKind::MalformedInput,
             Self::Exception(_) => ErrorKind::Unknown,
-            Self::Random => ErrorKind::Internal,
+            Self::Random | Self::Store => ErrorKind::Internal,
         }
     }
 }
@@ -62,5 +65,12 @@ impl SessionError {
 impl From<getrandom::Error> for SessionError {
     fn from(_: getrandom::Error) -> Self {
         Self::Random
+    }
+}
+
+impl From<super::store::StoreError> for SessionError {
+    fn from(e: super::store::StoreError) -> Self {
+        tracing::error!(error = %e, "session store");
+        Self::Store
     }
 }
