@@ -34,7 +34,10 @@ complete -c irma -n "__fish_irma_needs_command" -f -a "scheme" -d 'Manage creden
 complete -c irma -n "__fish_irma_needs_command" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
 complete -c irma -n "__fish_irma_needs_command" -f -a "signature" -d 'Verify attribute-based signatures offline'
-complete -c irma -n "__fish_irma_needs_command" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
+complete -c irma -n "__fish_irma_needs_command" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
+complete -c irma -n "__fish_irma_needs_command" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
+complete -c irma -n "__fish_irma_needs_command" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
+complete -c irma -n "__fish_irma_needs_command" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
 complete -c irma -n "__fish_irma_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand version" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand version" -s q -l quiet -d 'No log output'
@@ -159,7 +162,7 @@ complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen
 complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen_subcommand_from verify help" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
 complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l request -d 'The signature request (JSON) the signature must match; without it the signature is checked on its own and every attribute is reported as EXTRA' -r -F
+complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l request -d 'The signature request (JSON) the signature must match; without it the signature is checked on its own and every attribute is reported as EXTRA. A request without a nonce (as the requestor posted it; the server chose the nonce) is matched on its message and attributes' -r -F
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l at -d 'Verify as at this Unix time [default: now]' -r
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l trust-timestamp-key -d 'Trust this timestamp server public key (base64 Ed25519) without asking the server; repeatable' -r
@@ -170,48 +173,278 @@ complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_sub
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand server" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s k -l privkeys -d 'Path to IRMA private keys' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s p -l port -d 'Port at which to listen' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l server -d 'External IRMA server to post the request to (default: an embedded server)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s u -l url -d 'External URL at which the app reaches the embedded server, ":port" being replaced by the port (default: http://<local IP>:port)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s p -l port -d 'Port the embedded server listens at (0: any free port)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s k -l privkeys -d 'Path to issuer private keys for the embedded server' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l from-package -d 'Follow a session started elsewhere, from its session package (JSON or a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-server -d 'Show the QR code of a static session on this server, then exit' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-name -d 'The static session\'s name (with --static-server)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
+token\t'Plain JSON with `--key` as the `Authorization` header'
+hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
+rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l name -d 'Requestor name (the `iss` of request JWTs)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l disclose -d 'Add an attribute disjunction: comma-separated attribute ids, one of which is disclosed (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l issue -d 'Add a credential to issue: `CREDTYPE=v1,v2,…`, the values in scheme order, random-blind and revocation attributes left out (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l sign -d 'Add an attribute disjunction to a signature session (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l message -d 'Message to sign in a signature session' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l revocation-key -d 'Revocation key of the credentials to issue that support revocation' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s r -l request -d 'A complete session request (plain or extended JSON), or a file holding one' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l noqr -d 'Print the session pointer JSON instead of drawing the QR code'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l pairing -d 'Let the app pair first: it shows a code that must match the one printed here'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l no-wait -d 'Print the session package and exit (with --server), to follow the session with `irma session status|result|cancel`'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l json -d 'Print the result as one JSON object even on a terminal'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -l json -d 'Print the result as one JSON object even on a terminal'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from result" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -l server -d 'The IRMA server\'s requestor API URL' -r
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from cancel" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand request" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand request" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
+token\t'Plain JSON with `--key` as the `Authorization` header'
+hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
+rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
+complete -c irma -n "__fish_irma_using_subcommand request" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l name -d 'Requestor name (the `iss` of request JWTs)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l disclose -d 'Add an attribute disjunction: comma-separated attribute ids, one of which is disclosed (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l issue -d 'Add a credential to issue: `CREDTYPE=v1,v2,…`, the values in scheme order, random-blind and revocation attributes left out (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l sign -d 'Add an attribute disjunction to a signature session (repeatable)' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l message -d 'Message to sign in a signature session' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -l revocation-key -d 'Revocation key of the credentials to issue that support revocation' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -s r -l request -d 'A complete session request (plain or extended JSON), or a file holding one' -r
+complete -c irma -n "__fish_irma_using_subcommand request" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand request" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand request" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
-complete -c irma -n "__fish_irma_using_subcommand server" -l sse -d 'Enable server sent for status updates (experimental)'
-complete -c irma -n "__fish_irma_using_subcommand server" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
-complete -c irma -n "__fish_irma_using_subcommand server" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
-complete -c irma -n "__fish_irma_using_subcommand server" -l production -d 'Production mode'
-complete -c irma -n "__fish_irma_using_subcommand server" -l log-json -d 'Log in JSON format'
-complete -c irma -n "__fish_irma_using_subcommand server" -l no-email -d 'Accepted for compatibility: this server sends no email'
-complete -c irma -n "__fish_irma_using_subcommand server" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand server" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand server" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand server" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "version" -d 'Print version information'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "signature" -d 'Verify attribute-based signatures offline'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "server" -d 'Run the IRMA server: the requestor API, and the app and frontend API under /irma'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature server help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sse -d 'Enable server sent for status updates (experimental)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l production -d 'Production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l log-json -d 'Log in JSON format'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l choose -d 'Option index per disjunction of the request, comma separated (e.g. `0,1`)' -r
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-code -d 'The pairing code shown by the frontend, to check against the server\'s; `-` reads it from stdin. Without it the code is printed on stderr and the wallet waits' -r
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-timeout -d 'How long to wait for the frontend to complete pairing, in seconds' -r
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l timestamp -d 'Atum timestamps on attribute-based signatures' -r -f -a "on\t'Ask the scheme\'s timestamp server; sign without a timestamp when it does not answer'
+off\t'Never ask'"
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l deny -d 'Refuse the session (the server marks it CANCELLED)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages, one per command, into a directory'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
@@ -223,3 +456,12 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from signature" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "status" -d 'Print the status of a session'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "cancel" -d 'Cancel a session'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'

@@ -16,11 +16,14 @@
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
 //!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
-//! - [`client`]: the requestor side: QR codes (and, later, the requestor HTTP client).
+//! - [`client`]: the requestor side: the requestor HTTP client with status events, typed
+//!   session request builders, terminal QR codes.
 //! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
+//! - [`wallet`]: the holder side: a headless IRMA app (storage, credential choice, the app's
+//!   session protocol client), behind `irma wallet`.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
@@ -33,3 +36,4 @@ pub mod scheme;
 pub mod server;
 pub mod session;
 pub mod verifier;
+pub mod wallet;

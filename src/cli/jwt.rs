@@ -3,19 +3,19 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
+use crate::client::requestor::{Authentication, RequestorClient};
 use crate::jwt::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
 use crate::jwt::request::{RequestBody, sign_request};
 use crate::jwt::verify::{DEFAULT_LEEWAY, Jwt, TimeCheck};
 
-/// Largest key file, JSON request or `/publickey` answer we read.
+/// Largest key file or JSON request we read.
 const MAX_INPUT: u64 = 10 << 20;
-const MAX_PUBLIC_KEY: usize = 64 << 10;
 
 /// The `irma jwt` subcommands.
 #[derive(Debug, Subcommand)]
@@ -104,11 +104,7 @@ fn sign(args: SignArgs) -> anyhow::Result<ExitCode> {
     let text = read_input(&args.file)?;
     let json: Value = serde_json::from_slice(&text).context("the session request is not JSON")?;
     let request = RequestBody::from_json(json)?;
-    let key_bytes = key_argument(&args.key)?;
-    let key = match args.auth_method {
-        AuthMethod::Hmac => SigningKey::Hmac(HmacKey::from_base64(&key_bytes)?),
-        AuthMethod::Rsa => SigningKey::Rsa(RsaPrivateKey::from_pem(&key_bytes)?),
-    };
+    let key = signing_key(args.auth_method, &args.key)?;
     let token = sign_request(&request, &args.name, &key, unix_now()?)?;
     println!("{token}");
     Ok(ExitCode::SUCCESS)
@@ -177,8 +173,17 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The signing key of `--key` (a value, or a file holding it) for `method`.
+pub(super) fn signing_key(method: AuthMethod, key: &str) -> anyhow::Result<SigningKey> {
+    let bytes = key_argument(key)?;
+    Ok(match method {
+        AuthMethod::Hmac => SigningKey::Hmac(HmacKey::from_base64(&bytes)?),
+        AuthMethod::Rsa => SigningKey::Rsa(RsaPrivateKey::from_pem(&bytes)?),
+    })
+}
+
 /// Reads a file, or standard input for `-`, up to [`MAX_INPUT`] bytes.
-fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+pub(super) fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     if path == Path::new("-") {
         std::io::stdin()
@@ -195,7 +200,7 @@ fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 /// `--key` of `irma jwt sign`: the contents of the file it names if that is an existing
 /// regular file, else the value itself (as irmago's `configureJWTKey`).
-fn key_argument(value: &str) -> anyhow::Result<Vec<u8>> {
+pub(super) fn key_argument(value: &str) -> anyhow::Result<Vec<u8>> {
     let path = Path::new(value);
     if path.is_file() {
         read_input(path)
@@ -236,30 +241,15 @@ fn fetch_public_key(url: &str) -> anyhow::Result<RsaPublicKey> {
             "refusing {scheme}:// for {url}: use https (plain http only to a loopback address)"
         ),
     }
-    let endpoint = format!("{}/publickey", url.trim_end_matches('/'));
+    let client = RequestorClient::new(url, Authentication::None)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the HTTP runtime")?;
-    let body = runtime.block_on(async {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()?;
-        let mut response = client.get(&endpoint).send().await?.error_for_status()?;
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            body.extend_from_slice(&chunk);
-            if body.len() > MAX_PUBLIC_KEY {
-                anyhow::bail!("the answer of {endpoint} is too large for a public key");
-            }
-        }
-        Ok(body)
-    });
-    let body = body.with_context(|| format!("fetching {endpoint}"))?;
-    RsaPublicKey::from_pem(&body).with_context(|| format!("the answer of {endpoint}"))
+    Ok(runtime.block_on(client.public_key())?)
 }
 
-fn unix_now() -> anyhow::Result<i64> {
+pub(super) fn unix_now() -> anyhow::Result<i64> {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?

@@ -6,9 +6,12 @@ mod generate;
 mod issuer;
 mod jwt;
 mod meta;
+mod request;
 mod scheme;
 mod server;
+mod session;
 mod signature;
+mod wallet;
 
 use std::process::ExitCode;
 
@@ -53,8 +56,20 @@ pub enum Command {
     /// Verify attribute-based signatures offline.
     #[command(subcommand)]
     Signature(signature::SignatureCommand),
-    /// Run the IRMA server: the requestor API, and the app and frontend API under /irma.
+    /// Perform an IRMA disclosure, issuance or signature session, or act on one.
+    ///
+    /// Starts a session on an external IRMA server (--server) or on an embedded one, shows
+    /// its QR code, follows its status and prints the result when it ends. The request is
+    /// built with --disclose, --sign with --message, and --issue, or given whole with
+    /// --request.
+    Session(Box<session::SessionArgs>),
+    /// Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa.
+    Request(request::RequestArgs),
+    /// Run the IRMA server (the requestor API, and the app and frontend API under /irma),
+    /// or check its configuration (`irma server check`).
     Server(Box<server::ServerArgs>),
+    /// A headless IRMA app: perform sessions, list, import and export credentials.
+    Wallet(wallet::WalletArgs),
 }
 
 /// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
@@ -92,6 +107,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
-        Command::Server(args) => server::run(*args),
+        Command::Server(args) => server::run(*args, cli.verbose),
+        Command::Session(args) => session::run(*args),
+        Command::Request(args) => request::run(args),
+        Command::Wallet(args) => wallet::run(args),
     }
 }

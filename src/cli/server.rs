@@ -1,38 +1,66 @@
 //! `irma server`: run the IRMA server (requestor API, app and frontend API).
 
-use std::collections::BTreeMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use clap::Args;
+use clap::{Args, Subcommand};
 
-use crate::config::{self, Auth, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
-use crate::scheme::{Configuration, default_schemes_path};
-use crate::server::{self, AppState};
-use crate::session::permissions::PermissionSet;
+use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
+use crate::server::listen::{self, Endpoint};
+use crate::server::prepare::{Prepared, prepare, socket_addr};
+use crate::server::schemes_update;
+use crate::server::{AppState, Routes};
+use crate::session::Sessions;
 use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
 use crate::session::store::{Lifetimes, Store};
-use crate::session::validate::PrivateKeyFolder;
-use crate::session::{Sessions, Settings};
 
 /// How often the expiry task looks for timed-out and expired sessions.
 const EXPIRY_PERIOD: Duration = Duration::from_millis(500);
 
+/// `irma server [check]`: the flags, and the optional `check` subcommand taking the same.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServerArgs {
+    /// Only check the configuration.
+    #[command(subcommand)]
+    command: Option<ServerCommand>,
+    /// The configuration flags.
+    #[command(flatten)]
+    flags: ConfigFlags,
+}
+
+/// Subcommands of `irma server`.
+#[derive(Debug, Subcommand)]
+enum ServerCommand {
+    /// Check the server configuration and exit.
+    ///
+    /// Reads the configuration exactly as `irma server` does (flags, IRMASERVER_*
+    /// environment variables, configuration file) and runs every startup check, without
+    /// side effects: no scheme downloads, no writes, no listening. Exits non-zero with a
+    /// message naming the bad setting. With -v, prints the effective configuration as JSON
+    /// (secrets redacted).
+    Check(Box<ConfigFlags>),
+}
+
 /// Flags of `irma server`, named as the reference's; only given flags override the
 /// environment (`IRMASERVER_*`) and the configuration file.
 #[derive(Debug, Args)]
-pub struct ServerArgs {
+#[command(args_override_self = true)]
+struct ConfigFlags {
     /// Path to configuration file (JSON, TOML or YAML).
-    #[arg(short, long)]
+    #[arg(short, long, env = "IRMASERVER_CONFIG")]
     config: Option<PathBuf>,
     /// Path to irma_configuration (default: the bundled irma-demo and pbdf schemes).
     #[arg(short, long)]
     schemes_path: Option<String>,
+    /// If specified, copy schemes from here into --schemes-path.
+    #[arg(long)]
+    schemes_assets_path: Option<String>,
     /// Update schemes every x minutes (0 to disable).
     #[arg(long)]
     schemes_update: Option<u64>,
@@ -42,6 +70,12 @@ pub struct ServerArgs {
     /// Whether to skip checking if the private keys that are required for issuing are present.
     #[arg(long)]
     skip_private_keys_check: bool,
+    /// Host files under this path as static files (leave empty to disable).
+    #[arg(long)]
+    static_path: Option<String>,
+    /// Host static files under this URL prefix (default "/").
+    #[arg(long)]
+    static_prefix: Option<String>,
     /// External URL to server to which the IRMA client connects, ":port" being replaced by --port value.
     #[arg(short, long)]
     url: Option<String>,
@@ -64,7 +98,7 @@ pub struct ServerArgs {
     #[arg(long)]
     sse: bool,
     /// Whether or not to authenticate requestors (and reject all authenticated requests).
-    #[arg(long)]
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     no_auth: Option<bool>,
     /// Requestor configuration (in JSON).
     #[arg(long)]
@@ -78,6 +112,12 @@ pub struct ServerArgs {
     /// Comma-separated list of attributes that all requestors may issue.
     #[arg(long)]
     issue_perms: Option<String>,
+    /// Comma-separated list of credentials that all requestors may revoke.
+    #[arg(long)]
+    revoke_perms: Option<String>,
+    /// Preconfigured static sessions (in JSON).
+    #[arg(long)]
+    static_sessions: Option<String>,
     /// Maximum lifetime of a session, in minutes.
     #[arg(long)]
     max_session_lifetime: Option<u64>,
@@ -87,11 +127,14 @@ pub struct ServerArgs {
     /// Max age in seconds of a session request JWT.
     #[arg(long)]
     max_request_age: Option<u64>,
+    /// Clock-skew leeway in seconds for requestor JWTs (default 5).
+    #[arg(long)]
+    jwt_leeway: Option<u64>,
     /// JWT issuer.
     #[arg(short, long)]
     jwt_issuer: Option<String>,
     /// JWT private key.
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     jwt_privkey: Option<String>,
     /// Path to JWT private key.
     #[arg(long)]
@@ -102,6 +145,30 @@ pub struct ServerArgs {
     /// Whether to allow session requests to augment the client return URL.
     #[arg(long)]
     augment_client_return_url: bool,
+    /// TLS certificate (chain).
+    #[arg(long, allow_hyphen_values = true)]
+    tls_cert: Option<String>,
+    /// Path to TLS certificate (chain).
+    #[arg(long)]
+    tls_cert_file: Option<String>,
+    /// TLS private key.
+    #[arg(long, allow_hyphen_values = true)]
+    tls_privkey: Option<String>,
+    /// Path to TLS private key.
+    #[arg(long)]
+    tls_privkey_file: Option<String>,
+    /// TLS certificate (chain) for the IRMA app server.
+    #[arg(long, allow_hyphen_values = true)]
+    client_tls_cert: Option<String>,
+    /// Path to TLS certificate (chain) for the IRMA app server.
+    #[arg(long)]
+    client_tls_cert_file: Option<String>,
+    /// TLS private key for the IRMA app server.
+    #[arg(long, allow_hyphen_values = true)]
+    client_tls_privkey: Option<String>,
+    /// Path to TLS private key for the IRMA app server.
+    #[arg(long)]
+    client_tls_privkey_file: Option<String>,
     /// Whether TLS is not needed for the requestor server, even in production mode.
     #[arg(long)]
     no_tls: bool,
@@ -114,6 +181,9 @@ pub struct ServerArgs {
     /// Accepted for compatibility: this server sends no email.
     #[arg(long)]
     no_email: bool,
+    /// Accepted for compatibility and ignored: this server sends no email.
+    #[arg(short, long, hide = true)]
+    email: Option<String>,
     /// Specifies how session state will be saved on the server (memory or redis).
     #[arg(long)]
     store_type: Option<String>,
@@ -170,22 +240,16 @@ pub struct ServerArgs {
     redis_key_prefix: Option<String>,
 }
 
-impl ServerArgs {
+impl ConfigFlags {
     /// The given flags as a [`RawConfig`] (absent flags stay `None`).
     fn raw(&self) -> anyhow::Result<RawConfig> {
         let flag = |b: bool| b.then_some(true);
         let list = |s: &Option<String>| s.as_ref().map(|s| List(split(s)));
-        let requestors = match &self.requestors {
-            Some(json) => Some(
-                serde_json::from_value::<MapOrJson<config::RawRequestor>>(
-                    serde_json::Value::String(json.clone()),
-                )
-                .context("--requestors")?,
-            ),
-            None => None,
-        };
+        let requestors = map_or_json(&self.requestors, "--requestors")?;
+        let static_sessions = map_or_json(&self.static_sessions, "--static-sessions")?;
         Ok(RawConfig {
             schemes_path: self.schemes_path.clone(),
+            schemes_assets_path: self.schemes_assets_path.clone(),
             schemes_update: self.schemes_update,
             privkeys: self.privkeys.clone(),
             skip_private_keys_check: flag(self.skip_private_keys_check),
@@ -193,6 +257,8 @@ impl ServerArgs {
             port: self.port,
             listen_addr: self.listen_addr.clone(),
             api_prefix: self.api_prefix.clone(),
+            static_path: self.static_path.clone(),
+            static_prefix: self.static_prefix.clone(),
             client_port: self.client_port,
             client_listen_addr: self.client_listen_addr.clone(),
             sse: flag(self.sse),
@@ -201,6 +267,9 @@ impl ServerArgs {
             disclose_perms: list(&self.disclose_perms),
             sign_perms: list(&self.sign_perms),
             issue_perms: list(&self.issue_perms),
+            revoke_perms: list(&self.revoke_perms),
+            static_sessions,
+            jwt_leeway: self.jwt_leeway,
             max_session_lifetime: self.max_session_lifetime,
             session_result_lifetime: self.session_result_lifetime,
             max_request_age: self.max_request_age,
@@ -209,6 +278,14 @@ impl ServerArgs {
             jwt_privkey_file: self.jwt_privkey_file.clone(),
             allow_unsigned_callbacks: flag(self.allow_unsigned_callbacks),
             augment_client_return_url: flag(self.augment_client_return_url),
+            tls_cert: self.tls_cert.clone(),
+            tls_cert_file: self.tls_cert_file.clone(),
+            tls_privkey: self.tls_privkey.clone(),
+            tls_privkey_file: self.tls_privkey_file.clone(),
+            client_tls_cert: self.client_tls_cert.clone(),
+            client_tls_cert_file: self.client_tls_cert_file.clone(),
+            client_tls_privkey: self.client_tls_privkey.clone(),
+            client_tls_privkey_file: self.client_tls_privkey_file.clone(),
             no_tls: flag(self.no_tls),
             production: flag(self.production),
             log_json: flag(self.log_json),
@@ -235,6 +312,20 @@ impl ServerArgs {
     }
 }
 
+/// A JSON object given as a flag, as the reference's `handleMapOrString`.
+fn map_or_json<T: serde::de::DeserializeOwned>(
+    value: &Option<String>,
+    flag: &str,
+) -> anyhow::Result<Option<MapOrJson<T>>> {
+    value
+        .as_ref()
+        .map(|json| {
+            serde_json::from_value::<MapOrJson<T>>(serde_json::Value::String(json.clone()))
+                .context(flag.to_owned())
+        })
+        .transpose()
+}
+
 fn split(s: &str) -> Vec<String> {
     s.split(',')
         .map(str::trim)
@@ -243,24 +334,70 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs `irma server` until SIGINT or SIGTERM.
-pub fn run(args: ServerArgs) -> anyhow::Result<ExitCode> {
-    let conf = config::load(&args.raw()?, args.config.as_deref())?;
-    if conf.listener.tls.is_some() || conf.client_listener.is_some() {
-        bail!("TLS listeners and a separate client_port are not supported yet");
+/// Runs `irma server` until SIGINT or SIGTERM, or `irma server check`; `verbose` is the
+/// global `-v` count (check prints the effective configuration with it).
+pub fn run(args: ServerArgs, verbose: u8) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Some(ServerCommand::Check(flags)) => check(&flags, verbose),
+        None => serve_forever(&args.flags),
     }
-    let schemes_path = default_schemes_path(conf.schemes_path.as_deref());
-    let schemes = Configuration::load(&schemes_path)
-        .with_context(|| format!("loading schemes from {}", schemes_path.display()))?;
-    let listen_ip = conf
-        .listener
-        .addr
-        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-    let addr = SocketAddr::new(listen_ip, conf.listener.port);
+}
+
+/// Resolves and prepares the configuration exactly as the server does, logging warnings.
+fn resolve(flags: &ConfigFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
+    let conf = config::load(&flags.raw()?, flags.config.as_deref())?;
+    let prepared = prepare(&conf)?;
+    for warning in &prepared.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok((conf, prepared))
+}
+
+fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
+    let (mut conf, prepared) = resolve(flags).context("invalid configuration")?;
+    if verbose > 0 {
+        conf.schemes_path = Some(prepared.schemes_path);
+        conf.url = Some(prepared.settings.url).filter(|u| !u.is_empty());
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &conf)?;
+        writeln!(out)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
+    let (conf, mut prepared) = resolve(flags)?;
+    if !prepared.static_sessions.is_empty() {
+        bail!("static sessions are not supported yet");
+    }
+    let mut endpoints = vec![Endpoint {
+        addr: socket_addr(&conf.listener),
+        tls: prepared.tls.take(),
+        routes: Routes::All,
+    }];
+    if let Some(client) = &conf.client_listener {
+        endpoints[0].routes = Routes::Requestor;
+        endpoints.push(Endpoint {
+            addr: socket_addr(client),
+            tls: prepared.client_tls.take(),
+            routes: Routes::App,
+        });
+    }
+    let updates = match conf.schemes_update {
+        Some(_) if schemes_update::is_bundled(&prepared.schemes_path) => {
+            tracing::info!("the bundled schemes are not updated while running");
+            None
+        }
+        Some(period) => Some((prepared.schemes_path.clone(), period)),
+        None => None,
+    };
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    if let Some(files) = &conf.static_files {
+        tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
+    }
     runtime.block_on(async {
-        let state = app_state(&conf, schemes, addr).await?;
-        serve(state, addr, &conf.api_prefix).await
+        let state = app_state(&conf, prepared, stores(&conf).await?);
+        serve(state, &conf, endpoints, updates).await
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -278,63 +415,73 @@ async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
                 .await
                 .context("connecting to redis")?;
             tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
-            Ok((Store::Redis(store.clone()), ReplayCache::redis(store)))
+            Ok((
+                Store::Redis(Box::new(store.clone())),
+                ReplayCache::redis(store),
+            ))
         }
     }
 }
 
-async fn app_state(
+/// The server state for a resolved, prepared configuration and its stores (also the
+/// embedded server of `irma session`, in memory).
+pub(super) fn app_state(
     conf: &ServerConfig,
-    schemes: Configuration,
-    addr: SocketAddr,
-) -> anyhow::Result<AppState> {
-    let url = match &conf.url {
-        Some(u) => u.clone(),
-        None => {
-            let host = if addr.ip().is_unspecified() {
-                IpAddr::V4(Ipv4Addr::LOCALHOST)
-            } else {
-                addr.ip()
-            };
-            format!("http://{}/irma/", SocketAddr::new(host, addr.port()))
-        }
-    };
-    let settings = Settings {
-        url,
-        production: conf.production,
-        max_session_lifetime: conf.max_session_lifetime,
-        session_result_lifetime: conf.session_result_lifetime,
-        private_keys: PrivateKeyFolder(conf.privkeys.clone()),
-        permissions: PermissionSet {
-            global: conf.global_permissions.clone(),
-            requestors: match &conf.auth {
-                Auth::Disabled => BTreeMap::new(),
-                Auth::Requestors(r) => r
-                    .iter()
-                    .map(|(name, r)| (name.clone(), r.permissions.clone()))
-                    .collect(),
-            },
-        },
-    };
-    let (store, replay) = stores(conf).await?;
-    Ok(AppState {
-        sessions: Arc::new(Sessions::new(store, settings, Arc::new(schemes))),
-        auth: Arc::new(server::requestor_auth(conf)?),
-        signer: server::result_signer(conf)?.map(Arc::new),
+    prepared: Prepared,
+    (store, replay): (Store, ReplayCache),
+) -> AppState {
+    AppState {
+        sessions: Arc::new(Sessions::new(
+            store,
+            prepared.settings,
+            Arc::new(prepared.schemes),
+        )),
+        auth: Arc::new(prepared.auth),
+        signer: prepared.signer.map(Arc::new),
         replay: Arc::new(replay),
         sse: conf.sse,
-    })
+    }
 }
 
-async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening at {addr}"))?;
-    let bound = listener.local_addr().context("reading the bound address")?;
-    tracing::info!(address = %bound, "listening");
+async fn serve(
+    state: AppState,
+    conf: &ServerConfig,
+    endpoints: Vec<Endpoint>,
+    updates: Option<(PathBuf, Duration)>,
+) -> anyhow::Result<()> {
+    let updater = updates.map(|(path, period)| {
+        tokio::spawn(schemes_update::run(
+            Arc::clone(&state.sessions),
+            path,
+            period,
+        ))
+    });
+    let expiry = spawn_expiry(&state);
+    let sessions = Arc::clone(&state.sessions);
+    let events = tokio::spawn(async move { sessions.follow_status_events().await });
+    let served = listen::serve(
+        state,
+        &conf.api_prefix,
+        conf.static_files.as_ref(),
+        endpoints,
+        shutdown_signal(),
+    )
+    .await;
+    expiry.abort();
+    events.abort();
+    if let Some(updater) = updater {
+        updater.abort();
+    }
+    served?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Starts the task that times out and removes sessions and prunes the replay cache.
+pub(super) fn spawn_expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
     let sessions = Arc::clone(&state.sessions);
     let replay = Arc::clone(&state.replay);
-    let expiry = tokio::spawn(async move {
+    tokio::spawn(async move {
         let mut interval = tokio::time::interval(EXPIRY_PERIOD);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -343,18 +490,7 @@ async fn serve(state: AppState, addr: SocketAddr, api_prefix: &str) -> anyhow::R
             let _ = sessions.expire_all().await;
             replay.prune();
         }
-    });
-    let sessions = Arc::clone(&state.sessions);
-    let events = tokio::spawn(async move { sessions.follow_status_events().await });
-    let app = server::router(state, api_prefix);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("serving")?;
-    expiry.abort();
-    events.abort();
-    tracing::info!("stopped");
-    Ok(())
+    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -50,7 +50,9 @@ pub struct VerifyArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// The signature request (JSON) the signature must match; without it the signature is
-    /// checked on its own and every attribute is reported as EXTRA.
+    /// checked on its own and every attribute is reported as EXTRA. A request without a
+    /// nonce (as the requestor posted it; the server chose the nonce) is matched on its
+    /// message and attributes.
     #[arg(long, value_name = "REQ.json")]
     request: Option<PathBuf>,
     /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
@@ -130,7 +132,16 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
             match serde_json::from_value::<SessionRequest>(value)
                 .with_context(|| format!("{} is not a session request", path.display()))?
             {
-                SessionRequest::Signature(r) => Some(r),
+                SessionRequest::Signature(mut r) => {
+                    // A requestor's request as it was posted: the server chose the nonce
+                    // and context, which the signature carries.
+                    let base = &mut r.disclosure.base;
+                    if base.nonce.is_none() {
+                        base.nonce = Some(signed.nonce.clone());
+                        base.context = Some(signed.context.clone());
+                    }
+                    Some(r)
+                }
                 _ => bail!("{} is not a signature request", path.display()),
             }
         }

@@ -26,6 +26,7 @@ pub struct ServerConfig {
     /// Read-only schemes copied in when newer.
     pub schemes_assets_path: Option<PathBuf>,
     /// How often schemes are updated; `None` disables updates.
+    #[serde(serialize_with = "opt_minutes")]
     pub schemes_update: Option<Duration>,
     /// Folder with issuer private keys (`scheme.issuer[.counter].xml`).
     pub privkeys: Option<PathBuf>,
@@ -51,12 +52,16 @@ pub struct ServerConfig {
     /// Static sessions by name; the requests are parsed when the server starts.
     pub static_sessions: BTreeMap<String, serde_json::Value>,
     /// How long a session may live.
+    #[serde(serialize_with = "as_minutes")]
     pub max_session_lifetime: Duration,
     /// How long a result is kept after the session ends.
+    #[serde(serialize_with = "as_minutes")]
     pub session_result_lifetime: Duration,
     /// Maximum age of a requestor JWT.
+    #[serde(serialize_with = "as_seconds")]
     pub max_request_age: Duration,
     /// Clock-skew leeway for requestor JWTs.
+    #[serde(serialize_with = "as_seconds")]
     pub jwt_leeway: Duration,
     /// `iss` of result JWTs.
     pub jwt_issuer: String,
@@ -93,6 +98,9 @@ pub struct Tls {
     /// Private key (PEM).
     pub key_pem: Secret,
 }
+
+/// Prefixes under which the API mounts routers of its own; static files cannot go there.
+const API_MOUNTS: [&str; 2] = ["/irma/", "/session/"];
 
 /// Static files served next to the API.
 #[derive(Debug, Clone, Serialize)]
@@ -216,6 +224,20 @@ pub struct LogConfig {
     pub quiet: bool,
     /// JSON lines instead of text.
     pub json: bool,
+}
+
+/// Durations appear in configuration dumps in the unit of their setting.
+fn as_minutes<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs() / 60)
+}
+
+fn opt_minutes<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+    // 0 disables scheme updates, as the setting.
+    s.serialize_u64(d.map_or(0, |d| d.as_secs() / 60))
+}
+
+fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
 }
 
 /// Default requestor API port, as the reference.
@@ -550,6 +572,13 @@ impl TryFrom<RawConfig> for ServerConfig {
                 }
                 if prefix.len() > 1 && !prefix.ends_with('/') {
                     prefix.push('/');
+                }
+                // The reference's router refuses these too (it panics at start).
+                if API_MOUNTS.iter().any(|m| prefix.starts_with(m)) {
+                    return Err(invalid(
+                        "static_prefix",
+                        format!("{prefix:?} overlaps the API under /irma/ or /session/"),
+                    ));
                 }
                 Some(StaticFiles { path, prefix })
             }

@@ -293,3 +293,32 @@ fn env_values_keep_their_text() {
         Ok(())
     });
 }
+
+#[test]
+fn static_files() {
+    Jail::expect_with(|jail| {
+        jail.create_dir("www")?;
+        let mut f = flags();
+        f.static_path = Some("www".into());
+        let c = load(&f, None).unwrap();
+        assert_eq!(c.static_files.unwrap().prefix, "/");
+        f.static_prefix = Some("/demo".into());
+        assert_eq!(
+            load(&f, None).unwrap().static_files.unwrap().prefix,
+            "/demo/"
+        );
+        for bad in ["demo/", "/irma", "/session/x/"] {
+            f.static_prefix = Some(bad.into());
+            let e = load(&f, None).unwrap_err().to_string();
+            assert!(e.contains("static_prefix"), "{bad}: {e}");
+        }
+        f.static_path = Some("missing".into());
+        assert!(
+            load(&f, None)
+                .unwrap_err()
+                .to_string()
+                .contains("static_path")
+        );
+        Ok(())
+    });
+}

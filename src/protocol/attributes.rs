@@ -130,6 +130,33 @@ pub struct CredentialTypeInfo {
     pub singleton: bool,
 }
 
+impl CredentialTypeInfo {
+    /// A type `a.b.c` with attributes `(name, random_blind, optional)` in this order,
+    /// then a revocation attribute: the fixture of unit tests.
+    #[cfg(test)]
+    pub(crate) fn test_fixture(attributes: &[(&str, bool, bool)]) -> Self {
+        let id = CredentialTypeId::parse("a.b.c").expect("a valid id");
+        let mut list: Vec<AttributeInfo> = attributes
+            .iter()
+            .map(|&(name, random_blind, optional)| AttributeInfo {
+                id: Some(id.attribute(name).expect("a valid attribute name")),
+                random_blind,
+                optional,
+            })
+            .collect();
+        list.push(AttributeInfo {
+            id: None,
+            random_blind: false,
+            optional: false,
+        });
+        Self {
+            id,
+            attributes: list,
+            singleton: false,
+        }
+    }
+}
+
 /// One attribute of a credential type.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AttributeInfo {

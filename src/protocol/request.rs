@@ -866,28 +866,12 @@ mod tests {
 
     #[test]
     fn credential_requests_are_checked_against_their_type() {
-        use crate::protocol::attributes::AttributeInfo;
-
-        let id = CredentialTypeId::parse("a.b.c").unwrap();
-        let attr = |name: &str, random_blind, optional| AttributeInfo {
-            id: Some(id.attribute(name).unwrap()),
-            random_blind,
-            optional,
-        };
-        let info = CredentialTypeInfo {
-            id: id.clone(),
-            attributes: vec![
-                attr("req", false, false),
-                attr("opt", false, true),
-                attr("blind", true, false),
-                AttributeInfo {
-                    id: None,
-                    random_blind: false,
-                    optional: false,
-                },
-            ],
-            singleton: false,
-        };
+        let info = CredentialTypeInfo::test_fixture(&[
+            ("req", false, false),
+            ("opt", false, true),
+            ("blind", true, false),
+        ]);
+        let id = info.id.clone();
         let request = |attrs: &[(&str, &str)], blind: &[&str]| CredentialRequest {
             validity: None,
             key_counter: 0,

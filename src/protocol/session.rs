@@ -9,8 +9,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::messages::ProofStatus;
 use super::status::ServerStatus;
 use super::tokens::{FrontendAuthorization, RequestorToken};
+use crate::crypto::idemix::IssueSignatureMessage;
 
 /// `@context` of the app's session request wrapper.
 pub const LD_CONTEXT_CLIENT_SESSION_REQUEST: &str = "https://irma.app/ld/request/client/v1";
@@ -171,6 +173,19 @@ pub struct ClientSessionRequest<R> {
 
 fn none<R>() -> Option<R> {
     None
+}
+
+/// The server's answer to the app's proofs or commitments (irmago
+/// `ServerSessionResponse`, protocol 2.7 and later): the verdict, and for issuance the
+/// signatures, one per credential in request order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerSessionResponse {
+    /// The verdict on the disclosure (or signature) part.
+    #[serde(rename = "proofStatus")]
+    pub proof_status: ProofStatus,
+    /// The issuer's signatures (issuance only).
+    #[serde(rename = "sigs", default, skip_serializing_if = "Vec::is_empty")]
+    pub issue_signatures: Vec<IssueSignatureMessage>,
 }
 
 /// `GET .../frontend/status` answer.

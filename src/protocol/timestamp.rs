@@ -20,6 +20,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use sha2::{Digest, Sha256};
 
 use crate::crypto::asn1::Sequence;
+use crate::crypto::idemix::hash::attribute_exponent;
 use crate::protocol::calendar;
 
 /// The only signature algorithm accepted (atum also knows `xmssmt`, which irma never uses).
@@ -125,7 +126,7 @@ pub struct TimestampProof<'a> {
     /// The issuer key's bases `R_0, R_1, …`.
     pub bases: &'a [BigUint],
     /// `Lm` of the key's parameters: longer disclosed values are hashed first.
-    pub max_message_bits: u64,
+    pub max_message_bits: u32,
     /// The `<TimestampServer>` of the credential's scheme (empty when it has none).
     pub timestamp_server: &'a str,
 }
@@ -156,11 +157,7 @@ pub fn timestamp_nonce<'a>(
             let Some(value) = proof.disclosed.get(&j) else {
                 continue;
             };
-            let exponent = if value.bits() > proof.max_message_bits {
-                BigUint::from_bytes_be(&Sha256::digest(value.to_bytes_be()))
-            } else {
-                value.clone()
-            };
+            let exponent = attribute_exponent(value, proof.max_message_bits);
             dlrep = dlrep * base.modpow(&exponent, proof.modulus) % proof.modulus;
         }
         if proof.timestamp_server.is_empty() {

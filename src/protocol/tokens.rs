@@ -125,6 +125,11 @@ token!(
     /// The value the frontend sends as `Authorization` on `/frontend/*` endpoints.
     FrontendAuthorization
 );
+token!(
+    /// The value the app picks and sends as `Authorization` on every app request of a
+    /// session (protocol 2.8 session binding).
+    ClientAuthorization
+);
 
 #[cfg(test)]
 mod tests {

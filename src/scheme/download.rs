@@ -463,7 +463,7 @@ pub async fn install(
     dest: &Path,
     pointer: &SchemePointer,
     opts: &DownloadOptions,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<Outcome, DownloadError> {
     let base = check_url(&pointer.url)?;
     let f = Fetcher::new(&base, opts)?;
@@ -517,7 +517,7 @@ pub async fn install(
 pub async fn update(
     dir: &Path,
     opts: &DownloadOptions,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<Outcome, DownloadError> {
     let local_conf = Configuration::load(dir)?;
     let Some(local) = local_conf.schemes().next() else {
@@ -601,7 +601,7 @@ async fn fetch_files(
     id: &SchemeId,
     dir: &Path,
     wanted: Vec<(String, FileHash)>,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) -> Result<usize, DownloadError> {
     progress.event(Event::Start {
         scheme: id.as_str(),
@@ -646,7 +646,7 @@ async fn fetch_demo_private_keys(
     f: &Fetcher,
     conf: &Configuration,
     dir: &Path,
-    progress: &mut dyn Progress,
+    progress: &mut (dyn Progress + Send),
 ) {
     let Some(scheme) = conf.schemes().next() else {
         return;

@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/{ct}/", get(first_message).delete(cancel))
         .route("/session/{ct}/request", get(request))
         .route("/session/{ct}/proofs", post(proofs))
+        .route("/session/{ct}/commitments", post(commitments))
         .route("/session/{ct}/status", get(status))
         .route("/session/{ct}/statusevents", get(status_events))
         .route("/session/{ct}/frontend/status", get(frontend_status))
@@ -149,11 +150,28 @@ async fn proofs(
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
     cached(&state, &ct, "proofs", &body, async {
-        let status = state
+        let answer = state
             .sessions
             .client_proofs(&ct, authorization(&headers), &body)
             .await?;
-        Ok(json(&serde_json::json!({ "proofStatus": status })))
+        Ok(json(&answer))
+    })
+    .await
+}
+
+async fn commitments(
+    State(state): State<AppState>,
+    Path(ct): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let ct = client(&ct)?;
+    cached(&state, &ct, "commitments", &body, async {
+        let answer = state
+            .sessions
+            .client_commitments(&ct, authorization(&headers), &body)
+            .await?;
+        Ok(json(&answer))
     })
     .await
 }

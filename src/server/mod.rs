@@ -4,13 +4,22 @@
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
+//! - [`listen`]: the listeners (TLS with rustls, separate app port).
+//! - [`schemes_update`]: scheme updates while running, swapped in atomically.
+//! - [`prepare`]: everything built and checked from the configuration before listening
+//!   (what `irma server check` runs).
+//! - [`static_files`]: the static files next to the API (`static_path`).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
 pub mod client_api;
 pub mod error;
+pub mod listen;
+pub mod prepare;
 pub mod requestor_api;
+pub mod schemes_update;
 pub mod sse;
+pub mod static_files;
 
 use std::sync::Arc;
 
@@ -19,9 +28,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::config::{Auth, RequestorKey, ServerConfig};
-use crate::jwt::auth::{CredentialError, RequestorAuth, RequestorCredential};
-use crate::jwt::keys::{HmacKey, KeyError, RsaPrivateKey, VerifyingKey};
+use crate::config::StaticFiles;
+use crate::jwt::auth::RequestorAuth;
 use crate::jwt::result::ResultSigner;
 use crate::session::Sessions;
 use crate::session::error::SessionError;
@@ -46,72 +54,50 @@ pub struct AppState {
     pub sse: bool,
 }
 
-/// Why the server state could not be built from the configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum StateError {
-    /// A requestor's key is unusable.
-    #[error("requestor {name}: {source}")]
-    Requestor {
-        /// The requestor.
-        name: String,
-        /// The problem.
-        source: CredentialError,
-    },
-    /// The JWT private key is unusable.
-    #[error("jwt private key: {0}")]
-    JwtKey(KeyError),
+/// Which APIs a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Routes {
+    /// Requestor API under `api_prefix`, app API under `{api_prefix}irma` (one listener).
+    All,
+    /// Only the requestor API (the app API has its own `client_port` listener).
+    Requestor,
+    /// Only the app and frontend API under `{api_prefix}irma` (the `client_port` listener,
+    /// and the embedded server of `irma session`).
+    App,
 }
 
-/// Requestor authentication as configured.
-pub fn requestor_auth(config: &ServerConfig) -> Result<RequestorAuth, StateError> {
-    let requestors = match &config.auth {
-        Auth::Disabled => return Ok(RequestorAuth::disabled()),
-        Auth::Requestors(r) => r,
-    };
-    let mut auth = RequestorAuth::new(
-        config.max_request_age.as_secs(),
-        config.jwt_leeway.as_secs(),
-    );
-    for (name, requestor) in requestors {
-        let err = |source| StateError::Requestor {
-            name: name.clone(),
-            source,
-        };
-        let credential = match &requestor.key {
-            RequestorKey::Token(t) => {
-                RequestorCredential::from_config("token", t.expose().as_bytes()).map_err(err)?
-            }
-            RequestorKey::PublicKey(pem) => {
-                RequestorCredential::from_config("publickey", pem.as_bytes()).map_err(err)?
-            }
-            RequestorKey::Hmac(key) => RequestorCredential::Jwt(VerifyingKey::Hmac(
-                HmacKey::from_bytes(&key.0).map_err(|e| err(e.into()))?,
-            )),
-        };
-        auth.add(name.clone(), credential);
+/// The router of one listener; the static files, if any, are served next to the requestor
+/// API under `{api_prefix}{static prefix}`.
+pub fn router(
+    state: AppState,
+    api_prefix: &str,
+    routes: Routes,
+    static_files: Option<&StaticFiles>,
+) -> Router {
+    let routed = match routes {
+        Routes::All => requestor_api::router().nest("/irma", app_api()),
+        Routes::Requestor => requestor_api::router(),
+        Routes::App => Router::new().nest("/irma", app_api()),
     }
-    Ok(auth)
-}
-
-/// The result signer, if a JWT private key is configured.
-pub fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, StateError> {
-    let Some(pem) = &config.jwt_private_key else {
-        return Ok(None);
+    .fallback(not_found);
+    let routed = match static_files {
+        Some(files) if routes != Routes::App => static_files::mount(routed, files),
+        _ => routed,
     };
-    let key = RsaPrivateKey::from_pem(pem.expose().as_bytes()).map_err(StateError::JwtKey)?;
-    Ok(Some(ResultSigner::new(key, config.jwt_issuer.clone())))
+    with_layers(routed, state, api_prefix)
 }
 
-/// The whole router: requestor API under `api_prefix`, app API under `{api_prefix}irma`.
-pub fn router(state: AppState, api_prefix: &str) -> Router {
-    let app = client_api::router()
+fn app_api() -> Router<AppState> {
+    client_api::router()
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)
-        });
-    let inner = requestor_api::router()
-        .nest("/irma", app)
-        .fallback(not_found)
+        })
+}
+
+/// Body limit, CORS and the prefix around `routes` (which bring their fallback).
+fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
+    let inner = routes
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
@@ -120,7 +106,10 @@ pub fn router(state: AppState, api_prefix: &str) -> Router {
     if prefix.is_empty() {
         inner
     } else {
-        Router::new().nest(prefix, inner).fallback(not_found)
+        // As a service, so that `{prefix}/` reaches the inner root (static files at `/`).
+        Router::new()
+            .nest_service(prefix, inner)
+            .fallback(not_found)
     }
 }
 

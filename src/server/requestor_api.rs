@@ -97,7 +97,7 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// A plain session request (top-level `@context`) or an extended one (`request.@context`).
-fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
+pub(super) fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
     let known = |v: &Value| {
         matches!(
             v.get("@context").and_then(Value::as_str),

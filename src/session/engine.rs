@@ -2,26 +2,27 @@
 //! per-session status channels and the expiry task.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
 use super::error::SessionError;
+use super::issue::IssuerKeys;
+use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
 use super::store::{StatusEvent, Store};
 use super::validate::{PrivateKeyFolder, complete_request};
-use crate::crypto::idemix::ProofD;
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::messages::{AttributeIndex, ProofStatus};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
     Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
     FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
-    SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
+    ServerSessionResponse, SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
 };
 use crate::protocol::status::ServerStatus;
+use crate::protocol::timestamp::AtumKeyCheck;
 use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
@@ -43,12 +44,18 @@ pub struct Settings {
     pub permissions: PermissionSet,
 }
 
+/// How long the check of a timestamp server's key may take.
+const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The session engine, shared by all handlers.
 #[derive(Debug)]
 pub struct Sessions {
     store: Store,
     settings: Settings,
-    schemes: Arc<Configuration>,
+    /// The schemes with what is built on them, swapped whole by a scheme update.
+    schemes: RwLock<Arc<SchemeState>>,
+    /// Trust in timestamp servers' keys, asked online as go-atum and cached.
+    timestamps: Arc<AtumKeyCheck>,
     channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
 }
 
@@ -82,12 +89,38 @@ fn millis(d: Duration) -> u64 {
 impl Sessions {
     /// An engine over `store`.
     pub fn new(store: Store, settings: Settings, schemes: Arc<Configuration>) -> Self {
+        // Building a client fails only when the TLS backend cannot start; the default
+        // client is then as good as any.
+        let client = reqwest::Client::builder()
+            .timeout(KEY_CHECK_TIMEOUT)
+            .build()
+            .unwrap_or_default();
+        let state = SchemeState::new(schemes, &settings.private_keys);
         Self {
+            timestamps: Arc::new(AtumKeyCheck::new(client)),
             store,
             settings,
-            schemes,
+            schemes: RwLock::new(Arc::new(state)),
             channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The schemes in use now: a snapshot that a concurrent update does not change.
+    pub fn schemes(&self) -> Arc<Configuration> {
+        Arc::clone(&self.scheme_state().schemes)
+    }
+
+    /// The schemes, their verifier and issuer keys, as one snapshot.
+    fn scheme_state(&self) -> Arc<SchemeState> {
+        // Only whole `Arc`s are stored; a panic elsewhere cannot leave a torn value.
+        Arc::clone(&self.schemes.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the schemes at once (after a scheme update), with a new verifier and issuer
+    /// key cache; operations that already took a snapshot finish with the old schemes.
+    pub fn replace_schemes(&self, schemes: Arc<Configuration>) {
+        let state = Arc::new(SchemeState::new(schemes, &self.settings.private_keys));
+        *self.schemes.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
     fn channels(&self) -> MutexGuard<'_, HashMap<RequestorToken, watch::Sender<ServerStatus>>> {
@@ -183,7 +216,7 @@ impl Sessions {
             .check(requestor, &request.request)?;
         complete_request(
             &mut request.request,
-            &self.schemes,
+            &self.schemes(),
             &self.settings.private_keys,
             self.settings.production,
             now_secs(),
@@ -407,49 +440,91 @@ impl Sessions {
         Ok(self.session(&token).await?.request.request)
     }
 
-    /// The app's disclosure (`POST …/proofs` of a disclosing session): verified against the
-    /// schemes; the session ends DONE with the verdict (whatever it is), or CANCELLED when
-    /// the proofs cannot be verified at all. Returns the verdict.
+    /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature,
+    /// verified off the async runtime. The session ends DONE with the verdict (whatever it
+    /// is), or CANCELLED when the proofs cannot be judged; a body that does not parse
+    /// leaves it alone. Returns the app's answer.
     pub async fn client_proofs(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
         body: &[u8],
-    ) -> Result<ProofStatus, SessionError> {
+    ) -> Result<ServerSessionResponse, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        let session = self.session(&token).await?;
-        let SessionRequest::Disclosure(request) = &session.request.request else {
-            return Err(SessionError::Unsupported(
-                "signature and issuance sessions are not supported by this server yet",
+        let now = now_secs();
+        let verifier = &self.scheme_state().verifier;
+        let outcome = match self.session(&token).await?.request.request {
+            SessionRequest::Disclosure(request) => {
+                outcome::disclosure(verifier, request, body, now).await?
+            }
+            SessionRequest::Signature(request) => {
+                outcome::signature(verifier, &self.timestamps, request, body, now).await?
+            }
+            SessionRequest::Issuance(_) => {
+                return Err(SessionError::InvalidRequest(String::new()));
+            }
+        };
+        self.conclude(&token, outcome).await
+    }
+
+    /// The app's issuance commitments (`POST …/commitments`): verified, then each
+    /// credential is signed, off the async runtime. The session ends DONE with the
+    /// disclosure verdict, or CANCELLED with the reference's error (invalid proofs, expired
+    /// attributes, failed issuance); a body that does not parse leaves it alone.
+    pub async fn client_commitments(
+        &self,
+        client: &ClientToken,
+        authorization: Option<&str>,
+        body: &[u8],
+    ) -> Result<ServerSessionResponse, SessionError> {
+        let token = self.client_connected(client, authorization).await?;
+        let SessionRequest::Issuance(request) = self.session(&token).await?.request.request else {
+            // The reference panics here (HTTP 500) and leaves the session as it was.
+            return Err(SessionError::InvalidRequest(
+                "commitments are only accepted in issuance sessions".to_owned(),
             ));
         };
-        let message: DisclosureMessage = serde_json::from_slice(body)
-            .map_err(|e| SessionError::MalformedInput(e.to_string()))?;
-        let verdict = Verifier::new(&self.schemes)
-            .verify_disclosure(&message.proofs, &message.indices, request, now_secs())
-            .map_err(|e| e.to_string());
-        self.update(&token, |s| {
+        let state = self.scheme_state();
+        let outcome = outcome::issuance(
+            &state.verifier,
+            &state.issuer_keys,
+            request,
+            body,
+            now_secs(),
+        )
+        .await?;
+        self.conclude(&token, outcome).await
+    }
+
+    /// Writes the outcome of the app's message, if the session is still waiting for it.
+    async fn conclude(
+        &self,
+        token: &RequestorToken,
+        outcome: Outcome,
+    ) -> Result<ServerSessionResponse, SessionError> {
+        self.update(token, |s| {
             let now = now_ms();
             if s.status != ServerStatus::Connected {
                 return Err(SessionError::UnexpectedRequest(
                     "Session not yet started or already finished",
                 ));
             }
-            match verdict.clone() {
-                Ok(verdict) => {
+            match outcome.clone() {
+                Outcome::Done {
+                    verdict,
+                    signature,
+                    answer,
+                } => {
                     s.result.proof_status = Some(verdict.status);
-                    s.result.disclosed = verdict
-                        .disclosed
-                        .into_iter()
-                        .map(Option::unwrap_or_default)
-                        .collect();
+                    s.result.disclosed = outcome::disclosed(verdict);
+                    s.result.signature = signature;
                     s.set_status(ServerStatus::Done, now);
-                    Ok(verdict.status)
+                    Ok(answer)
                 }
-                Err(e) => {
-                    tracing::warn!(session = ?s.requestor_token, error = %e, "proofs not verifiable");
-                    fail(s, ErrorKind::Unknown, &e, now);
-                    Err(SessionError::Exception(e))
+                Outcome::Failed { kind, message } => {
+                    tracing::warn!(session = ?s.requestor_token, error = kind.name(), %message, "session failed");
+                    fail(s, kind, &message, now);
+                    Err(SessionError::Failed { kind, message })
                 }
             }
         })
@@ -591,11 +666,14 @@ impl Sessions {
     }
 }
 
-/// The app's disclosure message (irmago `irma.Disclosure`).
-#[derive(Debug, serde::Deserialize)]
-struct DisclosureMessage {
-    proofs: Vec<ProofD>,
-    indices: Vec<Vec<AttributeIndex>>,
+/// The loaded schemes and what is built on them; replaced whole by a scheme update.
+#[derive(Debug)]
+struct SchemeState {
+    schemes: Arc<Configuration>,
+    /// One verifier for every session, caching the issuer public keys.
+    verifier: SharedVerifier,
+    /// The issuer private keys, parsed once.
+    issuer_keys: Arc<IssuerKeys>,
 }
 
 /// How far a status is along `INITIALIZED → PAIRING → CONNECTED → finished`.
@@ -608,8 +686,21 @@ fn progress(status: ServerStatus) -> u8 {
     }
 }
 
-/// Cancels a session with an error in its result (the reference's `session.fail`).
+impl SchemeState {
+    fn new(schemes: Arc<Configuration>, private_keys: &PrivateKeyFolder) -> Self {
+        Self {
+            verifier: Arc::new(Verifier::new(Arc::clone(&schemes))),
+            issuer_keys: Arc::new(IssuerKeys::new(Arc::clone(&schemes), private_keys.clone())),
+            schemes,
+        }
+    }
+}
+
+/// Cancels a session with only an error in its result (the reference's `session.fail`).
 fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
+    s.result.proof_status = None;
+    s.result.disclosed = Vec::new();
+    s.result.signature = None;
     s.result.error = Some(kind.remote_error(message));
     s.set_status(ServerStatus::Cancelled, now);
 }

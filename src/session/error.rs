@@ -32,9 +32,15 @@ pub enum SessionError {
     /// A header or body that could not be parsed.
     #[error("{0}")]
     MalformedInput(String),
-    /// Verification could not be carried out (the reference's `EXCEPTION`).
-    #[error("{0}")]
-    Exception(String),
+    /// The app's message failed the session (it is cancelled with this error in its
+    /// result): unverifiable proofs, invalid commitments, failed issuance.
+    #[error("{message}")]
+    Failed {
+        /// The reference's error kind.
+        kind: ErrorKind,
+        /// The message for the app.
+        message: String,
+    },
     /// The operating system's random generator failed.
     #[error("no randomness available")]
     Random,
@@ -56,7 +62,7 @@ impl SessionError {
             Self::UnexpectedRequest(_) => ErrorKind::UnexpectedRequest,
             Self::ProtocolVersion => ErrorKind::ProtocolVersion,
             Self::MalformedInput(_) => ErrorKind::MalformedInput,
-            Self::Exception(_) => ErrorKind::Unknown,
+            Self::Failed { kind, .. } => *kind,
             Self::Random | Self::Store => ErrorKind::Internal,
         }
     }

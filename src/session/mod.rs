@@ -8,11 +8,15 @@
 //! - [`validate`]: checks and completes a new session request against the schemes.
 //! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, status
 //!   channels and the expiry task.
+//! - [`outcome`]: what the app's proofs or commitments mean for a session, computed off
+//!   the async runtime; [`issue`] signs the credentials of an issuance.
 //! - [`replay`]: the app API's replay cache for identical retries.
 //! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
 
 pub mod engine;
 pub mod error;
+pub mod issue;
+pub mod outcome;
 pub mod permissions;
 pub mod record;
 pub mod redis;

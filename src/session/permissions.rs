@@ -5,8 +5,13 @@
 use std::collections::BTreeMap;
 
 use super::error::SessionError;
+use super::validate::PrivateKeyFolder;
 use crate::config::Permissions;
+use crate::protocol::identifiers::{
+    AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
+};
 use crate::protocol::request::SessionRequest;
+use crate::scheme::Configuration;
 
 /// The configured permissions.
 #[derive(Debug, Clone, Default)]
@@ -73,6 +78,125 @@ impl PermissionSet {
         }
         Ok(())
     }
+}
+
+/// What is wrong with the permission patterns of `owner` (`global` or `requestor NAME`),
+/// checked as the reference does at startup (irmago `requestorserver/conf.go`
+/// `validatePermissionSet`): at most one `*`, only at the end; the right number of parts;
+/// known schemes, issuers, credential and attribute types; and, unless `check_keys` is
+/// off, an installed private key for every credential type that may be issued.
+/// Revocation is not supported, so any revoke permission is an error.
+pub fn pattern_errors(
+    owner: &str,
+    perms: &Permissions,
+    schemes: &Configuration,
+    keys: &PrivateKeyFolder,
+    check_keys: bool,
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    for p in &perms.revoke {
+        errors.push(format!(
+            "{owner} revoke_perms '{p}': revocation is not supported by this server"
+        ));
+    }
+    let kinds: [(&str, &Vec<String>, usize); 3] = [
+        ("issue_perms", &perms.issue, 3),
+        ("sign_perms", &perms.sign, 4),
+        ("disclose_perms", &perms.disclose, 4),
+    ];
+    for (kind, patterns, length) in kinds {
+        for p in patterns {
+            let mut err = |what: String| errors.push(format!("{owner} {kind} '{p}': {what}"));
+            match p.matches('*').count() {
+                0 => {}
+                1 if p.ends_with('*') => {}
+                1 => err("asterisk not at the end".to_owned()),
+                _ => err("too many asterisks (at most 1 permitted)".to_owned()),
+            }
+            let parts: Vec<&str> = p.split('.').collect();
+            if parts.last() == Some(&"*") {
+                if parts.len() > length {
+                    err(format!("should have at most {length} parts"));
+                }
+            } else if parts.len() != length {
+                err(format!("should have {length} parts"));
+            }
+            if let Some(what) =
+                unknown_part(&parts, schemes, kind == "issue_perms", keys, check_keys)
+            {
+                err(what);
+            }
+        }
+    }
+    errors
+}
+
+/// The first part of a pattern that the schemes do not know (or whose private key is
+/// missing, for issuance), if any.
+fn unknown_part(
+    parts: &[&str],
+    schemes: &Configuration,
+    issuing: bool,
+    keys: &PrivateKeyFolder,
+    check_keys: bool,
+) -> Option<String> {
+    let prefix = |n: usize| parts[..n].join(".");
+    let wild = |i: usize| parts.get(i).is_none_or(|p| *p == "*");
+    if wild(0) {
+        return None;
+    }
+    if SchemeId::parse(parts[0])
+        .ok()
+        .and_then(|id| schemes.scheme(&id).map(|_| ()))
+        .is_none()
+    {
+        return Some("unknown scheme".to_owned());
+    }
+    if wild(1) {
+        return None;
+    }
+    let issuer = IssuerId::parse(&prefix(2))
+        .ok()
+        .filter(|id| schemes.issuer(id).is_some());
+    let Some(issuer) = issuer else {
+        return Some("unknown issuer".to_owned());
+    };
+    if wild(2) {
+        return None;
+    }
+    let credential = CredentialTypeId::parse(&prefix(3))
+        .ok()
+        .filter(|id| schemes.credential_type(id).is_some());
+    if credential.is_none() {
+        return Some("unknown credential type".to_owned());
+    }
+    if issuing && check_keys {
+        let installed = schemes
+            .public_key_counters(&issuer)
+            .into_iter()
+            .any(|counter| {
+                keys.has_key(
+                    schemes,
+                    &PublicKeyId {
+                        issuer: issuer.clone(),
+                        counter,
+                    },
+                )
+            });
+        if !installed {
+            return Some("private key not installed".to_owned());
+        }
+    }
+    if wild(3) {
+        return None;
+    }
+    let attribute = AttributeTypeId::parse(&prefix(4))
+        .ok()
+        .filter(|id| schemes.attribute_type(id).is_some());
+    if attribute.is_none() {
+        return Some("unknown attribute type".to_owned());
+    }
+    None
 }
 
 #[cfg(test)]

@@ -28,8 +28,13 @@ pub struct SessionResult {
         skip_serializing_if = "Option::is_none"
     )]
     pub proof_status: Option<ProofStatus>,
-    /// The disclosed attributes per outer conjunction (empty inner lists, never null).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    /// The disclosed attributes per outer conjunction (empty inner lists, never null; the
+    /// reference may send `null` for an inner list, read as empty).
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "null_lists_as_empty"
+    )]
     pub disclosed: Vec<Vec<DisclosedAttribute>>,
     /// The attribute-based signature (signing sessions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,6 +49,17 @@ pub struct SessionResult {
         skip_serializing_if = "Option::is_none"
     )]
     pub next_session: Option<RequestorToken>,
+}
+
+fn null_lists_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Vec<Vec<DisclosedAttribute>>, D::Error> {
+    let lists = Option::<Vec<Option<Vec<DisclosedAttribute>>>>::deserialize(d)?;
+    Ok(lists
+        .unwrap_or_default()
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect())
 }
 
 /// One session as stored.

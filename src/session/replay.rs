@@ -91,7 +91,7 @@ enum Backend {
     /// In this process, with the time each entry was stored.
     Memory(Mutex<HashMap<ClientToken, (Instant, Entry)>>),
     /// In Redis, each entry expiring after the replay window.
-    Redis(RedisStore),
+    Redis(Box<RedisStore>),
 }
 
 impl Default for ReplayCache {
@@ -110,7 +110,7 @@ fn lock(
 impl ReplayCache {
     /// A cache in Redis, shared with the other instances using `store`'s Redis.
     pub fn redis(store: RedisStore) -> Self {
-        Self(Backend::Redis(store))
+        Self(Backend::Redis(Box::new(store)))
     }
 
     /// The cached answer for this retry, if it is one.

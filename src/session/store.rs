@@ -19,7 +19,7 @@ pub enum Store {
     /// In this process (sessions are lost on restart).
     Memory(MemoryStore),
     /// In Redis, shared by every instance that uses the same Redis and key prefix.
-    Redis(RedisStore),
+    Redis(Box<RedisStore>),
 }
 
 impl Default for Store {

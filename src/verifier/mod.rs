@@ -1,12 +1,14 @@
 //! IRMA-level verification against loaded schemes: the glue between [`crate::scheme`], the
 //! gabi layer ([`crate::crypto::idemix`]) and the protocol verdict ([`crate::protocol::verify`]).
 //!
-//! A [`Verifier`] borrows a [`Configuration`] and caches every issuer public key it parses.
+//! A [`Verifier`] holds a [`Configuration`] (borrowed, or shared through an `Arc` by a
+//! long-lived server) and caches every issuer public key it parses.
 //! It verifies a disclosure, an attribute-based signature (with or without its request) and
 //! the commitments of an issuance, as irmago's server does (`irma/verify.go`,
 //! `server/irmaserver/handle.go`).
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Deref;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use num_bigint::BigUint;
@@ -104,14 +106,23 @@ struct Resolved {
 }
 
 /// Verifies IRMA messages against a [`Configuration`], caching parsed issuer keys.
-pub struct Verifier<'c> {
-    conf: &'c Configuration,
+///
+/// `C` is how the configuration is held: `&Configuration` for one command,
+/// `Arc<Configuration>` for a verifier shared by a server's sessions.
+pub struct Verifier<C: Deref<Target = Configuration>> {
+    conf: C,
     keys: Mutex<HashMap<PublicKeyId, Arc<PublicKey>>>,
 }
 
-impl<'c> Verifier<'c> {
+impl<C: Deref<Target = Configuration>> std::fmt::Debug for Verifier<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier").finish_non_exhaustive()
+    }
+}
+
+impl<C: Deref<Target = Configuration>> Verifier<C> {
     /// A verifier for the schemes in `conf`.
-    pub fn new(conf: &'c Configuration) -> Self {
+    pub fn new(conf: C) -> Self {
         Self {
             conf,
             keys: Mutex::new(HashMap::new()),
@@ -119,8 +130,8 @@ impl<'c> Verifier<'c> {
     }
 
     /// The configuration.
-    pub fn configuration(&self) -> &'c Configuration {
-        self.conf
+    pub fn configuration(&self) -> &Configuration {
+        &self.conf
     }
 
     /// The parsed public key `id` (each key file is parsed once).
@@ -236,7 +247,7 @@ impl<'c> Verifier<'c> {
                 attribute_count: r[i].info.attributes.len(),
                 modulus: r[i].key.n(),
                 bases: r[i].key.bases(),
-                max_message_bits: u64::from(r[i].key.params().lm),
+                max_message_bits: r[i].key.params().lm,
                 timestamp_server: &servers[i],
             })
             .collect();

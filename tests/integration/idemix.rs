@@ -771,3 +771,30 @@ fn debug_output_hides_secrets() {
         assert!(!debug.contains(&sk.p().to_string()[..16]), "{debug}");
     }
 }
+
+/// `A^e = Q` for any commitment, a quadratic non-residue too (gabi's `A` only satisfies it for
+/// residues), so the issuer's ProofS may hash the signer's `Q`.
+#[test]
+fn signatures_satisfy_the_cl_equation_for_any_commitment() {
+    let (sk, pk) = mijn_overheid();
+    let n = pk.n();
+    let secret = SecretKey::generate().unwrap();
+    let u = pk.bases()[0].modpow(secret.value(), n);
+    // −U has Jacobi symbol 1 but is no quadratic residue (p, q ≡ 3 mod 4); gabi's `A` fails
+    // for it whenever its `d` is even, so a few signatures show the difference.
+    let minus_u = n - &u;
+    for u in std::iter::once(&u).chain([&minus_u; 8]) {
+        let ms = [
+            BigUint::default(),
+            BigUint::from(7u8),
+            BigUint::from(1234u32),
+        ];
+        let signature = CLSignature::sign(sk, pk, u, &ms).unwrap();
+        let mut rhs = signature.a.0.modpow(&signature.e.0, n);
+        rhs = rhs * pk.s().modpow(&signature.v.0, n) % n;
+        for (r, m) in pk.bases().iter().zip(&ms).skip(1) {
+            rhs = rhs * r.modpow(m, n) % n;
+        }
+        assert_eq!(rhs * u % n, *pk.z());
+    }
+}

@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::util::{irma, shared};
+use crate::util::{irma, irma_stdin, shared};
 
 const SESSION_VECTORS: [(&str, &str, &str); 6] = [
     ("hmac-disclosure", "hmac", "session request (disclosure)"),
@@ -286,39 +286,20 @@ fn sign_then_verify_round_trips() {
     // Not a session request; a bad key; a key for the other method.
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, r#"{"@context":"nope"}"#).unwrap();
-    let run = irma([
-        "jwt",
-        "sign",
-        "-a",
-        "hmac",
-        "--key",
-        path_arg(&keys.hmac),
-        path_arg(&bad),
-    ])
-    .failure();
-    assert!(run.stderr.contains("@context"), "{}", run.stderr);
-    let run = irma([
-        "jwt",
-        "sign",
-        "-a",
-        "rsa",
-        "--key",
-        path_arg(&keys.hmac),
-        path_arg(&plain),
-    ])
-    .failure();
-    assert!(run.stderr.contains("RSA private key"), "{}", run.stderr);
-    let run = irma([
-        "jwt",
-        "sign",
-        "-a",
-        "hmac",
-        "--key",
-        "not base64!",
-        path_arg(&plain),
-    ])
-    .failure();
-    assert!(run.stderr.contains("base64"), "{}", run.stderr);
+    let cases = [
+        ("hmac", path_arg(&keys.hmac), path_arg(&bad), "@context"),
+        (
+            "rsa",
+            path_arg(&keys.hmac),
+            path_arg(&plain),
+            "RSA private key",
+        ),
+        ("hmac", "not base64!", path_arg(&plain), "base64"),
+    ];
+    for (alg, key, file, error) in cases {
+        let run = irma(["jwt", "sign", "-a", alg, "--key", key, file]).failure();
+        assert!(run.stderr.contains(error), "{alg} {key}: {}", run.stderr);
+    }
 }
 
 /// Serves `GET /publickey` with `pem` on 127.0.0.1 and records the request lines.
@@ -411,45 +392,25 @@ fn verify_fetches_the_key_from_a_server() {
     assert!(run.stderr.contains("use https"), "{}", run.stderr);
 }
 
-/// Runs `irma` with `input` on standard input; returns (exit code, stdout, stderr).
-fn irma_with_stdin(args: &[&str], input: &str) -> (Option<i32>, String, String) {
-    use std::io::Write;
-    use std::process::{Command, Stdio};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (out.status.code(), text(out.stdout), text(out.stderr))
-}
-
 #[test]
 fn sign_and_verify_read_standard_input() {
     let keys = KeyFiles::new();
     let request = r#"{"@context":"https://irma.app/ld/request/disclosure/v2","disclose":[[["irma-demo.MijnOverheid.ageLower.over18"]]]}"#;
     let hmac = path_arg(&keys.hmac);
-    let (code, token, stderr) = irma_with_stdin(
-        &[
+    let token = irma_stdin(
+        [
             "jwt", "sign", "-a", "hmac", "--key", hmac, "--name", "vg_hmac", "-",
         ],
         request,
-    );
-    assert_eq!(code, Some(0), "{stderr}");
-    let (code, stdout, stderr) = irma_with_stdin(
-        &["jwt", "verify", "--key", hmac, "--max-age", "60", "-"],
+    )
+    .success()
+    .stdout;
+    let stdout = irma_stdin(
+        ["jwt", "verify", "--key", hmac, "--max-age", "60", "-"],
         &token,
-    );
-    assert_eq!(code, Some(0), "{stderr}");
+    )
+    .success()
+    .stdout;
     assert!(
         stdout.contains("kind: session request (disclosure)"),
         "{stdout}"
@@ -460,7 +421,6 @@ fn sign_and_verify_read_standard_input() {
     );
     // The same token with a one-character change in its claims.
     let tampered = token.trim().replacen(".eyJ", ".eyK", 1);
-    let (code, _, stderr) = irma_with_stdin(&["jwt", "verify", "--key", hmac, "-"], &tampered);
-    assert_ne!(code, Some(0));
-    assert!(stderr.contains("irma:"), "{stderr}");
+    let run = irma_stdin(["jwt", "verify", "--key", hmac, "-"], &tampered).failure();
+    assert!(run.stderr.contains("irma:"), "{}", run.stderr);
 }

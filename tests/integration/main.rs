@@ -2,11 +2,19 @@
 //!
 //! One test binary for all areas (one file per area), so it links once.
 
+mod app;
+mod clients;
 mod generated;
 mod idemix;
 mod jwt;
 mod protocol;
+mod requestor_client;
+mod requestors;
 mod scheme;
 mod server;
+mod server_check;
+mod session_cli;
+mod tls;
 mod util;
 mod vectors;
+mod wallet;

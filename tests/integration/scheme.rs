@@ -11,7 +11,7 @@ use irma::scheme::keys::SchemeSigningKey;
 use irma::scheme::sign::sign_scheme;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::{Run, irma, irma_env, repo_root, shared};
+use crate::util::{Run, irma, irma_env, repo_root, shared, vector};
 
 fn shared_scheme(name: &str) -> PathBuf {
     shared().join("schemes").join(name)
@@ -677,6 +677,81 @@ fn failed_updates_leave_the_scheme_intact() {
     assert!(snapshot(&dir) == before);
 }
 
+/// An engine over the schemes in `conf` (an `irma_configuration` folder).
+fn engine(conf: &Path) -> irma::session::Sessions {
+    use irma::session::{Sessions, Settings};
+    let settings = Settings {
+        url: "http://127.0.0.1/irma/".to_owned(),
+        production: false,
+        max_session_lifetime: std::time::Duration::from_secs(900),
+        session_result_lifetime: std::time::Duration::from_secs(300),
+        private_keys: Default::default(),
+        permissions: Default::default(),
+    };
+    let schemes = irma::scheme::Configuration::load(conf).unwrap();
+    Sessions::new(Default::default(), settings, Arc::new(schemes))
+}
+
+fn pbdf_timestamp(schemes: &irma::scheme::Configuration) -> i64 {
+    schemes.schemes().next().unwrap().timestamp
+}
+
+/// The server's updater: a changed remote is downloaded, the whole folder reloaded and
+/// swapped in at once; failures keep the schemes in use; snapshots taken before stay intact.
+#[tokio::test]
+async fn running_server_swaps_in_whole_updated_schemes() {
+    use irma::server::schemes_update::{Round, run, update_once};
+    let opts = irma::scheme::download::DownloadOptions::default();
+    let mut remote = Remote::new();
+    let (conf, _dir) = installed(&remote);
+    let sessions = Arc::new(engine(conf.path()));
+    let before = sessions.schemes();
+    let first = remote.timestamp;
+    assert_eq!(pbdf_timestamp(&before), first);
+
+    assert_eq!(
+        update_once(&sessions, conf.path(), &opts).await,
+        Round::Unchanged
+    );
+    assert!(Arc::ptr_eq(&before, &sessions.schemes()));
+
+    // A tampered download: nothing changes, on disk or in memory.
+    let changed = remote.publish_change();
+    remote
+        .server
+        .set_fault(Some(Fault::Tamper(format!("pbdf/{changed}"))));
+    assert_eq!(
+        update_once(&sessions, conf.path(), &opts).await,
+        Round::Unchanged
+    );
+    assert!(Arc::ptr_eq(&before, &sessions.schemes()));
+
+    remote.server.set_fault(None);
+    assert_eq!(
+        update_once(&sessions, conf.path(), &opts).await,
+        Round::Swapped
+    );
+    let after = sessions.schemes();
+    assert!(!Arc::ptr_eq(&before, &after));
+    assert_eq!(pbdf_timestamp(&after), remote.timestamp);
+    assert_eq!(pbdf_timestamp(&before), first, "old snapshot unchanged");
+    assert!(leftovers(conf.path()).is_empty());
+
+    // The periodic task does the same on its own.
+    remote.publish_change();
+    let task = tokio::spawn(run(
+        Arc::clone(&sessions),
+        conf.path().to_owned(),
+        std::time::Duration::from_millis(100),
+    ));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while pbdf_timestamp(&sessions.schemes()) != remote.timestamp {
+        assert!(std::time::Instant::now() < deadline, "no update");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    task.abort();
+}
+
 // ---- the reference's recorded verify runs ------------------------------------------------
 
 /// Replays `shared/vectors/cli/irma-scheme-verify.json` (recorded from irmago v0.18.1): the
@@ -684,8 +759,7 @@ fn failed_updates_leave_the_scheme_intact() {
 /// same warnings.
 #[test]
 fn reference_verify_runs_give_the_same_verdicts() {
-    let text = fs::read_to_string(shared().join("vectors/cli/irma-scheme-verify.json")).unwrap();
-    let vector: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let vector: serde_json::Value = vector("cli/irma-scheme-verify.json");
     let runs = vector["runs"].as_array().unwrap();
     assert!(runs.len() >= 5);
     for run in runs {

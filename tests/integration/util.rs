@@ -15,6 +15,13 @@ pub fn shared() -> PathBuf {
     repo_root().join("../shared")
 }
 
+/// A JSON file of `../shared/vectors`, by its path inside that folder.
+pub fn vector(path: &str) -> serde_json::Value {
+    let file = shared().join("vectors").join(path);
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
 /// A finished run of the `irma` binary.
 pub struct Run {
     /// Exit status code (`None` when killed by a signal).
@@ -26,6 +33,15 @@ pub struct Run {
 }
 
 impl Run {
+    /// The run behind a finished process's output.
+    pub fn from_output(out: Output) -> Self {
+        Self {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
     /// Panics with the full output unless the exit status was 0.
     #[track_caller]
     pub fn success(self) -> Self {
@@ -59,16 +75,33 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_irma"))
+    Run::from_output(
+        Command::new(env!("CARGO_BIN_EXE_irma"))
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run irma"),
+    )
+}
+
+/// Runs the real `irma` binary with `input` on its standard input, and waits for it.
+pub fn irma_stdin<I, S>(args: I, input: &str) -> Run
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<std::ffi::OsStr>,
+{
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
         .args(args)
-        .stdin(Stdio::null())
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("run irma");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin.write_all(input.as_bytes()).expect("write stdin");
+    drop(stdin);
+    Run::from_output(child.wait_with_output().expect("wait for irma"))
 }
 
 /// Runs the real `irma` binary with extra environment variables (and `IRMA_SCHEMES_PATH`
@@ -85,12 +118,7 @@ where
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out: Output = cmd.output().expect("run irma");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from_output(cmd.output().expect("run irma"))
 }
 
 /// A running `irma server` on an ephemeral port, killed on drop.
@@ -126,8 +154,15 @@ impl Server {
 
     /// Starts with the requestor API under `prefix`.
     pub async fn start_at(prefix: &str, extra: &[&str]) -> Self {
+        Self::launch("http", reqwest::Client::new(), prefix, extra).await
+    }
+
+    /// Starts with `extra` flags (later flags override earlier ones, so `extra` may set
+    /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
+    /// (a client trusting the test's certificate for `https`).
+    pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
         let port = free_port().to_string();
-        let base = format!("http://127.0.0.1:{port}");
+        let base = format!("{scheme}://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_irma"))
             .args(["server", "--listen-addr", "127.0.0.1", "--port", &port])
             .args(["--url", &base])
@@ -138,11 +173,7 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        let server = Server {
-            child,
-            base,
-            http: reqwest::Client::new(),
-        };
+        let mut server = Server { child, base, http };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let health = server
@@ -155,6 +186,9 @@ impl Server {
             {
                 assert_eq!(r.text().await.unwrap(), "OK");
                 return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("server exited with {status}");
             }
             assert!(Instant::now() < deadline, "server did not start");
             tokio::time::sleep(Duration::from_millis(50)).await;

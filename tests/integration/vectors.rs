@@ -14,7 +14,7 @@ use irma::scheme::Configuration;
 use irma::verifier::Verifier;
 use serde_json::{Value, json};
 
-use crate::util::{irma, shared};
+use crate::util::{irma, shared, vector};
 
 fn cases(dir: &str) -> Vec<(String, Value)> {
     let mut out = Vec::new();
@@ -197,11 +197,7 @@ fn signature_verify_binary() {
         ("negative/signature-flipped-bit", "INVALID"),
         ("negative/signature-changed-message", "UNMATCHED_REQUEST"),
     ] {
-        let case: Value = serde_json::from_str(
-            &std::fs::read_to_string(shared().join("vectors").join(format!("{name}.json")))
-                .unwrap(),
-        )
-        .unwrap();
+        let case: Value = vector(&format!("{name}.json"));
         let file = dir.path().join("signed.json");
         let req = dir.path().join("request.json");
         // A whole session result is accepted too: wrap the message as a server would.
@@ -266,10 +262,7 @@ fn signature_verify_binary() {
 /// and the credential type's identifying fields as the reference does.
 #[test]
 fn meta_binary() {
-    let case: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("vectors/cli/irma-meta.json")).unwrap(),
-    )
-    .unwrap();
+    let case: Value = vector("cli/irma-meta.json");
     let at = case["recorded_at"].to_string();
     let schemes = shared().join("schemes");
     let runs = case["runs"].as_array().unwrap();

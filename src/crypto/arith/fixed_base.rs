@@ -170,19 +170,7 @@ mod tests {
 
     use super::*;
     use crate::crypto::arith::random::random_bits;
-
-    fn odd(bytes: &[u8]) -> BigUint {
-        let mut m = BigUint::from_bytes_le(bytes);
-        m.set_bit(0, true);
-        if m.is_one() {
-            m = BigUint::from(3u8);
-        }
-        m
-    }
-
-    fn big(bytes: &[u8]) -> BigUint {
-        BigUint::from_bytes_le(bytes)
-    }
+    use crate::crypto::arith::test_numbers::{big, odd};
 
     proptest! {
         #[test]

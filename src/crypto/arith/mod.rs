@@ -21,6 +21,8 @@
 //! * [`CrtModulus`]: the issuer's `x^d mod pq` as two half-size exponentiations.
 //! * [`is_probable_prime`] (Baillie–PSW), [`random_prime_in_range`] (the issuer's `e`, sieved),
 //!   [`random_safe_prime`] and [`is_probable_safe_prime`] (key generation).
+//! * [`pooled_prime_in_range`]: the issuer's `e` found ahead of time by a background thread
+//!   ([`prime_pool`]), so the search leaves the request path.
 //!
 //! Functions named `vartime_*` take time depending on their exponents: use them only for public
 //! values (proof verification, responses). Secret exponents go through [`Modulus::pow`] or
@@ -66,7 +68,10 @@ mod inverse;
 mod montgomery;
 mod pow;
 mod prime;
+pub mod prime_pool;
 mod random;
+#[cfg(test)]
+mod test_numbers;
 
 pub use cache::{DEFAULT_CACHE_BYTES, TableCache};
 pub use crt::CrtModulus;
@@ -76,6 +81,7 @@ pub use prime::{
     SIEVE_BOUND, is_probable_prime, is_probable_safe_prime, random_prime_in_range,
     random_safe_prime,
 };
+pub use prime_pool::{pooled_prime_in_range, prepare_primes};
 pub use random::random_bits;
 
 /// Errors of the arithmetic module.

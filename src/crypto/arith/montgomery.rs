@@ -332,15 +332,7 @@ mod tests {
     use proptest::prelude::*;
 
     use crate::crypto::arith::random::random_bits;
-
-    fn odd(bytes: &[u8]) -> BigUint {
-        let mut m = BigUint::from_bytes_le(bytes);
-        m.set_bit(0, true);
-        if m.is_one() {
-            m = BigUint::from(3u8);
-        }
-        m
-    }
+    use crate::crypto::arith::test_numbers::odd;
 
     proptest! {
         #[test]

@@ -45,12 +45,7 @@ pub fn is_probable_safe_prime(p: &BigUint) -> bool {
 /// draws the issuer's `e` (`start = Le − 1`, `length = LePrime − 1`). Requires
 /// `16 ≤ length ≤ start ≤ 2^20`.
 pub fn random_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithError> {
-    if !(16..=start).contains(&length) {
-        return Err(ArithError::InvalidRange { start, length });
-    }
-    if start > 1 << 20 {
-        return Err(ArithError::TooLarge { bits: start });
-    }
+    check_range(start, length)?;
     let bottom = BigUint::one() << start;
     let span = BigUint::one() << length;
     loop {
@@ -72,6 +67,17 @@ pub fn random_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithEr
             return Ok(p);
         }
     }
+}
+
+/// The ranges [`random_prime_in_range`] accepts.
+pub(super) fn check_range(start: u64, length: u64) -> Result<(), ArithError> {
+    if !(16..=start).contains(&length) {
+        return Err(ArithError::InvalidRange { start, length });
+    }
+    if start > 1 << 20 {
+        return Err(ArithError::TooLarge { bits: start });
+    }
+    Ok(())
 }
 
 /// A random safe prime `p = 2p′ + 1` of exactly `bits` bits (`p` and `p′` probable primes), with

@@ -404,33 +404,106 @@ impl Committed<'_> {
 
 /// Builds proofs bound by one challenge `H([context, contributions…, nonce], issig)`, all
 /// sharing one secret-key randomizer so their secret-key responses are equal (gabi
-/// `ProofBuilderList.BuildProofList`).
+/// `ProofBuilderList.BuildProofList`): [`CommittedProofs::commit`] then
+/// [`CommittedProofs::finish`].
 pub fn build_proof_list(
     requests: &[ProofRequest<'_>],
     context: &BigUint,
     nonce: &BigUint,
     issig: bool,
 ) -> Result<ProofList, Error> {
-    let sk_randomizer = math::random_bits(SECRET_KEY_RANDOMIZER_BITS)?;
-    let mut contributions = Vec::with_capacity(requests.len() * 2);
-    let mut committed = Vec::with_capacity(requests.len());
-    for request in requests {
-        let (contribution, state) = match request {
-            ProofRequest::Issuance(builder) => builder.commit(&sk_randomizer)?,
-            ProofRequest::Disclosure {
-                credential,
-                disclosed,
-            } => credential.commit(disclosed, &sk_randomizer)?,
-        };
-        contributions.extend(contribution);
-        committed.push(state);
+    CommittedProofs::commit(requests)?.finish(context, nonce, issig)
+}
+
+/// A proof list between its two phases: every proof has committed to its randomizers (and
+/// disclosure proofs have randomized their signatures), the challenge is not computed yet.
+///
+/// The split lets a signing holder first ask a timestamp server to sign the randomized
+/// signatures ([`CommittedProofs::timestamp_contributions`]) and then answer a challenge
+/// over a nonce that includes that timestamp (irmago `ProofBuilders` + `BuildProofList`).
+pub struct CommittedProofs<'a> {
+    sk_randomizer: BigUint,
+    contributions: Vec<BigUint>,
+    committed: Vec<Committed<'a>>,
+}
+
+impl fmt::Debug for CommittedProofs<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CommittedProofs")
+            .field("proofs", &self.committed.len())
+            .finish_non_exhaustive()
     }
-    let c = challenge(context, &contributions, nonce, issig);
-    let proofs = committed
-        .into_iter()
-        .map(|state| state.respond(&c, &sk_randomizer))
-        .collect::<Result<_, _>>()?;
-    Ok(ProofList(proofs))
+}
+
+impl Drop for CommittedProofs<'_> {
+    fn drop(&mut self) {
+        wipe(&mut self.sk_randomizer);
+    }
+}
+
+impl<'a> CommittedProofs<'a> {
+    /// Commits every requested proof with one shared secret-key randomizer.
+    pub fn commit(requests: &[ProofRequest<'a>]) -> Result<Self, Error> {
+        let sk_randomizer = math::random_bits(SECRET_KEY_RANDOMIZER_BITS)?;
+        let mut contributions = Vec::with_capacity(requests.len() * 2);
+        let mut committed = Vec::with_capacity(requests.len());
+        for request in requests {
+            let (contribution, state) = match *request {
+                ProofRequest::Issuance(builder) => builder.commit(&sk_randomizer)?,
+                ProofRequest::Disclosure {
+                    credential,
+                    disclosed,
+                } => credential.commit(disclosed, &sk_randomizer)?,
+            };
+            contributions.extend(contribution);
+            committed.push(state);
+        }
+        Ok(Self {
+            sk_randomizer,
+            contributions,
+            committed,
+        })
+    }
+
+    /// For each disclosure proof, in order, what a timestamp binds (gabi
+    /// `TimestampRequestContributions`): the randomized signature `A'` and the disclosed
+    /// attribute values by index.
+    pub fn timestamp_contributions(&self) -> Vec<(&BigUint, BTreeMap<usize, BigUint>)> {
+        self.committed
+            .iter()
+            .filter_map(|c| match c {
+                Committed::U { .. } => None,
+                Committed::D {
+                    credential,
+                    disclosed,
+                    randomized,
+                    ..
+                } => Some((
+                    &randomized.a,
+                    disclosed
+                        .iter()
+                        .map(|&i| (i, credential.attributes[i].clone()))
+                        .collect(),
+                )),
+            })
+            .collect()
+    }
+
+    /// Computes the challenge over `nonce` and answers it in every proof.
+    pub fn finish(
+        mut self,
+        context: &BigUint,
+        nonce: &BigUint,
+        issig: bool,
+    ) -> Result<ProofList, Error> {
+        let c = challenge(context, &self.contributions, nonce, issig);
+        let committed = std::mem::take(&mut self.committed);
+        let proofs = committed
+            .into_iter()
+            .map(|state| state.respond(&c, &self.sk_randomizer))
+            .collect::<Result<_, _>>()?;
+        Ok(ProofList(proofs))
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,14 @@ impl<'a> Issuer<'a> {
         Ok(Self { sk, pk, context })
     }
 
+    /// Starts finding primes `e` for keys of `pk`'s size in the background, so that even the
+    /// first issuance with it finds one ready (call it when loading an issuer key).
+    pub fn prepare(pk: &PublicKey) {
+        let params = pk.params();
+        // The ranges of the system parameters are always valid ones.
+        let _ = math::prepare_primes(u64::from(params.le - 1), u64::from(params.le_prime - 1));
+    }
+
     /// Signs the holder's commitment `u` and the attributes (attribute `i` goes on base
     /// `R_{i+1}`; `None` marks a random-blind attribute, filled with a fresh issuer share of
     /// `Lm − 1` bits returned in `m_issuer`), and proves the signature correct with `n_2`.
@@ -65,14 +73,12 @@ impl<'a> Issuer<'a> {
         })
     }
 
-    /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`).
+    /// Proof of knowledge of `d = e^{−1} mod p'q'` with `Q = A^e` (gabi `proveSignature`, which
+    /// computes `A^e`; here it is the signer's `Q`, equal by the choice of `d`).
     /// The commitment's exponent is secret (it hides `d` in the response): CRT, regular path.
     fn prove_signature(&self, signed: &Signed, nonce2: &BigUint) -> Result<ProofS, Error> {
         let order = self.sk.order();
-        let (signature, d) = (&signed.signature, &signed.d);
-        // `A^e` rather than the signer's `Q`: they differ when `Q` is not a quadratic residue
-        // (a malformed `U`), and gabi hashes `A^e`.
-        let q = &math::vartime_multi_pow(self.pk.modulus(), &[], &[(&signature.a, &signature.e)]);
+        let (signature, d, q) = (&signed.signature, &signed.d, &signed.q);
         let e_commit = math::random_unit(self.sk.order_modulus())?;
         let a_commit = self.sk.pow_secret(q, &e_commit);
         let c = hash_commit(&[self.context, q, &signature.a, nonce2, &a_commit], false);

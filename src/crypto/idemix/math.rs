@@ -32,7 +32,7 @@ use num_traits::{One, Zero};
 
 use crate::crypto::arith::{self, FixedBaseTable, Modulus, TableCache};
 
-pub use crate::crypto::arith::random_prime_in_range;
+pub use crate::crypto::arith::{pooled_prime_in_range, prepare_primes};
 
 /// The operating system's random source failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -34,7 +34,9 @@ pub mod verify;
 mod xml;
 
 pub use hash::{challenge, hash_commit, signature_nonce};
-pub use holder::{Credential, CredentialBuilder, ProofRequest, SecretKey, build_proof_list};
+pub use holder::{
+    CommittedProofs, Credential, CredentialBuilder, ProofRequest, SecretKey, build_proof_list,
+};
 pub use issuer::Issuer;
 pub use keygen::generate_key_pair;
 pub use keys::{KeyError, PrivateKey, PublicKey};

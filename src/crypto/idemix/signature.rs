@@ -51,11 +51,13 @@ pub struct IssueCommitmentMessage {
     /// Legacy top-level commitment (unused: each ProofU carries its `U`).
     #[serde(rename = "U", default, skip_serializing_if = "Option::is_none")]
     pub u: Option<Int>,
-    /// The nonce the issuer's ProofS must use.
-    #[serde(rename = "n_2")]
+    /// The nonce the issuer's ProofS must use (absent reads as 0, as Go reads it, so that a
+    /// message without it fails on its proofs rather than on its form).
+    #[serde(rename = "n_2", default)]
     pub nonce2: Int,
-    /// ProofDs for disclosed credentials, then one ProofU per credential to issue.
-    #[serde(rename = "combinedProofs")]
+    /// ProofDs for disclosed credentials, then one ProofU per credential to issue (absent
+    /// reads as none).
+    #[serde(rename = "combinedProofs", default)]
     pub proofs: ProofList,
     /// Legacy single keyshare ProofP JWT.
     #[serde(rename = "proofPJwt", default, skip_serializing_if = "Option::is_none")]
@@ -99,6 +101,9 @@ fn public_terms<'a>(pk: &'a PublicKey, exponents: &'a [BigUint]) -> Vec<FixedTer
 /// A signature with what its issuer's ProofS needs again: `d = e⁻¹ mod p'q'`.
 pub(super) struct Signed {
     pub signature: CLSignature,
+    /// `Q = Z · (S^v · R · U)^{−1}`, which equals `A^e`.
+    pub q: BigUint,
+    /// `e^{−1} mod p'q'`, odd.
     pub d: BigUint,
 }
 
@@ -144,9 +149,15 @@ impl CLSignature {
             &math::inverse(&denominator, n).ok_or(Error::NotInvertible)?,
         );
         let e =
-            math::random_prime_in_range(u64::from(params.le - 1), u64::from(params.le_prime - 1))
+            math::pooled_prime_in_range(u64::from(params.le - 1), u64::from(params.le_prime - 1))
                 .map_err(|_| math::RandomError)?;
-        let d = math::inverse(&e, sk.order_modulus()).ok_or(Error::NotInvertible)?;
+        // gabi takes `d = e⁻¹ mod p'q'`; of `d` and `d + p'q'` we take the odd one, so that
+        // `d·e ≡ 1` modulo `2p'q' = λ(n)` too. Then `A^e = Q` for every `Q` (for a quadratic
+        // residue `A` is gabi's), and the ProofS can use `Q` instead of computing `A^e`.
+        let mut d = math::inverse(&e, sk.order_modulus()).ok_or(Error::NotInvertible)?;
+        if !d.bit(0) {
+            d += sk.order();
+        }
         let a = sk.pow_secret(&q, &d);
         Ok(Signed {
             signature: Self {
@@ -155,6 +166,7 @@ impl CLSignature {
                 v: Int(v),
                 keyshare_p: None,
             },
+            q,
             d,
         })
     }

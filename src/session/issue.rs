@@ -1,0 +1,287 @@
+//! Issuing credentials in a session (irmago `handlePostCommitments` and
+//! `computeAttributes`): the issuer private keys, the attribute list of each credential
+//! (metadata attribute first, then the attributes in scheme order, random-blind ones left to
+//! the issuer's share), and the CL signature over the holder's commitment.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use num_bigint::BigUint;
+use num_traits::One;
+
+use super::validate::PrivateKeyFolder;
+use crate::crypto::idemix::{self, IssueSignatureMessage, Issuer, KeyError, PrivateKey};
+use crate::protocol::attributes::{MetadataAttribute, MetadataError, encode_value};
+use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
+use crate::protocol::request::CredentialRequest;
+use crate::scheme::{Configuration, CredentialType};
+
+/// Why a credential could not be issued (the reference's `ISSUANCE_FAILED`).
+#[derive(Debug, thiserror::Error)]
+pub enum IssueError {
+    /// No private key file for this issuer key.
+    #[error("no private key for {0}")]
+    MissingPrivateKey(PublicKeyId),
+    /// The private key file could not be read.
+    #[error("cannot read private key {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The private key file does not parse.
+    #[error("private key {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: KeyError,
+    },
+    /// The private key file holds the key of another counter.
+    #[error("private key {path} has counter {found}, expected {expected}")]
+    Counter {
+        /// The file.
+        path: PathBuf,
+        /// The counter in the file.
+        found: u32,
+        /// The counter asked for.
+        expected: u32,
+    },
+    /// The credential type is not in the schemes.
+    #[error("unknown credential type {0}")]
+    UnknownCredentialType(CredentialTypeId),
+    /// The key counter does not fit the metadata attribute.
+    #[error("key counter {0} does not fit in the metadata attribute")]
+    KeyCounter(u32),
+    /// The metadata attribute cannot be built (dates out of range).
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+    /// The issuer public key is unusable.
+    #[error(transparent)]
+    PublicKey(#[from] crate::verifier::Error),
+    /// Signing failed (key mismatch, randomness, malformed commitment).
+    #[error(transparent)]
+    Sign(#[from] idemix::Error),
+}
+
+/// The issuer private keys a server may use: `<scheme>/<issuer>/PrivateKeys/<counter>.xml`
+/// and the `--privkeys` folder (`scheme.issuer.counter.xml` or `scheme.issuer.xml`), each
+/// parsed once.
+pub struct IssuerKeys {
+    schemes: Arc<Configuration>,
+    folder: PrivateKeyFolder,
+    cache: Mutex<HashMap<PublicKeyId, Arc<PrivateKey>>>,
+}
+
+impl std::fmt::Debug for IssuerKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the keys themselves.
+        f.debug_struct("IssuerKeys")
+            .field("folder", &self.folder)
+            .finish_non_exhaustive()
+    }
+}
+
+impl IssuerKeys {
+    /// The keys of `schemes` and of `folder`.
+    pub fn new(schemes: Arc<Configuration>, folder: PrivateKeyFolder) -> Self {
+        Self {
+            schemes,
+            folder,
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The private key `id`, read and parsed on first use.
+    pub fn private_key(&self, id: &PublicKeyId) -> Result<Arc<PrivateKey>, IssueError> {
+        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
+        if let Some(key) = self
+            .cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(id)
+        {
+            return Ok(Arc::clone(key));
+        }
+        let key = Arc::new(self.load(id)?);
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.clone(), Arc::clone(&key));
+        Ok(key)
+    }
+
+    fn load(&self, id: &PublicKeyId) -> Result<PrivateKey, IssueError> {
+        let mut candidates: Vec<PathBuf> = self.schemes.private_key_path(id).into_iter().collect();
+        if let Some(dir) = &self.folder.0 {
+            candidates.push(dir.join(format!("{}.{}.xml", id.issuer, id.counter)));
+            candidates.push(dir.join(format!("{}.xml", id.issuer)));
+        }
+        let path = candidates
+            .into_iter()
+            .find(|p| p.is_file())
+            .ok_or_else(|| IssueError::MissingPrivateKey(id.clone()))?;
+        let key = read_private_key(&path)?;
+        if key.counter() != id.counter {
+            return Err(IssueError::Counter {
+                path,
+                found: key.counter(),
+                expected: id.counter,
+            });
+        }
+        Ok(key)
+    }
+}
+
+fn read_private_key(path: &Path) -> Result<PrivateKey, IssueError> {
+    let xml = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|source| {
+        IssueError::Read {
+            path: path.to_owned(),
+            source,
+        }
+    })?);
+    PrivateKey::from_xml(&xml).map_err(|source| IssueError::Parse {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The attributes to sign for `cred`, from base 1 on: the metadata attribute (signed at
+/// `now`, expiring at the request's validity, with its key counter and credential type),
+/// then each attribute of `credtype` in scheme order: present values encoded, absent ones 0,
+/// random-blind ones `None` (the issuer adds its share).
+pub fn credential_attributes(
+    cred: &CredentialRequest,
+    credtype: &CredentialType,
+    now: i64,
+) -> Result<Vec<Option<BigUint>>, IssueError> {
+    let counter =
+        u16::try_from(cred.key_counter).map_err(|_| IssueError::KeyCounter(cred.key_counter))?;
+    // `complete_request` set the validity; the default is only a fallback for requests
+    // built without it.
+    let expiry = cred
+        .validity
+        .unwrap_or_else(|| crate::protocol::attributes::default_validity(now));
+    let metadata = MetadataAttribute::new(&cred.credential, counter, now, expiry)?;
+    let mut attributes = Vec::with_capacity(credtype.attributes.len() + 1);
+    attributes.push(Some(metadata.to_int()));
+    for attribute in &credtype.attributes {
+        if attribute.random_blind {
+            attributes.push(None);
+            continue;
+        }
+        let value = attribute
+            .id
+            .as_ref()
+            .and_then(|id| cred.attributes.get(id.name()));
+        attributes.push(Some(encode_value(value.map(String::as_str))));
+    }
+    Ok(attributes)
+}
+
+/// Signs credential `cred` over the holder's commitment `u`, proving the signature with
+/// `nonce2`, with the private key of the request's key counter.
+pub fn issue_credential<C: std::ops::Deref<Target = Configuration>>(
+    verifier: &crate::verifier::Verifier<C>,
+    keys: &IssuerKeys,
+    cred: &CredentialRequest,
+    u: &BigUint,
+    nonce2: &BigUint,
+    now: i64,
+) -> Result<IssueSignatureMessage, IssueError> {
+    let credtype = verifier
+        .configuration()
+        .credential_type(&cred.credential)
+        .ok_or_else(|| IssueError::UnknownCredentialType(cred.credential.clone()))?;
+    let id = PublicKeyId {
+        issuer: cred.credential.issuer(),
+        counter: cred.key_counter,
+    };
+    let pk = verifier.public_key(&id)?;
+    let sk = keys.private_key(&id)?;
+    let attributes = credential_attributes(cred, credtype, now)?;
+    let context = BigUint::one();
+    let issuer = Issuer::new(&sk, &pk, &context)?;
+    Ok(issuer.issue_signature(u, &attributes, nonce2)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::attributes::EPOCH_SECONDS;
+
+    fn demo() -> Arc<Configuration> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/schemes");
+        Arc::new(Configuration::load(std::path::Path::new(dir)).unwrap())
+    }
+
+    #[test]
+    fn attributes_in_scheme_order_with_metadata_first() {
+        let conf = demo();
+        let id: CredentialTypeId = "irma-demo.MijnOverheid.fullName".parse().unwrap();
+        let credtype = conf.credential_type(&id).unwrap();
+        let mut cred: CredentialRequest = serde_json::from_value(serde_json::json!({
+            "credential": "irma-demo.MijnOverheid.fullName",
+            "keyCounter": 2,
+            "validity": 1_810_961_963,
+            "attributes": {"firstnames": "Johan Pieter", "firstname": "Johan",
+                           "familyname": "Stuivezand"}
+        }))
+        .unwrap();
+        let now = 1_795_323_563;
+        let attrs = credential_attributes(&cred, credtype, now).unwrap();
+        assert_eq!(attrs.len(), credtype.attributes.len() + 1);
+        let meta = MetadataAttribute::from_int(attrs[0].as_ref().unwrap()).unwrap();
+        assert_eq!(meta.key_counter(), 2);
+        assert_eq!(meta.signing_date(), now - now.rem_euclid(EPOCH_SECONDS));
+        assert_eq!(
+            meta.credential_type_hash(),
+            crate::protocol::attributes::credential_type_hash(&id)
+        );
+        for (a, value) in credtype.attributes.iter().zip(&attrs[1..]) {
+            let name = a.id.as_ref().unwrap().name();
+            let expected = encode_value(cred.attributes.get(name).map(String::as_str));
+            assert_eq!(value.as_ref(), Some(&expected), "{name}");
+        }
+        // The optional `prefix` is absent: 0.
+        assert!(
+            attrs
+                .iter()
+                .any(|a| a.as_ref().is_some_and(|v| v == &BigUint::ZERO))
+        );
+        cred.key_counter = 70_000;
+        assert!(matches!(
+            credential_attributes(&cred, credtype, now),
+            Err(IssueError::KeyCounter(70_000))
+        ));
+    }
+
+    #[test]
+    fn private_keys_from_the_scheme_and_the_folder() {
+        let conf = demo();
+        let issuer = "irma-demo.MijnOverheid".parse().unwrap();
+        let id = PublicKeyId { issuer, counter: 2 };
+        let keys = IssuerKeys::new(Arc::clone(&conf), PrivateKeyFolder::default());
+        let a = keys.private_key(&id).unwrap();
+        let b = keys.private_key(&id).unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "parsed once");
+        assert!(!format!("{keys:?}").contains(&a.p().to_string()));
+
+        let dir = tempfile::tempdir().unwrap();
+        let src = conf.private_key_path(&id).unwrap();
+        std::fs::copy(&src, dir.path().join("irma-demo.MijnOverheid.xml")).unwrap();
+        let other = PublicKeyId {
+            counter: 9,
+            ..id.clone()
+        };
+        let folder = IssuerKeys::new(conf, PrivateKeyFolder(Some(dir.path().to_owned())));
+        // The folder's file holds counter 2, not 9.
+        assert!(matches!(
+            folder.private_key(&other),
+            Err(IssueError::Counter { found: 2, .. })
+        ));
+        assert_eq!(*folder.private_key(&id).unwrap(), *a);
+    }
+}

@@ -1,0 +1,166 @@
+//! A headless IRMA app: the holder's side of every session, and its credential storage.
+//!
+//! `irma wallet` plays the Yivi app from the command line (irmago `irma/irmaclient`): it
+//! keeps a secret key and credentials in one directory ([`storage`]), picks which
+//! credentials satisfy a disclosure request ([`candidates`]), and performs sessions against
+//! any IRMA server over the app protocol 2.8 ([`session`]), with atum timestamps on
+//! attribute-based signatures ([`timestamp`]).
+//!
+//! - [`storage`]: the wallet directory: format version, secret key (mode 0600), one file
+//!   per credential, every write atomic.
+//! - [`credential`]: a stored credential checked against its scheme ([`WalletCredential`])
+//!   and the reference's wallet dump format (import and export).
+//! - [`candidates`]: the documented choice of credentials for a disclosure request.
+//! - [`session`]: the app protocol: session pointer → request → (pairing) → proofs or
+//!   commitments → new credentials, chained sessions.
+//! - [`timestamp`]: asking the scheme's atum server to timestamp a signature.
+//!
+//! Keyshare schemes (pbdf) are not supported: a session that needs one fails with
+//! [`Error::KeyshareUnsupported`].
+
+pub mod candidates;
+pub mod credential;
+pub mod session;
+pub mod storage;
+pub mod timestamp;
+
+use std::path::PathBuf;
+
+pub use candidates::{Chosen, DisclosurePlan, choose};
+pub use credential::{Wallet, WalletCredential, WalletDump};
+pub use session::{Outcome, Report, SessionOptions, parse_pointer, run_session};
+pub use storage::{FORMAT_VERSION, LoadedCredentials, Storage, StoredCredential, Unreadable};
+
+use crate::protocol::errors::RemoteError;
+use crate::protocol::identifiers::{CredentialTypeId, SchemeId};
+
+/// Why a wallet operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    // ---- storage -------------------------------------------------------------------------
+    /// A file of the wallet could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A wallet file does not parse.
+    #[error("{path}: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The storage was written by a newer version of this program.
+    #[error(
+        "wallet storage {path} has format version {found}; this program reads version {supported} and older: upgrade irma"
+    )]
+    NewerFormat {
+        /// The wallet directory.
+        path: PathBuf,
+        /// The version found.
+        found: u32,
+        /// The newest version this program reads.
+        supported: u32,
+    },
+    /// Credentials made with another secret key cannot join this wallet.
+    #[error("the imported credentials belong to another secret key than this wallet's")]
+    OtherSecretKey,
+    /// No credential matches what was asked for.
+    #[error("no credential {0} in the wallet")]
+    NoSuchCredential(String),
+    /// More than one credential matches.
+    #[error("{0} matches several credentials; give its hash")]
+    AmbiguousCredential(String),
+
+    // ---- credentials and schemes ---------------------------------------------------------
+    /// A credential type is not in the loaded schemes.
+    #[error("unknown credential type {0}")]
+    UnknownCredentialType(CredentialTypeId),
+    /// A credential's issuer key is not in the loaded schemes, or does not parse.
+    #[error("issuer public key of {credential_type} (counter {counter}): {reason}")]
+    PublicKey {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+        /// The key counter.
+        counter: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A credential does not fit its type or its signature does not verify.
+    #[error("credential {credential_type}: {reason}")]
+    InvalidCredential {
+        /// The credential type.
+        credential_type: CredentialTypeId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The session needs a keyshare scheme.
+    #[error("scheme {0} uses a keyshare server; keyshare schemes are not supported by irma wallet")]
+    KeyshareUnsupported(SchemeId),
+    /// The session needs a non-revocation proof.
+    #[error("credential type {0} asks for a non-revocation proof; revocation is not supported")]
+    RevocationUnsupported(CredentialTypeId),
+    /// The Idemix layer refused.
+    #[error(transparent)]
+    Crypto(#[from] crate::crypto::idemix::Error),
+
+    // ---- sessions ------------------------------------------------------------------------
+    /// The session input is not a session pointer or package.
+    #[error("not a session pointer or session package: {0}")]
+    BadPointer(String),
+    /// The request cannot be satisfied with the wallet's credentials.
+    #[error(
+        "request not satisfiable by this wallet (disjunctions {missing:?} have no usable option)"
+    )]
+    Unsatisfiable {
+        /// Indices of the disjunctions no credential satisfies.
+        missing: Vec<usize>,
+    },
+    /// A `--choose` index does not fit the request or the wallet.
+    #[error("choice: {0}")]
+    BadChoice(String),
+    /// The pairing code shown by the server is not the expected one.
+    #[error("pairing code mismatch: the server shows {shown:?}, expected {expected:?}")]
+    PairingMismatch {
+        /// The server's code.
+        shown: String,
+        /// The code given with `--pairing-code`.
+        expected: String,
+    },
+    /// The server ended the session (cancelled, timed out, pairing rejected).
+    #[error("the session ended on the server with status {0}")]
+    Ended(String),
+    /// The server's message does not follow the protocol.
+    #[error("protocol: {0}")]
+    Protocol(String),
+    /// The server answered with an IRMA error.
+    #[error("server error: {0}")]
+    Remote(RemoteError),
+    /// The server's answer had an unexpected HTTP status and no IRMA error body.
+    #[error("server answered HTTP {status}: {body}")]
+    Http {
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The server could not be reached.
+    #[error("transport: {0}")]
+    Transport(String),
+    /// The server did not accept the proofs.
+    #[error("the server rejected the proofs: {0}")]
+    Rejected(String),
+}
+
+impl Error {
+    fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,400 @@
+//! `irma server check`: the real binary resolving flags, `IRMASERVER_*` and a file exactly
+//! as `irma server`, refusing bad and unsafe configurations with a message naming the
+//! setting, and printing the effective configuration (secrets redacted) with `-v`.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::util::{Run, irma_env, vector};
+
+/// The recorded reference configuration (requestors of every auth method, JWT key).
+fn reference_config() -> Value {
+    let v: Value = vector("jwt/server-config-and-keys.json");
+    v["requestor_config"].clone()
+}
+
+/// `irma -q server check <args>` with extra environment variables.
+fn check(env: &[(&str, &str)], args: &[&str]) -> Run {
+    let env: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, OsStr::new(*v))).collect();
+    let mut all = vec!["-q", "server", "check"];
+    all.extend_from_slice(args);
+    irma_env(&env, all)
+}
+
+/// `irma server check -v <args>` (logging off through RUST_LOG): the printed configuration.
+fn effective(env: &[(&str, &str)], args: &[&str]) -> Value {
+    let mut env = env.to_vec();
+    env.push(("RUST_LOG", "off"));
+    let env: Vec<(&str, &OsStr)> = env.iter().map(|(k, v)| (*k, OsStr::new(*v))).collect();
+    let mut all = vec!["server", "check", "-v"];
+    all.extend_from_slice(args);
+    let run = irma_env(&env, all).success();
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.stdout))
+}
+
+/// Asserts a failure whose message contains every one of `needles`.
+#[track_caller]
+fn refused(run: Run, needles: &[&str]) {
+    let run = run.failure();
+    for n in needles {
+        assert!(run.stderr.contains(n), "{n:?} not in:\n{}", run.stderr);
+    }
+}
+
+fn write_json(dir: &Path, name: &str, v: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, serde_json::to_vec_pretty(v).unwrap()).unwrap();
+    p.to_str().unwrap().to_owned()
+}
+
+#[test]
+fn defaults_are_printed_and_nothing_else_happens() {
+    let run = check(&[], &[]).success();
+    assert_eq!(run.stdout, "", "no -v: no output");
+    let c = effective(&[], &[]);
+    assert_eq!(c["production"], false);
+    assert_eq!(c["auth"], "disabled");
+    assert_eq!(c["listener"]["port"], 8088);
+    assert_eq!(c["global_permissions"]["issue"], json!(["*"]));
+    assert_eq!(c["max_session_lifetime"], 15);
+    assert_eq!(c["session_result_lifetime"], 5);
+    assert_eq!(c["max_request_age"], 300);
+    assert_eq!(c["schemes_update"], 60);
+    assert_eq!(c["url"], "http://127.0.0.1:8088/irma/");
+    assert!(c["schemes_path"].as_str().unwrap().ends_with("schemes"));
+}
+
+#[test]
+fn the_reference_configuration_checks_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_json(dir.path(), "irmaserver.json", &reference_config());
+    let run = check(&[("RUST_LOG", "off")], &["-v", "--config", &file]).success();
+    let c: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(c["jwt_issuer"], "vg-public-irmaserver");
+    assert_eq!(c["jwt_private_key"], "<redacted>");
+    let requestors = &c["auth"]["requestors"];
+    assert_eq!(requestors["vg_token"]["key"]["token"], "<redacted>");
+    assert_eq!(
+        requestors["vg_limited"]["permissions"]["disclose"],
+        json!(["irma-demo.MijnOverheid.ageLower.over18"])
+    );
+    for secret in [
+        "vg-public-token-5f1c",
+        "lQ5EUeq4rITYwGG7",
+        "BEGIN PRIVATE KEY",
+    ] {
+        assert!(!run.stdout.contains(secret), "{secret} leaked");
+        assert!(!run.stderr.contains(secret), "{secret} leaked");
+    }
+}
+
+#[test]
+fn flags_beat_environment_beat_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_json(
+        dir.path(),
+        "conf.json",
+        &json!({"port": 1111, "jwt_issuer": "file", "max_request_age": 7, "api_prefix": "/f"}),
+    );
+    let env = [
+        ("IRMASERVER_PORT", "2222"),
+        ("IRMASERVER_JWT_ISSUER", "env"),
+    ];
+    let c = effective(&env, &["--config", &file]);
+    assert_eq!(c["listener"]["port"], 2222);
+    assert_eq!(c["jwt_issuer"], "env");
+    assert_eq!(c["max_request_age"], 7);
+    assert_eq!(c["api_prefix"], "/f/");
+    let c = effective(&env, &["--config", &file, "--port", "3333", "-j", "flag"]);
+    assert_eq!(c["listener"]["port"], 3333);
+    assert_eq!(c["jwt_issuer"], "flag");
+    // The configuration file may come from the environment too.
+    let c = effective(&[("IRMASERVER_CONFIG", &file)], &[]);
+    assert_eq!(c["listener"]["port"], 1111);
+}
+
+#[test]
+fn bad_settings_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_json(dir.path(), "c.json", &json!({"prot": 1}));
+    refused(check(&[], &["--config", &file]), &["prot"]);
+    refused(check(&[], &["--port", "70000"]), &["port", "70000"]);
+    refused(
+        check(&[], &["--port", "9000", "--client-port", "9000"]),
+        &["client_port"],
+    );
+    refused(
+        check(&[], &["--disclose-perms", "irma-demo.Nope.*,x.y"]),
+        &[
+            "global disclose_perms 'irma-demo.Nope.*': unknown issuer",
+            "global disclose_perms 'x.y': should have 4 parts",
+        ],
+    );
+    refused(
+        check(&[], &["--sign-perms", "irma-demo.*.foo"]),
+        &["sign_perms 'irma-demo.*.foo': asterisk not at the end"],
+    );
+    refused(
+        check(&[], &["--issue-perms", "pbdf.pbdf.email"]),
+        &["issue_perms 'pbdf.pbdf.email': private key not installed"],
+    );
+    // Without the key check, the same permission is accepted.
+    check(
+        &[],
+        &[
+            "--issue-perms",
+            "pbdf.pbdf.email",
+            "--skip-private-keys-check",
+        ],
+    )
+    .success();
+    refused(
+        check(
+            &[],
+            &[
+                "--no-auth=false",
+                "--requestors",
+                r#"{"r": {"auth_method": "token", "key": "t", "disclose_perms": ["nope.*"]}}"#,
+            ],
+        ),
+        &["requestor r disclose_perms 'nope.*': unknown scheme"],
+    );
+    refused(
+        check(
+            &[],
+            &[
+                "--no-auth=false",
+                "--requestors",
+                r#"{"r": {"auth_method": "password", "key": "t"}}"#,
+            ],
+        ),
+        &["requestors", "unsupported authentication type"],
+    );
+    refused(
+        check(
+            &[],
+            &[
+                "--no-auth=false",
+                "--requestors",
+                r#"{"r": {"auth_method": "publickey", "key": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}}"#,
+            ],
+        ),
+        &["requestors", "requestor r"],
+    );
+    refused(
+        check(&[], &["--jwt-privkey", "not a key"]),
+        &["jwt_privkey"],
+    );
+    refused(
+        check(&[], &["--tls-cert", "x"]),
+        &["tls_cert", "private key"],
+    );
+    refused(
+        check(&[], &["--tls-cert", "not pem", "--tls-privkey", "not pem"]),
+        &["tls_cert"],
+    );
+    refused(
+        check(&[], &["--schemes-path", "/nonexistent/schemes"]),
+        &["schemes_path", "/nonexistent/schemes"],
+    );
+    refused(
+        check(&[], &["--revoke-perms", "irma-demo.MijnOverheid.root"]),
+        &["revoke_perms", "revocation is not supported"],
+    );
+}
+
+#[test]
+fn static_sessions_are_checked() {
+    let over18 = json!({"@context": "https://irma.app/ld/request/disclosure/v2",
+                        "disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]});
+    let with_callback = json!({"s": {"callbackUrl": "https://example.com/cb", "request": over18}});
+    let s = with_callback.to_string();
+    refused(
+        check(&[], &["--static-sessions", &s]),
+        &["static_sessions", "allow_unsigned_callbacks"],
+    );
+    check(
+        &[],
+        &["--static-sessions", &s, "--allow-unsigned-callbacks"],
+    )
+    .success();
+    let no_callback = json!({"s": {"request": over18}}).to_string();
+    refused(
+        check(
+            &[],
+            &[
+                "--static-sessions",
+                &no_callback,
+                "--allow-unsigned-callbacks",
+            ],
+        ),
+        &["static session s", "callbackUrl"],
+    );
+    let issuance = json!({"s": {"callbackUrl": "https://example.com/cb", "request": {
+        "@context": "https://irma.app/ld/request/issuance/v2",
+        "credentials": [{"credential": "irma-demo.MijnOverheid.root", "attributes": {"BSN": "1"}}]}}})
+    .to_string();
+    refused(
+        check(
+            &[],
+            &["--static-sessions", &issuance, "--allow-unsigned-callbacks"],
+        ),
+        &["static session s", "disclosure or signature"],
+    );
+    let bad_name =
+        json!({"a-b": {"callbackUrl": "https://example.com/cb", "request": over18}}).to_string();
+    refused(
+        check(
+            &[],
+            &["--static-sessions", &bad_name, "--allow-unsigned-callbacks"],
+        ),
+        &["static_sessions", "a-b"],
+    );
+}
+
+#[test]
+fn private_key_folder_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let sk = std::fs::read(
+        crate::util::repo_root().join("schemes/irma-demo/MijnOverheid/PrivateKeys/2.xml"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("README"), "not a key").unwrap();
+    std::fs::write(dir.path().join("irma-demo.MijnOverheid.xml"), &sk).unwrap();
+    let path = dir.path().to_str().unwrap();
+    check(&[], &["--privkeys", path]).success();
+    // The same key under another issuer's name does not fit that issuer's public key.
+    std::fs::write(dir.path().join("irma-demo.RU.xml"), &sk).unwrap();
+    refused(
+        check(&[], &["--privkeys", path]),
+        &["privkeys", "irma-demo.RU.xml"],
+    );
+    std::fs::remove_file(dir.path().join("irma-demo.RU.xml")).unwrap();
+    std::fs::write(dir.path().join("irma-demo.MijnOverheid.1.xml"), &sk).unwrap();
+    refused(check(&[], &["--privkeys", path]), &["privkeys", "counter"]);
+    std::fs::remove_file(dir.path().join("irma-demo.MijnOverheid.1.xml")).unwrap();
+    std::fs::write(dir.path().join("nope.Issuer.xml"), &sk).unwrap();
+    refused(
+        check(&[], &["--privkeys", path]),
+        &["privkeys", "unknown scheme"],
+    );
+}
+
+#[test]
+fn production_mode_is_stricter() {
+    let token = r#"{"app": {"auth_method": "token", "key": "secret-token"}}"#;
+    // Plain HTTP is refused unless TLS terminates in front (no_tls).
+    refused(
+        check(
+            &[],
+            &[
+                "--production",
+                "--url",
+                "http://irma.example.com",
+                "--requestors",
+                token,
+            ],
+        ),
+        &["url", "TLS"],
+    );
+    // Requestor authentication is on by default: requestors are needed.
+    refused(
+        check(&[], &["--production", "--url", "https://irma.example.com"]),
+        &["requestors"],
+    );
+    let c = effective(
+        &[],
+        &[
+            "--production",
+            "--url",
+            "https://irma.example.com",
+            "--requestors",
+            token,
+        ],
+    );
+    assert_eq!(c["production"], true);
+    assert_eq!(c["global_permissions"]["issue"], json!([]));
+    assert_eq!(c["global_permissions"]["disclose"], json!(["*"]));
+    assert_eq!(c["url"], "https://irma.example.com/irma/");
+    assert!(c["auth"]["requestors"]["app"].is_object());
+    // Production from the environment or a file gives the same defaults.
+    let c = effective(
+        &[
+            ("IRMASERVER_PRODUCTION", "true"),
+            ("IRMASERVER_URL", "https://irma.example.com"),
+            ("IRMASERVER_REQUESTORS", token),
+        ],
+        &[],
+    );
+    assert_eq!(c["production"], true);
+    assert_eq!(c["global_permissions"]["issue"], json!([]));
+    let c = effective(
+        &[],
+        &[
+            "--production",
+            "--no-tls",
+            "--url",
+            "http://irma.internal",
+            "--requestors",
+            token,
+        ],
+    );
+    assert_eq!(c["no_tls"], true);
+}
+
+#[test]
+fn warnings_for_risky_settings() {
+    let env = [("RUST_LOG", OsStr::new("warn"))];
+    let run = irma_env(
+        &env,
+        [
+            "server",
+            "check",
+            "--url",
+            "http://example.com/wrongprefix",
+            "--api-prefix",
+            "/api",
+        ],
+    )
+    .success();
+    for needle in [
+        "requestor authentication disabled",
+        "TLS is not enabled",
+        "does not end with /api/irma/",
+    ] {
+        assert!(run.stderr.contains(needle), "{needle}:\n{}", run.stderr);
+    }
+    // Global permissions widen a requestor's own (as the reference); that is said.
+    let run = irma_env(
+        &env,
+        [
+            "server",
+            "check",
+            "--no-auth=false",
+            "--requestors",
+            r#"{"a": {"auth_method": "token", "key": "k", "disclose_perms": ["irma-demo.*"]}}"#,
+        ],
+    )
+    .success();
+    assert!(
+        run.stderr
+            .contains("requestor a has its own disclose_perms, but the global disclose_perms"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_has_no_side_effects() {
+    // An empty schemes folder is refused, not filled with downloaded schemes.
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("schemes");
+    std::fs::create_dir(&empty).unwrap();
+    refused(
+        check(&[], &["--schemes-path", empty.to_str().unwrap()]),
+        &["schemes_path"],
+    );
+    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+}
