@@ -41,8 +41,9 @@ enum ServerCommand {
     ///
     /// Reads the configuration exactly as `irma server` does (flags, IRMASERVER_*
     /// environment variables, configuration file) and runs every startup check, without
-    /// side effects: no scheme downloads, no writes, no listening. Exits non-zero with a
-    /// message naming the bad setting. With -v, prints the effective configuration as JSON
+    /// side effects: no scheme downloads, no writes, no listening; with the Redis store it
+    /// connects to Redis and checks that it answers. Exits non-zero with a message naming
+    /// the bad setting. With -v, prints the effective configuration as JSON
     /// (secrets redacted).
     Check(Box<ConfigFlags>),
 }
@@ -355,6 +356,11 @@ fn resolve(flags: &ConfigFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
 
 fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     let (mut conf, prepared) = resolve(flags).context("invalid configuration")?;
+    if matches!(conf.store, StoreConfig::Redis(_)) {
+        // Connecting checks the address, credentials and TLS, and that Redis answers.
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(stores(&conf))?;
+    }
     if verbose > 0 {
         conf.schemes_path = Some(prepared.schemes_path);
         conf.url = Some(prepared.settings.url).filter(|u| !u.is_empty());
