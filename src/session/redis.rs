@@ -24,8 +24,8 @@ use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::sentinel::{SentinelClient, SentinelNodeConnectionInfo, SentinelServerType};
 use redis::{
-    AsyncCommands, Client, ConnectionAddr, ConnectionInfo, IntoConnectionInfo, RedisConnectionInfo,
-    Script, TlsCertificates,
+    Client, Cmd, ConnectionAddr, ConnectionInfo, FromRedisValue, IntoConnectionInfo, Pipeline,
+    RedisConnectionInfo, Script, TlsCertificates,
 };
 use tokio::sync::mpsc;
 
@@ -41,6 +41,8 @@ const OP_TIMEOUT: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
 /// How often a change is tried when other instances keep changing the session first.
 const MAX_ATTEMPTS: u32 = 64;
+/// Pause before an idempotent operation is tried again on a new connection.
+const RECONNECT_PAUSE: Duration = Duration::from_millis(100);
 /// Pause before the status feed reconnects.
 const FEED_RETRY: Duration = Duration::from_millis(250);
 /// Most sessions one expiry scan looks at.
@@ -91,6 +93,28 @@ async fn bounded<T>(op: impl Future<Output = redis::RedisResult<T>>) -> Result<T
         .await
         .map_err(|_| StoreError::Timeout(OP_TIMEOUT))?
         .map_err(StoreError::from)
+}
+
+/// Runs an idempotent Redis operation with the [`OP_TIMEOUT`]; after a broken connection
+/// it is tried once more, as the connection manager reconnects after the first failure
+/// (so the first request after Redis came back succeeds).
+async fn idempotent<T, F, Fut>(mut op: F) -> Result<T, StoreError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = redis::RedisResult<T>>,
+{
+    match bounded(op()).await {
+        Err(StoreError::Redis(e)) if connection_lost(&e) => {
+            tokio::time::sleep(RECONNECT_PAUSE).await;
+            bounded(op()).await
+        }
+        other => other,
+    }
+}
+
+/// Whether an error means the connection is gone (rather than a refused command).
+fn connection_lost(e: &redis::RedisError) -> bool {
+    e.is_io_error() || e.is_connection_dropped() || e.is_connection_refusal()
 }
 
 /// `host:port` (IPv6 hosts in brackets).
@@ -246,10 +270,27 @@ impl RedisStore {
         format!("{}status", self.prefix)
     }
 
+    /// Runs an idempotent command (see [`idempotent`]).
+    async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
+        idempotent(|| {
+            let mut conn = self.conn.clone();
+            async move { cmd.query_async(&mut conn).await }
+        })
+        .await
+    }
+
+    /// Runs an idempotent pipeline (see [`idempotent`]).
+    async fn query_pipe(&self, pipe: &Pipeline) -> Result<(), StoreError> {
+        idempotent(|| {
+            let mut conn = self.conn.clone();
+            async move { pipe.query_async(&mut conn).await }
+        })
+        .await
+    }
+
     /// Checks that Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
-        bounded(redis::cmd("PING").query_async::<String>(&mut conn)).await?;
+        self.query::<String>(&redis::cmd("PING")).await?;
         Ok(())
     }
 
@@ -277,8 +318,7 @@ impl RedisStore {
                 self.lifetimes.deadline_ms(session),
             )
             .ignore();
-        let mut conn = self.conn.clone();
-        bounded(pipe.query_async::<()>(&mut conn)).await
+        self.query_pipe(&pipe).await
     }
 
     /// The requestor token of a client token.
@@ -286,8 +326,7 @@ impl RedisStore {
         &self,
         client: &ClientToken,
     ) -> Result<Option<RequestorToken>, StoreError> {
-        let mut conn = self.conn.clone();
-        let value: Option<String> = bounded(conn.get(self.client_key(client))).await?;
+        let value: Option<String> = self.query(&Cmd::get(self.client_key(client))).await?;
         value
             .map(|v| {
                 RequestorToken::parse(&v)
@@ -301,15 +340,14 @@ impl RedisStore {
         &self,
         token: &RequestorToken,
     ) -> Result<Option<(String, Session)>, StoreError> {
-        let mut conn = self.conn.clone();
-        let (version, record): (Option<String>, Option<String>) = bounded(
-            redis::cmd("HMGET")
-                .arg(self.session_key(token))
-                .arg("v")
-                .arg("s")
-                .query_async(&mut conn),
-        )
-        .await?;
+        let (version, record): (Option<String>, Option<String>) = self
+            .query(
+                redis::cmd("HMGET")
+                    .arg(self.session_key(token))
+                    .arg("v")
+                    .arg("s"),
+            )
+            .await?;
         let (Some(version), Some(record)) = (version, record) else {
             return Ok(None);
         };
@@ -394,16 +432,20 @@ impl RedisStore {
             pipe.del(self.client_key(&s.client_token)).ignore();
         }
         pipe.zrem(self.deadlines_key(), token.as_str()).ignore();
-        let mut conn = self.conn.clone();
-        bounded(pipe.query_async::<()>(&mut conn)).await
+        self.query_pipe(&pipe).await
     }
 
     /// Unfinished sessions past their deadline at `now`, or whose record expired.
     pub async fn due(&self, now: u64) -> Result<Vec<RequestorToken>, StoreError> {
-        let mut conn = self.conn.clone();
-        let tokens: Vec<String> =
-            bounded(conn.zrangebyscore_limit(self.deadlines_key(), "-inf", now, 0, SCAN_BATCH))
-                .await?;
+        let tokens: Vec<String> = self
+            .query(&Cmd::zrangebyscore_limit(
+                self.deadlines_key(),
+                "-inf",
+                now,
+                0,
+                SCAN_BATCH,
+            ))
+            .await?;
         Ok(tokens
             .iter()
             .filter_map(|t| RequestorToken::parse(t).ok())
@@ -412,8 +454,8 @@ impl RedisStore {
 
     /// The replay cache entry of a client token.
     pub async fn replay_get(&self, client: &ClientToken) -> Result<Option<Vec<u8>>, StoreError> {
-        let mut conn = self.conn.clone();
-        bounded(conn.get(self.key("replay", client.as_str()))).await
+        self.query(&Cmd::get(self.key("replay", client.as_str())))
+            .await
     }
 
     /// Sets the replay cache entry of a client token for `ttl`.
@@ -423,9 +465,13 @@ impl RedisStore {
         entry: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn.clone();
         let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
-        bounded(conn.pset_ex::<_, _, ()>(self.key("replay", client.as_str()), entry, ms)).await
+        self.query(&Cmd::pset_ex(
+            self.key("replay", client.as_str()),
+            entry,
+            ms,
+        ))
+        .await
     }
 
     /// Follows the status channel in a task (reconnecting after errors) until the
