@@ -412,3 +412,61 @@ fn check_connects_to_redis() {
     let run = irma(&args).failure();
     assert!(run.stderr.contains("redis"), "{}", run.stderr);
 }
+
+/// The library's store directly: 48 concurrent increments of one session's
+/// `last_active_ms` through two connections (two "instances") all land.
+#[tokio::test]
+async fn concurrent_store_updates_all_land() {
+    use irma::config::{RedisConfig, Secret};
+    use irma::protocol::tokens::RequestorToken;
+    use irma::session::redis::RedisStore;
+    use irma::session::store::{Lifetimes, Store};
+
+    let redis = Redis::start();
+    let a = instance(&redis, "inc:").await;
+    let token = RequestorToken::parse(&token(&a.start_session(&over18()).await)).unwrap();
+    let config = RedisConfig {
+        addr: Some(redis.addr()),
+        sentinel_addrs: Vec::new(),
+        sentinel_master_name: None,
+        accept_inconsistency_risk: false,
+        username: None,
+        password: Secret::new(String::new()),
+        sentinel_username: None,
+        sentinel_password: None,
+        db: 0,
+        tls: false,
+        tls_cert_pem: None,
+        tls_client: None,
+        key_prefix: "inc:".to_owned(),
+    };
+    let lifetimes = Lifetimes {
+        max_session: Duration::from_secs(900),
+        result: Duration::from_secs(300),
+    };
+    let stores = [
+        Store::Redis(Box::new(
+            RedisStore::connect(&config, lifetimes).await.unwrap(),
+        )),
+        Store::Redis(Box::new(
+            RedisStore::connect(&config, lifetimes).await.unwrap(),
+        )),
+    ];
+    let before = stores[0].get(&token).await.unwrap().unwrap().last_active_ms;
+    let writers = (0..48).map(|i| {
+        let store = &stores[i % 2];
+        let token = &token;
+        async move {
+            store
+                .update(token, |s| s.last_active_ms += 1)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+    });
+    futures_util::future::join_all(writers).await;
+    let after = stores[1].get(&token).await.unwrap().unwrap();
+    assert_eq!(after.last_active_ms, before + 48);
+    // The server still reads the session.
+    assert_eq!(a.status(token.as_str()).await, "INITIALIZED");
+}
