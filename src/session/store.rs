@@ -69,7 +69,7 @@ pub fn millis(d: Duration) -> u64 {
 pub enum StoreError {
     /// Redis refused or the connection failed.
     #[error("redis: {0}")]
-    Redis(#[from] ::redis::RedisError),
+    Redis(::redis::RedisError),
     /// Redis did not answer in time.
     #[error("redis did not answer within {0:?}")]
     Timeout(Duration),
@@ -88,6 +88,14 @@ pub enum StoreError {
     /// Redis closed the status event connection.
     #[error("redis closed the connection")]
     Closed,
+}
+
+// By hand rather than `#[from]`: the message already holds Redis's, which would
+// otherwise be printed twice in an error chain.
+impl From<::redis::RedisError> for StoreError {
+    fn from(e: ::redis::RedisError) -> Self {
+        Self::Redis(e)
+    }
 }
 
 /// A status change seen by a store shared with other instances.
