@@ -12,7 +12,7 @@ use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
-use super::store::{StatusEvent, Store};
+use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
@@ -80,10 +80,6 @@ pub fn now_ms() -> u64 {
 
 fn now_secs() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
-}
-
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl Sessions {
@@ -184,11 +180,6 @@ impl Sessions {
                 }
             }
         }
-    }
-
-    /// Checks that the session store answers.
-    pub async fn ping_store(&self) -> Result<(), SessionError> {
-        Ok(self.store.ping().await?)
     }
 
     /// Starts a session for `requestor`; returns the session package.

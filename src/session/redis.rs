@@ -30,7 +30,7 @@ use redis::{
 use tokio::sync::mpsc;
 
 use super::record::Session;
-use super::store::{Lifetimes, StatusEvent, StoreError};
+use super::store::{Lifetimes, StatusEvent, StoreError, millis};
 use crate::config::RedisConfig;
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
@@ -465,7 +465,7 @@ impl RedisStore {
         entry: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {
-        let ms = u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX);
+        let ms = millis(ttl);
         self.query(&Cmd::pset_ex(
             self.key("replay", client.as_str()),
             entry,
@@ -481,14 +481,20 @@ impl RedisStore {
         let client = self.client.clone();
         let channel = self.channel();
         tokio::spawn(async move {
+            // Only the first failure in a row is a warning: Redis may be down for a while.
+            let mut failing = false;
             loop {
-                match follow(&client, &channel, &tx).await {
+                match follow(&client, &channel, &tx, &mut failing).await {
                     Ok(()) => return,
+                    Err(e) if failing => {
+                        tracing::debug!(error = %e, "redis status feed still down; reconnecting");
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "redis status feed interrupted; reconnecting");
-                        tokio::time::sleep(FEED_RETRY).await;
+                        failing = true;
                     }
                 }
+                tokio::time::sleep(FEED_RETRY).await;
             }
         });
         rx
@@ -513,14 +519,18 @@ fn to_i64(ms: u64) -> i64 {
 }
 
 /// Subscribes and forwards events until the connection ends (`Err`) or the receiver is
-/// dropped (`Ok`).
+/// dropped (`Ok`); clears `failing` once subscribed.
 async fn follow(
     client: &Client,
     channel: &str,
     tx: &mpsc::Sender<StatusEvent>,
+    failing: &mut bool,
 ) -> Result<(), StoreError> {
     let mut pubsub = bounded(client.get_async_pubsub()).await?;
     bounded(pubsub.subscribe(channel)).await?;
+    if std::mem::take(failing) {
+        tracing::info!("redis status feed reconnected");
+    }
     if tx.send(StatusEvent::Resubscribed).await.is_err() {
         return Ok(());
     }

@@ -177,14 +177,6 @@ impl Store {
         }
     }
 
-    /// Checks that the store answers.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        match self {
-            Self::Memory(_) => Ok(()),
-            Self::Redis(r) => r.ping().await,
-        }
-    }
-
     /// Status changes made by other instances, for a store shared with them (`None` in
     /// memory). Starts a task that follows them, reconnecting as needed.
     pub fn status_events(&self) -> Option<mpsc::Receiver<StatusEvent>> {
