@@ -1509,7 +1509,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --verbose --quiet --help --version check help"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1695,6 +1695,62 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --store-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-addrs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-master-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1703,7 +1759,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__check)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1886,6 +1942,62 @@ _irma() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-addrs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-master-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

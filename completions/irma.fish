@@ -279,6 +279,20 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sse -d 'Enable server sent for status updates (experimental)'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
@@ -287,6 +301,10 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l production -d 'Production mode'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l log-json -d 'Log in JSON format'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
@@ -330,6 +348,20 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
@@ -338,6 +370,10 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility: this server sends no email'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'

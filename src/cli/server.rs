@@ -9,14 +9,15 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
-use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig};
+use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
 use crate::server::listen::{self, Endpoint};
 use crate::server::prepare::{Prepared, prepare, socket_addr};
 use crate::server::schemes_update;
 use crate::server::{AppState, Routes};
 use crate::session::Sessions;
+use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
-use crate::session::store::Store;
+use crate::session::store::{Lifetimes, Store};
 
 /// How often the expiry task looks for timed-out and expired sessions.
 const EXPIRY_PERIOD: Duration = Duration::from_millis(500);
@@ -40,8 +41,9 @@ enum ServerCommand {
     ///
     /// Reads the configuration exactly as `irma server` does (flags, IRMASERVER_*
     /// environment variables, configuration file) and runs every startup check, without
-    /// side effects: no scheme downloads, no writes, no listening. Exits non-zero with a
-    /// message naming the bad setting. With -v, prints the effective configuration as JSON
+    /// side effects: no scheme downloads, no writes, no listening; with the Redis store it
+    /// connects to Redis and checks that it answers. Exits non-zero with a message naming
+    /// the bad setting. With -v, prints the effective configuration as JSON
     /// (secrets redacted).
     Check(Box<ConfigFlags>),
 }
@@ -183,6 +185,60 @@ struct ConfigFlags {
     /// Accepted for compatibility and ignored: this server sends no email.
     #[arg(short, long, hide = true)]
     email: Option<String>,
+    /// Specifies how session state will be saved on the server (memory or redis).
+    #[arg(long)]
+    store_type: Option<String>,
+    /// Redis address, to be specified as host:port.
+    #[arg(long)]
+    redis_addr: Option<String>,
+    /// Redis Sentinel addresses, to be specified as host:port (comma-separated).
+    #[arg(long)]
+    redis_sentinel_addrs: Option<String>,
+    /// Redis Sentinel master name.
+    #[arg(long)]
+    redis_sentinel_master_name: Option<String>,
+    /// Accept the risk of inconsistent session state with Redis Sentinel or cluster.
+    #[arg(long)]
+    redis_accept_inconsistency_risk: bool,
+    /// Redis server username (when using ACLs).
+    #[arg(long)]
+    redis_username: Option<String>,
+    /// Redis server password.
+    #[arg(long)]
+    redis_pw: Option<String>,
+    /// Redis Sentinel username (when using ACLs).
+    #[arg(long)]
+    redis_sentinel_username: Option<String>,
+    /// Redis Sentinel password.
+    #[arg(long)]
+    redis_sentinel_pw: Option<String>,
+    /// Explicitly allow an empty string as Redis password.
+    #[arg(long)]
+    redis_allow_empty_password: bool,
+    /// Prefix every Redis key with the username (when using ACLs).
+    #[arg(long)]
+    redis_acl_use_key_prefixes: bool,
+    /// Redis database to be selected after connecting to the server.
+    #[arg(long)]
+    redis_db: Option<i64>,
+    /// Redis TLS certificate (PEM) of the server or its CA.
+    #[arg(long)]
+    redis_tls_cert: Option<String>,
+    /// Path to the Redis TLS certificate (PEM) of the server or its CA.
+    #[arg(long)]
+    redis_tls_cert_file: Option<String>,
+    /// Path to the Redis TLS client certificate (for mutual TLS).
+    #[arg(long)]
+    redis_tls_client_cert_file: Option<String>,
+    /// Path to the Redis TLS client key (for mutual TLS).
+    #[arg(long)]
+    redis_tls_client_key_file: Option<String>,
+    /// Disable TLS to Redis (plain TCP).
+    #[arg(long)]
+    redis_no_tls: bool,
+    /// Prefix of every Redis key and channel, so one Redis can serve several deployments.
+    #[arg(long)]
+    redis_key_prefix: Option<String>,
 }
 
 impl ConfigFlags {
@@ -234,6 +290,24 @@ impl ConfigFlags {
             no_tls: flag(self.no_tls),
             production: flag(self.production),
             log_json: flag(self.log_json),
+            store_type: self.store_type.clone(),
+            redis_addr: self.redis_addr.clone(),
+            redis_sentinel_addrs: list(&self.redis_sentinel_addrs),
+            redis_sentinel_master_name: self.redis_sentinel_master_name.clone(),
+            redis_accept_inconsistency_risk: flag(self.redis_accept_inconsistency_risk),
+            redis_username: self.redis_username.clone(),
+            redis_pw: self.redis_pw.clone(),
+            redis_sentinel_username: self.redis_sentinel_username.clone(),
+            redis_sentinel_pw: self.redis_sentinel_pw.clone(),
+            redis_allow_empty_password: flag(self.redis_allow_empty_password),
+            redis_acl_use_key_prefixes: flag(self.redis_acl_use_key_prefixes),
+            redis_db: self.redis_db,
+            redis_tls_cert: self.redis_tls_cert.clone(),
+            redis_tls_cert_file: self.redis_tls_cert_file.clone(),
+            redis_tls_client_cert_file: self.redis_tls_client_cert_file.clone(),
+            redis_tls_client_key_file: self.redis_tls_client_key_file.clone(),
+            redis_no_tls: flag(self.redis_no_tls),
+            redis_key_prefix: self.redis_key_prefix.clone(),
             ..RawConfig::default()
         })
     }
@@ -282,6 +356,11 @@ fn resolve(flags: &ConfigFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
 
 fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     let (mut conf, prepared) = resolve(flags).context("invalid configuration")?;
+    if matches!(conf.store, StoreConfig::Redis(_)) {
+        // Connecting checks the address, credentials and TLS, and that Redis answers.
+        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+        runtime.block_on(stores(&conf))?;
+    }
     if verbose > 0 {
         conf.schemes_path = Some(prepared.schemes_path);
         conf.url = Some(prepared.settings.url).filter(|u| !u.is_empty());
@@ -318,27 +397,54 @@ fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
         Some(period) => Some((prepared.schemes_path.clone(), period)),
         None => None,
     };
-    let state = app_state(&conf, prepared);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     if let Some(files) = &conf.static_files {
         tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
     }
-    runtime.block_on(serve(state, &conf, endpoints, updates))?;
+    runtime.block_on(async {
+        let state = app_state(&conf, prepared, stores(&conf).await?);
+        serve(state, &conf, endpoints, updates).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The server state for a resolved, prepared configuration (also the embedded server of
-/// `irma session`).
-pub(super) fn app_state(conf: &ServerConfig, prepared: Prepared) -> AppState {
+/// The session store and the replay cache as configured (connecting to Redis).
+async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
+    match &conf.store {
+        StoreConfig::Memory => Ok((Store::default(), ReplayCache::default())),
+        StoreConfig::Redis(redis) => {
+            let lifetimes = Lifetimes {
+                max_session: conf.max_session_lifetime,
+                result: conf.session_result_lifetime,
+            };
+            let store = RedisStore::connect(redis, lifetimes)
+                .await
+                .context("connecting to redis")?;
+            tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
+            Ok((
+                Store::Redis(Box::new(store.clone())),
+                ReplayCache::redis(store),
+            ))
+        }
+    }
+}
+
+/// The server state for a resolved, prepared configuration and its stores (also the
+/// embedded server of `irma session`, in memory).
+pub(super) fn app_state(
+    conf: &ServerConfig,
+    prepared: Prepared,
+    (store, replay): (Store, ReplayCache),
+) -> AppState {
     AppState {
         sessions: Arc::new(Sessions::new(
-            Store::default(),
+            store,
             prepared.settings,
             Arc::new(prepared.schemes),
         )),
         auth: Arc::new(prepared.auth),
         signer: prepared.signer.map(Arc::new),
-        replay: Arc::new(ReplayCache::default()),
+        replay: Arc::new(replay),
         sse: conf.sse,
     }
 }
@@ -357,6 +463,8 @@ async fn serve(
         ))
     });
     let expiry = spawn_expiry(&state);
+    let sessions = Arc::clone(&state.sessions);
+    let events = tokio::spawn(async move { sessions.follow_status_events().await });
     let served = listen::serve(
         state,
         &conf.api_prefix,
@@ -366,6 +474,7 @@ async fn serve(
     )
     .await;
     expiry.abort();
+    events.abort();
     if let Some(updater) = updater {
         updater.abort();
     }
@@ -383,7 +492,8 @@ pub(super) fn spawn_expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            sessions.expire_all();
+            // A store failure is logged where it happens; the next tick tries again.
+            let _ = sessions.expire_all().await;
             replay.prune();
         }
     })

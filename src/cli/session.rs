@@ -247,6 +247,7 @@ impl Backend {
             Self::Remote(client) => Ok(client.status_events(token).await),
             Self::Embedded(sessions) => sessions
                 .subscribe(token)
+                .await
                 .map(StatusEvents::from_watch)
                 .map_err(Failure::connection),
         }
@@ -255,14 +256,14 @@ impl Backend {
     async fn result(&self, token: &RequestorToken) -> Result<SessionResult, Failure> {
         match self {
             Self::Remote(client) => Ok(client.result(token).await?),
-            Self::Embedded(sessions) => sessions.result(token).map_err(Failure::connection),
+            Self::Embedded(sessions) => sessions.result(token).await.map_err(Failure::connection),
         }
     }
 
     async fn cancel(&self, token: &RequestorToken) -> Result<(), Failure> {
         match self {
             Self::Remote(client) => Ok(client.cancel(token).await?),
-            Self::Embedded(sessions) => sessions.cancel(token).map_err(Failure::connection),
+            Self::Embedded(sessions) => sessions.cancel(token).await.map_err(Failure::connection),
         }
     }
 
@@ -278,6 +279,7 @@ impl Backend {
                         pairing_method: Some(PairingMethod::Pin),
                     },
                 )
+                .await
                 .map_err(Failure::connection),
         }
     }
@@ -290,6 +292,7 @@ impl Backend {
                     &client_token(package)?,
                     Some(package.frontend_request.authorization.as_str()),
                 )
+                .await
                 .map_err(Failure::connection),
         }
     }
@@ -485,7 +488,7 @@ async fn embedded(
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
     let prepared = crate::server::prepare::prepare(&conf).map_err(Failure::usage)?;
-    let state = super::server::app_state(&conf, prepared);
+    let state = super::server::app_state(&conf, prepared, Default::default());
     let sessions = Arc::clone(&state.sessions);
     super::server::spawn_expiry(&state);
     let app = crate::server::router(state, "", crate::server::Routes::App, None);
@@ -496,6 +499,7 @@ async fn embedded(
     });
     let package = sessions
         .start(request, "")
+        .await
         .map_err(|e| Failure::usage(anyhow!(e).context("starting the session")))?;
     Ok((Backend::Embedded(sessions), package))
 }

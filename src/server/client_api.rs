@@ -12,6 +12,7 @@ use super::{AppState, header_str, json, sse};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::session::{FrontendOptionsRequest, FrontendSessionStatus};
 use crate::protocol::tokens::ClientToken;
+use crate::session::SessionError;
 use crate::session::engine::ClientHeaders;
 use crate::session::replay::CachedAnswer;
 
@@ -57,8 +58,13 @@ async fn cached(
     body: &[u8],
     answer: impl Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
-    let status = state.sessions.client_status(ct)?;
-    if let Some(hit) = state.replay.lookup(ct, endpoint, body, status) {
+    let status = state.sessions.client_status(ct).await?;
+    let hit = state
+        .replay
+        .lookup(ct, endpoint, body, status)
+        .await
+        .map_err(SessionError::from)?;
+    if let Some(hit) = hit {
         let code = StatusCode::from_u16(hit.status).unwrap_or(StatusCode::OK);
         // The reference replays the bytes without a content type (Go then sniffs this one).
         let plain = [(header::CONTENT_TYPE, "text/plain; charset=utf-8")];
@@ -72,7 +78,7 @@ async fn cached(
     // Only successes are kept: a retry after an error (say, a corrected header) is served
     // afresh, where the reference would replay the error.
     if parts.status.is_success()
-        && let Ok(after) = state.sessions.client_status(ct)
+        && let Ok(after) = state.sessions.client_status(ct).await
     {
         let answer = CachedAnswer {
             status: parts.status.as_u16(),
@@ -80,7 +86,9 @@ async fn cached(
         };
         state
             .replay
-            .store(ct.clone(), endpoint, body, after, answer);
+            .store(ct.clone(), endpoint, body, after, answer)
+            .await
+            .map_err(SessionError::from)?;
     }
     Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
 }
@@ -92,7 +100,7 @@ async fn get_without_slash(
     State(state): State<AppState>,
     Path(ct): Path<String>,
 ) -> Result<Response, ApiError> {
-    state.sessions.client_status(&client(&ct)?)?;
+    state.sessions.client_status(&client(&ct)?).await?;
     Err(ApiError::new(
         ErrorKind::MalformedInput,
         "unexpected end of JSON input",
@@ -112,7 +120,7 @@ async fn first_message(
         authorization: authorization(&headers),
     };
     cached(&state, &ct, "get", &[], async {
-        Ok(json(&state.sessions.client_get(&ct, h)?))
+        Ok(json(&state.sessions.client_get(&ct, h).await?))
     })
     .await
 }
@@ -127,7 +135,8 @@ async fn request(
         Ok(json(
             &state
                 .sessions
-                .client_request(&ct, authorization(&headers))?,
+                .client_request(&ct, authorization(&headers))
+                .await?,
         ))
     })
     .await
@@ -168,14 +177,14 @@ async fn commitments(
 }
 
 async fn cancel(State(state): State<AppState>, Path(ct): Path<String>) -> Result<(), ApiError> {
-    Ok(state.sessions.client_cancel(&client(&ct)?)?)
+    Ok(state.sessions.client_cancel(&client(&ct)?).await?)
 }
 
 async fn status(
     State(state): State<AppState>,
     Path(ct): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.client_status(&client(&ct)?)?))
+    Ok(json(&state.sessions.client_status(&client(&ct)?).await?))
 }
 
 async fn status_events(
@@ -185,8 +194,8 @@ async fn status_events(
     if !state.sse {
         return Err(ApiError::kind(ErrorKind::SseDisabled));
     }
-    let token = state.sessions.requestor_token(&client(&ct)?)?;
-    let rx = state.sessions.subscribe(&token)?;
+    let token = state.sessions.requestor_token(&client(&ct)?).await?;
+    let rx = state.sessions.subscribe(&token).await?;
     Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
 }
 
@@ -199,7 +208,8 @@ async fn frontend_status(
     Ok(json(
         &state
             .sessions
-            .frontend_status(&ct, authorization(&headers))?,
+            .frontend_status(&ct, authorization(&headers))
+            .await?,
     ))
 }
 
@@ -213,8 +223,9 @@ async fn frontend_status_events(
     }
     let token = state
         .sessions
-        .frontend(&client(&ct)?, authorization(&headers))?;
-    let rx = state.sessions.subscribe(&token)?;
+        .frontend(&client(&ct)?, authorization(&headers))
+        .await?;
+    let rx = state.sessions.subscribe(&token).await?;
     Ok(sse::status_stream(rx, |status| {
         serde_json::to_string(&FrontendSessionStatus {
             status,
@@ -231,10 +242,12 @@ async fn frontend_options(
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
     let auth = authorization(&headers);
-    state.sessions.frontend(&ct, auth)?;
+    state.sessions.frontend(&ct, auth).await?;
     let request: FrontendOptionsRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(ErrorKind::MalformedInput, e.to_string()))?;
-    Ok(json(&state.sessions.frontend_options(&ct, auth, request)?))
+    Ok(json(
+        &state.sessions.frontend_options(&ct, auth, request).await?,
+    ))
 }
 
 async fn pairing_completed(
@@ -245,6 +258,7 @@ async fn pairing_completed(
     let ct = client(&ct)?;
     state
         .sessions
-        .pairing_completed(&ct, authorization(&headers))?;
+        .pairing_completed(&ct, authorization(&headers))
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

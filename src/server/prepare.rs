@@ -11,7 +11,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Auth, Listener, RequestorKey, ServerConfig, StoreConfig, Tls};
+use crate::config::{Auth, Listener, RequestorKey, ServerConfig, Tls};
 use crate::crypto::idemix::keys::{PrivateKey, PublicKey};
 use crate::jwt::auth::{CredentialError, RequestorAuth, RequestorCredential};
 use crate::jwt::keys::{HmacKey, KeyError, RsaPrivateKey, VerifyingKey};
@@ -179,12 +179,6 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         .map(|t| tls_config("client_tls_cert", t))
         .transpose()?;
 
-    if conf.sse && matches!(conf.store, StoreConfig::Redis(_)) {
-        return Err(PrepareError::Refused {
-            key: "sse",
-            reason: "server-sent events cannot be used with the Redis session store".to_owned(),
-        });
-    }
     let url = app_url(conf);
     url_warnings(&url, &conf.api_prefix, &mut warnings);
     if conf.log.verbose >= 2 {

@@ -48,13 +48,17 @@ fn token(raw: &str) -> Result<RequestorToken, ApiError> {
 }
 
 async fn start(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    match start_session(&state, &headers, &body) {
+    match start_session(&state, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),
     }
 }
 
-fn start_session(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Response, ApiError> {
+async fn start_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, ApiError> {
     let request = AuthRequest {
         authorization: header_str(headers, header::AUTHORIZATION),
         content_type: header_str(headers, header::CONTENT_TYPE),
@@ -76,7 +80,10 @@ fn start_session(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<R
     if request.validity == 0 {
         request.validity = DEFAULT_RESULT_VALIDITY;
     }
-    let package = state.sessions.start(request, &authenticated.requestor)?;
+    let package = state
+        .sessions
+        .start(request, &authenticated.requestor)
+        .await?;
     Ok(json(&package))
 }
 
@@ -118,14 +125,14 @@ pub(super) fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> 
 }
 
 async fn cancel(State(state): State<AppState>, Path(t): Path<String>) -> Result<(), ApiError> {
-    Ok(state.sessions.cancel(&token(&t)?)?)
+    Ok(state.sessions.cancel(&token(&t)?).await?)
 }
 
 async fn status(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.status(&token(&t)?)?))
+    Ok(json(&state.sessions.status(&token(&t)?).await?))
 }
 
 async fn status_events(
@@ -135,7 +142,7 @@ async fn status_events(
     if !state.sse {
         return Err(ApiError::kind(ErrorKind::SseDisabled));
     }
-    let rx = state.sessions.subscribe(&token(&t)?)?;
+    let rx = state.sessions.subscribe(&token(&t)?).await?;
     Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
 }
 
@@ -143,7 +150,7 @@ async fn result(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.result(&token(&t)?)?))
+    Ok(json(&state.sessions.result(&token(&t)?).await?))
 }
 
 fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
@@ -161,7 +168,7 @@ async fn result_jwt(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (result, validity) = state.sessions.result_with_validity(&token(&t)?)?;
+    let (result, validity) = state.sessions.result_with_validity(&token(&t)?).await?;
     let jwt = signer(&state)?
         .result_jwt(&result, validity, now_secs())
         .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;
@@ -172,7 +179,7 @@ async fn getproof(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (result, validity) = state.sessions.result_with_validity(&token(&t)?)?;
+    let (result, validity) = state.sessions.result_with_validity(&token(&t)?).await?;
     let jwt = signer(&state)?
         .getproof_jwt(&result, validity, now_secs())
         .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;

@@ -12,7 +12,7 @@ use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
-use super::store::Store;
+use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
@@ -82,10 +82,6 @@ fn now_secs() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
 }
 
-fn millis(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
-}
-
 impl Sessions {
     /// An engine over `store`.
     pub fn new(store: Store, settings: Settings, schemes: Arc<Configuration>) -> Self {
@@ -128,11 +124,12 @@ impl Sessions {
         self.channels.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Runs `change` on a session and publishes its status if it changed.
-    fn update<R>(
+    /// Runs `change` on a session and publishes its status if it changed. `change` may
+    /// run more than once (see [`Store::update`]).
+    async fn update<R>(
         &self,
         token: &RequestorToken,
-        change: impl FnOnce(&mut Session) -> R,
+        mut change: impl FnMut(&mut Session) -> R,
     ) -> Result<R, SessionError> {
         let (before, after, r) = self
             .store
@@ -141,17 +138,52 @@ impl Sessions {
                 let r = change(s);
                 (before, s.status, r)
             })
+            .await?
             .ok_or(SessionError::Unknown)?;
-        if before != after
-            && let Some(tx) = self.channels().get(token)
-        {
-            tx.send_replace(after);
+        if before != after {
+            self.publish(token, after);
         }
         Ok(r)
     }
 
+    /// Tells this instance's subscribers of a session about its status. Statuses only
+    /// move forward, so a late or repeated event never takes a subscriber back.
+    fn publish(&self, token: &RequestorToken, status: ServerStatus) {
+        if let Some(tx) = self.channels().get(token) {
+            tx.send_if_modified(|current| {
+                let newer = progress(status) > progress(*current);
+                if newer {
+                    *current = status;
+                }
+                newer
+            });
+        }
+    }
+
+    /// Forwards the status changes of other instances to this instance's subscribers,
+    /// for a store shared with them; returns at once otherwise.
+    pub async fn follow_status_events(&self) {
+        let Some(mut events) = self.store.status_events() else {
+            return;
+        };
+        while let Some(event) = events.recv().await {
+            match event {
+                StatusEvent::Changed(token, status) => self.publish(&token, status),
+                StatusEvent::Resubscribed => {
+                    // Changes while the feed was down: read the followed sessions again.
+                    let followed: Vec<_> = self.channels().keys().cloned().collect();
+                    for token in followed {
+                        if let Ok(Some(s)) = self.store.get(&token).await {
+                            self.publish(&token, s.status);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Starts a session for `requestor`; returns the session package.
-    pub fn start(
+    pub async fn start(
         &self,
         mut request: RequestorRequest,
         requestor: &str,
@@ -230,11 +262,7 @@ impl Sessions {
             },
             last_active_ms: now_ms(),
         };
-        self.channels().insert(
-            requestor_token.clone(),
-            watch::channel(ServerStatus::Initialized).0,
-        );
-        self.store.insert(session);
+        self.store.insert(session).await?;
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
         Ok(SessionPackage {
             session_ptr: SessionPointer { url, action },
@@ -249,79 +277,89 @@ impl Sessions {
     }
 
     /// A copy of a session (after applying its lifetime).
-    fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
-        self.expire_one(token, now_ms());
-        self.store.get(token).ok_or(SessionError::Unknown)
+    async fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
+        self.expire_one(token, now_ms())
+            .await?
+            .ok_or(SessionError::Unknown)
     }
 
     /// The requestor token of a client token.
-    fn by_client(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
-        let token = self
-            .store
+    async fn by_client(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
+        self.store
             .requestor_token(client)
-            .ok_or(SessionError::Unknown)?;
-        self.expire_one(&token, now_ms());
-        Ok(token)
+            .await?
+            .ok_or(SessionError::Unknown)
     }
 
     /// The status of a session.
-    pub fn status(&self, token: &RequestorToken) -> Result<ServerStatus, SessionError> {
-        Ok(self.session(token)?.status)
+    pub async fn status(&self, token: &RequestorToken) -> Result<ServerStatus, SessionError> {
+        Ok(self.session(token).await?.status)
     }
 
     /// The requestor's result of a session.
-    pub fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
-        Ok(self.session(token)?.result)
+    pub async fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
+        Ok(self.session(token).await?.result)
     }
 
     /// The result and the validity (seconds) the requestor asked for its JWT.
-    pub fn result_with_validity(
+    pub async fn result_with_validity(
         &self,
         token: &RequestorToken,
     ) -> Result<(SessionResult, u64), SessionError> {
-        let s = self.session(token)?;
+        let s = self.session(token).await?;
         Ok((s.result, s.request.validity))
     }
 
     /// Cancels a session unless it finished (requestor `DELETE`).
-    pub fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
-        self.session(token)?;
+    pub async fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
+        self.session(token).await?;
         self.update(token, |s| {
             s.set_status(ServerStatus::Cancelled, now_ms());
         })
+        .await
     }
 
     /// Subscribes to the status of a session: the receiver sees the current status and
     /// every change. Fails for finished sessions, as the reference.
-    pub fn subscribe(
+    ///
+    /// The channel is made on demand (the session may live on another instance) before
+    /// the status is read, so no change in between is missed.
+    pub async fn subscribe(
         &self,
         token: &RequestorToken,
     ) -> Result<watch::Receiver<ServerStatus>, SessionError> {
-        let status = self.status(token)?;
+        let rx = self
+            .channels()
+            .entry(token.clone())
+            .or_insert_with(|| watch::channel(ServerStatus::Initialized).0)
+            .subscribe();
+        let status = self.status(token).await?;
         if status.is_finished() {
             return Err(SessionError::UnexpectedRequest(
                 "Can't subscribe to server sent events of finished session",
             ));
         }
-        self.channels()
-            .get(token)
-            .map(|tx| tx.subscribe())
-            .ok_or(SessionError::Unknown)
+        self.publish(token, status);
+        Ok(rx)
     }
 
     /// The requestor token behind a client token (for app-side subscriptions).
-    pub fn requestor_token(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
-        self.by_client(client)
+    pub async fn requestor_token(
+        &self,
+        client: &ClientToken,
+    ) -> Result<RequestorToken, SessionError> {
+        self.by_client(client).await
     }
 
     /// The app's first message: negotiates the protocol version, binds the app's
     /// `Authorization` and returns the request (omitted while pairing).
-    pub fn client_get(
+    pub async fn client_get(
         &self,
         client: &ClientToken,
         headers: ClientHeaders<'_>,
     ) -> Result<ClientSessionRequest<SessionRequest>, SessionError> {
-        let token = self.by_client(client)?;
+        let token = self.by_client(client).await?;
+        self.session(&token).await?;
         let min = parse_version_header(headers.min);
         let max = parse_version_header(headers.max);
         self.update(&token, |s| {
@@ -330,7 +368,7 @@ impl Sessions {
             }
             let now = now_ms();
             s.last_active_ms = now;
-            let (min, max) = (min?, max?);
+            let (min, max) = (min.clone()?, max.clone()?);
             let Some(version) = negotiate_app_version(min, max) else {
                 fail(s, ErrorKind::ProtocolVersion, "", now);
                 return Err(SessionError::ProtocolVersion);
@@ -359,18 +397,19 @@ impl Sessions {
                 options: s.options.clone(),
                 request: (!pairing).then(|| s.request.request.clone()),
             })
-        })?
+        })
+        .await?
     }
 
     /// Checks the app's access to a connected session (the reference's pairing
     /// middleware) and returns its requestor token.
-    pub fn client_connected(
+    pub async fn client_connected(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
-        let token = self.by_client(client)?;
-        let s = self.store.get(&token).ok_or(SessionError::Unknown)?;
+        let token = self.by_client(client).await?;
+        let s = self.session(&token).await?;
         match s.status {
             ServerStatus::Pairing => return Err(SessionError::PairingRequired),
             ServerStatus::Connected => {}
@@ -387,13 +426,13 @@ impl Sessions {
     }
 
     /// The session request for the app after pairing (`GET …/request`).
-    pub fn client_request(
+    pub async fn client_request(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
     ) -> Result<SessionRequest, SessionError> {
-        let token = self.client_connected(client, authorization)?;
-        Ok(self.session(&token)?.request.request)
+        let token = self.client_connected(client, authorization).await?;
+        Ok(self.session(&token).await?.request.request)
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature,
@@ -406,10 +445,10 @@ impl Sessions {
         authorization: Option<&str>,
         body: &[u8],
     ) -> Result<ServerSessionResponse, SessionError> {
-        let token = self.client_connected(client, authorization)?;
+        let token = self.client_connected(client, authorization).await?;
         let now = now_secs();
         let verifier = &self.scheme_state().verifier;
-        let outcome = match self.session(&token)?.request.request {
+        let outcome = match self.session(&token).await?.request.request {
             SessionRequest::Disclosure(request) => {
                 outcome::disclosure(verifier, request, body, now).await?
             }
@@ -420,7 +459,7 @@ impl Sessions {
                 return Err(SessionError::InvalidRequest(String::new()));
             }
         };
-        self.conclude(&token, outcome)
+        self.conclude(&token, outcome).await
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
@@ -433,8 +472,8 @@ impl Sessions {
         authorization: Option<&str>,
         body: &[u8],
     ) -> Result<ServerSessionResponse, SessionError> {
-        let token = self.client_connected(client, authorization)?;
-        let SessionRequest::Issuance(request) = self.session(&token)?.request.request else {
+        let token = self.client_connected(client, authorization).await?;
+        let SessionRequest::Issuance(request) = self.session(&token).await?.request.request else {
             // The reference panics here (HTTP 500) and leaves the session as it was.
             return Err(SessionError::InvalidRequest(
                 "commitments are only accepted in issuance sessions".to_owned(),
@@ -449,11 +488,11 @@ impl Sessions {
             now_secs(),
         )
         .await?;
-        self.conclude(&token, outcome)
+        self.conclude(&token, outcome).await
     }
 
     /// Writes the outcome of the app's message, if the session is still waiting for it.
-    fn conclude(
+    async fn conclude(
         &self,
         token: &RequestorToken,
         outcome: Outcome,
@@ -465,7 +504,7 @@ impl Sessions {
                     "Session not yet started or already finished",
                 ));
             }
-            match outcome {
+            match outcome.clone() {
                 Outcome::Done {
                     verdict,
                     signature,
@@ -483,29 +522,30 @@ impl Sessions {
                     Err(SessionError::Failed { kind, message })
                 }
             }
-        })?
+        })
+        .await?
     }
 
     /// The app cancels (`DELETE /irma/session/{ct}`).
-    pub fn client_cancel(&self, client: &ClientToken) -> Result<(), SessionError> {
-        let token = self.by_client(client)?;
-        self.cancel(&token)
+    pub async fn client_cancel(&self, client: &ClientToken) -> Result<(), SessionError> {
+        let token = self.by_client(client).await?;
+        self.cancel(&token).await
     }
 
     /// The status seen from the app side.
-    pub fn client_status(&self, client: &ClientToken) -> Result<ServerStatus, SessionError> {
-        let token = self.by_client(client)?;
-        self.status(&token)
+    pub async fn client_status(&self, client: &ClientToken) -> Result<ServerStatus, SessionError> {
+        let token = self.by_client(client).await?;
+        self.status(&token).await
     }
 
     /// Checks the frontend's `Authorization` and returns the requestor token.
-    pub fn frontend(
+    pub async fn frontend(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
-        let token = self.by_client(client)?;
-        let s = self.store.get(&token).ok_or(SessionError::Unknown)?;
+        let token = self.by_client(client).await?;
+        let s = self.session(&token).await?;
         let given = authorization.and_then(|a| FrontendAuthorization::parse(a).ok());
         if given.as_ref() != Some(&s.frontend_auth) {
             return Err(SessionError::Unauthorized(""));
@@ -514,13 +554,13 @@ impl Sessions {
     }
 
     /// The frontend's status object.
-    pub fn frontend_status(
+    pub async fn frontend_status(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
     ) -> Result<FrontendSessionStatus, SessionError> {
-        let token = self.frontend(client, authorization)?;
-        let s = self.session(&token)?;
+        let token = self.frontend(client, authorization).await?;
+        let s = self.session(&token).await?;
         Ok(FrontendSessionStatus {
             status: s.status,
             next_session: None,
@@ -528,13 +568,13 @@ impl Sessions {
     }
 
     /// Sets the frontend options (pairing); only while INITIALIZED.
-    pub fn frontend_options(
+    pub async fn frontend_options(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
         request: FrontendOptionsRequest,
     ) -> Result<SessionOptions, SessionError> {
-        let token = self.frontend(client, authorization)?;
+        let token = self.frontend(client, authorization).await?;
         let code = pairing_code()?;
         self.update(&token, |s| {
             if s.status != ServerStatus::Initialized {
@@ -550,59 +590,74 @@ impl Sessions {
                 }
                 Some(PairingMethod::Pin) => {
                     s.options.pairing_method = PairingMethod::Pin;
-                    s.options.pairing_code = code;
+                    s.options.pairing_code = code.clone();
                 }
             }
             Ok(s.options.clone())
-        })?
+        })
+        .await?
     }
 
     /// The frontend reports that pairing completed: PAIRING → CONNECTED.
-    pub fn pairing_completed(
+    pub async fn pairing_completed(
         &self,
         client: &ClientToken,
         authorization: Option<&str>,
     ) -> Result<(), SessionError> {
-        let token = self.frontend(client, authorization)?;
+        let token = self.frontend(client, authorization).await?;
         self.update(&token, |s| {
             if s.status != ServerStatus::Pairing {
                 return Err(SessionError::UnexpectedRequest("Pairing was not enabled"));
             }
             s.set_status(ServerStatus::Connected, now_ms());
             Ok(())
-        })?
+        })
+        .await?
     }
 
     /// Applies the lifetime rules to one session at `now` (unix ms): an unfinished session
     /// past its lifetime becomes TIMEOUT, a finished one past the result lifetime is
-    /// removed.
-    fn expire_one(&self, token: &RequestorToken, now: u64) {
+    /// removed. Returns the session as it is afterwards, `None` if there is none.
+    async fn expire_one(
+        &self,
+        token: &RequestorToken,
+        now: u64,
+    ) -> Result<Option<Session>, SessionError> {
         let max = millis(self.settings.max_session_lifetime);
         let keep = millis(self.settings.session_result_lifetime);
-        let remove = self.update(token, |s| {
-            let deadline = s.last_active_ms.saturating_add(s.lifetime_ms(max, keep));
-            if now <= deadline {
-                return false;
+        let outcome = self
+            .update(token, |s| {
+                let deadline = s.last_active_ms.saturating_add(s.lifetime_ms(max, keep));
+                if now > deadline {
+                    if s.status.is_finished() {
+                        return None;
+                    }
+                    tracing::info!(session = ?s.requestor_token, "session timed out");
+                    s.set_status(ServerStatus::Timeout, now);
+                }
+                Some(s.clone())
+            })
+            .await;
+        match outcome {
+            Ok(Some(s)) => Ok(Some(s)),
+            Ok(None) | Err(SessionError::Unknown) => {
+                self.store.remove(token).await?;
+                self.channels().remove(token);
+                Ok(None)
             }
-            if s.status.is_finished() {
-                return true;
-            }
-            tracing::info!(session = ?s.requestor_token, "session timed out");
-            s.set_status(ServerStatus::Timeout, now);
-            false
-        });
-        if remove == Ok(true) {
-            self.store.remove(token);
-            self.channels().remove(token);
+            Err(e) => Err(e),
         }
     }
 
-    /// Applies the lifetime rules to every session.
-    pub fn expire_all(&self) {
+    /// Applies the lifetime rules to every session that may be due, and forgets the
+    /// status channels nobody follows any more.
+    pub async fn expire_all(&self) -> Result<(), SessionError> {
+        self.channels().retain(|_, tx| tx.receiver_count() > 0);
         let now = now_ms();
-        for token in self.store.tokens() {
-            self.expire_one(&token, now);
+        for token in self.store.due(now).await? {
+            self.expire_one(&token, now).await?;
         }
+        Ok(())
     }
 }
 
@@ -614,6 +669,16 @@ struct SchemeState {
     verifier: SharedVerifier,
     /// The issuer private keys, parsed once.
     issuer_keys: Arc<IssuerKeys>,
+}
+
+/// How far a status is along `INITIALIZED → PAIRING → CONNECTED → finished`.
+fn progress(status: ServerStatus) -> u8 {
+    match status {
+        ServerStatus::Initialized => 0,
+        ServerStatus::Pairing => 1,
+        ServerStatus::Connected => 2,
+        ServerStatus::Done | ServerStatus::Cancelled | ServerStatus::Timeout => 3,
+    }
 }
 
 impl SchemeState {

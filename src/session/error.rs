@@ -44,6 +44,9 @@ pub enum SessionError {
     /// The operating system's random generator failed.
     #[error("no randomness available")]
     Random,
+    /// The session store failed (details are logged; the caller gets no message).
+    #[error("")]
+    Store,
 }
 
 impl SessionError {
@@ -60,7 +63,7 @@ impl SessionError {
             Self::ProtocolVersion => ErrorKind::ProtocolVersion,
             Self::MalformedInput(_) => ErrorKind::MalformedInput,
             Self::Failed { kind, .. } => *kind,
-            Self::Random => ErrorKind::Internal,
+            Self::Random | Self::Store => ErrorKind::Internal,
         }
     }
 }
@@ -68,5 +71,12 @@ impl SessionError {
 impl From<getrandom::Error> for SessionError {
     fn from(_: getrandom::Error) -> Self {
         Self::Random
+    }
+}
+
+impl From<super::store::StoreError> for SessionError {
+    fn from(e: super::store::StoreError) -> Self {
+        tracing::error!(error = %e, "session store");
+        Self::Store
     }
 }

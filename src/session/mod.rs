@@ -2,7 +2,8 @@
 //! the session store, and the checks of new session requests against the schemes.
 //!
 //! - [`record`]: the stored session and the requestor's [`record::SessionResult`].
-//! - [`store`]: the [`store::Store`] (in memory now), changed only through `update`.
+//! - [`store`]: the [`store::Store`] (in memory or in Redis), changed only through `update`.
+//! - [`redis`]: the Redis store, shared by several instances, with status events.
 //! - [`permissions`]: which requestor may request which attributes and credentials.
 //! - [`validate`]: checks and completes a new session request against the schemes.
 //! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, status
@@ -18,6 +19,7 @@ pub mod issue;
 pub mod outcome;
 pub mod permissions;
 pub mod record;
+pub mod redis;
 pub mod replay;
 pub mod store;
 pub mod validate;

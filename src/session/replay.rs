@@ -1,14 +1,19 @@
 //! The app API's replay cache: the last answer per session to `GET /`, `/request`,
 //! `/proofs` and `/commitments`, replayed for an identical retry (same endpoint and body)
 //! while the session status is unchanged and within ten seconds, as the reference does
-//! for app retries. Kept apart from the stored session so the record stays small.
+//! for app retries. Kept apart from the stored session so the record stays small; with
+//! the Redis store it lives in Redis (one short-lived key per session), so a retry that
+//! reaches another instance is replayed too.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::redis::RedisStore;
+use super::store::StoreError;
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::ClientToken;
 
@@ -24,68 +29,147 @@ pub struct CachedAnswer {
     pub body: Vec<u8>,
 }
 
-#[derive(Debug)]
+/// What identifies a retry, and its answer.
+#[derive(Debug, Clone)]
 struct Entry {
-    endpoint: &'static str,
+    endpoint: String,
     digest: [u8; 32],
     session_status: ServerStatus,
-    at: Instant,
-    answer: CachedAnswer,
+    code: u16,
+    body: Vec<u8>,
 }
 
-/// The cache, one entry per session.
-#[derive(Debug, Default)]
-pub struct ReplayCache {
-    entries: Mutex<HashMap<ClientToken, Entry>>,
+/// An entry's head in Redis; the answer's body follows it after a newline.
+#[derive(Serialize, Deserialize)]
+struct Head {
+    endpoint: String,
+    digest: String,
+    session_status: ServerStatus,
+    code: u16,
+}
+
+impl Entry {
+    /// The Redis form: the head as JSON (which has no raw newline), `\n`, the body.
+    fn encode(&self) -> Result<Vec<u8>, serde_json::Error> {
+        let mut out = serde_json::to_vec(&Head {
+            endpoint: self.endpoint.clone(),
+            digest: hex::encode(self.digest),
+            session_status: self.session_status,
+            code: self.code,
+        })?;
+        out.push(b'\n');
+        out.extend_from_slice(&self.body);
+        Ok(out)
+    }
+
+    /// Reads the Redis form; `None` if it is not one.
+    fn decode(bytes: &[u8]) -> Option<Self> {
+        let split = bytes.iter().position(|&b| b == b'\n')?;
+        let head: Head = serde_json::from_slice(&bytes[..split]).ok()?;
+        Some(Self {
+            endpoint: head.endpoint,
+            digest: hex::decode(&head.digest).ok()?.try_into().ok()?,
+            session_status: head.session_status,
+            code: head.code,
+            body: bytes[split + 1..].to_vec(),
+        })
+    }
+
+    fn answers(&self, endpoint: &str, body: &[u8], session_status: ServerStatus) -> bool {
+        self.endpoint == endpoint
+            && self.digest == digest(body)
+            && self.session_status == session_status
+    }
+}
+
+/// The cache, one entry per session: in this process by default.
+#[derive(Debug)]
+pub struct ReplayCache(Backend);
+
+#[derive(Debug)]
+enum Backend {
+    /// In this process, with the time each entry was stored.
+    Memory(Mutex<HashMap<ClientToken, (Instant, Entry)>>),
+    /// In Redis, each entry expiring after the replay window.
+    Redis(Box<RedisStore>),
+}
+
+impl Default for ReplayCache {
+    fn default() -> Self {
+        Self(Backend::Memory(Mutex::default()))
+    }
+}
+
+fn lock(
+    entries: &Mutex<HashMap<ClientToken, (Instant, Entry)>>,
+) -> MutexGuard<'_, HashMap<ClientToken, (Instant, Entry)>> {
+    // Entries are replaced whole; a panic cannot leave one half-written.
+    entries.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl ReplayCache {
-    fn lock(&self) -> MutexGuard<'_, HashMap<ClientToken, Entry>> {
-        // Entries are replaced whole; a panic cannot leave one half-written.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    /// A cache in Redis, shared with the other instances using `store`'s Redis.
+    pub fn redis(store: RedisStore) -> Self {
+        Self(Backend::Redis(Box::new(store)))
     }
 
     /// The cached answer for this retry, if it is one.
-    pub fn lookup(
+    pub async fn lookup(
         &self,
         client: &ClientToken,
         endpoint: &'static str,
         body: &[u8],
         session_status: ServerStatus,
-    ) -> Option<CachedAnswer> {
-        let entries = self.lock();
-        let e = entries.get(client)?;
-        let same = e.endpoint == endpoint
-            && e.digest == digest(body)
-            && e.session_status == session_status
-            && e.at.elapsed() <= REPLAY_WINDOW;
-        same.then(|| e.answer.clone())
+    ) -> Result<Option<CachedAnswer>, StoreError> {
+        let entry = match &self.0 {
+            Backend::Memory(m) => lock(m)
+                .get(client)
+                .filter(|(at, _)| at.elapsed() <= REPLAY_WINDOW)
+                .map(|(_, e)| e.clone()),
+            Backend::Redis(r) => match r.replay_get(client).await? {
+                // An unreadable entry is no entry: the request is served afresh.
+                Some(bytes) => Entry::decode(&bytes),
+                None => None,
+            },
+        };
+        Ok(entry
+            .filter(|e| e.answers(endpoint, body, session_status))
+            .map(|e| CachedAnswer {
+                status: e.code,
+                body: e.body,
+            }))
     }
 
     /// Remembers the answer to a request; `session_status` is the status after it.
-    pub fn store(
+    pub async fn store(
         &self,
         client: ClientToken,
         endpoint: &'static str,
         body: &[u8],
         session_status: ServerStatus,
         answer: CachedAnswer,
-    ) {
-        self.lock().insert(
-            client,
-            Entry {
-                endpoint,
-                digest: digest(body),
-                session_status,
-                at: Instant::now(),
-                answer,
-            },
-        );
+    ) -> Result<(), StoreError> {
+        let entry = Entry {
+            endpoint: endpoint.to_owned(),
+            digest: digest(body),
+            session_status,
+            code: answer.status,
+            body: answer.body,
+        };
+        match &self.0 {
+            Backend::Memory(m) => {
+                lock(m).insert(client, (Instant::now(), entry));
+                Ok(())
+            }
+            Backend::Redis(r) => r.replay_set(&client, &entry.encode()?, REPLAY_WINDOW).await,
+        }
     }
 
-    /// Drops entries older than the replay window.
+    /// Drops entries older than the replay window (Redis expires them by itself).
     pub fn prune(&self) {
-        self.lock().retain(|_, e| e.at.elapsed() <= REPLAY_WINDOW);
+        if let Backend::Memory(m) = &self.0 {
+            lock(m).retain(|_, (at, _)| at.elapsed() <= REPLAY_WINDOW);
+        }
     }
 }
 
@@ -97,30 +181,48 @@ fn digest(body: &[u8]) -> [u8; 32] {
 mod tests {
     use super::*;
 
-    #[test]
-    fn replays_only_identical_retries() {
+    #[tokio::test]
+    async fn replays_only_identical_retries() {
         let cache = ReplayCache::default();
         let ct = ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
         let answer = CachedAnswer {
             status: 200,
             body: b"x".to_vec(),
         };
-        cache.store(
-            ct.clone(),
-            "proofs",
-            b"b",
-            ServerStatus::Done,
-            answer.clone(),
-        );
-        assert_eq!(
-            cache.lookup(&ct, "proofs", b"b", ServerStatus::Done),
-            Some(answer)
-        );
-        assert_eq!(cache.lookup(&ct, "proofs", b"c", ServerStatus::Done), None);
-        assert_eq!(cache.lookup(&ct, "get", b"b", ServerStatus::Done), None);
-        assert_eq!(
-            cache.lookup(&ct, "proofs", b"b", ServerStatus::Cancelled),
-            None
-        );
+        cache
+            .store(
+                ct.clone(),
+                "proofs",
+                b"b",
+                ServerStatus::Done,
+                answer.clone(),
+            )
+            .await
+            .unwrap();
+        let look = |body: &'static [u8], endpoint, status| {
+            let cache = &cache;
+            let ct = &ct;
+            async move { cache.lookup(ct, endpoint, body, status).await.unwrap() }
+        };
+        assert_eq!(look(b"b", "proofs", ServerStatus::Done).await, Some(answer));
+        assert_eq!(look(b"c", "proofs", ServerStatus::Done).await, None);
+        assert_eq!(look(b"b", "get", ServerStatus::Done).await, None);
+        assert_eq!(look(b"b", "proofs", ServerStatus::Cancelled).await, None);
+    }
+
+    #[test]
+    fn redis_form_round_trips() {
+        let entry = Entry {
+            endpoint: "get".into(),
+            digest: digest(b"body"),
+            session_status: ServerStatus::Connected,
+            code: 200,
+            body: b"{\"a\":\"x\ny\"}\n".to_vec(),
+        };
+        let back = Entry::decode(&entry.encode().unwrap()).unwrap();
+        assert!(back.answers("get", b"body", ServerStatus::Connected));
+        assert_eq!((back.code, back.body), (200, entry.body));
+        assert!(Entry::decode(b"{}").is_none());
+        assert!(Entry::decode(b"not json\nbody").is_none());
     }
 }

@@ -8,6 +8,7 @@ mod generated;
 mod idemix;
 mod jwt;
 mod protocol;
+mod redis;
 mod requestor_client;
 mod requestors;
 mod scheme;
