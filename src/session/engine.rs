@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
+use super::callback::ResultPoster;
+use super::chain::{self, ChainError};
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
@@ -14,8 +16,10 @@ use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
 use super::store::Store;
 use super::validate::{PrivateKeyFolder, complete_request};
+use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::request::{RequestorRequest, SessionRequest};
+use crate::protocol::messages::ProofStatus;
+use crate::protocol::request::{AttributeConDisCon, RequestorRequest, SessionRequest};
 use crate::protocol::session::{
     Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
     FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
@@ -42,6 +46,12 @@ pub struct Settings {
     pub private_keys: PrivateKeyFolder,
     /// Requestor permissions.
     pub permissions: PermissionSet,
+    /// Signs the results POSTed to callbacks and chains (`jwt_privkey`), if configured.
+    pub signer: Option<Arc<ResultSigner>>,
+    /// Accept `callbackUrl` and `nextSession` without a `signer` (unsigned JSON results).
+    pub allow_unsigned_callbacks: bool,
+    /// Accept `augmentReturnUrl` in requests.
+    pub augment_client_return_url: bool,
 }
 
 /// How long the check of a timestamp server's key may take.
@@ -57,6 +67,17 @@ pub struct Sessions {
     /// Trust in timestamp servers' keys, asked online as go-atum and cached.
     timestamps: Arc<AtumKeyCheck>,
     channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
+    /// POSTs results to callbacks and chains.
+    poster: ResultPoster,
+}
+
+/// What a session started as the next of a chain inherits from the one before.
+#[derive(Debug)]
+struct ChainLink {
+    /// The attributes disclosed so far, asked again.
+    implicit: AttributeConDisCon,
+    /// The frontend keeps following the chain with the same authorization.
+    frontend_auth: FrontendAuthorization,
 }
 
 /// The app's protocol version headers and `Authorization`, as received.
@@ -78,7 +99,8 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn now_secs() -> i64 {
+/// Unix time in seconds.
+pub fn now_secs() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
 }
 
@@ -97,6 +119,7 @@ impl Sessions {
             .unwrap_or_default();
         let state = SchemeState::new(schemes, &settings.private_keys);
         Self {
+            poster: ResultPoster::new(settings.signer.clone()),
             timestamps: Arc::new(AtumKeyCheck::new(client)),
             store,
             settings,
@@ -134,12 +157,23 @@ impl Sessions {
         token: &RequestorToken,
         change: impl FnOnce(&mut Session) -> R,
     ) -> Result<R, SessionError> {
-        let (before, after, r) = self
+        let (before, after, callback, r) = self
             .store
             .update(token, |s| {
                 let before = s.status;
                 let r = change(s);
-                (before, s.status, r)
+                // The result as it finished, for the callback (the reference's setStatus).
+                let callback = (before != s.status
+                    && s.status.is_finished()
+                    && !s.request.callback_url.is_empty())
+                .then(|| {
+                    (
+                        s.request.callback_url.clone(),
+                        s.result.clone(),
+                        s.request.validity,
+                    )
+                });
+                (before, s.status, callback, r)
             })
             .ok_or(SessionError::Unknown)?;
         if before != after
@@ -147,13 +181,18 @@ impl Sessions {
         {
             tx.send_replace(after);
         }
+        if let Some((url, result, validity)) = callback {
+            self.poster.callback(url, result, validity);
+        }
         Ok(r)
     }
 
-    /// Starts a session for `requestor`; returns the session package.
+    /// Starts a session for `requestor` after checking its permissions; returns the
+    /// session package. Results are POSTed to a `callbackUrl` or `nextSession.url` only
+    /// signed, unless unsigned callbacks are allowed.
     pub fn start(
         &self,
-        mut request: RequestorRequest,
+        request: RequestorRequest,
         requestor: &str,
     ) -> Result<SessionPackage, SessionError> {
         if request
@@ -165,14 +204,53 @@ impl Sessions {
                 "nextSession specified without url".to_owned(),
             ));
         }
-        if !request.callback_url.is_empty() || request.next_session.is_some() {
-            return Err(SessionError::Unsupported(
-                "callbackUrl and nextSession are not supported by this server yet",
-            ));
+        if !self.poster.signs() && !self.settings.allow_unsigned_callbacks {
+            if !request.callback_url.is_empty() {
+                return Err(SessionError::Unsupported(
+                    "callbackUrl provided but no JWT private key is installed: either install JWT or enable allow_unsigned_callbacks in configuration",
+                ));
+            }
+            if request.next_session.is_some() {
+                return Err(SessionError::Unsupported(
+                    "nextSession provided but no JWT private key is installed: either install JWT or enable allow_unsigned_callbacks in configuration",
+                ));
+            }
         }
         self.settings
             .permissions
             .check(requestor, &request.request)?;
+        self.launch(request, requestor, None)
+    }
+
+    /// Starts a configured static session (`POST /irma/session/{name}`): no requestor and
+    /// no permission check, as the reference; returns the session pointer.
+    pub fn start_static(&self, request: RequestorRequest) -> Result<SessionPointer, SessionError> {
+        Ok(self.launch(request, "", None)?.session_ptr)
+    }
+
+    /// Completes, checks and stores a new session.
+    fn launch(
+        &self,
+        mut request: RequestorRequest,
+        requestor: &str,
+        link: Option<ChainLink>,
+    ) -> Result<SessionPackage, SessionError> {
+        let base = request.request.base();
+        if base.augment_return_url {
+            if !self.settings.augment_client_return_url {
+                return Err(SessionError::InvalidRequest(
+                    "augmenting client return url not enabled in server configuration".to_owned(),
+                ));
+            }
+            if base.client_return_url.is_empty() {
+                return Err(SessionError::InvalidRequest(
+                    "cannot augment empty client return url".to_owned(),
+                ));
+            }
+        }
+        if request.validity == 0 {
+            request.validity = DEFAULT_VALIDITY;
+        }
         complete_request(
             &mut request.request,
             &self.schemes(),
@@ -197,7 +275,22 @@ impl Sessions {
             };
         let requestor_token = RequestorToken::random()?;
         let client_token = ClientToken::random()?;
-        let frontend_auth = FrontendAuthorization::random()?;
+        let (implicit_disclosure, frontend_auth) = match link {
+            Some(link) => (link.implicit, link.frontend_auth),
+            None => (Vec::new(), FrontendAuthorization::random()?),
+        };
+        let base = request.request.base_mut();
+        if base.augment_return_url {
+            let separator = if base.client_return_url.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            base.client_return_url = format!(
+                "{}{separator}token={requestor_token}",
+                base.client_return_url
+            );
+        }
         let url = session_url(
             &self.settings.url,
             &request.request.base().host,
@@ -225,6 +318,8 @@ impl Sessions {
                 next_session: None,
             },
             last_active_ms: now_ms(),
+            implicit_disclosure,
+            next: None,
         };
         self.channels().insert(
             requestor_token.clone(),
@@ -405,7 +500,7 @@ impl Sessions {
         let token = self.client_connected(client, authorization)?;
         let now = now_secs();
         let verifier = &self.scheme_state().verifier;
-        let outcome = match self.session(&token)?.request.request {
+        let outcome = match self.checked_request(&token)? {
             SessionRequest::Disclosure(request) => {
                 outcome::disclosure(verifier, request, body, now).await?
             }
@@ -416,7 +511,16 @@ impl Sessions {
                 return Err(SessionError::InvalidRequest(String::new()));
             }
         };
-        self.conclude(&token, outcome)
+        self.conclude_chained(&token, outcome).await
+    }
+
+    /// The request the app's message is checked against: with the attributes of earlier
+    /// sessions of a chain appended.
+    fn checked_request(&self, token: &RequestorToken) -> Result<SessionRequest, SessionError> {
+        let s = self.session(token)?;
+        let mut request = s.request.request;
+        chain::append_implicit(&mut request, &s.implicit_disclosure);
+        Ok(request)
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
@@ -430,7 +534,7 @@ impl Sessions {
         body: &[u8],
     ) -> Result<ServerSessionResponse, SessionError> {
         let token = self.client_connected(client, authorization)?;
-        let SessionRequest::Issuance(request) = self.session(&token)?.request.request else {
+        let SessionRequest::Issuance(request) = self.checked_request(&token)? else {
             // The reference panics here (HTTP 500) and leaves the session as it was.
             return Err(SessionError::InvalidRequest(
                 "commitments are only accepted in issuance sessions".to_owned(),
@@ -445,14 +549,94 @@ impl Sessions {
             now_secs(),
         )
         .await?;
-        self.conclude(&token, outcome)
+        self.conclude_chained(&token, outcome).await
     }
 
-    /// Writes the outcome of the app's message, if the session is still waiting for it.
+    /// Writes the outcome of the app's message; when the session has a `nextSession` and
+    /// the proofs are valid, first starts the next session (or ends the chain on `204`).
+    /// A failing chain cancels the session with `NEXT_SESSION`.
+    async fn conclude_chained(
+        &self,
+        token: &RequestorToken,
+        outcome: Outcome,
+    ) -> Result<ServerSessionResponse, SessionError> {
+        let s = self.session(token)?;
+        let (
+            Outcome::Done {
+                verdict, signature, ..
+            },
+            Some(next),
+        ) = (&outcome, &s.request.next_session)
+        else {
+            return self.conclude(token, outcome, None);
+        };
+        if verdict.status != ProofStatus::Valid || s.status != ServerStatus::Connected {
+            return self.conclude(token, outcome, None);
+        }
+        // The result as the reference POSTs it: the verdict in, still CONNECTED.
+        let mut result = s.result.clone();
+        result.proof_status = Some(verdict.status);
+        result.disclosed = outcome::disclosed(verdict.clone());
+        result.signature = signature.clone();
+        let started =
+            match chain::fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
+                Ok(None) => return self.conclude(token, outcome, None),
+                Ok(Some(request)) => self.start_next(request, &s, &result),
+                Err(e) => Err(e),
+            };
+        match started {
+            Ok(package) => {
+                let next_token = package.token.clone();
+                let answer = self.conclude(token, outcome, Some(package));
+                if answer.is_err() {
+                    // This session changed meanwhile (cancelled, timed out): drop the next.
+                    let _ = self.cancel(&next_token);
+                }
+                answer
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(session = ?token, error = %message, "next session not started");
+                self.update(token, |s| {
+                    if s.status == ServerStatus::Connected {
+                        fail(s, ErrorKind::NextSession, &message, now_ms());
+                    }
+                })?;
+                Err(SessionError::Failed {
+                    kind: ErrorKind::NextSession,
+                    message,
+                })
+            }
+        }
+    }
+
+    /// Starts the next session of a chain for the requestor of `previous`, if its
+    /// permissions allow the new request.
+    fn start_next(
+        &self,
+        request: RequestorRequest,
+        previous: &Session,
+        result: &SessionResult,
+    ) -> Result<SessionPackage, ChainError> {
+        self.settings
+            .permissions
+            .check(&previous.requestor, &request.request)
+            .map_err(|e| ChainError::Forbidden(e.to_string()))?;
+        let link = ChainLink {
+            implicit: chain::implicit_disclosure(&result.disclosed),
+            frontend_auth: previous.frontend_auth.clone(),
+        };
+        self.launch(request, &previous.requestor, Some(link))
+            .map_err(|e| ChainError::Start(e.to_string()))
+    }
+
+    /// Writes the outcome of the app's message, if the session is still waiting for it,
+    /// with the next session of a chain, if one was started.
     fn conclude(
         &self,
         token: &RequestorToken,
         outcome: Outcome,
+        next: Option<SessionPackage>,
     ) -> Result<ServerSessionResponse, SessionError> {
         self.update(token, |s| {
             let now = now_ms();
@@ -465,11 +649,16 @@ impl Sessions {
                 Outcome::Done {
                     verdict,
                     signature,
-                    answer,
+                    mut answer,
                 } => {
                     s.result.proof_status = Some(verdict.status);
                     s.result.disclosed = outcome::disclosed(verdict);
                     s.result.signature = signature;
+                    if let Some(package) = next {
+                        s.result.next_session = Some(package.token);
+                        s.next = Some(package.session_ptr.clone());
+                        answer.next_session = Some(package.session_ptr);
+                    }
                     s.set_status(ServerStatus::Done, now);
                     Ok(answer)
                 }
@@ -519,8 +708,30 @@ impl Sessions {
         let s = self.session(&token)?;
         Ok(FrontendSessionStatus {
             status: s.status,
-            next_session: None,
+            next_session: s.next,
         })
+    }
+
+    /// The pointer of the next session of a chain, once started.
+    pub fn next_session(&self, token: &RequestorToken) -> Option<SessionPointer> {
+        self.store.get(token).and_then(|s| s.next)
+    }
+
+    /// Checks that the app reached the session at the `host` its request names, if any
+    /// (`Host` header); unknown sessions pass, for the caller to report.
+    pub fn check_host(&self, client: &ClientToken, host: Option<&str>) -> Result<(), SessionError> {
+        let Some(s) = self
+            .store
+            .requestor_token(client)
+            .and_then(|t| self.store.get(&t))
+        else {
+            return Ok(());
+        };
+        let expected = &s.request.request.base().host;
+        if !expected.is_empty() && host != Some(expected.as_str()) {
+            return Err(SessionError::Forbidden("Host mismatch".to_owned()));
+        }
+        Ok(())
     }
 
     /// Sets the frontend options (pairing); only while INITIALIZED.
