@@ -560,3 +560,24 @@ async fn client_return_url_is_augmented_when_enabled() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn failing_next_session_url_cancels_with_next_session() {
+    let backend = Backend::start(vec![(500, None), (200, Some(json!({"not": "a request"})))]).await;
+    let server = Server::start(&["--allow-unsigned-callbacks"]).await;
+    let wallet = Arc::new(TestWallet::reference());
+    for expected in ["answered HTTP 500", "Invalid session request type"] {
+        let request =
+            json!({"request": disclose(OVER18), "nextSession": {"url": backend.url("/next")}});
+        let package = server.start_session(&request).await;
+        let (_run, report) = wallet.session(&package).await;
+        assert_ne!(report["outcome"], "success", "{report}");
+        let first = result(&server, package["token"].as_str().unwrap()).await;
+        assert_eq!(first["status"], "CANCELLED", "{first}");
+        assert_eq!(first["error"]["error"], "NEXT_SESSION", "{first}");
+        let message = first["error"]["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{message}");
+        assert!(first.get("disclosed").is_none(), "{first}");
+    }
+    assert_eq!(backend.hits().len(), 2);
+}
