@@ -11,11 +11,27 @@
 //! later lives in the session record, so it works with any store.
 
 use super::callback::{PostError, ResultPoster};
-use super::record::SessionResult;
-use crate::protocol::messages::DisclosedAttribute;
+use super::engine::{Sessions, fail, now_ms};
+use super::error::SessionError;
+use super::outcome::{self, Outcome};
+use super::record::{Session, SessionResult};
+use crate::protocol::errors::ErrorKind;
+use crate::protocol::messages::{DisclosedAttribute, ProofStatus};
 use crate::protocol::request::{
     AttributeConDisCon, AttributeRequest, RequestParseError, RequestorRequest, SessionRequest,
 };
+use crate::protocol::session::{ServerSessionResponse, SessionPackage};
+use crate::protocol::status::ServerStatus;
+use crate::protocol::tokens::{FrontendAuthorization, RequestorToken};
+
+/// What a session started as the next of a chain inherits from the one before.
+#[derive(Debug)]
+pub(super) struct ChainLink {
+    /// The attributes disclosed so far, asked again.
+    pub implicit: AttributeConDisCon,
+    /// The frontend keeps following the chain with the same authorization.
+    pub frontend_auth: FrontendAuthorization,
+}
 
 /// Why the next session of a chain could not be started (the reference's `NEXT_SESSION`).
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +54,85 @@ pub enum ChainError {
     /// The next session could not be started.
     #[error("starting next session: {0}")]
     Start(String),
+}
+
+impl Sessions {
+    /// Writes the outcome of the app's message; when the session has a `nextSession` and
+    /// the proofs are valid, first starts the next session (or ends the chain on `204`).
+    /// A failing chain cancels the session with `NEXT_SESSION`.
+    pub(super) async fn conclude_chained(
+        &self,
+        token: &RequestorToken,
+        outcome: Outcome,
+    ) -> Result<ServerSessionResponse, SessionError> {
+        let s = self.session(token)?;
+        let (
+            Outcome::Done {
+                verdict, signature, ..
+            },
+            Some(next),
+        ) = (&outcome, &s.request.next_session)
+        else {
+            return self.conclude(token, outcome, None);
+        };
+        if verdict.status != ProofStatus::Valid || s.status != ServerStatus::Connected {
+            return self.conclude(token, outcome, None);
+        }
+        // The result as the reference POSTs it: the verdict in, still CONNECTED.
+        let mut result = s.result.clone();
+        result.proof_status = Some(verdict.status);
+        result.disclosed = outcome::disclosed(verdict.clone());
+        result.signature = signature.clone();
+        let started = match fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
+            Ok(None) => return self.conclude(token, outcome, None),
+            Ok(Some(request)) => self.start_next(request, &s, &result),
+            Err(e) => Err(e),
+        };
+        match started {
+            Ok(package) => {
+                let next_token = package.token.clone();
+                let answer = self.conclude(token, outcome, Some(package));
+                if answer.is_err() {
+                    // This session changed meanwhile (cancelled, timed out): drop the next.
+                    let _ = self.cancel(&next_token);
+                }
+                answer
+            }
+            Err(e) => {
+                let message = e.to_string();
+                tracing::warn!(session = ?token, error = %message, "next session not started");
+                self.update(token, |s| {
+                    if s.status == ServerStatus::Connected {
+                        fail(s, ErrorKind::NextSession, &message, now_ms());
+                    }
+                })?;
+                Err(SessionError::Failed {
+                    kind: ErrorKind::NextSession,
+                    message,
+                })
+            }
+        }
+    }
+
+    /// Starts the next session of a chain for the requestor of `previous`, if its
+    /// permissions allow the new request.
+    fn start_next(
+        &self,
+        request: RequestorRequest,
+        previous: &Session,
+        result: &SessionResult,
+    ) -> Result<SessionPackage, ChainError> {
+        self.settings
+            .permissions
+            .check(&previous.requestor, &request.request)
+            .map_err(|e| ChainError::Forbidden(e.to_string()))?;
+        let link = ChainLink {
+            implicit: implicit_disclosure(&result.disclosed),
+            frontend_auth: previous.frontend_auth.clone(),
+        };
+        self.launch(request, &previous.requestor, Some(link))
+            .map_err(|e| ChainError::Start(e.to_string()))
+    }
 }
 
 /// POSTs `result` to the chain's `url` and reads the answer: `Some` next request, or `None`

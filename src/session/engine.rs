@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::watch;
 
 use super::callback::ResultPoster;
-use super::chain::{self, ChainError};
+use super::chain::{self, ChainLink};
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
@@ -18,8 +18,7 @@ use super::store::Store;
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::messages::ProofStatus;
-use crate::protocol::request::{AttributeConDisCon, RequestorRequest, SessionRequest};
+use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
     Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
     FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
@@ -61,23 +60,14 @@ const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Sessions {
     store: Store,
-    settings: Settings,
+    pub(super) settings: Settings,
     /// The schemes with what is built on them, swapped whole by a scheme update.
     schemes: RwLock<Arc<SchemeState>>,
     /// Trust in timestamp servers' keys, asked online as go-atum and cached.
     timestamps: Arc<AtumKeyCheck>,
     channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
     /// POSTs results to callbacks and chains.
-    poster: ResultPoster,
-}
-
-/// What a session started as the next of a chain inherits from the one before.
-#[derive(Debug)]
-struct ChainLink {
-    /// The attributes disclosed so far, asked again.
-    implicit: AttributeConDisCon,
-    /// The frontend keeps following the chain with the same authorization.
-    frontend_auth: FrontendAuthorization,
+    pub(super) poster: ResultPoster,
 }
 
 /// The app's protocol version headers and `Authorization`, as received.
@@ -152,7 +142,7 @@ impl Sessions {
     }
 
     /// Runs `change` on a session and publishes its status if it changed.
-    fn update<R>(
+    pub(super) fn update<R>(
         &self,
         token: &RequestorToken,
         change: impl FnOnce(&mut Session) -> R,
@@ -229,7 +219,7 @@ impl Sessions {
     }
 
     /// Completes, checks and stores a new session.
-    fn launch(
+    pub(super) fn launch(
         &self,
         mut request: RequestorRequest,
         requestor: &str,
@@ -340,7 +330,7 @@ impl Sessions {
     }
 
     /// A copy of a session (after applying its lifetime).
-    fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
+    pub(super) fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
         self.expire_one(token, now_ms());
         self.store.get(token).ok_or(SessionError::Unknown)
     }
@@ -552,87 +542,9 @@ impl Sessions {
         self.conclude_chained(&token, outcome).await
     }
 
-    /// Writes the outcome of the app's message; when the session has a `nextSession` and
-    /// the proofs are valid, first starts the next session (or ends the chain on `204`).
-    /// A failing chain cancels the session with `NEXT_SESSION`.
-    async fn conclude_chained(
-        &self,
-        token: &RequestorToken,
-        outcome: Outcome,
-    ) -> Result<ServerSessionResponse, SessionError> {
-        let s = self.session(token)?;
-        let (
-            Outcome::Done {
-                verdict, signature, ..
-            },
-            Some(next),
-        ) = (&outcome, &s.request.next_session)
-        else {
-            return self.conclude(token, outcome, None);
-        };
-        if verdict.status != ProofStatus::Valid || s.status != ServerStatus::Connected {
-            return self.conclude(token, outcome, None);
-        }
-        // The result as the reference POSTs it: the verdict in, still CONNECTED.
-        let mut result = s.result.clone();
-        result.proof_status = Some(verdict.status);
-        result.disclosed = outcome::disclosed(verdict.clone());
-        result.signature = signature.clone();
-        let started =
-            match chain::fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
-                Ok(None) => return self.conclude(token, outcome, None),
-                Ok(Some(request)) => self.start_next(request, &s, &result),
-                Err(e) => Err(e),
-            };
-        match started {
-            Ok(package) => {
-                let next_token = package.token.clone();
-                let answer = self.conclude(token, outcome, Some(package));
-                if answer.is_err() {
-                    // This session changed meanwhile (cancelled, timed out): drop the next.
-                    let _ = self.cancel(&next_token);
-                }
-                answer
-            }
-            Err(e) => {
-                let message = e.to_string();
-                tracing::warn!(session = ?token, error = %message, "next session not started");
-                self.update(token, |s| {
-                    if s.status == ServerStatus::Connected {
-                        fail(s, ErrorKind::NextSession, &message, now_ms());
-                    }
-                })?;
-                Err(SessionError::Failed {
-                    kind: ErrorKind::NextSession,
-                    message,
-                })
-            }
-        }
-    }
-
-    /// Starts the next session of a chain for the requestor of `previous`, if its
-    /// permissions allow the new request.
-    fn start_next(
-        &self,
-        request: RequestorRequest,
-        previous: &Session,
-        result: &SessionResult,
-    ) -> Result<SessionPackage, ChainError> {
-        self.settings
-            .permissions
-            .check(&previous.requestor, &request.request)
-            .map_err(|e| ChainError::Forbidden(e.to_string()))?;
-        let link = ChainLink {
-            implicit: chain::implicit_disclosure(&result.disclosed),
-            frontend_auth: previous.frontend_auth.clone(),
-        };
-        self.launch(request, &previous.requestor, Some(link))
-            .map_err(|e| ChainError::Start(e.to_string()))
-    }
-
     /// Writes the outcome of the app's message, if the session is still waiting for it,
     /// with the next session of a chain, if one was started.
-    fn conclude(
+    pub(super) fn conclude(
         &self,
         token: &RequestorToken,
         outcome: Outcome,
@@ -834,7 +746,7 @@ impl SchemeState {
 }
 
 /// Cancels a session with only an error in its result (the reference's `session.fail`).
-fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
+pub(super) fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
     s.result.proof_status = None;
     s.result.disclosed = Vec::new();
     s.result.signature = None;
