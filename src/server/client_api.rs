@@ -52,7 +52,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// Refuses requests to a session whose request names a `host` other than the one this
 /// request was sent to (`403 UNAUTHORIZED`, "Host mismatch", as the reference). Requests
 /// to unknown sessions pass on, for the handler to answer.
-pub async fn check_host(
+async fn check_host(
     State(state): State<AppState>,
     Path(params): Path<Vec<(String, String)>>,
     request: Request,
