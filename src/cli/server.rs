@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
@@ -373,9 +373,6 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
 
 fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
     let (conf, mut prepared) = resolve(flags)?;
-    if !prepared.static_sessions.is_empty() {
-        bail!("static sessions are not supported yet");
-    }
     let mut endpoints = vec![Endpoint {
         addr: socket_addr(&conf.listener),
         tls: prepared.tls.take(),
@@ -443,7 +440,8 @@ pub(super) fn app_state(
             Arc::new(prepared.schemes),
         )),
         auth: Arc::new(prepared.auth),
-        signer: prepared.signer.map(Arc::new),
+        signer: prepared.signer,
+        static_sessions: Arc::new(prepared.static_sessions),
         replay: Arc::new(replay),
         sse: conf.sse,
     }

@@ -609,6 +609,43 @@ pub struct RequestorRequest {
     pub request: SessionRequest,
 }
 
+/// Why a JSON value is not a session request.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestParseError {
+    /// Neither a session request nor one wrapped in a requestor request.
+    #[error("Invalid session request type")]
+    UnknownType,
+    /// The JSON does not fit the request type its `@context` names.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+impl RequestorRequest {
+    /// A plain session request (top-level `@context`, without requestor settings) or a
+    /// requestor request (`request.@context`), as the reference's `ParseSessionRequest`.
+    pub fn from_json(value: serde_json::Value) -> Result<Self, RequestParseError> {
+        let known = |v: &serde_json::Value| {
+            matches!(
+                v.get("@context").and_then(serde_json::Value::as_str),
+                Some(DISCLOSURE_CONTEXT | SIGNATURE_CONTEXT | ISSUANCE_CONTEXT)
+            )
+        };
+        if known(&value) {
+            return Ok(Self {
+                validity: 0,
+                timeout: 0,
+                callback_url: String::new(),
+                next_session: None,
+                request: serde_json::from_value(value)?,
+            });
+        }
+        if value.get("request").is_some_and(known) {
+            return Ok(serde_json::from_value(value)?);
+        }
+        Err(RequestParseError::UnknownType)
+    }
+}
+
 /// Where the server fetches the next session of a chain (irmago `NextSessionData`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NextSession {

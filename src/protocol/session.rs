@@ -186,6 +186,13 @@ pub struct ServerSessionResponse {
     /// The issuer's signatures (issuance only).
     #[serde(rename = "sigs", default, skip_serializing_if = "Vec::is_empty")]
     pub issue_signatures: Vec<IssueSignatureMessage>,
+    /// The next session of a chain, which the app starts right away.
+    #[serde(
+        rename = "nextSession",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub next_session: Option<SessionPointer>,
 }
 
 /// `GET .../frontend/status` answer.

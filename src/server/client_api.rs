@@ -1,9 +1,11 @@
-//! The app and frontend API under `/irma/session/{clientToken}`.
+//! The app and frontend API under `/irma/session/{clientToken}`, and the static sessions
+//! (`POST /irma/session/{name}`).
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
@@ -19,10 +21,13 @@ use crate::session::replay::CachedAnswer;
 const MIN_VERSION: &str = "x-irma-minprotocolversion";
 const MAX_VERSION: &str = "x-irma-maxprotocolversion";
 
-/// The app and frontend routes, relative to `/irma`.
-pub fn router() -> Router<AppState> {
+/// The app and frontend routes, relative to `/irma`; `state` for the host check.
+pub fn router(state: &AppState) -> Router<AppState> {
     Router::new()
-        .route("/session/{ct}", get(get_without_slash).delete(cancel))
+        .route(
+            "/session/{ct}",
+            get(get_without_slash).delete(cancel).post(static_session),
+        )
         .route("/session/{ct}/", get(first_message).delete(cancel))
         .route("/session/{ct}/request", get(request))
         .route("/session/{ct}/proofs", post(proofs))
@@ -39,6 +44,51 @@ pub fn router() -> Router<AppState> {
             "/session/{ct}/frontend/pairingcompleted",
             post(pairing_completed),
         )
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            check_host,
+        ))
+}
+
+/// Refuses requests to a session whose request names a `host` other than the one this
+/// request was sent to (`403 UNAUTHORIZED`, "Host mismatch", as the reference). Requests
+/// to unknown sessions pass on, for the handler to answer.
+async fn check_host(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let host = header_str(request.headers(), header::HOST)
+        .map(str::to_owned)
+        .or_else(|| request.uri().authority().map(|a| a.to_string()));
+    let ct = params
+        .iter()
+        .find(|(k, _)| k == "ct")
+        .and_then(|(_, v)| ClientToken::parse(v).ok());
+    if let Some(ct) = ct
+        && let Err(e) = state.sessions.check_host(&ct, host.as_deref()).await
+    {
+        return ApiError::from(e).into_response();
+    }
+    next.run(request).await
+}
+
+/// `POST /irma/session/{name}`: starts the static session `name` and answers its pointer.
+async fn static_session(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let request = state
+        .static_sessions
+        .get(&name)
+        .ok_or_else(|| ApiError::new(ErrorKind::InvalidRequest, "unknown static session"))?;
+    let pointer = state
+        .sessions
+        .start_static(request.clone())
+        .await
+        .map_err(|e| ApiError::new(ErrorKind::MalformedInput, e.to_string()))?;
+    Ok(json(&pointer))
 }
 
 /// A client token from the path; malformed ones are unknown sessions.
@@ -196,7 +246,9 @@ async fn status_events(
     }
     let token = state.sessions.requestor_token(&client(&ct)?).await?;
     let rx = state.sessions.subscribe(&token).await?;
-    Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
+    Ok(sse::status_stream(rx, |s| async move {
+        serde_json::to_string(&s)
+    }))
 }
 
 async fn frontend_status(
@@ -226,11 +278,15 @@ async fn frontend_status_events(
         .frontend(&client(&ct)?, authorization(&headers))
         .await?;
     let rx = state.sessions.subscribe(&token).await?;
-    Ok(sse::status_stream(rx, |status| {
-        serde_json::to_string(&FrontendSessionStatus {
-            status,
-            next_session: None,
-        })
+    let sessions = std::sync::Arc::clone(&state.sessions);
+    Ok(sse::status_stream(rx, move |status| {
+        let (sessions, token) = (std::sync::Arc::clone(&sessions), token.clone());
+        async move {
+            serde_json::to_string(&FrontendSessionStatus {
+                status,
+                next_session: sessions.next_session(&token).await,
+            })
+        }
     }))
 }
 

@@ -31,6 +31,7 @@ use axum::response::{IntoResponse, Response};
 use crate::config::StaticFiles;
 use crate::jwt::auth::RequestorAuth;
 use crate::jwt::result::ResultSigner;
+use crate::protocol::request::RequestorRequest;
 use crate::session::Sessions;
 use crate::session::error::SessionError;
 use crate::session::replay::ReplayCache;
@@ -48,6 +49,8 @@ pub struct AppState {
     pub auth: Arc<RequestorAuth>,
     /// The result JWT signer, when `jwt_privkey` is configured.
     pub signer: Option<Arc<ResultSigner>>,
+    /// Static sessions by name (`POST /irma/session/{name}`).
+    pub static_sessions: Arc<std::collections::BTreeMap<String, RequestorRequest>>,
     /// The app API's replay cache.
     pub replay: Arc<ReplayCache>,
     /// Whether server-sent events are enabled.
@@ -75,9 +78,9 @@ pub fn router(
     static_files: Option<&StaticFiles>,
 ) -> Router {
     let routed = match routes {
-        Routes::All => requestor_api::router().nest("/irma", app_api()),
+        Routes::All => requestor_api::router().nest("/irma", app_api(&state)),
         Routes::Requestor => requestor_api::router(),
-        Routes::App => Router::new().nest("/irma", app_api()),
+        Routes::App => Router::new().nest("/irma", app_api(&state)),
     }
     .fallback(not_found);
     let routed = match static_files {
@@ -87,8 +90,8 @@ pub fn router(
     with_layers(routed, state, api_prefix)
 }
 
-fn app_api() -> Router<AppState> {
-    client_api::router()
+fn app_api(state: &AppState) -> Router<AppState> {
+    client_api::router(state)
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)

@@ -35,7 +35,7 @@ pub struct Prepared {
     /// Requestor authentication.
     pub auth: RequestorAuth,
     /// The result JWT signer, when `jwt_privkey` is configured.
-    pub signer: Option<ResultSigner>,
+    pub signer: Option<Arc<ResultSigner>>,
     /// Static sessions by name, parsed and checked.
     pub static_sessions: BTreeMap<String, RequestorRequest>,
     /// TLS of the requestor listener (and of the app API when it shares that listener).
@@ -160,7 +160,7 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         }
     }
 
-    let signer = result_signer(conf)?;
+    let signer = result_signer(conf)?.map(Arc::new);
     let static_sessions = static_sessions(conf, signer.is_some())?;
     if !static_sessions.is_empty() && signer.is_none() {
         warnings.push("static sessions enabled and no JWT private key installed: keep the callback URLs of static sessions secret and use HTTPS".to_owned());
@@ -192,6 +192,9 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         session_result_lifetime: conf.session_result_lifetime,
         private_keys: keys,
         permissions,
+        signer: signer.clone(),
+        allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
+        augment_client_return_url: conf.augment_client_return_url,
     };
     Ok(Prepared {
         schemes,

@@ -12,14 +12,9 @@ use super::error::ApiError;
 use super::{AppState, header_str, json, sse};
 use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::request::{
-    DISCLOSURE_CONTEXT, ISSUANCE_CONTEXT, RequestorRequest, SIGNATURE_CONTEXT, SessionRequest,
-};
+use crate::protocol::request::RequestorRequest;
 use crate::protocol::tokens::RequestorToken;
 use crate::session::engine::now_ms;
-
-/// Result JWT validity when the request sets none (the reference's 120 s).
-const DEFAULT_RESULT_VALIDITY: u64 = 120;
 
 /// The requestor routes (without state).
 pub fn router() -> Router<AppState> {
@@ -76,10 +71,7 @@ async fn start_session(
             .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, json_message(&e)))?,
         AuthenticatedBody::Jwt(jwt) => jwt.body,
     };
-    let mut request = parse_request(value)?;
-    if request.validity == 0 {
-        request.validity = DEFAULT_RESULT_VALIDITY;
-    }
+    let request = parse_request(value)?;
     let package = state
         .sessions
         .start(request, &authenticated.requestor)
@@ -96,32 +88,10 @@ fn json_message(e: &serde_json::Error) -> String {
     }
 }
 
-/// A plain session request (top-level `@context`) or an extended one (`request.@context`).
+/// A plain session request or a requestor request ([`RequestorRequest::from_json`]).
 pub(super) fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
-    let known = |v: &Value| {
-        matches!(
-            v.get("@context").and_then(Value::as_str),
-            Some(DISCLOSURE_CONTEXT | SIGNATURE_CONTEXT | ISSUANCE_CONTEXT)
-        )
-    };
-    let invalid = |e: serde_json::Error| ApiError::new(ErrorKind::InvalidRequest, e.to_string());
-    if known(&value) {
-        let request: SessionRequest = serde_json::from_value(value).map_err(invalid)?;
-        return Ok(RequestorRequest {
-            validity: 0,
-            timeout: 0,
-            callback_url: String::new(),
-            next_session: None,
-            request,
-        });
-    }
-    if value.get("request").is_some_and(known) {
-        return serde_json::from_value(value).map_err(invalid);
-    }
-    Err(ApiError::new(
-        ErrorKind::InvalidRequest,
-        "Invalid session request type",
-    ))
+    RequestorRequest::from_json(value)
+        .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, e.to_string()))
 }
 
 async fn cancel(State(state): State<AppState>, Path(t): Path<String>) -> Result<(), ApiError> {
@@ -143,7 +113,9 @@ async fn status_events(
         return Err(ApiError::kind(ErrorKind::SseDisabled));
     }
     let rx = state.sessions.subscribe(&token(&t)?).await?;
-    Ok(sse::status_stream(rx, |s| serde_json::to_string(&s)))
+    Ok(sse::status_stream(rx, |s| async move {
+        serde_json::to_string(&s)
+    }))
 }
 
 async fn result(

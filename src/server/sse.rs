@@ -17,10 +17,12 @@ use tokio::sync::watch;
 
 use crate::protocol::status::ServerStatus;
 
-/// An SSE response following `rx` from its next change; `render` makes each message's data.
-pub fn status_stream<F>(mut rx: watch::Receiver<ServerStatus>, render: F) -> Response
+/// An SSE response following `rx` from its next change; `render` makes each message's data
+/// (it may read the store, hence a future).
+pub fn status_stream<F, Fut>(mut rx: watch::Receiver<ServerStatus>, render: F) -> Response
 where
-    F: Fn(ServerStatus) -> Result<String, serde_json::Error> + Send + Sync + 'static,
+    F: Fn(ServerStatus) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<String, serde_json::Error>> + Send,
 {
     // Only changes after this point are sent.
     rx.mark_unchanged();
@@ -34,7 +36,7 @@ where
                 return None;
             }
             let status = *rx.borrow_and_update();
-            let data = render(status).ok()?;
+            let data = render(status).await.ok()?;
             let event: Result<Event, Infallible> = Ok(Event::default().data(data));
             Some((event, (rx, status.is_finished())))
         }

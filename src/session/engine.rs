@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::watch;
 
+use super::callback::ResultPoster;
+use super::chain::{self, ChainLink};
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
@@ -14,6 +16,7 @@ use super::permissions::PermissionSet;
 use super::record::{Session, SessionResult};
 use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
+use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
@@ -42,6 +45,12 @@ pub struct Settings {
     pub private_keys: PrivateKeyFolder,
     /// Requestor permissions.
     pub permissions: PermissionSet,
+    /// Signs the results POSTed to callbacks and chains (`jwt_privkey`), if configured.
+    pub signer: Option<Arc<ResultSigner>>,
+    /// Accept `callbackUrl` and `nextSession` without a `signer` (unsigned JSON results).
+    pub allow_unsigned_callbacks: bool,
+    /// Accept `augmentReturnUrl` in requests.
+    pub augment_client_return_url: bool,
 }
 
 /// How long the check of a timestamp server's key may take.
@@ -51,12 +60,14 @@ const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug)]
 pub struct Sessions {
     store: Store,
-    settings: Settings,
+    pub(super) settings: Settings,
     /// The schemes with what is built on them, swapped whole by a scheme update.
     schemes: RwLock<Arc<SchemeState>>,
     /// Trust in timestamp servers' keys, asked online as go-atum and cached.
     timestamps: Arc<AtumKeyCheck>,
     channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
+    /// POSTs results to callbacks and chains.
+    pub(super) poster: ResultPoster,
 }
 
 /// The app's protocol version headers and `Authorization`, as received.
@@ -78,7 +89,8 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-fn now_secs() -> i64 {
+/// Unix time in seconds.
+pub fn now_secs() -> i64 {
     i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
 }
 
@@ -93,6 +105,7 @@ impl Sessions {
             .unwrap_or_default();
         let state = SchemeState::new(schemes, &settings.private_keys);
         Self {
+            poster: ResultPoster::new(settings.signer.clone()),
             timestamps: Arc::new(AtumKeyCheck::new(client)),
             store,
             settings,
@@ -126,22 +139,36 @@ impl Sessions {
 
     /// Runs `change` on a session and publishes its status if it changed. `change` may
     /// run more than once (see [`Store::update`]).
-    async fn update<R>(
+    pub(super) async fn update<R>(
         &self,
         token: &RequestorToken,
         mut change: impl FnMut(&mut Session) -> R,
     ) -> Result<R, SessionError> {
-        let (before, after, r) = self
+        let (before, after, callback, r) = self
             .store
             .update(token, |s| {
                 let before = s.status;
                 let r = change(s);
-                (before, s.status, r)
+                // The result as it finished, for the callback (the reference's setStatus).
+                let callback = (before != s.status
+                    && s.status.is_finished()
+                    && !s.request.callback_url.is_empty())
+                .then(|| {
+                    (
+                        s.request.callback_url.clone(),
+                        s.result.clone(),
+                        s.request.validity,
+                    )
+                });
+                (before, s.status, callback, r)
             })
             .await?
             .ok_or(SessionError::Unknown)?;
         if before != after {
             self.publish(token, after);
+        }
+        if let Some((url, result, validity)) = callback {
+            self.poster.callback(url, result, validity);
         }
         Ok(r)
     }
@@ -182,10 +209,12 @@ impl Sessions {
         }
     }
 
-    /// Starts a session for `requestor`; returns the session package.
+    /// Starts a session for `requestor` after checking its permissions; returns the
+    /// session package. Results are POSTed to a `callbackUrl` or `nextSession.url` only
+    /// signed, unless unsigned callbacks are allowed.
     pub async fn start(
         &self,
-        mut request: RequestorRequest,
+        request: RequestorRequest,
         requestor: &str,
     ) -> Result<SessionPackage, SessionError> {
         if request
@@ -197,14 +226,56 @@ impl Sessions {
                 "nextSession specified without url".to_owned(),
             ));
         }
-        if !request.callback_url.is_empty() || request.next_session.is_some() {
-            return Err(SessionError::Unsupported(
-                "callbackUrl and nextSession are not supported by this server yet",
-            ));
+        if !self.poster.signs() && !self.settings.allow_unsigned_callbacks {
+            if !request.callback_url.is_empty() {
+                return Err(SessionError::Unsupported(
+                    "callbackUrl provided but no JWT private key is installed: either install JWT or enable allow_unsigned_callbacks in configuration",
+                ));
+            }
+            if request.next_session.is_some() {
+                return Err(SessionError::Unsupported(
+                    "nextSession provided but no JWT private key is installed: either install JWT or enable allow_unsigned_callbacks in configuration",
+                ));
+            }
         }
         self.settings
             .permissions
             .check(requestor, &request.request)?;
+        self.launch(request, requestor, None).await
+    }
+
+    /// Starts a configured static session (`POST /irma/session/{name}`): no requestor and
+    /// no permission check, as the reference; returns the session pointer.
+    pub async fn start_static(
+        &self,
+        request: RequestorRequest,
+    ) -> Result<SessionPointer, SessionError> {
+        Ok(self.launch(request, "", None).await?.session_ptr)
+    }
+
+    /// Completes, checks and stores a new session.
+    pub(super) async fn launch(
+        &self,
+        mut request: RequestorRequest,
+        requestor: &str,
+        link: Option<ChainLink>,
+    ) -> Result<SessionPackage, SessionError> {
+        let base = request.request.base();
+        if base.augment_return_url {
+            if !self.settings.augment_client_return_url {
+                return Err(SessionError::InvalidRequest(
+                    "augmenting client return url not enabled in server configuration".to_owned(),
+                ));
+            }
+            if base.client_return_url.is_empty() {
+                return Err(SessionError::InvalidRequest(
+                    "cannot augment empty client return url".to_owned(),
+                ));
+            }
+        }
+        if request.validity == 0 {
+            request.validity = DEFAULT_VALIDITY;
+        }
         let state = self.scheme_state();
         complete_request(
             &mut request.request,
@@ -233,7 +304,22 @@ impl Sessions {
             };
         let requestor_token = RequestorToken::random()?;
         let client_token = ClientToken::random()?;
-        let frontend_auth = FrontendAuthorization::random()?;
+        let (implicit_disclosure, frontend_auth) = match link {
+            Some(link) => (link.implicit, link.frontend_auth),
+            None => (Vec::new(), FrontendAuthorization::random()?),
+        };
+        let base = request.request.base_mut();
+        if base.augment_return_url {
+            let separator = if base.client_return_url.contains('?') {
+                '&'
+            } else {
+                '?'
+            };
+            base.client_return_url = format!(
+                "{}{separator}token={requestor_token}",
+                base.client_return_url
+            );
+        }
         let url = session_url(
             &self.settings.url,
             &request.request.base().host,
@@ -261,6 +347,8 @@ impl Sessions {
                 next_session: None,
             },
             last_active_ms: now_ms(),
+            implicit_disclosure,
+            next: None,
         };
         self.store.insert(session).await?;
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
@@ -277,7 +365,7 @@ impl Sessions {
     }
 
     /// A copy of a session (after applying its lifetime).
-    async fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
+    pub(super) async fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
         self.expire_one(token, now_ms())
             .await?
             .ok_or(SessionError::Unknown)
@@ -448,7 +536,7 @@ impl Sessions {
         let token = self.client_connected(client, authorization).await?;
         let now = now_secs();
         let verifier = &self.scheme_state().verifier;
-        let outcome = match self.session(&token).await?.request.request {
+        let outcome = match self.checked_request(&token).await? {
             SessionRequest::Disclosure(request) => {
                 outcome::disclosure(verifier, request, body, now).await?
             }
@@ -459,7 +547,19 @@ impl Sessions {
                 return Err(SessionError::InvalidRequest(String::new()));
             }
         };
-        self.conclude(&token, outcome).await
+        self.conclude_chained(&token, outcome).await
+    }
+
+    /// The request the app's message is checked against: with the attributes of earlier
+    /// sessions of a chain appended.
+    async fn checked_request(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<SessionRequest, SessionError> {
+        let s = self.session(token).await?;
+        let mut request = s.request.request;
+        chain::append_implicit(&mut request, &s.implicit_disclosure);
+        Ok(request)
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
@@ -473,7 +573,7 @@ impl Sessions {
         body: &[u8],
     ) -> Result<ServerSessionResponse, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        let SessionRequest::Issuance(request) = self.session(&token).await?.request.request else {
+        let SessionRequest::Issuance(request) = self.checked_request(&token).await? else {
             // The reference panics here (HTTP 500) and leaves the session as it was.
             return Err(SessionError::InvalidRequest(
                 "commitments are only accepted in issuance sessions".to_owned(),
@@ -488,14 +588,16 @@ impl Sessions {
             now_secs(),
         )
         .await?;
-        self.conclude(&token, outcome).await
+        self.conclude_chained(&token, outcome).await
     }
 
-    /// Writes the outcome of the app's message, if the session is still waiting for it.
-    async fn conclude(
+    /// Writes the outcome of the app's message, if the session is still waiting for it,
+    /// with the next session of a chain, if one was started.
+    pub(super) async fn conclude(
         &self,
         token: &RequestorToken,
         outcome: Outcome,
+        next: Option<SessionPackage>,
     ) -> Result<ServerSessionResponse, SessionError> {
         self.update(token, |s| {
             let now = now_ms();
@@ -508,11 +610,16 @@ impl Sessions {
                 Outcome::Done {
                     verdict,
                     signature,
-                    answer,
+                    mut answer,
                 } => {
                     s.result.proof_status = Some(verdict.status);
                     s.result.disclosed = outcome::disclosed(verdict);
                     s.result.signature = signature;
+                    if let Some(package) = &next {
+                        s.result.next_session = Some(package.token.clone());
+                        s.next = Some(package.session_ptr.clone());
+                        answer.next_session = Some(package.session_ptr.clone());
+                    }
                     s.set_status(ServerStatus::Done, now);
                     Ok(answer)
                 }
@@ -563,8 +670,38 @@ impl Sessions {
         let s = self.session(&token).await?;
         Ok(FrontendSessionStatus {
             status: s.status,
-            next_session: None,
+            next_session: s.next,
         })
+    }
+
+    /// The pointer of the next session of a chain, once started.
+    pub async fn next_session(&self, token: &RequestorToken) -> Option<SessionPointer> {
+        self.store
+            .get(token)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|s| s.next)
+    }
+
+    /// Checks that the app reached the session at the `host` its request names, if any
+    /// (`Host` header); unknown sessions pass, for the caller to report.
+    pub async fn check_host(
+        &self,
+        client: &ClientToken,
+        host: Option<&str>,
+    ) -> Result<(), SessionError> {
+        let Some(token) = self.store.requestor_token(client).await? else {
+            return Ok(());
+        };
+        let Some(s) = self.store.get(&token).await? else {
+            return Ok(());
+        };
+        let expected = &s.request.request.base().host;
+        if !expected.is_empty() && host != Some(expected.as_str()) {
+            return Err(SessionError::Forbidden("Host mismatch".to_owned()));
+        }
+        Ok(())
     }
 
     /// Sets the frontend options (pairing); only while INITIALIZED.
@@ -692,7 +829,7 @@ impl SchemeState {
 }
 
 /// Cancels a session with only an error in its result (the reference's `session.fail`).
-fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
+pub(super) fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
     s.result.proof_status = None;
     s.result.disclosed = Vec::new();
     s.result.signature = None;

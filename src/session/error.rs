@@ -14,7 +14,7 @@ pub enum SessionError {
     /// The requestor may not request this (permissions).
     #[error("{0}")]
     Forbidden(String),
-    /// A callback URL or next session, which this server does not do yet.
+    /// Something this server's configuration does not allow (an unsigned callback).
     #[error("{0}")]
     Unsupported(&'static str),
     /// A missing or wrong `Authorization` header of the app or the frontend.

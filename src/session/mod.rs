@@ -10,9 +10,13 @@
 //!   channels and the expiry task.
 //! - [`outcome`]: what the app's proofs or commitments mean for a session, computed off
 //!   the async runtime; [`issue`] signs the credentials of an issuance.
+//! - [`chain`]: chained sessions (`nextSession`); [`callback`]: result POSTs to
+//!   `callbackUrl` (in the background, retried) and to the chain's URL.
 //! - [`replay`]: the app API's replay cache for identical retries.
 //! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
 
+pub mod callback;
+pub mod chain;
 pub mod engine;
 pub mod error;
 pub mod issue;

@@ -62,6 +62,7 @@ impl Outcome {
         let answer = ServerSessionResponse {
             proof_status: verdict.status,
             issue_signatures: Vec::new(),
+            next_session: None,
         };
         Self::Done {
             verdict,
@@ -221,6 +222,7 @@ fn issue<C: Deref<Target = Configuration>>(
     let answer = ServerSessionResponse {
         proof_status: verdict.status,
         issue_signatures: sigs,
+        next_session: None,
     };
     Outcome::Done {
         verdict,

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::protocol::errors::RemoteError;
 use crate::protocol::messages::{DisclosedAttribute, ProofStatus};
-use crate::protocol::request::RequestorRequest;
-use crate::protocol::session::{Action, ProtocolVersion, SessionOptions};
+use crate::protocol::request::{AttributeConDisCon, RequestorRequest};
+use crate::protocol::session::{Action, ProtocolVersion, SessionOptions, SessionPointer};
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
 
@@ -89,6 +89,13 @@ pub struct Session {
     pub result: SessionResult,
     /// Unix milliseconds of the last change; lifetimes count from here.
     pub last_active_ms: u64,
+    /// In a chain: what the earlier sessions disclosed, which the app discloses again here
+    /// (irmago `implicitDisclosure`); appended to the request when the proofs are checked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub implicit_disclosure: AttributeConDisCon,
+    /// The pointer of the next session of a chain, once started (for the frontend).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<SessionPointer>,
 }
 
 impl Session {

@@ -3,6 +3,7 @@
 //! One test binary for all areas (one file per area), so it links once.
 
 mod app;
+mod chains;
 mod clients;
 mod generated;
 mod idemix;

@@ -687,6 +687,9 @@ fn engine(conf: &Path) -> irma::session::Sessions {
         session_result_lifetime: std::time::Duration::from_secs(300),
         private_keys: Default::default(),
         permissions: Default::default(),
+        signer: None,
+        allow_unsigned_callbacks: false,
+        augment_client_return_url: false,
     };
     let schemes = irma::scheme::Configuration::load(conf).unwrap();
     Sessions::new(Default::default(), settings, Arc::new(schemes))

@@ -1,0 +1,241 @@
+//! Outgoing POSTs of session results: the `callbackUrl` of a finished session, and (for
+//! [`super::chain`]) the `nextSession.url` of a chain.
+//!
+//! The body is the result JWT (`text/plain`) when the server has a `jwt_privkey`, else the
+//! result as JSON, as the reference (irmago `server.DoResultCallback`). Unlike the
+//! reference, callbacks never hold up the app: [`ResultPoster::callback`] delivers in a
+//! background task, retrying with backoff, and logs a failure without the URL's path or
+//! query (which may hold secrets) or the result.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::record::SessionResult;
+use crate::jwt::result::ResultSigner;
+
+/// How long one outgoing POST (connect, send, answer) may take.
+pub const POST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many times a callback is tried before it is given up.
+pub const CALLBACK_ATTEMPTS: u32 = 4;
+
+/// The wait before the first retry of a callback; doubled before each next one.
+pub const CALLBACK_FIRST_BACKOFF: Duration = Duration::from_millis(500);
+
+/// Why a result could not be POSTed.
+#[derive(Debug, thiserror::Error)]
+pub enum PostError {
+    /// The result JWT could not be made.
+    #[error("signing the session result: {0}")]
+    Sign(#[from] crate::jwt::result::ResultJwtError),
+    /// The result could not be serialized.
+    #[error("serializing the session result: {0}")]
+    Json(#[from] serde_json::Error),
+    /// The request failed (connection, timeout, body).
+    #[error("posting the session result to {host}: {reason}")]
+    Transport {
+        /// The host of the URL (without path and query).
+        host: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The receiver answered with an error status.
+    #[error("posting the session result to {host}: answered HTTP {status}")]
+    Status {
+        /// The host of the URL (without path and query).
+        host: String,
+        /// The HTTP status.
+        status: u16,
+    },
+}
+
+/// A POST's answer: its status and body.
+#[derive(Debug)]
+pub struct Answer {
+    /// HTTP status code.
+    pub status: u16,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// POSTs session results, signed when a key is configured.
+#[derive(Debug, Clone)]
+pub struct ResultPoster {
+    client: reqwest::Client,
+    signer: Option<Arc<ResultSigner>>,
+}
+
+impl ResultPoster {
+    /// A poster signing with `signer`, if any.
+    pub fn new(signer: Option<Arc<ResultSigner>>) -> Self {
+        // Building a client fails only when the TLS backend cannot start; the default
+        // client (without the timeout) is then as good as any, and every POST below is
+        // bounded by its own timeout too.
+        let client = reqwest::Client::builder()
+            .timeout(POST_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        Self { client, signer }
+    }
+
+    /// Whether results are signed (a `jwt_privkey` is configured).
+    pub fn signs(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// The body and content type of `result`: its JWT valid `validity` seconds, or JSON.
+    fn body(
+        &self,
+        result: &SessionResult,
+        validity: u64,
+    ) -> Result<(&'static str, Vec<u8>), PostError> {
+        match &self.signer {
+            Some(signer) => {
+                let jwt = signer.result_jwt(result, validity, super::engine::now_secs())?;
+                Ok(("text/plain; charset=UTF-8", jwt.into_bytes()))
+            }
+            None => Ok((
+                "application/json; charset=UTF-8",
+                serde_json::to_vec(result)?,
+            )),
+        }
+    }
+
+    /// POSTs `result` to `url` once; any status is an [`Answer`].
+    pub async fn post(
+        &self,
+        url: &str,
+        result: &SessionResult,
+        validity: u64,
+    ) -> Result<Answer, PostError> {
+        let (content_type, body) = self.body(result, validity)?;
+        self.send(url, content_type, body).await
+    }
+
+    async fn send(
+        &self,
+        url: &str,
+        content_type: &'static str,
+        body: Vec<u8>,
+    ) -> Result<Answer, PostError> {
+        let transport = |e: reqwest::Error| PostError::Transport {
+            host: host_of(url),
+            reason: without_url(&e),
+        };
+        let exchange = async {
+            let response = self
+                .client
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .header(reqwest::header::USER_AGENT, "irmago")
+                .body(body)
+                .send()
+                .await
+                .map_err(transport)?;
+            let status = response.status().as_u16();
+            let body = response.bytes().await.map_err(transport)?;
+            Ok(Answer {
+                status,
+                body: body.to_vec(),
+            })
+        };
+        tokio::time::timeout(POST_TIMEOUT, exchange)
+            .await
+            .unwrap_or_else(|_| {
+                Err(PostError::Transport {
+                    host: host_of(url),
+                    reason: "timed out".to_owned(),
+                })
+            })
+    }
+
+    /// Delivers `result` to the session's `callbackUrl` in the background: up to
+    /// [`CALLBACK_ATTEMPTS`] tries until one is answered 2xx, with doubling waits. Never
+    /// blocks the caller; without an async runtime nothing is sent (logged).
+    pub fn callback(&self, url: String, result: SessionResult, validity: u64) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            tracing::warn!(host = %host_of(&url), "no async runtime: session result callback not sent");
+            return;
+        };
+        if !url.starts_with("https") {
+            tracing::warn!(host = %host_of(&url), "POSTing session result to callback URL without TLS: attributes are unencrypted in traffic");
+        }
+        // Signed once: every attempt sends the same JWT.
+        let (content_type, body) = match self.body(&result, validity) {
+            Ok(b) => b,
+            Err(e) => {
+                tracing::error!(error = %e, "session result callback not sent");
+                return;
+            }
+        };
+        let poster = self.clone();
+        runtime.spawn(async move {
+            let mut wait = CALLBACK_FIRST_BACKOFF;
+            for attempt in 1..=CALLBACK_ATTEMPTS {
+                let error = match poster.send(&url, content_type, body.clone()).await {
+                    Ok(a) if (200..300).contains(&a.status) => {
+                        tracing::debug!(host = %host_of(&url), attempt, "session result callback delivered");
+                        return;
+                    }
+                    Ok(a) => PostError::Status {
+                        host: host_of(&url),
+                        status: a.status,
+                    },
+                    Err(e) => e,
+                };
+                if attempt == CALLBACK_ATTEMPTS {
+                    tracing::warn!(error = %error, attempt, "session result callback failed; giving up");
+                    return;
+                }
+                tracing::info!(error = %error, attempt, "session result callback failed; retrying");
+                tokio::time::sleep(wait).await;
+                wait = wait.saturating_mul(2);
+            }
+        });
+    }
+}
+
+/// The host (and port) of a URL, for logs and errors; `?` when it has none.
+pub fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| {
+            u.host_str().map(|h| {
+                u.port()
+                    .map_or_else(|| h.to_owned(), |p| format!("{h}:{p}"))
+            })
+        })
+        .unwrap_or_else(|| "?".to_owned())
+}
+
+/// A reqwest error's message without the URL it carries (its path or query may be secret).
+fn without_url(e: &reqwest::Error) -> String {
+    let reason = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else if e.is_body() || e.is_decode() {
+        "reading the answer failed"
+    } else if e.is_builder() {
+        "invalid URL"
+    } else {
+        "request failed"
+    };
+    reason.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_without_secrets() {
+        assert_eq!(
+            host_of("https://a.example:8443/cb?secret=1"),
+            "a.example:8443"
+        );
+        assert_eq!(host_of("http://127.0.0.1/x"), "127.0.0.1");
+        assert_eq!(host_of("not a url"), "?");
+    }
+}
