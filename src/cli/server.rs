@@ -408,13 +408,9 @@ fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
 /// The session store and the replay cache as configured (connecting to Redis).
 async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
     match &conf.store {
-        StoreConfig::Memory => Ok((Store::default(), ReplayCache::default())),
+        StoreConfig::Memory => Ok(memory_stores(conf)),
         StoreConfig::Redis(redis) => {
-            let lifetimes = Lifetimes {
-                max_session: conf.max_session_lifetime,
-                result: conf.session_result_lifetime,
-            };
-            let store = RedisStore::connect(redis, lifetimes)
+            let store = RedisStore::connect(redis, lifetimes(conf))
                 .await
                 .context("connecting to redis")?;
             tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
@@ -423,6 +419,19 @@ async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
                 ReplayCache::redis(store),
             ))
         }
+    }
+}
+
+/// The in-memory session store and replay cache (also of the embedded server of
+/// `irma session`).
+pub(super) fn memory_stores(conf: &ServerConfig) -> (Store, ReplayCache) {
+    (Store::memory(lifetimes(conf)), ReplayCache::default())
+}
+
+fn lifetimes(conf: &ServerConfig) -> Lifetimes {
+    Lifetimes {
+        max_session: conf.max_session_lifetime,
+        result: conf.session_result_lifetime,
     }
 }
 

@@ -488,7 +488,7 @@ async fn embedded(
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
     let prepared = crate::server::prepare::prepare(&conf).map_err(Failure::usage)?;
-    let state = super::server::app_state(&conf, prepared, Default::default());
+    let state = super::server::app_state(&conf, prepared, super::server::memory_stores(&conf));
     let sessions = Arc::clone(&state.sessions);
     super::server::spawn_expiry(&state);
     let app = crate::server::router(state, "", crate::server::Routes::App, None);
@@ -626,6 +626,7 @@ fn print_result(result: &SessionResult, json: bool) -> anyhow::Result<()> {
         None => writeln!(out)?,
     }
     for (i, con) in result.disclosed.iter().enumerate() {
+        let con = con.as_deref().unwrap_or_default();
         if con.is_empty() {
             writeln!(out, "  [{i}] nothing disclosed")?;
         }

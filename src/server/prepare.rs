@@ -20,6 +20,7 @@ use crate::protocol::identifiers::{IssuerId, PublicKeyId};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::session::Settings;
+use crate::session::clock::Clock;
 use crate::session::permissions::{PermissionSet, pattern_errors};
 use crate::session::validate::PrivateKeyFolder;
 
@@ -195,6 +196,7 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         signer: signer.clone(),
         allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
         augment_client_return_url: conf.augment_client_return_url,
+        clock: Clock::System,
     };
     Ok(Prepared {
         schemes,

@@ -14,7 +14,7 @@ use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::RequestorRequest;
 use crate::protocol::tokens::RequestorToken;
-use crate::session::engine::now_ms;
+use crate::session::clock::Clock;
 
 /// The requestor routes (without state).
 pub fn router() -> Router<AppState> {
@@ -31,8 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/publickey", get(public_key))
 }
 
+/// The wall clock, for JWTs (their times are read by other parties).
 fn now_secs() -> i64 {
-    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
+    Clock::System.now_secs()
 }
 
 /// A requestor token from the path: the reference answers `SESSION_UNKNOWN` for a token

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::clock::Clock;
 use super::record::SessionResult;
 use crate::jwt::result::ResultSigner;
 
@@ -92,7 +93,7 @@ impl ResultPoster {
     ) -> Result<(&'static str, Vec<u8>), PostError> {
         match &self.signer {
             Some(signer) => {
-                let jwt = signer.result_jwt(result, validity, super::engine::now_secs())?;
+                let jwt = signer.result_jwt(result, validity, Clock::System.now_secs())?;
                 Ok(("text/plain; charset=UTF-8", jwt.into_bytes()))
             }
             None => Ok((

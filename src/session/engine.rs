@@ -3,12 +3,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 use super::callback::ResultPoster;
 use super::chain::{self, ChainLink};
+use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
@@ -51,6 +52,8 @@ pub struct Settings {
     pub allow_unsigned_callbacks: bool,
     /// Accept `augmentReturnUrl` in requests.
     pub augment_client_return_url: bool,
+    /// Where session lifetimes and proof verification read the time.
+    pub clock: Clock,
 }
 
 /// How long the check of a timestamp server's key may take.
@@ -81,19 +84,6 @@ pub struct ClientHeaders<'a> {
     pub authorization: Option<&'a str>,
 }
 
-/// Unix time in milliseconds.
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-        .unwrap_or(0)
-}
-
-/// Unix time in seconds.
-pub fn now_secs() -> i64 {
-    i64::try_from(now_ms() / 1000).unwrap_or(i64::MAX)
-}
-
 impl Sessions {
     /// An engine over `store`.
     pub fn new(store: Store, settings: Settings, schemes: Arc<Configuration>) -> Self {
@@ -112,6 +102,16 @@ impl Sessions {
             schemes: RwLock::new(Arc::new(state)),
             channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Unix time in milliseconds, by the engine's clock.
+    pub fn now_ms(&self) -> u64 {
+        self.settings.clock.now_ms()
+    }
+
+    /// Unix time in seconds, by the engine's clock.
+    pub fn now_secs(&self) -> i64 {
+        self.settings.clock.now_secs()
     }
 
     /// The schemes in use now: a snapshot that a concurrent update does not change.
@@ -282,7 +282,7 @@ impl Sessions {
             &state.schemes,
             &self.settings.private_keys,
             self.settings.production,
-            now_secs(),
+            self.now_secs(),
         )?;
         if let SessionRequest::Issuance(issuance) = &request.request {
             super::issue::prepare_issuance(&state.verifier, issuance);
@@ -346,7 +346,7 @@ impl Sessions {
                 error: None,
                 next_session: None,
             },
-            last_active_ms: now_ms(),
+            last_active_ms: self.now_ms(),
             implicit_disclosure,
             next: None,
         };
@@ -366,7 +366,7 @@ impl Sessions {
 
     /// A copy of a session (after applying its lifetime).
     pub(super) async fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
-        self.expire_one(token, now_ms())
+        self.expire_one(token, self.now_ms())
             .await?
             .ok_or(SessionError::Unknown)
     }
@@ -402,7 +402,7 @@ impl Sessions {
     pub async fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
         self.session(token).await?;
         self.update(token, |s| {
-            s.set_status(ServerStatus::Cancelled, now_ms());
+            s.set_status(ServerStatus::Cancelled, self.now_ms());
         })
         .await
     }
@@ -454,7 +454,7 @@ impl Sessions {
             if s.status != ServerStatus::Initialized {
                 return Err(SessionError::UnexpectedRequest("Session already started"));
             }
-            let now = now_ms();
+            let now = self.now_ms();
             s.last_active_ms = now;
             let (min, max) = (min.clone()?, max.clone()?);
             let Some(version) = negotiate_app_version(min, max) else {
@@ -534,7 +534,7 @@ impl Sessions {
         body: &[u8],
     ) -> Result<ServerSessionResponse, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        let now = now_secs();
+        let now = self.now_secs();
         let verifier = &self.scheme_state().verifier;
         let outcome = match self.checked_request(&token).await? {
             SessionRequest::Disclosure(request) => {
@@ -585,7 +585,7 @@ impl Sessions {
             &state.issuer_keys,
             request,
             body,
-            now_secs(),
+            self.now_secs(),
         )
         .await?;
         self.conclude_chained(&token, outcome).await
@@ -600,7 +600,7 @@ impl Sessions {
         next: Option<SessionPackage>,
     ) -> Result<ServerSessionResponse, SessionError> {
         self.update(token, |s| {
-            let now = now_ms();
+            let now = self.now_ms();
             if s.status != ServerStatus::Connected {
                 return Err(SessionError::UnexpectedRequest(
                     "Session not yet started or already finished",
@@ -613,7 +613,7 @@ impl Sessions {
                     mut answer,
                 } => {
                     s.result.proof_status = Some(verdict.status);
-                    s.result.disclosed = outcome::disclosed(verdict);
+                    s.result.disclosed = verdict.disclosed;
                     s.result.signature = signature;
                     if let Some(package) = &next {
                         s.result.next_session = Some(package.token.clone());
@@ -746,7 +746,7 @@ impl Sessions {
             if s.status != ServerStatus::Pairing {
                 return Err(SessionError::UnexpectedRequest("Pairing was not enabled"));
             }
-            s.set_status(ServerStatus::Connected, now_ms());
+            s.set_status(ServerStatus::Connected, self.now_ms());
             Ok(())
         })
         .await?
@@ -790,11 +790,30 @@ impl Sessions {
     /// status channels nobody follows any more.
     pub async fn expire_all(&self) -> Result<(), SessionError> {
         self.channels().retain(|_, tx| tx.receiver_count() > 0);
-        let now = now_ms();
+        let now = self.now_ms();
         for token in self.store.due(now).await? {
             self.expire_one(&token, now).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+impl Sessions {
+    /// Test hook: gives a session the nonce and context of a recorded one, so that the
+    /// app's recorded messages can be replayed into it (see `session::tests`).
+    pub(super) async fn set_nonce_for_test(
+        &self,
+        token: &RequestorToken,
+        nonce: crate::crypto::bigint::Int,
+        context: crate::crypto::bigint::Int,
+    ) -> Result<(), SessionError> {
+        self.update(token, |s| {
+            let base = s.request.request.base_mut();
+            base.nonce = Some(nonce.clone());
+            base.context = Some(context.clone());
+        })
+        .await
     }
 }
 

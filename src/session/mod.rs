@@ -12,11 +12,13 @@
 //!   the async runtime; [`issue`] signs the credentials of an issuance.
 //! - [`chain`]: chained sessions (`nextSession`); [`callback`]: result POSTs to
 //!   `callbackUrl` (in the background, retried) and to the chain's URL.
+//! - [`clock`]: the system clock, or tokio's (paused in tests).
 //! - [`replay`]: the app API's replay cache for identical retries.
 //! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
 
 pub mod callback;
 pub mod chain;
+pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod issue;
@@ -27,6 +29,9 @@ pub mod redis;
 pub mod replay;
 pub mod store;
 pub mod validate;
+
+#[cfg(test)]
+mod tests;
 
 pub use engine::{Sessions, Settings};
 pub use error::SessionError;

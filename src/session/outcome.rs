@@ -17,7 +17,7 @@ use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
 use crate::crypto::idemix::{IssueCommitmentMessage, Proof, ProofD};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::messages::{AttributeIndex, DisclosedAttribute, ProofStatus};
+use crate::protocol::messages::{AttributeIndex, ProofStatus};
 use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
 use crate::protocol::session::ServerSessionResponse;
 use crate::protocol::signature::SignedMessage;
@@ -80,16 +80,6 @@ impl Outcome {
         };
         Self::failed(kind, e.to_string())
     }
-}
-
-/// The disclosed attributes of a verdict as the result lists them: one list per
-/// disjunction, empty for an unsatisfied one.
-pub fn disclosed(verdict: Verdict) -> Vec<Vec<DisclosedAttribute>> {
-    verdict
-        .disclosed
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect()
 }
 
 /// The app's disclosure message (irmago `irma.Disclosure`).

@@ -28,14 +28,15 @@ pub struct SessionResult {
         skip_serializing_if = "Option::is_none"
     )]
     pub proof_status: Option<ProofStatus>,
-    /// The disclosed attributes per outer conjunction (empty inner lists, never null; the
-    /// reference may send `null` for an inner list, read as empty).
+    /// The disclosed attributes per disjunction of the request, as the reference: `null`
+    /// for one the proofs did not satisfy, an empty list for an optional one answered with
+    /// nothing.
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_lists_as_empty"
+        deserialize_with = "null_as_empty"
     )]
-    pub disclosed: Vec<Vec<DisclosedAttribute>>,
+    pub disclosed: Vec<Option<Vec<DisclosedAttribute>>>,
     /// The attribute-based signature (signing sessions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<serde_json::Value>,
@@ -51,15 +52,10 @@ pub struct SessionResult {
     pub next_session: Option<RequestorToken>,
 }
 
-fn null_lists_as_empty<'de, D: serde::Deserializer<'de>>(
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<Vec<Vec<DisclosedAttribute>>, D::Error> {
-    let lists = Option::<Vec<Option<Vec<DisclosedAttribute>>>>::deserialize(d)?;
-    Ok(lists
-        .unwrap_or_default()
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect())
+) -> Result<Vec<Option<Vec<DisclosedAttribute>>>, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
 }
 
 /// One session as stored.

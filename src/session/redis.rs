@@ -296,7 +296,7 @@ impl RedisStore {
 
     /// Adds a new session (both keys and its deadline, atomically).
     pub async fn insert(&self, session: &Session) -> Result<(), StoreError> {
-        let now = super::engine::now_ms();
+        let now = super::clock::system_now_ms();
         let keep = self.lifetimes.keep_ms(session, now);
         let record = serde_json::to_string(session)?;
         let skey = self.session_key(&session.requestor_token);
@@ -390,7 +390,7 @@ impl RedisStore {
         before: &Session,
         after: &Session,
     ) -> Result<Written, StoreError> {
-        let now = super::engine::now_ms();
+        let now = super::clock::system_now_ms();
         let record = serde_json::to_string(after)?;
         let deadline = if after.status.is_finished() {
             String::new()

@@ -22,9 +22,13 @@ pub enum Store {
     Redis(Box<RedisStore>),
 }
 
-impl Default for Store {
-    fn default() -> Self {
-        Self::Memory(MemoryStore::default())
+impl Store {
+    /// An empty in-memory store.
+    pub fn memory(lifetimes: Lifetimes) -> Self {
+        Self::Memory(MemoryStore {
+            inner: Mutex::default(),
+            lifetimes,
+        })
     }
 }
 
@@ -167,12 +171,11 @@ impl Store {
         }
     }
 
-    /// The sessions the expiry task must look at, at `now` (unix ms): all of them in
-    /// memory; with Redis, the unfinished ones past their deadline (finished ones expire
-    /// by themselves).
+    /// The sessions the expiry task must look at, at `now` (unix ms): those past their
+    /// deadline; with Redis only the unfinished ones (finished ones expire by themselves).
     pub async fn due(&self, now: u64) -> Result<Vec<RequestorToken>, StoreError> {
         match self {
-            Self::Memory(m) => Ok(m.lock().sessions.keys().cloned().collect()),
+            Self::Memory(m) => Ok(m.due(now)),
             Self::Redis(r) => r.due(now).await,
         }
     }
@@ -188,9 +191,11 @@ impl Store {
 }
 
 /// Sessions in a map behind a lock.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// To find the sessions past their deadline.
+    lifetimes: Lifetimes,
 }
 
 #[derive(Debug, Default)]
@@ -204,6 +209,17 @@ impl MemoryStore {
         // A panic while holding the lock cannot leave a half-written session: changes are
         // closures over one session, and the maps stay consistent between statements.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The sessions past their deadline at `now`: one pass over the map under the lock,
+    /// copying only their tokens (the expiry task runs this twice a second).
+    fn due(&self, now: u64) -> Vec<RequestorToken> {
+        self.lock()
+            .sessions
+            .iter()
+            .filter(|(_, s)| self.lifetimes.deadline_ms(s) < now)
+            .map(|(token, _)| token.clone())
+            .collect()
     }
 
     fn insert(&self, session: Session) {

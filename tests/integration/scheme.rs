@@ -690,9 +690,18 @@ fn engine(conf: &Path) -> irma::session::Sessions {
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
+        clock: irma::session::clock::Clock::System,
     };
     let schemes = irma::scheme::Configuration::load(conf).unwrap();
-    Sessions::new(Default::default(), settings, Arc::new(schemes))
+    let lifetimes = irma::session::store::Lifetimes {
+        max_session: settings.max_session_lifetime,
+        result: settings.session_result_lifetime,
+    };
+    Sessions::new(
+        irma::session::store::Store::memory(lifetimes),
+        settings,
+        Arc::new(schemes),
+    )
 }
 
 fn pbdf_timestamp(schemes: &irma::scheme::Configuration) -> i64 {
