@@ -20,6 +20,12 @@ const ALPHABET: &[u8; 62] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN
 #[error("invalid token: expected {TOKEN_LENGTH} characters of [a-zA-Z0-9]")]
 pub struct TokenError;
 
+/// Whether two presented secrets (tokens, the app's `Authorization`) are equal, compared
+/// in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.as_bytes().ct_eq(b.as_bytes()).into()
+}
+
 /// Draws a fresh random token string from the OS random source, without modulo bias.
 ///
 /// # Errors
@@ -72,7 +78,7 @@ macro_rules! token {
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                self.0.as_bytes().ct_eq(other.0.as_bytes()).into()
+                same_secret(&self.0, &other.0)
             }
         }
 

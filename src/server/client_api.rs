@@ -2,13 +2,13 @@
 //! (`POST /irma/session/{name}`).
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use super::body::Body;
 use super::error::ApiError;
 use super::{AppState, header_str, json, sse};
 use crate::protocol::errors::ErrorKind;
@@ -122,7 +122,8 @@ async fn cached(
     }
     let response = answer.await.unwrap_or_else(IntoResponse::into_response);
     let (parts, out) = response.into_parts();
-    let bytes = axum::body::to_bytes(out, super::BODY_LIMIT)
+    // Our own answer, already in memory: no limit.
+    let bytes = axum::body::to_bytes(out, usize::MAX)
         .await
         .map_err(|_| ApiError::kind(ErrorKind::Internal))?;
     // Only successes are kept: a retry after an error (say, a corrected header) is served
@@ -192,35 +193,50 @@ async fn request(
     .await
 }
 
+/// Which message of the app a `POST` carries.
+#[derive(Clone, Copy)]
+enum AppMessage {
+    Proofs,
+    Commitments,
+}
+
 async fn proofs(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
+    state: State<AppState>,
+    ct: Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
-    cached(&state, &ct, "proofs", &body, async {
-        let answer = state
-            .sessions
-            .client_proofs(&ct, authorization(&headers), &body)
-            .await?;
-        Ok(json(&answer))
-    })
-    .await
+    app_message(state, ct, headers, body, AppMessage::Proofs).await
 }
 
 async fn commitments(
+    state: State<AppState>,
+    ct: Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    app_message(state, ct, headers, body, AppMessage::Commitments).await
+}
+
+/// `POST /proofs` or `/commitments`: an identical retry gets the cached answer.
+async fn app_message(
     State(state): State<AppState>,
     Path(ct): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
+    message: AppMessage,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
-    cached(&state, &ct, "commitments", &body, async {
-        let answer = state
-            .sessions
-            .client_commitments(&ct, authorization(&headers), &body)
-            .await?;
+    let endpoint = match message {
+        AppMessage::Proofs => "proofs",
+        AppMessage::Commitments => "commitments",
+    };
+    cached(&state, &ct, endpoint, &body, async {
+        let auth = authorization(&headers);
+        let answer = match message {
+            AppMessage::Proofs => state.sessions.client_proofs(&ct, auth, &body).await,
+            AppMessage::Commitments => state.sessions.client_commitments(&ct, auth, &body).await,
+        }?;
         Ok(json(&answer))
     })
     .await
@@ -294,7 +310,7 @@ async fn frontend_options(
     State(state): State<AppState>,
     Path(ct): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, ApiError> {
     let ct = client(&ct)?;
     let auth = authorization(&headers);

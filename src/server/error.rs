@@ -5,7 +5,6 @@
 //! and a short message meant for the caller, never internal text or a backtrace.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
@@ -45,14 +44,6 @@ impl ApiError {
     /// The JSON body.
     pub fn body(&self) -> &RemoteError {
         &self.body
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    /// A body that is not the expected JSON is `MALFORMED_INPUT`, with the parser's
-    /// message (which names the position, never our internals).
-    fn from(rejection: JsonRejection) -> Self {
-        Self::new(ErrorKind::MalformedInput, rejection.body_text())
     }
 }
 

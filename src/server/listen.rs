@@ -16,6 +16,11 @@ use super::{AppState, Routes, StaticFiles, router};
 /// How long open connections may finish after a shutdown signal.
 const GRACE: Duration = Duration::from_secs(1);
 
+/// How long a client may take to send a request's headers (and an idle keep-alive
+/// connection may wait for the next request). Bodies have their own deadline
+/// ([`super::body::BODY_DEADLINE`]).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// One listener: where, with which TLS, serving which APIs.
 #[derive(Debug, Clone)]
 pub struct Endpoint {
@@ -87,12 +92,14 @@ pub async fn serve(
                 )
                 .map_err(serve_err)?
                 .handle(handle);
+                let server = with_header_timeout(server);
                 tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
             }
             None => {
                 let server = axum_server::from_tcp(listener)
                     .map_err(serve_err)?
                     .handle(handle);
+                let server = with_header_timeout(server);
                 tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
             }
         }
@@ -113,4 +120,16 @@ pub async fn serve(
         }
     }
     result
+}
+
+/// Closes HTTP/1 connections whose request headers do not arrive within [`HEADER_TIMEOUT`].
+fn with_header_timeout<A>(
+    mut server: axum_server::Server<SocketAddr, A>,
+) -> axum_server::Server<SocketAddr, A> {
+    server
+        .http_builder()
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    server
 }

@@ -1,5 +1,6 @@
 //! The HTTP side of `irma server` (axum): the only module that imports axum.
 //!
+//! - [`body`]: request bodies, with the size limit and read deadline.
 //! - [`error`]: the one error boundary, mapping errors to the reference's JSON bodies.
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
@@ -12,6 +13,7 @@
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
+pub mod body;
 pub mod client_api;
 pub mod error;
 pub mod listen;
@@ -24,7 +26,6 @@ pub mod static_files;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
@@ -36,9 +37,6 @@ use crate::session::Sessions;
 use crate::session::error::SessionError;
 use crate::session::replay::ReplayCache;
 use error::ApiError;
-
-/// Largest accepted request body (the reference's 10 MiB).
-pub const BODY_LIMIT: usize = 10 << 20;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -101,7 +99,6 @@ fn app_api(state: &AppState) -> Router<AppState> {
 /// Body limit, CORS and the prefix around `routes` (which bring their fallback).
 fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
     let inner = routes
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
         .with_state(state);

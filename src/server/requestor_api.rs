@@ -1,13 +1,13 @@
 //! The requestor API: start sessions, follow them, fetch results.
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::Value;
 
+use super::body::{Body, BodyError};
 use super::error::ApiError;
 use super::{AppState, header_str, json, sse};
 use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
@@ -43,7 +43,15 @@ fn token(raw: &str) -> Result<RequestorToken, ApiError> {
         .map_err(|_| ApiError::new(ErrorKind::InvalidRequest, "Invalid session token"))
 }
 
-async fn start(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+async fn start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Body, BodyError>,
+) -> Response {
+    let body = match body {
+        Ok(Body(body)) => body,
+        Err(e) => return e.with_kind(ErrorKind::InvalidRequest).into_response(),
+    };
     match start_session(&state, &headers, &body).await {
         Ok(r) => r,
         Err(e) => e.into_response(),

@@ -27,7 +27,7 @@ use crate::protocol::session::{
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::timestamp::AtumKeyCheck;
-use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
+use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken, same_secret};
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
 
@@ -507,7 +507,8 @@ impl Sessions {
                 ));
             }
         }
-        if s.client_auth.as_deref() != Some(authorization.unwrap_or("")) {
+        let bound = s.client_auth.as_deref();
+        if !bound.is_some_and(|b| same_secret(b, authorization.unwrap_or(""))) {
             return Err(SessionError::Unauthorized(""));
         }
         Ok(token)

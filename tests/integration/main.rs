@@ -3,6 +3,7 @@
 //! One test binary for all areas (one file per area), so it links once.
 
 mod app;
+mod bad_input;
 mod chains;
 mod clients;
 mod generated;
