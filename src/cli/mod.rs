@@ -72,26 +72,37 @@ pub enum Command {
     Wallet(wallet::WalletArgs),
 }
 
-/// Sets up `tracing` on stderr: warnings by default, more with `-v`, nothing with `-q`.
-/// `RUST_LOG` overrides the level.
-pub fn init_logging(verbose: u8, quiet: bool) {
+/// Sets up `tracing` on stderr: `base` level (0 = warn, 1 = info) raised by `-v` each,
+/// nothing with `quiet`, JSON lines with `json`; colours only on a terminal. `RUST_LOG`
+/// overrides the level.
+pub fn init_logging(base: u8, verbose: u8, quiet: bool, json: bool) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let level = match (quiet, verbose) {
-        (true, _) => "off",
-        (false, 0) => "warn",
-        (false, 1) => "info",
-        (false, 2) => "debug",
-        (false, _) => "trace",
+    let level = match base.saturating_add(verbose) {
+        _ if quiet => "off",
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // Setting up twice (tests in one process) keeps the first.
+    let _ = if json {
+        logs.json().try_init()
+    } else {
+        logs.with_ansi(std::io::stderr().is_terminal()).try_init()
+    };
 }
 
 /// Runs a parsed command line and returns the process exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // The server sets up its logging once its configuration (which may set the level) is read.
+    if !matches!(cli.command, Command::Server(_)) {
+        init_logging(0, cli.verbose, cli.quiet, false);
+    }
     match cli.command {
         Command::Version => {
             println!("irma {}", env!("CARGO_PKG_VERSION"));
@@ -107,7 +118,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),
         Command::Jwt(cmd) => jwt::run(cmd),
-        Command::Server(args) => server::run(*args, cli.verbose),
+        Command::Server(args) => server::run(*args, cli.verbose, cli.quiet),
         Command::Session(args) => session::run(*args),
         Command::Request(args) => request::run(args),
         Command::Wallet(args) => wallet::run(args),

@@ -335,18 +335,26 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs `irma server` until SIGINT or SIGTERM, or `irma server check`; `verbose` is the
-/// global `-v` count (check prints the effective configuration with it).
-pub fn run(args: ServerArgs, verbose: u8) -> anyhow::Result<ExitCode> {
+/// Runs `irma server` until SIGINT or SIGTERM, or `irma server check`; `verbose` and
+/// `quiet` are the global flags (check prints the effective configuration with `-v`).
+pub fn run(args: ServerArgs, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
     match args.command {
-        Some(ServerCommand::Check(flags)) => check(&flags, verbose),
-        None => serve_forever(&args.flags),
+        Some(ServerCommand::Check(flags)) => {
+            super::init_logging(0, verbose, quiet, false);
+            check(&flags, verbose)
+        }
+        None => serve_forever(&args.flags, verbose, quiet),
     }
 }
 
 /// Resolves and prepares the configuration exactly as the server does, logging warnings.
 fn resolve(flags: &ConfigFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
     let conf = config::load(&flags.raw()?, flags.config.as_deref())?;
+    prepare_logged(conf)
+}
+
+/// Prepares a resolved configuration, logging its warnings.
+fn prepare_logged(conf: ServerConfig) -> anyhow::Result<(ServerConfig, Prepared)> {
     let prepared = prepare(&conf)?;
     for warning in &prepared.warnings {
         tracing::warn!("{warning}");
@@ -371,8 +379,13 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve_forever(flags: &ConfigFlags) -> anyhow::Result<ExitCode> {
-    let (conf, mut prepared) = resolve(flags)?;
+/// Serves until a signal. Logs at info level (the reference's default), more with `-v` on
+/// the command line or `verbose` in the configuration, JSON lines with `log_json`.
+fn serve_forever(flags: &ConfigFlags, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
+    let conf = config::load(&flags.raw()?, flags.config.as_deref())?;
+    let log = &conf.log;
+    super::init_logging(1, verbose.max(log.verbose), quiet || log.quiet, log.json);
+    let (conf, mut prepared) = prepare_logged(conf)?;
     let mut endpoints = vec![Endpoint {
         addr: socket_addr(&conf.listener),
         tls: prepared.tls.take(),

@@ -165,6 +165,7 @@ impl Sessions {
             .await?
             .ok_or(SessionError::Unknown)?;
         if before != after {
+            tracing::info!(session = ?token, status = after.as_str(), "session status changed");
             self.publish(token, after);
         }
         if let Some((url, result, validity)) = callback {
@@ -770,7 +771,6 @@ impl Sessions {
                     if s.status.is_finished() {
                         return None;
                     }
-                    tracing::info!(session = ?s.requestor_token, "session timed out");
                     s.set_status(ServerStatus::Timeout, now);
                 }
                 Some(s.clone())

@@ -340,6 +340,38 @@ async fn cancel_is_idempotent_and_isolated() {
     assert_eq!(server.status(tb).await, "CANCELLED");
 }
 
+/// One log line per session event, naming the session by a token prefix only.
+#[tokio::test]
+async fn logs_one_line_per_session_event() {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let server = Server::start_logged(&[], log.reopen().unwrap()).await;
+    let package = server.start_session(&over18()).await;
+    let token = package["token"].as_str().unwrap();
+    let ct = client_token(&package);
+    let path = format!("/irma/session/{ct}/");
+    assert_eq!(server.call("GET", &path, &APP_HEADERS, None).await.0, 200);
+    let (status, _, _) = server
+        .call("DELETE", &format!("/session/{token}"), &[], None)
+        .await;
+    assert_eq!(status, 200);
+    let text = std::fs::read_to_string(log.path()).unwrap();
+    let short = format!("RequestorToken({}…)", &token[..4]);
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains(&short)).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains("session started"), "{text}");
+    assert!(lines[1].contains("status=\"CONNECTED\""), "{text}");
+    assert!(lines[2].contains("status=\"CANCELLED\""), "{text}");
+    for secret in [
+        token,
+        ct.as_str(),
+        package["frontendRequest"]["authorization"]
+            .as_str()
+            .unwrap(),
+    ] {
+        assert!(!text.contains(secret), "a secret in the log:\n{text}");
+    }
+}
+
 /// Reads SSE `data:` lines (and `event:` names as `<name>`) until the stream ends or `n`
 /// of them arrived.
 async fn events(response: reqwest::Response, n: usize) -> Vec<String> {

@@ -161,6 +161,21 @@ impl Server {
     /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
     /// (a client trusting the test's certificate for `https`).
     pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
+        Self::spawn(scheme, http, prefix, extra, Stdio::null()).await
+    }
+
+    /// Starts with `extra` flags, its log (standard error) going to `log`.
+    pub async fn start_logged(extra: &[&str], log: std::fs::File) -> Self {
+        Self::spawn("http", reqwest::Client::new(), "", extra, log.into()).await
+    }
+
+    async fn spawn(
+        scheme: &str,
+        http: reqwest::Client,
+        prefix: &str,
+        extra: &[&str],
+        log: Stdio,
+    ) -> Self {
         let port = free_port().to_string();
         let base = format!("{scheme}://127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_irma"))
@@ -170,7 +185,7 @@ impl Server {
             .env_remove("IRMA_SCHEMES_PATH")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut server = Server { child, base, http };
