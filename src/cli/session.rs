@@ -626,7 +626,6 @@ fn print_result(result: &SessionResult, json: bool) -> anyhow::Result<()> {
         None => writeln!(out)?,
     }
     for (i, con) in result.disclosed.iter().enumerate() {
-        let con = con.as_deref().unwrap_or_default();
         if con.is_empty() {
             writeln!(out, "  [{i}] nothing disclosed")?;
         }

@@ -14,7 +14,7 @@ use super::callback::{PostError, ResultPoster};
 use super::engine::{Sessions, fail};
 use super::error::SessionError;
 use super::outcome::Outcome;
-use super::record::{Session, SessionResult};
+use super::record::{Session, SessionResult, disclosed_lists};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::messages::{DisclosedAttribute, ProofStatus};
 use crate::protocol::request::{
@@ -81,7 +81,7 @@ impl Sessions {
         // The result as the reference POSTs it: the verdict in, still CONNECTED.
         let mut result = s.result.clone();
         result.proof_status = Some(verdict.status);
-        result.disclosed = verdict.disclosed.clone();
+        result.disclosed = disclosed_lists(&verdict.disclosed);
         result.signature = signature.clone();
         let started = match fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
             Ok(None) => return self.conclude(token, outcome, None).await,
@@ -160,13 +160,12 @@ pub async fn fetch_next(
 /// What the next session asks again: each disclosed attribute with the value it had, one
 /// inner conjunction per disjunction of `disclosed` (which already holds what earlier
 /// sessions of the chain disclosed).
-pub fn implicit_disclosure(disclosed: &[Option<Vec<DisclosedAttribute>>]) -> AttributeConDisCon {
+pub fn implicit_disclosure(disclosed: &[Vec<DisclosedAttribute>]) -> AttributeConDisCon {
     disclosed
         .iter()
         .map(|con| {
             vec![
                 con.iter()
-                    .flatten()
                     .map(|a| AttributeRequest {
                         id: a.id.clone(),
                         value: a.raw_value.clone(),
@@ -203,14 +202,11 @@ mod tests {
     #[test]
     fn disclosed_becomes_requests_with_values() {
         let disclosed = vec![
-            Some(vec![attr(
-                "irma-demo.MijnOverheid.ageLower.over18",
-                Some("yes"),
-            )]),
-            Some(vec![
+            vec![attr("irma-demo.MijnOverheid.ageLower.over18", Some("yes"))],
+            vec![
                 attr("irma-demo.RU.studentCard.university", Some("Radboud")),
                 attr("irma-demo.RU.studentCard.level", None),
-            ]),
+            ],
         ];
         let implicit = implicit_disclosure(&disclosed);
         assert_eq!(implicit.len(), 2);

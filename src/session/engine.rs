@@ -14,7 +14,7 @@ use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::PermissionSet;
-use super::record::{Session, SessionResult};
+use super::record::{Session, SessionResult, disclosed_lists};
 use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
@@ -615,7 +615,7 @@ impl Sessions {
                     mut answer,
                 } => {
                     s.result.proof_status = Some(verdict.status);
-                    s.result.disclosed = verdict.disclosed;
+                    s.result.disclosed = disclosed_lists(&verdict.disclosed);
                     s.result.signature = signature;
                     if let Some(package) = &next {
                         s.result.next_session = Some(package.token.clone());

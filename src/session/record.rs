@@ -28,15 +28,14 @@ pub struct SessionResult {
         skip_serializing_if = "Option::is_none"
     )]
     pub proof_status: Option<ProofStatus>,
-    /// The disclosed attributes per disjunction of the request, as the reference: `null`
-    /// for one the proofs did not satisfy, an empty list for an optional one answered with
-    /// nothing.
+    /// The disclosed attributes per disjunction of the request; empty for one the proofs
+    /// did not satisfy (see [`disclosed_lists`]).
     #[serde(
         default,
         skip_serializing_if = "Vec::is_empty",
-        deserialize_with = "null_as_empty"
+        deserialize_with = "null_lists_as_empty"
     )]
-    pub disclosed: Vec<Option<Vec<DisclosedAttribute>>>,
+    pub disclosed: Vec<Vec<DisclosedAttribute>>,
     /// The attribute-based signature (signing sessions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<serde_json::Value>,
@@ -52,10 +51,30 @@ pub struct SessionResult {
     pub next_session: Option<RequestorToken>,
 }
 
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+/// The disclosed attributes of a verdict as a result lists them. The reference sends
+/// `null` for a disjunction the proofs did not satisfy; we send an empty list, which every
+/// client that reads the reference's `null` reads the same way (Go: a nil slice; JS: no
+/// attributes) and which the crates.io `irma` crate can parse, where `null` makes it fail
+/// (`../shared/clients/README.md`).
+pub fn disclosed_lists(
+    verdict: &[Option<Vec<DisclosedAttribute>>],
+) -> Vec<Vec<DisclosedAttribute>> {
+    verdict
+        .iter()
+        .map(|con| con.clone().unwrap_or_default())
+        .collect()
+}
+
+/// Reads a reference result, where `disclosed` and its inner lists may be `null`.
+fn null_lists_as_empty<'de, D: serde::Deserializer<'de>>(
     d: D,
-) -> Result<Vec<Option<Vec<DisclosedAttribute>>>, D::Error> {
-    Ok(Option::deserialize(d)?.unwrap_or_default())
+) -> Result<Vec<Vec<DisclosedAttribute>>, D::Error> {
+    let lists = Option::<Vec<Option<Vec<DisclosedAttribute>>>>::deserialize(d)?;
+    Ok(lists
+        .unwrap_or_default()
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect())
 }
 
 /// One session as stored.

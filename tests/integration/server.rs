@@ -614,3 +614,35 @@ async fn empty_commitments_cancel_the_issuance() {
         .await;
     assert!(result.contains("insufficient proofs"), "{result}");
 }
+
+/// No proofs for a disjunction (what a crypto-free stand-in app sends): DONE with
+/// MISSING_ATTRIBUTES, and `disclosed` holds an empty list for it where the reference has
+/// `null`, so the crates.io `irma` crate can read the result (see `disclosed_lists`).
+#[tokio::test]
+async fn unsatisfied_disjunctions_are_empty_lists_in_the_result() {
+    let server = Server::start(&[]).await;
+    let package = server.start_session(&over18()).await;
+    let token = package["token"].as_str().unwrap();
+    let ct = client_token(&package);
+    server
+        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
+        .await;
+    let (status, _, answer) = server
+        .call(
+            "POST",
+            &format!("/irma/session/{ct}/proofs"),
+            &APP_HEADERS,
+            Some(r#"{"proofs":[],"indices":[[]]}"#),
+        )
+        .await;
+    assert_eq!(
+        (status, answer.as_str()),
+        (200, r#"{"proofStatus":"MISSING_ATTRIBUTES"}"#)
+    );
+    let (_, _, result) = server
+        .call("GET", &format!("/session/{token}/result"), &[], None)
+        .await;
+    let result: Value = serde_json::from_str(&result).unwrap();
+    assert_eq!(result["status"], "DONE");
+    assert_eq!(result["disclosed"], json!([[]]), "{result}");
+}
