@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::app::App;
-use crate::util::{Server, free_port, irma};
+use crate::util::{Server, free_port, irma, sse_events};
 
 /// A `redis-server` on 127.0.0.1 without persistence, killed on drop.
 struct Redis {
@@ -116,32 +116,9 @@ async fn follow(server: &Server, path: &str, headers: &[(&str, &str)], n: usize)
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let mut response = req.send().await.unwrap();
+    let response = req.send().await.unwrap();
     assert_eq!(response.status(), 200);
-    tokio::spawn(async move {
-        let mut out = Vec::new();
-        let mut buf = String::new();
-        while out.len() < n {
-            let chunk = tokio::time::timeout(Duration::from_secs(15), response.chunk())
-                .await
-                .expect("no event within 15 s")
-                .unwrap();
-            let Some(chunk) = chunk else { break };
-            buf.push_str(std::str::from_utf8(&chunk).unwrap());
-            while let Some(i) = buf.find("\n\n") {
-                let event: String = buf.drain(..i + 2).collect();
-                out.extend(
-                    event
-                        .lines()
-                        .filter_map(|l| match l.strip_prefix("event:") {
-                            Some(name) => Some(format!("<{}>", name.trim())),
-                            None => l.strip_prefix("data:").map(|d| d.trim().to_owned()),
-                        }),
-                );
-            }
-        }
-        out
-    })
+    tokio::spawn(sse_events(response, n))
 }
 
 type Events = tokio::task::JoinHandle<Vec<String>>;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::util::{Server, shared, vector};
+use crate::util::{Server, shared, sse_events, vector};
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
@@ -23,6 +23,17 @@ fn age_lower_issuance() -> Value {
 fn client_token(package: &Value) -> String {
     let u = package["sessionPtr"]["u"].as_str().unwrap();
     u.rsplit('/').next().unwrap().to_owned()
+}
+
+/// Starts a session and has the app fetch it (CONNECTED): its requestor and client token.
+async fn connected(server: &Server, request: &Value) -> (String, String) {
+    let package = server.start_session(request).await;
+    let ct = client_token(&package);
+    let (status, _, body) = server
+        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    (package["token"].as_str().unwrap().to_owned(), ct)
 }
 
 const APP_HEADERS: [(&str, &str); 3] = [
@@ -372,34 +383,6 @@ async fn logs_one_line_per_session_event() {
     }
 }
 
-/// Reads SSE `data:` lines (and `event:` names as `<name>`) until the stream ends or `n`
-/// of them arrived.
-async fn events(response: reqwest::Response, n: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut buf = String::new();
-    let mut response = response;
-    while out.len() < n {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), response.chunk())
-            .await
-            .expect("no event within 10 s")
-            .unwrap();
-        let Some(chunk) = chunk else { break };
-        buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(i) = buf.find("\n\n") {
-            let event: String = buf.drain(..i + 2).collect();
-            out.extend(
-                event
-                    .lines()
-                    .filter_map(|l| match l.strip_prefix("event:") {
-                        Some(name) => Some(format!("<{}>", name.trim())),
-                        None => l.strip_prefix("data:").map(|d| d.trim().to_owned()),
-                    }),
-            );
-        }
-    }
-    out
-}
-
 #[tokio::test]
 async fn server_sent_events_and_timeouts() {
     let server = Server::start(&["--sse"]).await;
@@ -413,7 +396,7 @@ async fn server_sent_events_and_timeouts() {
         .await
         .unwrap();
     assert_eq!(stream.status(), 200);
-    let reader = tokio::spawn(events(stream, 10));
+    let reader = tokio::spawn(sse_events(stream, 10));
     // A watch channel keeps the latest status: give the reader time between changes.
     tokio::time::sleep(Duration::from_millis(200)).await;
     server
@@ -441,7 +424,7 @@ async fn server_sent_events_and_timeouts() {
         .send()
         .await
         .unwrap();
-    let got = events(stream, 10).await;
+    let got = sse_events(stream, 10).await;
     assert_eq!(got, ["<open>", r#"{"status":"TIMEOUT"}"#]);
     let token = package["token"].as_str().unwrap();
     assert_eq!(server.status(token).await, "TIMEOUT");
@@ -592,12 +575,7 @@ async fn replayed_proofs_are_invalid_and_retries_replayed() {
 #[tokio::test]
 async fn empty_commitments_cancel_the_issuance() {
     let server = Server::start(&[]).await;
-    let package = server.start_session(&age_lower_issuance()).await;
-    let token = package["token"].as_str().unwrap();
-    let ct = client_token(&package);
-    server
-        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
-        .await;
+    let (token, ct) = connected(&server, &age_lower_issuance()).await;
     let (status, _, body) = server
         .call(
             "POST",
@@ -608,7 +586,7 @@ async fn empty_commitments_cancel_the_issuance() {
         .await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("MALFORMED_INPUT"), "{body}");
-    assert_eq!(server.status(token).await, "CANCELLED");
+    assert_eq!(server.status(&token).await, "CANCELLED");
     let (_, _, result) = server
         .call("GET", &format!("/session/{token}/result"), &[], None)
         .await;
@@ -621,12 +599,7 @@ async fn empty_commitments_cancel_the_issuance() {
 #[tokio::test]
 async fn unsatisfied_disjunctions_are_empty_lists_in_the_result() {
     let server = Server::start(&[]).await;
-    let package = server.start_session(&over18()).await;
-    let token = package["token"].as_str().unwrap();
-    let ct = client_token(&package);
-    server
-        .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
-        .await;
+    let (token, ct) = connected(&server, &over18()).await;
     let (status, _, answer) = server
         .call(
             "POST",

@@ -264,3 +264,31 @@ impl Server {
         serde_json::from_str(&body).unwrap()
     }
 }
+
+/// Reads SSE `data:` lines (and `event:` names as `<name>`) until the stream ends or `n`
+/// of them arrived.
+pub async fn sse_events(response: reqwest::Response, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut buf = String::new();
+    let mut response = response;
+    while out.len() < n {
+        let chunk = tokio::time::timeout(Duration::from_secs(15), response.chunk())
+            .await
+            .expect("no event within 15 s")
+            .unwrap();
+        let Some(chunk) = chunk else { break };
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(i) = buf.find("\n\n") {
+            let event: String = buf.drain(..i + 2).collect();
+            out.extend(
+                event
+                    .lines()
+                    .filter_map(|l| match l.strip_prefix("event:") {
+                        Some(name) => Some(format!("<{}>", name.trim())),
+                        None => l.strip_prefix("data:").map(|d| d.trim().to_owned()),
+                    }),
+            );
+        }
+    }
+    out
+}
