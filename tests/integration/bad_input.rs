@@ -166,6 +166,30 @@ async fn bad_input_gets_the_reference_errors_and_leaves_sessions_alone() {
     assert_eq!(answer["proofStatus"], "VALID");
 }
 
+/// An index naming a proof that is not there: the reference's `ErrorUnknown` (500
+/// EXCEPTION), the session CANCELLED with the error in its result; other sessions go on.
+#[tokio::test]
+async fn proofs_that_cannot_be_resolved_fail_only_their_session() {
+    let server = Server::start(&[]).await;
+    let app = App::new();
+    let a = server.start_session(&over18()).await;
+    let b = server.start_session(&over18()).await;
+    app.connect(&session_url(&a)).await;
+    let body = json!({"proofs": [], "indices": [[{"cred": 7, "attr": 2}]]}).to_string();
+    let proofs = format!("{}/proofs", client_path(&a));
+    let (status, e) = error_of(&server, "POST", &proofs, &APP, Some(&body)).await;
+    assert_eq!((status, &e["error"]), (500, &json!("EXCEPTION")), "{e}");
+    let a_token = a["token"].as_str().unwrap();
+    assert_eq!(server.status(a_token).await, "CANCELLED");
+    let (_, _, result) = server
+        .call("GET", &format!("/session/{a_token}/result"), &[], None)
+        .await;
+    let result: Value = serde_json::from_str(&result).unwrap();
+    assert_eq!(result["error"]["error"], "EXCEPTION", "{result}");
+    let answer = app.disclose(&session_url(&b), false).await;
+    assert_eq!(answer["proofStatus"], "VALID");
+}
+
 /// Endpoints that take input, with the methods the app and requestors use.
 fn endpoints(package: &Value) -> Vec<(&'static str, String)> {
     let app = client_path(package);
@@ -216,7 +240,7 @@ fn body() -> impl Strategy<Value = String> {
 }
 
 /// Whatever arrives, the answer is the reference's JSON error (or a success), never a
-/// 5xx other than the reference's `UNKNOWN` for proofs it cannot resolve, and a pending
+/// 5xx other than the reference's `EXCEPTION` (`ErrorUnknown`) for proofs it cannot resolve, and a pending
 /// session stays pending.
 #[test]
 fn random_input_never_breaks_the_server() {
@@ -246,7 +270,7 @@ fn random_input_never_breaks_the_server() {
             prop_assert_eq!(&content_type, "application/json; charset=UTF-8", "{} {}", path, text);
             let e: Value = serde_json::from_str(&text).unwrap();
             prop_assert_eq!(&e["status"], &json!(status));
-            prop_assert!(status < 500 || e["error"] == "UNKNOWN", "{} {}: {}", method, path, text);
+            prop_assert!(status < 500 || e["error"] == "EXCEPTION", "{} {}: {}", method, path, text);
         }
     });
     runtime.block_on(async {
