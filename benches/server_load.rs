@@ -40,16 +40,7 @@ impl Drop for Process {
 impl Process {
     /// User plus system CPU time so far.
     fn cpu(&self) -> Duration {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.0.id())).unwrap();
-        // Fields after the parenthesised command name; utime and stime are fields 14, 15.
-        let rest = &stat[stat.rfind(')').unwrap() + 2..];
-        let fields: Vec<u64> = rest
-            .split(' ')
-            .skip(11)
-            .take(2)
-            .map(|f| f.parse().unwrap())
-            .collect();
-        Duration::from_millis((fields[0] + fields[1]) * 1000 / clock_ticks())
+        cpu_time(&self.0.id().to_string())
     }
 
     /// Resident memory in KiB.
@@ -60,13 +51,17 @@ impl Process {
     }
 }
 
+/// Clock ticks per second (`getconf CLK_TCK`, asked once).
 fn clock_ticks() -> u64 {
-    let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    })
 }
 
 fn shared() -> PathBuf {
@@ -188,15 +183,21 @@ fn verify_cost(wallet: &Wallet, n: u32) -> Duration {
 
 /// This process's CPU time (user and system).
 fn cpu_now() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    cpu_time("self")
+}
+
+/// User plus system CPU time of `/proc/{pid}` so far.
+fn cpu_time(pid: &str) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; utime and stime are fields 14, 15.
     let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<u64> = rest
+    let ticks: u64 = rest
         .split(' ')
         .skip(11)
         .take(2)
-        .map(|f| f.parse().unwrap())
-        .collect();
-    Duration::from_millis((f[0] + f[1]) * 1000 / clock_ticks())
+        .map(|f| f.parse::<u64>().unwrap())
+        .sum();
+    Duration::from_millis(ticks * 1000 / clock_ticks())
 }
 
 #[tokio::main(flavor = "multi_thread")]

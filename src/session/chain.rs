@@ -81,7 +81,7 @@ impl Sessions {
         // The result as the reference POSTs it: the verdict in, still CONNECTED.
         let mut result = s.result.clone();
         result.proof_status = Some(verdict.status);
-        result.disclosed = disclosed_lists(&verdict.disclosed);
+        result.disclosed = disclosed_lists(verdict.disclosed.clone());
         result.signature = signature.clone();
         let started = match fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
             Ok(None) => return self.conclude(token, outcome, None).await,

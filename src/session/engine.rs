@@ -615,7 +615,7 @@ impl Sessions {
                     mut answer,
                 } => {
                     s.result.proof_status = Some(verdict.status);
-                    s.result.disclosed = disclosed_lists(&verdict.disclosed);
+                    s.result.disclosed = disclosed_lists(verdict.disclosed);
                     s.result.signature = signature;
                     if let Some(package) = &next {
                         s.result.next_session = Some(package.token.clone());

@@ -57,12 +57,9 @@ pub struct SessionResult {
 /// attributes) and which the crates.io `irma` crate can parse, where `null` makes it fail
 /// (`../shared/clients/README.md`).
 pub fn disclosed_lists(
-    verdict: &[Option<Vec<DisclosedAttribute>>],
+    verdict: Vec<Option<Vec<DisclosedAttribute>>>,
 ) -> Vec<Vec<DisclosedAttribute>> {
-    verdict
-        .iter()
-        .map(|con| con.clone().unwrap_or_default())
-        .collect()
+    verdict.into_iter().map(Option::unwrap_or_default).collect()
 }
 
 /// Reads a reference result, where `disclosed` and its inner lists may be `null`.
@@ -70,11 +67,7 @@ fn null_lists_as_empty<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Vec<Vec<DisclosedAttribute>>, D::Error> {
     let lists = Option::<Vec<Option<Vec<DisclosedAttribute>>>>::deserialize(d)?;
-    Ok(lists
-        .unwrap_or_default()
-        .into_iter()
-        .map(Option::unwrap_or_default)
-        .collect())
+    Ok(disclosed_lists(lists.unwrap_or_default()))
 }
 
 /// One session as stored.
