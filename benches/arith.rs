@@ -1,5 +1,5 @@
 //! Benchmarks of `irma::crypto::arith` against num-bigint's `modpow` for the same work, shaped
-//! after the Idemix operations (`/work/shared/REFERENCE.md` §9.1), with the real 2048-bit test key
+//! after the Idemix operations (gabi `keys.go` and `proofs.go`), with the real 2048-bit test key
 //! and the 1024-bit irma-demo MijnOverheid key.
 //!
 //! `cargo bench --bench arith`
@@ -23,9 +23,9 @@ fn element(xml: &str, tag: &str) -> BigUint {
     xml[start..end].trim().parse().expect("decimal number")
 }
 
-fn shared(path: &str) -> String {
+fn test_data(path: &str) -> String {
     let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/data")
         .join(path);
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
@@ -39,7 +39,7 @@ struct Key {
 }
 
 fn key(path: &str) -> Key {
-    let xml = shared(path);
+    let xml = test_data(path);
     Key {
         n: element(&xml, "n"),
         s: element(&xml, "S"),
@@ -191,7 +191,7 @@ fn proof_d(c: &mut Criterion) {
 
 /// The issuer's secret exponentiation (CRT) and the prime `e`.
 fn secret_and_prime(c: &mut Criterion) {
-    let xml = shared("vectors/issuer-keygen/2048/PrivateKeys/0.xml");
+    let xml = test_data("vectors/issuer-keygen/2048/PrivateKeys/0.xml");
     let (p, q) = (element(&xml, "p"), element(&xml, "q"));
     let key = key("vectors/issuer-keygen/2048/PublicKeys/0.xml");
     let crt = CrtModulus::new(&p, &q).expect("factors");
@@ -265,7 +265,7 @@ const ISSUE_SIZES: [IssueSizes; 2] = [
 /// Q = Z/(U·S^v''·Π R_i^m_i), A = Q^(e⁻¹ mod p'q') and the ProofS commitment Q^r.
 fn issuance_total(c: &mut Criterion) {
     for sizes in &ISSUE_SIZES {
-        let xml = shared(sizes.private);
+        let xml = test_data(sizes.private);
         let (p, q) = (element(&xml, "p"), element(&xml, "q"));
         let pq = Modulus::new(&(element(&xml, "pPrime") * element(&xml, "qPrime"))).expect("odd");
         let key = key(sizes.public);

@@ -2,7 +2,7 @@
 //! `crypto::arith`; `cargo bench --bench arith` has the single-operation numbers):
 //! verify one ProofD (6 attributes, the metadata and 1 attribute disclosed), issue one
 //! credential (verify the ProofU, sign, prove the signature), create one ProofD; for the
-//! 2048-bit key of `shared/vectors/issuer-keygen/2048` and the 1024-bit irma-demo
+//! 2048-bit key of `tests/data/vectors/issuer-keygen/2048` and the 1024-bit irma-demo
 //! MijnOverheid key 2. Issuance takes its prime `e` from the background pool, as on the
 //! server's request path; the search itself is `random prime e` in `benches/arith.rs`.
 
@@ -16,13 +16,13 @@ use irma::crypto::idemix::{
 };
 use num_bigint::BigUint;
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn key_pair(dir: &str, counter: u32) -> (PrivateKey, PublicKey) {
     let read = |kind: &str| {
-        std::fs::read_to_string(shared().join(format!("{dir}/{kind}/{counter}.xml"))).unwrap()
+        std::fs::read_to_string(data_dir().join(format!("{dir}/{kind}/{counter}.xml"))).unwrap()
     };
     (
         PrivateKey::from_xml(&read("PrivateKeys")).unwrap(),

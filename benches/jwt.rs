@@ -12,7 +12,7 @@ use irma::jwt::result::ResultSigner;
 
 fn vector(name: &str) -> Value {
     let path = format!(
-        "{}/../shared/vectors/jwt/{name}.json",
+        "{}/tests/data/vectors/jwt/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json")

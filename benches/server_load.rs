@@ -2,7 +2,7 @@
 //!
 //! 1. sessions started per second (`POST /session` from 16 concurrent requestors);
 //! 2. completed disclosure sessions: the app side is `irma::wallet` with wallet P of
-//!    `shared/vectors/credentials` imported beforehand (its own HTTP client per session,
+//!    `tests/data/vectors/credentials` imported beforehand (its own HTTP client per session,
 //!    `GET /`, proofs built here, `POST /proofs`), the requestor fetches the result; the
 //!    server's CPU time per session from `/proc/<pid>/stat`, next to the CPU time of the
 //!    proof verification alone measured in this process, so the rest is what the server
@@ -64,8 +64,8 @@ fn clock_ticks() -> u64 {
     })
 }
 
-fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 fn free_port() -> u16 {
@@ -146,7 +146,7 @@ where
 
 /// Wallet P, imported into a fresh wallet in a temporary directory (kept by the caller).
 fn wallet_p(conf: &Configuration) -> (tempfile::TempDir, Wallet) {
-    let file = shared().join("vectors/credentials/wallet-P.json");
+    let file = data_dir().join("vectors/credentials/wallet-P.json");
     let recorded: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
     let dump: WalletDump = serde_json::from_value(recorded["dump"].clone()).unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -210,7 +210,7 @@ async fn main() {
     let pending: u64 = args
         .get(1)
         .map_or(100_000, |a| a.parse().expect("SESSIONS"));
-    let conf = Arc::new(Configuration::load(&shared().join("schemes/irma-demo")).unwrap());
+    let conf = Arc::new(Configuration::load(&data_dir().join("schemes/irma-demo")).unwrap());
     let http = reqwest::Client::new();
 
     // 1. Sessions started per second.

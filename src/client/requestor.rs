@@ -458,7 +458,7 @@ mod tests {
     /// all read as this client reads them.
     #[test]
     fn recorded_reference_answers_parse() {
-        use crate::protocol::verify::tests::{cases, shared};
+        use crate::protocol::verify::tests::{cases, test_data};
 
         let mut results = 0;
         for (name, case) in cases(&["disclosure", "signature", "issuance", "negative"]) {
@@ -477,7 +477,7 @@ mod tests {
         assert!(results >= 20, "{results}");
 
         let failures: Value = serde_json::from_str(
-            &std::fs::read_to_string(shared().join("vectors/jwt/requestor-auth-failures.json"))
+            &std::fs::read_to_string(test_data().join("vectors/jwt/requestor-auth-failures.json"))
                 .unwrap(),
         )
         .unwrap();

@@ -462,7 +462,7 @@ mod tests {
 
     fn vector_key(name: &str) -> String {
         let path = format!(
-            "{}/../shared/vectors/jwt/server-config-and-keys.json",
+            "{}/tests/data/vectors/jwt/server-config-and-keys.json",
             env!("CARGO_MANIFEST_DIR")
         );
         let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();

@@ -1,4 +1,4 @@
-//! The JWT layer against the reference's recordings in `shared/vectors/jwt/`, through the
+//! The JWT layer against the reference's recordings in `tests/data/vectors/jwt/`, through the
 //! public API, with the clock fixed at each vector's `recorded_at`.
 
 use base64::Engine;
@@ -13,7 +13,7 @@ use super::verify::{Jwt, JwtKind, TimeCheck, VerifyError};
 
 fn vector(name: &str) -> Value {
     let path = format!(
-        "{}/../shared/vectors/jwt/{name}.json",
+        "{}/tests/data/vectors/jwt/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));

@@ -285,7 +285,7 @@ mod tests {
     use crate::crypto::bigint::Int;
 
     fn vectors() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors")
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/vectors")
     }
 
     fn read_json(path: &str) -> Value {

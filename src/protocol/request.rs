@@ -676,7 +676,7 @@ mod tests {
     use crate::crypto::bigint::Int;
 
     fn vector_files() -> Vec<PathBuf> {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors");
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/vectors");
         let mut files = Vec::new();
         for dir in ["disclosure", "signature", "issuance", "negative"] {
             for entry in std::fs::read_dir(root.join(dir)).unwrap() {
@@ -857,7 +857,8 @@ mod tests {
         let scheme = TestScheme::irma_demo();
         let wallet: Value = serde_json::from_str(
             &std::fs::read_to_string(
-                crate::protocol::verify::tests::shared().join("vectors/credentials/wallet-P.json"),
+                crate::protocol::verify::tests::test_data()
+                    .join("vectors/credentials/wallet-P.json"),
             )
             .unwrap(),
         )

@@ -168,7 +168,7 @@ mod tests {
 
     fn xml_int(path: &str, tag: &str) -> BigUint {
         let xml = std::fs::read_to_string(
-            crate::protocol::verify::tests::shared()
+            crate::protocol::verify::tests::test_data()
                 .join("schemes")
                 .join(path),
         )

@@ -375,7 +375,7 @@ pub(crate) mod tests {
 
     use super::*;
     use crate::crypto::bigint::Int;
-    use crate::protocol::verify::tests::{TestScheme, cases, shared};
+    use crate::protocol::verify::tests::{TestScheme, cases, test_data};
 
     pub(crate) fn atum_case() -> Value {
         cases(&["signature"])
@@ -387,7 +387,7 @@ pub(crate) mod tests {
 
     /// Test-only reading of `N` and the bases `R_i` from an issuer public key XML file.
     pub(crate) fn public_key(path: &str) -> (BigUint, Vec<BigUint>) {
-        let xml = std::fs::read_to_string(shared().join("schemes").join(path)).unwrap();
+        let xml = std::fs::read_to_string(test_data().join("schemes").join(path)).unwrap();
         let text = |tag: &str| {
             let start = xml.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
             Int::from_decimal(xml[start..].split('<').next().unwrap().trim())

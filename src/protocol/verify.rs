@@ -388,8 +388,8 @@ pub(crate) mod tests {
         "negative/missing-proof",
     ];
 
-    pub(crate) fn shared() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+    pub(crate) fn test_data() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
     }
 
     /// The `name="…"` XML attribute inside one start tag.
@@ -412,7 +412,7 @@ pub(crate) mod tests {
 
     impl TestScheme {
         pub(crate) fn irma_demo() -> Self {
-            let root = shared().join("schemes/irma-demo");
+            let root = test_data().join("schemes/irma-demo");
             let mut types = HashMap::new();
             let mut key_expiry = HashMap::new();
             for issuer in std::fs::read_dir(&root).unwrap() {
@@ -492,7 +492,7 @@ pub(crate) mod tests {
     pub(crate) fn cases(dirs: &[&str]) -> Vec<(String, Value)> {
         let mut out = Vec::new();
         for dir in dirs {
-            for entry in std::fs::read_dir(shared().join("vectors").join(dir)).unwrap() {
+            for entry in std::fs::read_dir(test_data().join("vectors").join(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 let case: Value =
                     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();

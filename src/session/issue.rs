@@ -232,7 +232,7 @@ mod tests {
     use crate::protocol::attributes::EPOCH_SECONDS;
 
     fn demo() -> Arc<Configuration> {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/schemes");
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schemes");
         Arc::new(Configuration::load(std::path::Path::new(dir)).unwrap())
     }
 

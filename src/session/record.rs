@@ -55,7 +55,7 @@ pub struct SessionResult {
 /// `null` for a disjunction the proofs did not satisfy; we send an empty list, which every
 /// client that reads the reference's `null` reads the same way (Go: a nil slice; JS: no
 /// attributes) and which the crates.io `irma` crate can parse, where `null` makes it fail
-/// (`../shared/clients/README.md`).
+/// (the published clients' README).
 pub fn disclosed_lists(
     verdict: Vec<Option<Vec<DisclosedAttribute>>>,
 ) -> Vec<Vec<DisclosedAttribute>> {

@@ -1,4 +1,4 @@
-//! The engine without HTTP. Every recorded session of `../shared/vectors` is replayed into a
+//! The engine without HTTP. Every recorded session of `tests/data/vectors` is replayed into a
 //! fresh session whose nonce is set to the recorded one ([`Sessions::set_nonce_for_test`]),
 //! on a clock at the recording time; and session lifetimes run on a paused clock.
 
@@ -23,8 +23,8 @@ use crate::protocol::tokens::{ClientToken, RequestorToken};
 use crate::scheme::Configuration;
 use crate::session::permissions::PermissionSet;
 
-fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared")
+fn test_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// An engine over `schemes` that lets every requestor do everything, on `clock`.
@@ -61,7 +61,7 @@ fn engine(schemes: Configuration, clock: Clock) -> Sessions {
 fn session_cases() -> Vec<Value> {
     let mut out = Vec::new();
     for folder in ["disclosure", "issuance", "signature", "negative", "jwt"] {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(shared().join("vectors").join(folder))
+        let mut paths: Vec<PathBuf> = std::fs::read_dir(test_data().join("vectors").join(folder))
             .unwrap()
             .map(|e| e.unwrap().path())
             .collect();
@@ -125,7 +125,7 @@ fn loopback_scheme(url: &str) -> tempfile::TempDir {
     }
     let dir = tempfile::tempdir().unwrap();
     let scheme = dir.path().join("irma-demo");
-    copy(&shared().join("schemes/irma-demo"), &scheme);
+    copy(&test_data().join("schemes/irma-demo"), &scheme);
     let desc = scheme.join("description.xml");
     let text = std::fs::read_to_string(&desc).unwrap();
     let (start, end) = (
@@ -269,7 +269,7 @@ fn check_issued(case: &Value, sigs: &[IssueSignatureMessage]) {
         let id = credential["credential"].as_str().unwrap();
         let issuer = id.split('.').nth(1).unwrap();
         let counter = credential["keyCounter"].as_u64().unwrap();
-        let path = shared().join(format!(
+        let path = test_data().join(format!(
             "schemes/irma-demo/{issuer}/PublicKeys/{counter}.xml"
         ));
         let pk = PublicKey::from_xml(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -300,7 +300,7 @@ async fn recorded_sessions_replayed_into_the_engine() {
             replay(&engine(schemes, Clock::tokio_at(at_ms)), &case).await;
         } else {
             // A fresh engine per case, on a clock at its recording time.
-            let schemes = Configuration::load(&shared().join("schemes")).unwrap();
+            let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
             let sessions = engine(schemes, Clock::tokio_at(at_ms));
             replay(&sessions, &case).await;
             pristine = Some((case["recorded_at"].as_i64().unwrap(), sessions));
@@ -333,7 +333,7 @@ fn over18() -> Value {
 }
 
 fn demo_engine() -> Sessions {
-    let schemes = Configuration::load(&shared().join("schemes/irma-demo")).unwrap();
+    let schemes = Configuration::load(&test_data().join("schemes/irma-demo")).unwrap();
     engine(schemes, Clock::tokio_at(1_795_323_563_000))
 }
 

@@ -190,7 +190,7 @@ mod tests {
     use crate::wallet::{Wallet, WalletDump};
 
     fn reference_wallet() -> (tempfile::TempDir, Configuration, Wallet) {
-        let shared = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"));
+        let shared = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"));
         let conf = Configuration::load(&shared.join("schemes/irma-demo")).unwrap();
         let bytes = std::fs::read(shared.join("vectors/credentials/wallet-P.json")).unwrap();
         let tmp = tempfile::tempdir().unwrap();

@@ -455,14 +455,14 @@ fn sort(credentials: &mut [WalletCredential]) {
 mod tests {
     use super::*;
 
-    fn shared() -> std::path::PathBuf {
-        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared"))
+    fn test_data() -> std::path::PathBuf {
+        std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"))
     }
 
     #[test]
     fn reference_dump_imports_with_the_reference_hashes() {
-        let conf = Configuration::load(&shared().join("schemes/irma-demo")).unwrap();
-        let bytes = std::fs::read(shared().join("vectors/credentials/wallet-P.json")).unwrap();
+        let conf = Configuration::load(&test_data().join("schemes/irma-demo")).unwrap();
+        let bytes = std::fs::read(test_data().join("vectors/credentials/wallet-P.json")).unwrap();
         let file: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
         let dump = WalletDump::from_json(&bytes).unwrap();
         let tmp = tempfile::tempdir().unwrap();

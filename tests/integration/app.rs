@@ -10,7 +10,7 @@ use irma::protocol::identifiers::AttributeTypeId;
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 
-use crate::util::shared;
+use crate::util::data_dir;
 
 /// The app's protocol version headers and its `Authorization`.
 const HEADERS: [(&str, &str); 3] = [
@@ -29,12 +29,12 @@ pub struct App {
 impl App {
     /// Loads wallet P; every credential's signature is checked.
     pub fn new() -> Self {
-        let file = shared().join("vectors/credentials/wallet-P.json");
+        let file = data_dir().join("vectors/credentials/wallet-P.json");
         let dump: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         let dump = &dump["dump"];
         let decimal = |v: &Value| BigUint::parse_bytes(v.as_str().unwrap().as_bytes(), 10).unwrap();
         let secret = decimal(&dump["secretKey"]);
-        let scheme = shared().join("schemes/irma-demo");
+        let scheme = data_dir().join("schemes/irma-demo");
         let mut keys: HashMap<(String, u64), PublicKey> = HashMap::new();
         let credentials = dump["credentials"]
             .as_array()

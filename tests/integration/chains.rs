@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::{Value, json};
 
-use crate::util::{Run, Server, irma, shared};
+use crate::util::{Run, Server, data_dir, irma};
 
 /// One request the backend received.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ impl TestWallet {
         let w = Self {
             dir: tempfile::tempdir().unwrap(),
         };
-        let dump = shared().join("vectors/credentials/wallet-P.json");
+        let dump = data_dir().join("vectors/credentials/wallet-P.json");
         w.run(&["import", dump.to_str().unwrap()]).success();
         w
     }
@@ -214,8 +214,8 @@ fn config_file(config: &Value) -> (tempfile::TempDir, PathBuf) {
 
 /// The reference's recorded server JWT key, in a file.
 fn jwt_key_file(dir: &Path) -> String {
-    let text =
-        std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap();
+    let text = std::fs::read_to_string(data_dir().join("vectors/jwt/server-config-and-keys.json"))
+        .unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     let path = dir.join("jwt.pem");
     std::fs::write(&path, v["keys"]["server_jwt_private_pem"].as_str().unwrap()).unwrap();

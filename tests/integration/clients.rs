@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use reqwest::redirect::Policy;
 
-use crate::util::{Server, irma, repo_root, shared, vector};
+use crate::util::{Server, data_dir, irma, repo_root, vector};
 
 /// A folder with a page, a script and a subfolder.
 fn site() -> tempfile::TempDir {
@@ -313,7 +313,7 @@ async fn demo_page_in_chromium_with_irma_wallet() {
     let wallet = tempfile::tempdir().unwrap();
     let storage = wallet.path().to_str().unwrap().to_owned();
     let session = tokio::task::spawn_blocking(move || {
-        let dump = shared().join("vectors/credentials/wallet-P.json");
+        let dump = data_dir().join("vectors/credentials/wallet-P.json");
         let dump = dump.to_str().unwrap();
         irma(["wallet", "--storage", &storage, "import", dump]).success();
         irma(["wallet", "--storage", &storage, "session", &scanned]).success()

@@ -1,5 +1,5 @@
 //! The Idemix core against the proofs and signatures recorded from the reference
-//! (`shared/vectors`), and round trips between our holder, issuer and verifier.
+//! (`tests/data/vectors`), and round trips between our holder, issuer and verifier.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::util::shared;
+use crate::util::data_dir;
 
 fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -27,13 +27,13 @@ fn int(v: &Value) -> BigUint {
 }
 
 fn demo_scheme() -> PathBuf {
-    shared().join("schemes/irma-demo")
+    data_dir().join("schemes/irma-demo")
 }
 
 /// Every case file of the vectors that has a client message, by case name.
 fn cases() -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let root = shared().join("vectors");
+    let root = data_dir().join("vectors");
     for folder in ["disclosure", "negative", "signature", "issuance", "jwt"] {
         let mut files: Vec<_> = std::fs::read_dir(root.join(folder))
             .unwrap()
@@ -261,7 +261,7 @@ struct Wallet {
 }
 
 fn wallet() -> Wallet {
-    let dump = read_json(&shared().join("vectors/credentials/wallet-P.json"))["dump"].clone();
+    let dump = read_json(&data_dir().join("vectors/credentials/wallet-P.json"))["dump"].clone();
     let secret = SecretKey::from_value(
         BigUint::parse_bytes(dump["secretKey"].as_str().unwrap().as_bytes(), 10).unwrap(),
     )
@@ -549,7 +549,7 @@ fn forged_proof_with_a_zero_is_refused() {
 
 #[test]
 fn unsupported_proof_parts_are_kept_and_refused() {
-    let case = read_json(&shared().join("vectors/disclosure/single-over18.json"));
+    let case = read_json(&data_dir().join("vectors/disclosure/single-over18.json"));
     let mut body = case["client_message"]["body"]["proofs"].clone();
     body[0]["nonrev_proof"] = serde_json::json!({"C_r": "AQ==", "responses": {}});
     let proofs: ProofList = assert_json_round_trip(&body);

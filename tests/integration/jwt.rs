@@ -1,5 +1,5 @@
 //! `irma jwt sign` and `irma jwt verify` on the reference's recorded JWTs
-//! (`shared/vectors/jwt/`), on our own tokens, and with a key fetched over HTTP.
+//! (`tests/data/vectors/jwt/`), on our own tokens, and with a key fetched over HTTP.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::util::{irma, irma_stdin, shared};
+use crate::util::{data_dir, irma, irma_stdin};
 
 const SESSION_VECTORS: [(&str, &str, &str); 6] = [
     ("hmac-disclosure", "hmac", "session request (disclosure)"),
@@ -20,7 +20,7 @@ const SESSION_VECTORS: [(&str, &str, &str); 6] = [
 ];
 
 fn vector(name: &str) -> Value {
-    let path = shared().join(format!("vectors/jwt/{name}.json"));
+    let path = data_dir().join(format!("vectors/jwt/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 

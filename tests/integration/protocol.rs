@@ -8,7 +8,7 @@ use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::util::shared;
+use crate::util::data_dir;
 
 /// A one-route HTTP server: answers every request with the current (status, body) and
 /// records the request targets it saw.
@@ -62,7 +62,7 @@ impl FakeAtum {
 }
 
 fn recorded() -> Value {
-    let path = shared().join("vectors/signature/atum-timestamp.json");
+    let path = data_dir().join("vectors/signature/atum-timestamp.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

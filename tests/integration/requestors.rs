@@ -1,6 +1,6 @@
 //! Requestors over real HTTP against the real `irma server`: every authentication method
 //! with the right and a wrong key, the reference's recorded answers to bad authentication
-//! (`shared/vectors/jwt/requestor-auth-failures.json`), global and per-requestor
+//! (`tests/data/vectors/jwt/requestor-auth-failures.json`), global and per-requestor
 //! permissions, and result JWTs that verify with `GET /publickey`.
 
 use std::path::PathBuf;

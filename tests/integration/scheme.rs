@@ -11,10 +11,10 @@ use irma::scheme::keys::SchemeSigningKey;
 use irma::scheme::sign::sign_scheme;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::{Run, irma, irma_env, repo_root, shared, vector};
+use crate::util::{Run, data_dir, irma, irma_env, repo_root, vector};
 
 fn shared_scheme(name: &str) -> PathBuf {
-    shared().join("schemes").join(name)
+    data_dir().join("schemes").join(name)
 }
 
 /// Copies a folder recursively, making the copy writable.
@@ -82,7 +82,7 @@ fn shared_and_bundled_schemes_verify() {
     for path in [
         shared_scheme("irma-demo"),
         shared_scheme("pbdf"),
-        shared().join("schemes"),
+        data_dir().join("schemes"),
         repo_root().join("schemes/irma-demo"),
         repo_root().join("schemes/pbdf"),
     ] {
@@ -766,7 +766,7 @@ async fn running_server_swaps_in_whole_updated_schemes() {
 
 // ---- the reference's recorded verify runs ------------------------------------------------
 
-/// Replays `shared/vectors/cli/irma-scheme-verify.json` (recorded from irmago v0.18.1): the
+/// Replays `tests/data/vectors/cli/irma-scheme-verify.json` (recorded from irmago v0.18.1): the
 /// same tampering on a copy of irma-demo must give the same verdict, and the pristine run the
 /// same warnings.
 #[test]

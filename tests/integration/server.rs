@@ -7,7 +7,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use crate::util::{Server, shared, sse_events, vector};
+use crate::util::{Server, data_dir, sse_events, vector};
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
@@ -67,7 +67,7 @@ fn normalise(mut v: Value) -> Value {
 fn vectors() -> Vec<Value> {
     let mut out = Vec::new();
     for folder in ["disclosure", "issuance", "signature", "negative"] {
-        let dir = shared().join("vectors").join(folder);
+        let dir = data_dir().join("vectors").join(folder);
         for entry in std::fs::read_dir(dir).unwrap() {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             let v: Value = serde_json::from_str(&text).unwrap();

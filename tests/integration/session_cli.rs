@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::app::App;
-use crate::util::{Run, Server, irma, shared, vector};
+use crate::util::{Run, Server, data_dir, irma, vector};
 
 const OVER18: &str = "irma-demo.MijnOverheid.ageLower.over18";
 const FAMILYNAME: &str = "irma-demo.MijnOverheid.fullName.familyname";
@@ -454,9 +454,9 @@ async fn authenticated_starts_of_every_kind_and_static_pointers() {
 
 #[test]
 fn request_output_equals_the_reference() {
-    let file = shared().join("vectors/cli/irma-request.json");
+    let file = data_dir().join("vectors/cli/irma-request.json");
     let vector: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
-    let schemes = shared().join("schemes/irma-demo");
+    let schemes = data_dir().join("schemes/irma-demo");
     let mut valid = 0;
     let mut refused = 0;
     for run in vector["runs"].as_array().unwrap() {
@@ -493,11 +493,11 @@ fn request_jwts_equal_the_reference_but_for_iat() {
         keys["keys"]["requestor_rsa_private_pem"].as_str().unwrap(),
     )
     .unwrap();
-    let schemes = shared().join("schemes/irma-demo");
+    let schemes = data_dir().join("schemes/irma-demo");
     let mut checked = 0;
     for method in ["hmac", "rsa"] {
         for kind in ["disclosure", "signature", "issuance"] {
-            let file = shared().join(format!("vectors/jwt/{method}-{kind}.json"));
+            let file = data_dir().join(format!("vectors/jwt/{method}-{kind}.json"));
             let case: Value =
                 serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
             let recorded = &case["irma_request"];

@@ -10,14 +10,14 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared`, next to the repository root: schemes and vectors recorded from the reference.
-pub fn shared() -> PathBuf {
-    repo_root().join("../shared")
+/// `tests/data`: the schemes (a link to `schemes/`) and the vectors recorded from the reference.
+pub fn data_dir() -> PathBuf {
+    repo_root().join("tests/data")
 }
 
-/// A JSON file of `../shared/vectors`, by its path inside that folder.
+/// A JSON file of `tests/data/vectors`, by its path inside that folder.
 pub fn vector(path: &str) -> serde_json::Value {
-    let file = shared().join("vectors").join(path);
+    let file = data_dir().join("vectors").join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }

@@ -1,4 +1,4 @@
-//! Every recorded session of `../shared/vectors`, through the public verification path
+//! Every recorded session of `tests/data/vectors`, through the public verification path
 //! (`irma::verifier` on a loaded `Configuration`), and `irma signature verify` / `irma meta`
 //! on the recorded data.
 
@@ -14,11 +14,11 @@ use irma::scheme::Configuration;
 use irma::verifier::Verifier;
 use serde_json::{Value, json};
 
-use crate::util::{irma, shared, vector};
+use crate::util::{data_dir, irma, vector};
 
 fn cases(dir: &str) -> Vec<(String, Value)> {
     let mut out = Vec::new();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(shared().join("vectors").join(dir))
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(data_dir().join("vectors").join(dir))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
@@ -32,7 +32,7 @@ fn cases(dir: &str) -> Vec<(String, Value)> {
 }
 
 fn pristine() -> Configuration {
-    Configuration::load(&shared().join("schemes")).unwrap()
+    Configuration::load(&data_dir().join("schemes")).unwrap()
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -53,7 +53,7 @@ fn copy_dir(from: &Path, to: &Path) {
 fn loopback_scheme() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let scheme = dir.path().join("irma-demo");
-    copy_dir(&shared().join("schemes/irma-demo"), &scheme);
+    copy_dir(&data_dir().join("schemes/irma-demo"), &scheme);
     let desc = scheme.join("description.xml");
     let text = std::fs::read_to_string(&desc).unwrap();
     let start = text.find("<TimestampServer>").unwrap();
@@ -189,7 +189,7 @@ fn recorded_issuance_commitments() {
 #[test]
 fn signature_verify_binary() {
     let dir = tempfile::tempdir().unwrap();
-    let schemes = shared().join("schemes");
+    let schemes = data_dir().join("schemes");
     for (name, expected) in [
         ("signature/no-timestamp", "VALID"),
         ("signature/no-timestamp-two-attributes", "VALID"),
@@ -264,7 +264,7 @@ fn signature_verify_binary() {
 fn meta_binary() {
     let case: Value = vector("cli/irma-meta.json");
     let at = case["recorded_at"].to_string();
-    let schemes = shared().join("schemes");
+    let schemes = data_dir().join("schemes");
     let runs = case["runs"].as_array().unwrap();
     assert!(!runs.is_empty());
     for run_case in runs {
@@ -295,7 +295,7 @@ fn meta_binary() {
 fn keyshare_scheme(kss_public_pem: &str) -> (tempfile::TempDir, Configuration) {
     let dir = tempfile::tempdir().unwrap();
     let scheme = dir.path().join("irma-demo");
-    copy_dir(&shared().join("schemes/irma-demo"), &scheme);
+    copy_dir(&data_dir().join("schemes/irma-demo"), &scheme);
     let desc = scheme.join("description.xml");
     let text = std::fs::read_to_string(&desc).unwrap();
     let text = text.replacen(
@@ -346,7 +346,8 @@ fn keyshare_proof_p_jwts_are_checked_and_merged() {
     use num_bigint::BigUint;
 
     let jwt_keys: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("vectors/jwt/server-config-and-keys.json")).unwrap(),
+        &std::fs::read_to_string(data_dir().join("vectors/jwt/server-config-and-keys.json"))
+            .unwrap(),
     )
     .unwrap();
     let pem = |name: &str| jwt_keys["keys"][name].as_str().unwrap().to_owned();

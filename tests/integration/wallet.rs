@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::util::{Run, Server, irma, irma_stdin, shared};
+use crate::util::{Run, Server, data_dir, irma, irma_stdin};
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
@@ -35,7 +35,7 @@ impl TestWallet {
     /// A wallet holding the reference's credentials (wallet P).
     fn reference() -> Self {
         let w = Self::empty();
-        let dump = shared().join("vectors/credentials/wallet-P.json");
+        let dump = data_dir().join("vectors/credentials/wallet-P.json");
         let run = w.run(&["import", dump.to_str().unwrap()]).success();
         let out: Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(out["imported"].as_array().unwrap().len(), 5);
@@ -165,7 +165,7 @@ async fn reference_credentials_disclose_to_our_server() {
 }
 
 fn disclosure_vectors() -> Vec<(PathBuf, Value)> {
-    let dir = shared().join("vectors/disclosure");
+    let dir = data_dir().join("vectors/disclosure");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -648,7 +648,7 @@ async fn signatures_carry_an_atum_timestamp() {
     // reference's loopback vectors were made).
     let tmp = tempfile::tempdir().unwrap();
     let scheme = tmp.path().join("irma-demo");
-    copy_dir(&shared().join("schemes/irma-demo"), &scheme);
+    copy_dir(&data_dir().join("schemes/irma-demo"), &scheme);
     let description = std::fs::read_to_string(scheme.join("description.xml")).unwrap();
     let changed = description.replace(
         "<TimestampServer>https://atumd.yivi.app/</TimestampServer>",
@@ -666,7 +666,7 @@ async fn signatures_carry_an_atum_timestamp() {
     let schemes = scheme.to_str().unwrap();
 
     let wallet = TestWallet::empty();
-    let dump = shared().join("vectors/credentials/wallet-P.json");
+    let dump = data_dir().join("vectors/credentials/wallet-P.json");
     wallet
         .run(&["--schemes-path", schemes, "import", dump.to_str().unwrap()])
         .success();

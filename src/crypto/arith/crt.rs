@@ -95,7 +95,7 @@ mod tests {
     #[test]
     fn matches_modpow_with_the_real_2048_bit_key() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-        let path = dir.join("../shared/vectors/issuer-keygen/2048/PrivateKeys/0.xml");
+        let path = dir.join("tests/data/vectors/issuer-keygen/2048/PrivateKeys/0.xml");
         let xml = std::fs::read_to_string(path).unwrap();
         let element = |tag: &str| -> BigUint {
             let start = xml.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;

@@ -9,7 +9,7 @@
 //! share squarings between bases or reuse precomputed powers. No maintained crate offers
 //! multi-exponentiation or fixed-base tables over moduli chosen at run time at 1024–4096 bits
 //! (crypto-bigint has a fast Montgomery multiply but neither algorithm; GMP and OpenSSL bring C
-//! builds and licences). The algorithms are what matter here (see `/work/shared/CRATES.md`):
+//! builds and licences). The algorithms are what matter here:
 //!
 //! * [`Modulus`]: Montgomery constants for one odd modulus; [`Modulus::vartime_pow`] (sliding
 //!   window), [`Modulus::pow`] (regular fixed window with constant-time table reads, for secret

@@ -514,7 +514,7 @@ mod tests {
     fn key_pair() -> (PrivateKey, PublicKey) {
         let dir = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/issuer-keygen/1024"
+            "/tests/data/vectors/issuer-keygen/1024"
         );
         let read = |kind: &str| std::fs::read_to_string(format!("{dir}/{kind}/0.xml")).unwrap();
         (

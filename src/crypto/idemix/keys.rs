@@ -566,7 +566,7 @@ fn ecdsa_bytes(root: &Element) -> Result<Option<Vec<u8>>, KeyError> {
 mod tests {
     use super::*;
 
-    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+    const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
 
     fn key_files(kind: &str) -> Vec<std::path::PathBuf> {
         let mut files = Vec::new();

@@ -364,7 +364,7 @@ mod tests {
     fn proof_p_merge_follows_the_protocol_version() {
         let key = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/vectors/issuer-keygen/1024/PublicKeys/0.xml"
+            "/tests/data/vectors/issuer-keygen/1024/PublicKeys/0.xml"
         ))
         .unwrap();
         let pk = PublicKey::from_xml(&key).unwrap();
