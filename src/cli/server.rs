@@ -3,24 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use crate::config::{self, List, MapOrJson, RawConfig, ServerConfig, StoreConfig};
-use crate::server::listen::{self, Endpoint};
-use crate::server::prepare::{Prepared, prepare, socket_addr};
-use crate::server::schemes_update;
-use crate::server::{AppState, Routes};
-use crate::session::Sessions;
-use crate::session::redis::RedisStore;
-use crate::session::replay::ReplayCache;
-use crate::session::store::{Lifetimes, Store};
-
-/// How often the expiry task looks for timed-out and expired sessions.
-const EXPIRY_PERIOD: Duration = Duration::from_millis(500);
+use crate::server::prepare::{Prepared, prepare};
+use crate::server::run::check_store;
+use crate::server::{Exposure, Server};
 
 /// `irma server [check]`: the flags, and the optional `check` subcommand taking the same.
 #[derive(Debug, Args)]
@@ -367,7 +357,9 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     if matches!(conf.store, StoreConfig::Redis(_)) {
         // Connecting checks the address, credentials and TLS, and that Redis answers.
         let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-        runtime.block_on(stores(&conf))?;
+        runtime
+            .block_on(check_store(&conf, &prepared))
+            .context("connecting to redis")?;
     }
     if verbose > 0 {
         conf.schemes_path = Some(prepared.schemes_path);
@@ -385,138 +377,18 @@ fn serve_forever(flags: &ConfigFlags, verbose: u8, quiet: bool) -> anyhow::Resul
     let conf = config::load(&flags.raw()?, flags.config.as_deref())?;
     let log = &conf.log;
     super::init_logging(1, verbose.max(log.verbose), quiet || log.quiet, log.json);
-    let (conf, mut prepared) = prepare_logged(conf)?;
-    let mut endpoints = vec![Endpoint {
-        addr: socket_addr(&conf.listener),
-        tls: prepared.tls.take(),
-        routes: Routes::All,
-    }];
-    if let Some(client) = &conf.client_listener {
-        endpoints[0].routes = Routes::Requestor;
-        endpoints.push(Endpoint {
-            addr: socket_addr(client),
-            tls: prepared.client_tls.take(),
-            routes: Routes::App,
-        });
-    }
-    let updates = match conf.schemes_update {
-        Some(_) if schemes_update::is_bundled(&prepared.schemes_path) => {
-            tracing::info!("the bundled schemes are not updated while running");
-            None
-        }
-        Some(period) => Some((prepared.schemes_path.clone(), period)),
-        None => None,
-    };
-    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let (conf, prepared) = prepare_logged(conf)?;
     if let Some(files) = &conf.static_files {
         tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
     }
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
-        let state = app_state(&conf, prepared, stores(&conf).await?);
-        serve(state, &conf, endpoints, updates).await
+        let server = Server::start_prepared(&conf, prepared, Exposure::Full).await?;
+        server.serve(shutdown_signal()).await?;
+        tracing::info!("stopped");
+        anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The session store and the replay cache as configured (connecting to Redis).
-async fn stores(conf: &ServerConfig) -> anyhow::Result<(Store, ReplayCache)> {
-    match &conf.store {
-        StoreConfig::Memory => Ok(memory_stores(conf)),
-        StoreConfig::Redis(redis) => {
-            let store = RedisStore::connect(redis, lifetimes(conf))
-                .await
-                .context("connecting to redis")?;
-            tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
-            Ok((
-                Store::Redis(Box::new(store.clone())),
-                ReplayCache::redis(store),
-            ))
-        }
-    }
-}
-
-/// The in-memory session store and replay cache (also of the embedded server of
-/// `irma session`).
-pub(super) fn memory_stores(conf: &ServerConfig) -> (Store, ReplayCache) {
-    (Store::memory(lifetimes(conf)), ReplayCache::default())
-}
-
-fn lifetimes(conf: &ServerConfig) -> Lifetimes {
-    Lifetimes {
-        max_session: conf.max_session_lifetime,
-        result: conf.session_result_lifetime,
-    }
-}
-
-/// The server state for a resolved, prepared configuration and its stores (also the
-/// embedded server of `irma session`, in memory).
-pub(super) fn app_state(
-    conf: &ServerConfig,
-    prepared: Prepared,
-    (store, replay): (Store, ReplayCache),
-) -> AppState {
-    AppState {
-        sessions: Arc::new(Sessions::new(
-            store,
-            prepared.settings,
-            Arc::new(prepared.schemes),
-        )),
-        auth: Arc::new(prepared.auth),
-        signer: prepared.signer,
-        static_sessions: Arc::new(prepared.static_sessions),
-        replay: Arc::new(replay),
-        sse: conf.sse,
-    }
-}
-
-async fn serve(
-    state: AppState,
-    conf: &ServerConfig,
-    endpoints: Vec<Endpoint>,
-    updates: Option<(PathBuf, Duration)>,
-) -> anyhow::Result<()> {
-    let updater = updates.map(|(path, period)| {
-        tokio::spawn(schemes_update::run(
-            Arc::clone(&state.sessions),
-            path,
-            period,
-        ))
-    });
-    let expiry = spawn_expiry(&state);
-    let sessions = Arc::clone(&state.sessions);
-    let events = tokio::spawn(async move { sessions.follow_status_events().await });
-    let served = listen::serve(
-        state,
-        &conf.api_prefix,
-        conf.static_files.as_ref(),
-        endpoints,
-        shutdown_signal(),
-    )
-    .await;
-    expiry.abort();
-    events.abort();
-    if let Some(updater) = updater {
-        updater.abort();
-    }
-    served?;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Starts the task that times out and removes sessions and prunes the replay cache.
-pub(super) fn spawn_expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
-    let sessions = Arc::clone(&state.sessions);
-    let replay = Arc::clone(&state.replay);
-    tokio::spawn(async move {
-        let mut interval = tokio::time::interval(EXPIRY_PERIOD);
-        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            interval.tick().await;
-            // A store failure is logged where it happens; the next tick tries again.
-            let _ = sessions.expire_all().await;
-            replay.prune();
-        }
-    })
 }
 
 /// Resolves on SIGINT or SIGTERM.

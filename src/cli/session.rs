@@ -7,7 +7,7 @@
 //! at once is never missed (the reference then fails with "Unexpected status: DONE").
 
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, UdpSocket};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,6 +21,8 @@ use crate::client::events::StatusEvents;
 use crate::client::qr;
 use crate::client::requestor::{Authentication, ClientError, RequestorClient};
 use crate::config::{RawConfig, ServerConfig};
+use crate::server::run::StartError;
+use crate::server::{Exposure, Server};
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::RequestorRequest;
 use crate::protocol::session::{
@@ -454,16 +456,6 @@ async fn embedded(
     args: &StartArgs,
     request: RequestorRequest,
 ) -> Result<(Backend, SessionPackage), Failure> {
-    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), args.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening at {addr}"))
-        .map_err(Failure::connection)?;
-    let port = listener
-        .local_addr()
-        .context("reading the bound address")
-        .map_err(Failure::connection)?
-        .port();
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
@@ -482,18 +474,20 @@ async fn embedded(
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned()),
         url: Some(url),
-        port: Some(u32::from(port)),
+        port: Some(u32::from(args.port)),
         no_auth: Some(true),
         ..RawConfig::default()
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
-    let prepared = crate::server::prepare::prepare(&conf).map_err(Failure::usage)?;
-    let state = super::server::app_state(&conf, prepared, super::server::memory_stores(&conf));
-    let sessions = Arc::clone(&state.sessions);
-    super::server::spawn_expiry(&state);
-    let app = crate::server::router(state, "", crate::server::Routes::App, None);
+    let server = Server::start(&conf, Exposure::AppOnly)
+        .await
+        .map_err(|e| match e {
+            StartError::Listen(_) => Failure::connection(e),
+            _ => Failure::usage(e),
+        })?;
+    let sessions = Arc::clone(server.sessions());
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = server.serve(std::future::pending()).await {
             tracing::error!(error = %e, "the embedded server stopped");
         }
     });

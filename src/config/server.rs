@@ -365,7 +365,8 @@ fn requestor(name: &str, raw: RawRequestor) -> Result<Requestor, ConfigError> {
 }
 
 /// Normalises the app URL as the reference: trailing `/`, then `irma/`, the literal
-/// `:port` replaced by the app port, and `https` when that listener has TLS.
+/// `:port` replaced by the app port (kept when the port is 0: the server replaces it once
+/// bound), and `https` when that listener has TLS.
 fn normalise_url(url: &str, app_port: u16, tls: bool) -> Result<String, ConfigError> {
     let mut url = url.trim().to_owned();
     if !url.ends_with('/') {
@@ -374,7 +375,9 @@ fn normalise_url(url: &str, app_port: u16, tls: bool) -> Result<String, ConfigEr
     if !url.ends_with("irma/") {
         url.push_str("irma/");
     }
-    url = url.replace(":port", &format!(":{app_port}"));
+    if app_port != 0 {
+        url = url.replace(":port", &format!(":{app_port}"));
+    }
     if tls && let Some(rest) = url.strip_prefix("http://") {
         url = format!("https://{rest}");
     }
@@ -485,7 +488,8 @@ impl TryFrom<RawConfig> for ServerConfig {
         let production = raw.production.unwrap_or(false);
 
         // Listeners.
-        let port = port("port", raw.port.unwrap_or(u32::from(DEFAULT_PORT)), false)?;
+        // Port 0: any free port, chosen when the server binds it (and logged).
+        let port = port("port", raw.port.unwrap_or(u32::from(DEFAULT_PORT)), true)?;
         let client_port = port_opt(raw.client_port)?;
         if client_port == Some(port) {
             return Err(invalid("client_port", "must be different from port"));

@@ -22,6 +22,7 @@ use crate::scheme::{Configuration, default_schemes_path};
 use crate::session::Settings;
 use crate::session::clock::Clock;
 use crate::session::permissions::{PermissionSet, pattern_errors};
+use crate::session::store::Lifetimes;
 use crate::session::validate::PrivateKeyFolder;
 
 /// What the server runs on, built and checked from a [`ServerConfig`].
@@ -35,8 +36,6 @@ pub struct Prepared {
     pub settings: Settings,
     /// Requestor authentication.
     pub auth: RequestorAuth,
-    /// The result JWT signer, when `jwt_privkey` is configured.
-    pub signer: Option<Arc<ResultSigner>>,
     /// Static sessions by name, parsed and checked.
     pub static_sessions: BTreeMap<String, RequestorRequest>,
     /// TLS of the requestor listener (and of the app API when it shares that listener).
@@ -189,11 +188,13 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     let settings = Settings {
         url,
         production: conf.production,
-        max_session_lifetime: conf.max_session_lifetime,
-        session_result_lifetime: conf.session_result_lifetime,
+        lifetimes: Lifetimes {
+            max_session: conf.max_session_lifetime,
+            result: conf.session_result_lifetime,
+        },
         private_keys: keys,
         permissions,
-        signer: signer.clone(),
+        signer,
         allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
         augment_client_return_url: conf.augment_client_return_url,
         clock: Clock::System,
@@ -203,7 +204,6 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         schemes_path,
         settings,
         auth,
-        signer,
         static_sessions,
         tls,
         client_tls,
@@ -263,11 +263,12 @@ fn app_url(conf: &ServerConfig) -> String {
     } else {
         "http"
     };
-    format!(
-        "{scheme}://{}{}irma/",
-        SocketAddr::new(host, addr.port()),
-        conf.api_prefix
-    )
+    // Port 0 is chosen when the listener is bound; `Server` then fills in `:port`.
+    let authority = match addr.port() {
+        0 => format!("{}:port", SocketAddr::new(host, 1).to_string().trim_end_matches(":1")),
+        port => SocketAddr::new(host, port).to_string(),
+    };
+    format!("{scheme}://{authority}{}irma/", conf.api_prefix)
 }
 
 fn url_warnings(url: &str, api_prefix: &str, warnings: &mut Vec<String>) {

@@ -136,8 +136,8 @@ async fn result(
 
 fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
     state
-        .signer
-        .as_deref()
+        .sessions
+        .signer()
         .ok_or_else(|| ApiError::new(ErrorKind::Unknown, "JWT signing not supported"))
 }
 
@@ -169,8 +169,8 @@ async fn getproof(
 
 async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError> {
     let signer = state
-        .signer
-        .as_deref()
+        .sessions
+        .signer()
         .ok_or_else(|| ApiError::kind(ErrorKind::Unsupported))?;
     Ok((StatusCode::OK, signer.public_key_pem().to_owned()).into_response())
 }

@@ -33,8 +33,10 @@ fn engine(schemes: Configuration, clock: Clock) -> Sessions {
     let settings = Settings {
         url: "http://127.0.0.1:1/irma/".to_owned(),
         production: false,
-        max_session_lifetime: Duration::from_secs(15 * 60),
-        session_result_lifetime: Duration::from_secs(5 * 60),
+        lifetimes: Lifetimes {
+            max_session: Duration::from_secs(15 * 60),
+            result: Duration::from_secs(5 * 60),
+        },
         private_keys: Default::default(),
         permissions: PermissionSet {
             global: Permissions {
@@ -50,10 +52,7 @@ fn engine(schemes: Configuration, clock: Clock) -> Sessions {
         augment_client_return_url: false,
         clock,
     };
-    let store = Store::memory(Lifetimes {
-        max_session: settings.max_session_lifetime,
-        result: settings.session_result_lifetime,
-    });
+    let store = Store::memory(settings.lifetimes);
     Sessions::new(store, settings, Arc::new(schemes))
 }
 

@@ -443,11 +443,7 @@ impl Context<'_> {
         };
         let request: SessionRequest = serde_json::from_value(request)
             .map_err(|e| Error::Protocol(format!("session request: {e}")))?;
-        let kind = match &request {
-            SessionRequest::Disclosure(_) => Action::Disclosing,
-            SessionRequest::Signature(_) => Action::Signing,
-            SessionRequest::Issuance(_) => Action::Issuing,
-        };
+        let kind = request.action();
         if kind != action {
             return Err(Error::Protocol(format!(
                 "session pointer says {} but the request is for {}",

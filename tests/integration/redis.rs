@@ -32,7 +32,9 @@ impl Redis {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("redis-server is installed (Debian package redis-server)");
+            .unwrap_or_else(|e| {
+                panic!("cannot run redis-server ({e}): these tests need it; install the Debian package redis-server")
+            });
         let deadline = Instant::now() + Duration::from_secs(10);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "redis-server did not start");

@@ -683,8 +683,10 @@ fn engine(conf: &Path) -> irma::session::Sessions {
     let settings = Settings {
         url: "http://127.0.0.1/irma/".to_owned(),
         production: false,
-        max_session_lifetime: std::time::Duration::from_secs(900),
-        session_result_lifetime: std::time::Duration::from_secs(300),
+        lifetimes: irma::session::store::Lifetimes {
+            max_session: std::time::Duration::from_secs(900),
+            result: std::time::Duration::from_secs(300),
+        },
         private_keys: Default::default(),
         permissions: Default::default(),
         signer: None,
@@ -693,12 +695,8 @@ fn engine(conf: &Path) -> irma::session::Sessions {
         clock: irma::session::clock::Clock::System,
     };
     let schemes = irma::scheme::Configuration::load(conf).unwrap();
-    let lifetimes = irma::session::store::Lifetimes {
-        max_session: settings.max_session_lifetime,
-        result: settings.session_result_lifetime,
-    };
     Sessions::new(
-        irma::session::store::Store::memory(lifetimes),
+        irma::session::store::Store::memory(settings.lifetimes),
         settings,
         Arc::new(schemes),
     )

@@ -137,6 +137,34 @@ impl Drop for Server {
     }
 }
 
+/// Reads a server's log until it says where it listens (the first listener), then keeps
+/// copying the log to `log` (or discarding it) so that the server never blocks on a full
+/// pipe.
+pub fn bound_address(stderr: std::process::ChildStderr, log: Option<std::fs::File>) -> String {
+    use std::io::{BufRead, Write};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut log = log;
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(l) = log.as_mut() {
+                let _ = writeln!(l, "{line}");
+            }
+            if line.contains("listening")
+                && let Some(at) = line.find("address=")
+            {
+                let addr = line[at + 8..].split_whitespace().next().unwrap_or("");
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the server did not log its listening address")
+}
+
 /// A free port on 127.0.0.1 (bound and released; the server binds it right after).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -161,33 +189,37 @@ impl Server {
     /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
     /// (a client trusting the test's certificate for `https`).
     pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
-        Self::spawn(scheme, http, prefix, extra, Stdio::null()).await
+        Self::spawn(scheme, http, prefix, extra, None).await
     }
 
     /// Starts with `extra` flags, its log (standard error) going to `log`.
     pub async fn start_logged(extra: &[&str], log: std::fs::File) -> Self {
-        Self::spawn("http", reqwest::Client::new(), "", extra, log.into()).await
+        Self::spawn("http", reqwest::Client::new(), "", extra, Some(log)).await
     }
 
+    /// Starts the binary on port 0 (the kernel picks a free port, so parallel tests never
+    /// race for one) and reads the port it bound from its log; the app URL keeps `:port`
+    /// for the server to fill in. The log goes on to `log`, if given.
     async fn spawn(
         scheme: &str,
         http: reqwest::Client,
         prefix: &str,
         extra: &[&str],
-        log: Stdio,
+        log: Option<std::fs::File>,
     ) -> Self {
-        let port = free_port().to_string();
-        let base = format!("{scheme}://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_irma"))
-            .args(["server", "--listen-addr", "127.0.0.1", "--port", &port])
-            .args(["--url", &base])
+        let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+            .args(["server", "--listen-addr", "127.0.0.1", "--port", "0"])
+            .args(["--url", &format!("{scheme}://127.0.0.1:port")])
             .args(extra)
             .env_remove("IRMA_SCHEMES_PATH")
+            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let addr = bound_address(child.stderr.take().unwrap(), log);
+        let base = format!("{scheme}://{addr}");
         let mut server = Server { child, base, http };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
