@@ -148,6 +148,9 @@ _irma() {
             irma__subcmd__help__subcmd__signature,verify)
                 cmd="irma__subcmd__help__subcmd__signature__subcmd__verify"
                 ;;
+            irma__subcmd__help__subcmd__wallet,enroll)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__enroll"
+                ;;
             irma__subcmd__help__subcmd__wallet,export)
                 cmd="irma__subcmd__help__subcmd__wallet__subcmd__export"
                 ;;
@@ -286,6 +289,9 @@ _irma() {
             irma__subcmd__signature__subcmd__help,verify)
                 cmd="irma__subcmd__signature__subcmd__help__subcmd__verify"
                 ;;
+            irma__subcmd__wallet,enroll)
+                cmd="irma__subcmd__wallet__subcmd__enroll"
+                ;;
             irma__subcmd__wallet,export)
                 cmd="irma__subcmd__wallet__subcmd__export"
                 ;;
@@ -303,6 +309,9 @@ _irma() {
                 ;;
             irma__subcmd__wallet,session)
                 cmd="irma__subcmd__wallet__subcmd__session"
+                ;;
+            irma__subcmd__wallet__subcmd__help,enroll)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__enroll"
                 ;;
             irma__subcmd__wallet__subcmd__help,export)
                 cmd="irma__subcmd__wallet__subcmd__help__subcmd__export"
@@ -831,8 +840,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__wallet)
-            opts="session list remove export import"
+            opts="session enroll list remove export import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2381,7 +2404,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version session list remove export import help"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version session enroll list remove export import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2395,6 +2418,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2402,8 +2429,8 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        irma__subcmd__wallet__subcmd__export)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+        irma__subcmd__wallet__subcmd__enroll)
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2417,6 +2444,36 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__export)
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2425,8 +2482,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__help)
-            opts="session list remove export import help"
+            opts="session enroll list remove export import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2523,7 +2594,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__import)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2534,6 +2605,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2545,7 +2620,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__list)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2556,6 +2631,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2567,7 +2646,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__remove)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2581,6 +2660,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2589,7 +2672,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__session)
-            opts="-v -q -h -V --choose --deny --pairing-code --pairing-timeout --timestamp --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --choose --deny --pairing-code --pairing-timeout --timestamp --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2616,6 +2699,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -380,18 +380,20 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the server configuration and exit'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l choose -d 'Option index per disjunction of the request, comma separated (e.g. `0,1`)' -r
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-code -d 'The pairing code shown by the frontend, to check against the server\'s; `-` reads it from stdin. Without it the code is printed on stderr and the wallet waits' -r
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-timeout -d 'How long to wait for the frontend to complete pairing, in seconds' -r
@@ -399,36 +401,49 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 off\t'Never ask'"
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l deny -d 'Refuse the session (the server marks it CANCELLED)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
@@ -461,6 +476,7 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "cancel" -d 'Cancel a session'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "check" -d 'Check the server configuration and exit'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
