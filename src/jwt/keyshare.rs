@@ -7,9 +7,9 @@
 //! - the app's ES256 JWTs (enrollment, PIN challenge and response), signed with the app's
 //!   P-256 key ([`sign_es256`], [`verify_es256`]).
 //!
-//! Times are checked as every other JWT here ([`TimeCheck::at`], with its small leeway; the
-//! reference has none, which fails issuance whenever the keyshare server's clock runs a
-//! second ahead of the issuer's).
+//! Where times are checked, it is as every other JWT here ([`TimeCheck::at`], with its small
+//! leeway; the reference has none, which fails issuance whenever the keyshare server's clock
+//! runs a second ahead of the issuer's).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

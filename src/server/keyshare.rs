@@ -72,7 +72,9 @@ pub fn router(core: Arc<KeyshareServer>, issuer: AppState) -> Router {
 }
 
 /// The embedded issuer of a keyshare server: a session engine over `schemes` (in memory)
-/// that may only issue, whose app API is served under `url` (ending in `irma/`).
+/// that may only issue, whose app API is served under `url` (ending in `irma/`). Its
+/// sessions time out when the caller runs [`Sessions::expire_all`] now and then, as
+/// `irma server` does.
 pub fn embedded_issuer(
     schemes: Arc<Configuration>,
     private_keys: PrivateKeyFolder,

@@ -1,7 +1,9 @@
 //! Issuing credentials in a session (irmago `handlePostCommitments` and
 //! `computeAttributes`): the issuer private keys, the attribute list of each credential
 //! (metadata attribute first, then the attributes in scheme order, random-blind ones left to
-//! the issuer's share), and the CL signature over the holder's commitment.
+//! the issuer's share), and the CL signature over the commitment the verifier verified
+//! ([`crate::verifier::VerifiedCommitment`]: in a keyshare scheme the app's `U` with the
+//! keyshare server's `P` merged in, never the `U` the app sent).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -26,13 +26,12 @@
 //! Refusing (`--deny`) and every failure after the first message `DELETE {u}`, as the app
 //! does, so the server marks the session `CANCELLED`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use num_bigint::BigUint;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-
-use std::collections::BTreeMap;
 
 use super::candidates::{Chosen, DisclosurePlan, choose};
 use super::credential::{CredentialSummary, Wallet, WalletCredential};

@@ -187,6 +187,9 @@ async fn enrolled_wallet_receives_discloses_and_signs_with_a_keyshare_credential
 
     let username = enroll(&fixture, &wallet);
     assert_eq!(username.len(), 12);
+    use std::os::unix::fs::PermissionsExt;
+    let account = std::fs::metadata(wallet.path().join("keyshare/test.json")).unwrap();
+    assert_eq!(account.permissions().mode() & 0o777, 0o600);
     let (_, list) = fixture.wallet(&wallet, &["list"]);
     assert_eq!(list["keyshare"][0]["username"], username.as_str());
     // Enrolling twice is refused.
@@ -380,4 +383,69 @@ async fn enrollment_needs_a_pin_of_five_characters() {
     let (_, list) = fixture.wallet(&wallet, &["list"]);
     assert!(list["keyshare"].as_array().unwrap().is_empty());
     assert!(!Path::new(&wallet.path().join("keyshare/test.json")).exists());
+}
+
+/// The keyshare server's answers to bad requests: the reference's JSON errors.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyshare_server_errors_are_the_reference_json() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let fixture = Fixture::new(&url);
+    serve_keyshare(&fixture, listener, &url);
+    let http = reqwest::Client::new();
+    let post = |path: &str, headers: &[(&str, &str)], body: &str| {
+        let mut request = http.post(format!("{url}{path}")).body(body.to_owned());
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap_or(Value::Null);
+            (status, body)
+        }
+    };
+    let health = http.get(format!("{url}/health")).send().await.unwrap();
+    assert_eq!(health.text().await.unwrap(), "OK");
+
+    // The recorded PIN check of a user this server does not know.
+    let recorded = vector("keyshare/issuance-email.json");
+    let verify_start = recorded["keyshare_exchanges"][0]["request_body_raw"]
+        .as_str()
+        .unwrap();
+    let (status, body) = post("/users/verify_start", &[], verify_start).await;
+    assert_eq!(status, 403);
+    assert_eq!(body["error"], "USER_NOT_REGISTERED");
+    assert_eq!(body["description"], "User is not yet fully registered");
+
+    // Malformed bodies, and keyshare calls without a valid access token.
+    let (status, body) = post("/users/verify/pin_challengeresponse", &[], "{").await;
+    assert_eq!((status, &body["error"]), (400, &json!("INVALID_REQUEST")));
+    let (status, body) = post("/users/verify/pin_challengeresponse", &[], "{}").await;
+    assert_eq!((status, &body["message"]), (400, &json!("wrong endpoint")));
+    let wallet = TestWallet::empty();
+    let username = enroll(&fixture, &wallet);
+    for path in [
+        "/prove/getCommitments",
+        "/api/v2/prove/getPs",
+        "/api/v1/prove/getCommitments",
+    ] {
+        let headers = [
+            ("X-IRMA-Keyshare-Username", username.as_str()),
+            ("Authorization", "not a token"),
+        ];
+        let (status, body) = post(path, &headers, r#"["test.test-3"]"#).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &json!("INVALID_REQUEST")),
+            "{path}"
+        );
+        let headers = [("X-IRMA-Keyshare-Username", "nobody")];
+        let (status, body) = post(path, &headers, r#"["test.test-3"]"#).await;
+        assert_eq!(
+            (status, &body["error"]),
+            (403, &json!("USER_NOT_REGISTERED")),
+            "{path}"
+        );
+    }
 }
