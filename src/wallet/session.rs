@@ -970,6 +970,19 @@ impl<'a> Context<'a> {
             let committed = CommittedProofs::commit(&requests)?;
             let (mut proofs, responses) =
                 self.prove(&parts, committed, context, nonce, false).await?;
+            // The issuer merges the response's `P`; the credential will verify only if it is
+            // the `P` the commitment was built with.
+            for (part, (_, proof_p)) in parts.iter().zip(&responses) {
+                for key in &part.keys {
+                    if let Some(p) = ps.get(key)
+                        && proof_p.p.as_ref().map(|x| &x.0) != Some(p)
+                    {
+                        return Err(Error::Keyshare(format!(
+                            "the keyshare server's response carries another P than it gave for {key}"
+                        )));
+                    }
+                }
+            }
             // At protocol 2.8 the issuer merges the keyshare server's response itself (from
             // `proofPJwts`), `U · P` included: send `U` without `P`.
             for (proof, builder) in proofs.0[disclosures..].iter_mut().zip(&builders) {

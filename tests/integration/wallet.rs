@@ -755,13 +755,12 @@ async fn session_and_pairing_code_from_stdin() {
     assert_session_error(&run, &report, "mismatch");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 
-    // Both from stdin: refused before anything happens.
-    let run = wallet
-        .run(&["session", "-", "--pairing-code", "-"])
-        .failure();
-    assert!(
-        run.stderr.contains("both come from stdin"),
-        "{}",
-        run.stderr
-    );
+    // Two of them from stdin: refused before anything happens.
+    for args in [
+        ["session", "-", "--pairing-code", "-"],
+        ["--pin-file", "-", "session", "-"],
+    ] {
+        let run = wallet.run(&args).failure();
+        assert!(run.stderr.contains("can come from stdin"), "{}", run.stderr);
+    }
 }
