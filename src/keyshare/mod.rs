@@ -371,14 +371,21 @@ impl KeyshareServer {
     /// `POST /prove/getResponse`: the response to challenge `c` for the user's pending
     /// commitment, as an RS256 `ProofP` JWT.
     pub fn response(&self, username: &str, c: &BigUint) -> Result<String, Error> {
-        let pending = lock(&self.pending)
-            .remove(username)
-            .filter(|p| p.at.elapsed() <= COMMITMENT_LIFETIME)
-            .ok_or(Error::MissingCommitment)?;
-        // A challenge is a hash: `Lh` bits (gabi's check).
-        if c.bits() > u64::from(crate::crypto::idemix::SystemParameters::L1024.lh) {
-            return Err(Error::Invalid("challenge out of bounds".to_owned()));
-        }
+        let pending = {
+            let mut pending = lock(&self.pending);
+            if !pending
+                .get(username)
+                .is_some_and(|p| p.at.elapsed() <= COMMITMENT_LIFETIME)
+            {
+                return Err(Error::MissingCommitment);
+            }
+            // A challenge is a hash: `Lh` bits (gabi's check). A bad one leaves the
+            // commitment for a good one, as the reference.
+            if c.bits() > u64::from(crate::crypto::idemix::SystemParameters::L1024.lh) {
+                return Err(Error::Invalid("challenge out of bounds".to_owned()));
+            }
+            pending.remove(username).ok_or(Error::MissingCommitment)?
+        };
         let pk = self.key(&KeyId(pending.key.clone()))?;
         let proof_p = self.with_user(username, |u| u.secret.respond(pending.randomizer, c, &pk))?;
         self.settings

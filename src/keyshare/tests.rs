@@ -236,4 +236,6 @@ fn keyshare_proof_answers_the_challenge() {
         kss.response(&username, &long),
         Err(Error::Invalid(_))
     ));
+    // The commitment is still there for a proper challenge.
+    kss.response(&username, &c).unwrap();
 }
