@@ -373,9 +373,9 @@ impl KeyshareServer {
     pub fn response(&self, username: &str, c: &BigUint) -> Result<String, Error> {
         let pending = {
             let mut pending = lock(&self.pending);
-            if !pending
+            if pending
                 .get(username)
-                .is_some_and(|p| p.at.elapsed() <= COMMITMENT_LIFETIME)
+                .is_none_or(|p| p.at.elapsed() > COMMITMENT_LIFETIME)
             {
                 return Err(Error::MissingCommitment);
             }
