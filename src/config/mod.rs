@@ -17,6 +17,7 @@
 //! figment merges the layers into a [`RawConfig`]; [`ServerConfig::try_from`] resolves it
 //! once into the immutable configuration the server runs on.
 
+mod host_pattern;
 mod raw;
 mod secret;
 mod server;
@@ -26,6 +27,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Format, Json, Serialized, Toml, Yaml};
 
+pub use host_pattern::{HostPattern, HostPatternError};
 pub use raw::{List, MapOrJson, RawConfig, RawRequestor};
 pub use secret::Secret;
 pub use server::{

@@ -12,6 +12,7 @@ use std::time::Duration;
 use base64::Engine;
 use serde::Serialize;
 
+use super::host_pattern::HostPattern;
 use super::raw::{List, RawConfig, RawRequestor};
 use super::secret::Secret;
 use super::{ConfigError, read_file};
@@ -128,8 +129,6 @@ pub struct Requestor {
     pub key: RequestorKey,
     /// Its own permissions (the global ones apply too).
     pub permissions: Permissions,
-    /// Host globs it may put in a request's `host`.
-    pub host_perms: Vec<String>,
 }
 
 /// A requestor's authentication method and key.
@@ -171,6 +170,9 @@ pub struct Permissions {
     pub issue: Vec<String>,
     /// Credentials that may be revoked.
     pub revoke: Vec<String>,
+    /// Hosts that may be put in a request's `host` (`host_perms`, per requestor only;
+    /// without any, only the host of `url`).
+    pub hosts: Vec<HostPattern>,
 }
 
 /// Session storage.
@@ -359,8 +361,13 @@ fn requestor(name: &str, raw: RawRequestor) -> Result<Requestor, ConfigError> {
             sign: raw.sign_perms,
             issue: raw.issue_perms,
             revoke: raw.revoke_perms,
+            hosts: raw
+                .host_perms
+                .iter()
+                .map(|p| HostPattern::parse(p))
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid("requestors", format!("requestor {name} host_perms: {e}")))?,
         },
-        host_perms: raw.host_perms,
     })
 }
 
@@ -617,6 +624,7 @@ impl TryFrom<RawConfig> for ServerConfig {
                 if production { &[] } else { &["*"] },
             ),
             revoke: perms(raw.revoke_perms.take(), &[]),
+            hosts: Vec::new(),
         };
         let static_sessions = raw.static_sessions.take().unwrap_or_default().0;
         if let Some(bad) = static_sessions

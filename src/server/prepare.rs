@@ -21,7 +21,7 @@ use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::session::Settings;
 use crate::session::clock::Clock;
-use crate::session::permissions::{PermissionSet, pattern_errors};
+use crate::session::permissions::{PermissionSet, pattern_errors, url_host};
 use crate::session::validate::PrivateKeyFolder;
 
 /// What the server runs on, built and checked from a [`ServerConfig`].
@@ -161,8 +161,9 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         }
     }
 
+    let url = app_url(conf);
     let signer = result_signer(conf)?.map(Arc::new);
-    let static_sessions = static_sessions(conf, signer.is_some())?;
+    let static_sessions = static_sessions(conf, signer.is_some(), &permissions, &url)?;
     if !static_sessions.is_empty() && signer.is_none() {
         warnings.push("static sessions enabled and no JWT private key installed: keep the callback URLs of static sessions secret and use HTTPS".to_owned());
     }
@@ -180,7 +181,6 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         .map(|t| tls_config("client_tls_cert", t))
         .transpose()?;
 
-    let url = app_url(conf);
     url_warnings(&url, &conf.api_prefix, &mut warnings);
     if conf.log.verbose >= 2 {
         warnings.push("logging at TRACE level: the log may contain untrusted input and personal data of users".to_owned());
@@ -330,10 +330,13 @@ fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, PrepareE
 
 /// Parses and checks the static sessions (irmago `verifyStaticSessions`): disclosure or
 /// signature requests with a `callbackUrl` or `nextSession.url`, and a JWT key to sign the
-/// result unless unsigned callbacks are allowed.
+/// result unless unsigned callbacks are allowed; and (not in the reference) a `host`, if
+/// any, that is the host of `url`, as when they start.
 fn static_sessions(
     conf: &ServerConfig,
     have_jwt_key: bool,
+    permissions: &PermissionSet,
+    url: &str,
 ) -> Result<BTreeMap<String, RequestorRequest>, PrepareError> {
     if conf.static_sessions.is_empty() {
         return Ok(BTreeMap::new());
@@ -362,6 +365,9 @@ fn static_sessions(
         if request.callback_url.is_empty() && !has_next {
             return Err(bad("has no callbackUrl or nextSession url".to_owned()));
         }
+        permissions
+            .check_host("", &request.request.base().host, url_host(url))
+            .map_err(|e| bad(format!("{e} (only the host of url)")))?;
         out.insert(name.clone(), request);
     }
     Ok(out)

@@ -1,6 +1,7 @@
 //! Which requestor may request what (irmago `requestorserver.Configuration.CanRequest`):
 //! the global permissions plus the requestor's own, as patterns `*`, `scheme.*`,
-//! `scheme.issuer.*`, `scheme.issuer.credential.*` or exact identifiers.
+//! `scheme.issuer.*`, `scheme.issuer.credential.*` or exact identifiers; and which `host`
+//! a request may name (the requestor's `host_perms`, else only the host of `url`).
 
 use std::collections::BTreeMap;
 
@@ -31,10 +32,38 @@ fn allowed(patterns: &[&String], id: &str) -> bool {
     })
 }
 
+/// The reference's answer to a `host` the requestor may not use.
+pub const HOST_NOT_ALLOWED: &str = "requestor not allowed to use the requested host";
+
+/// The host (with port, if any) of an absolute URL, as Go's `url.URL.Host`: the authority
+/// without user information; empty for an empty URL.
+pub fn url_host(url: &str) -> &str {
+    let Some((_, rest)) = url.split_once("://") else {
+        return "";
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+}
+
+/// Whether `host` is a plain `host[:port]` (name, IPv4 or bracketed IPv6): nothing that
+/// would change the meaning of the session URL it is put into (`/`, `?`, `#`, `@`, ...).
+fn plain_host(host: &str) -> bool {
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b))
+}
+
 impl PermissionSet {
-    /// Checks that `requestor` may start `request`; the error message names the reason
-    /// or the first identifier not permitted.
-    pub fn check(&self, requestor: &str, request: &SessionRequest) -> Result<(), SessionError> {
+    /// Checks that `requestor` may start `request`, where `default_host` is the host of
+    /// the configured `url`; the error message names the reason or the first identifier
+    /// not permitted.
+    pub fn check(
+        &self,
+        requestor: &str,
+        request: &SessionRequest,
+        default_host: &str,
+    ) -> Result<(), SessionError> {
         let own = self.requestors.get(requestor);
         let union = |pick: fn(&Permissions) -> &Vec<String>| -> Vec<&String> {
             own.map(pick)
@@ -60,23 +89,50 @@ impl PermissionSet {
             }
         }
         let disclose = &request.disclosure().disclose;
-        if disclose.is_empty() {
-            return Ok(());
-        }
-        let patterns = match request {
-            SessionRequest::Signature(_) => union(|p| &p.sign),
-            _ => union(|p| &p.disclose),
-        };
-        if patterns.is_empty() {
-            return Err(SessionError::Forbidden(String::new()));
-        }
-        for attr in disclose.iter().flatten().flatten() {
-            let id = attr.id.as_str();
-            if !allowed(&patterns, id) {
-                return Err(SessionError::Forbidden(id.to_owned()));
+        if !disclose.is_empty() {
+            let patterns = match request {
+                SessionRequest::Signature(_) => union(|p| &p.sign),
+                _ => union(|p| &p.disclose),
+            };
+            if patterns.is_empty() {
+                return Err(SessionError::Forbidden(String::new()));
+            }
+            for attr in disclose.iter().flatten().flatten() {
+                let id = attr.id.as_str();
+                if !allowed(&patterns, id) {
+                    return Err(SessionError::Forbidden(id.to_owned()));
+                }
             }
         }
-        Ok(())
+        self.check_host(requestor, &request.base().host, default_host)
+    }
+
+    /// Checks that `requestor` may have the app connect to `host` (the request's `host`,
+    /// empty for the host of `url`, which is `default_host`): it must match one of the
+    /// requestor's `host_perms`; without any, only `default_host` is allowed. A host that
+    /// is not a plain `host[:port]` is never allowed (the reference would put it into the
+    /// session URL as it is).
+    pub fn check_host(
+        &self,
+        requestor: &str,
+        host: &str,
+        default_host: &str,
+    ) -> Result<(), SessionError> {
+        let host = if host.is_empty() { default_host } else { host };
+        let patterns = self
+            .requestors
+            .get(requestor)
+            .map_or(&[][..], |p| &p.hosts[..]);
+        let allowed = if patterns.is_empty() {
+            host == default_host
+        } else {
+            plain_host(host) && patterns.iter().any(|p| p.matches(host))
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(SessionError::Forbidden(HOST_NOT_ALLOWED.to_owned()))
+        }
     }
 }
 
@@ -215,5 +271,48 @@ mod tests {
         assert!(!allowed(&p, "irma-demo.MijnOverheidX.a.b"));
         let star = String::from("*");
         assert!(allowed(&[&star], "x.y.z"));
+    }
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            url_host("https://irma.example.com/irma/"),
+            "irma.example.com"
+        );
+        assert_eq!(url_host("http://127.0.0.1:8088/irma/"), "127.0.0.1:8088");
+        assert_eq!(url_host("http://u:p@h.nl:1?x"), "h.nl:1");
+        assert_eq!(url_host(""), "");
+    }
+
+    #[test]
+    fn hosts_as_the_reference() {
+        use crate::config::HostPattern;
+        let mut set = PermissionSet::default();
+        set.requestors.insert(
+            "wide".to_owned(),
+            Permissions {
+                hosts: vec![HostPattern::parse("*.example.com").unwrap()],
+                ..Permissions::default()
+            },
+        );
+        set.requestors
+            .insert("plain".to_owned(), Permissions::default());
+        let default = "irma.example.com";
+        let ok = |r: &str, h: &str| set.check_host(r, h, default).is_ok();
+        // Without host_perms (or without authentication): only the host of url.
+        for r in ["plain", "", "unknown"] {
+            assert!(ok(r, ""));
+            assert!(ok(r, default));
+            assert!(!ok(r, "evil.example"));
+        }
+        // With host_perms: what they match, the default host only if it matches too.
+        assert!(ok("wide", "a.example.com"));
+        assert!(ok("wide", ""));
+        assert!(!ok("wide", "example.com"));
+        assert!(!ok("wide", "evil.com?.example.com"));
+        assert!(!ok("wide", "evil.com/.example.com"));
+        let err = set.check_host("wide", "evil.example", default).unwrap_err();
+        assert_eq!(err.to_string(), HOST_NOT_ALLOWED);
+        assert_eq!(err.kind(), crate::protocol::errors::ErrorKind::Unauthorized);
     }
 }

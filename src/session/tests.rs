@@ -42,6 +42,7 @@ fn engine(schemes: Configuration, clock: Clock) -> Sessions {
                 sign: all.clone(),
                 issue: all.clone(),
                 revoke: Vec::new(),
+                hosts: Vec::new(),
             },
             requestors: Default::default(),
         },
