@@ -104,6 +104,11 @@ impl Sessions {
         }
     }
 
+    /// The app URL that session pointers start with (`url`, ending in `irma/`).
+    pub fn app_url(&self) -> &str {
+        &self.settings.url
+    }
+
     /// Unix time in milliseconds, by the engine's clock.
     pub fn now_ms(&self) -> u64 {
         self.settings.clock.now_ms()

@@ -7,29 +7,81 @@ use std::collections::BTreeMap;
 
 use super::error::SessionError;
 use super::validate::PrivateKeyFolder;
-use crate::config::Permissions;
+use crate::config::{HostPattern, Permissions};
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
 use crate::protocol::request::SessionRequest;
 use crate::scheme::Configuration;
 
-/// The configured permissions.
+/// The configured permissions, checked against the schemes and parsed: what the engine
+/// matches requests against.
 #[derive(Debug, Clone, Default)]
 pub struct PermissionSet {
     /// Permissions of every requestor.
-    pub global: Permissions,
+    global: Grants,
     /// Each requestor's own permissions, by name.
-    pub requestors: BTreeMap<String, Permissions>,
+    requestors: BTreeMap<String, Grants>,
 }
 
-/// Whether `id` (an attribute or credential type identifier) matches one of `patterns`.
-fn allowed(patterns: &[&String], id: &str) -> bool {
-    patterns.iter().any(|p| match p.strip_suffix('*') {
-        Some("") => true,
-        Some(prefix) => prefix.ends_with('.') && id.starts_with(prefix),
-        None => p.as_str() == id,
-    })
+/// One set of parsed permissions. Revocation is not supported, so there are no revoke
+/// permissions ([`pattern_errors`] refuses them).
+#[derive(Debug, Clone, Default)]
+struct Grants {
+    disclose: Vec<IdPattern>,
+    sign: Vec<IdPattern>,
+    issue: Vec<IdPattern>,
+    hosts: Vec<HostPattern>,
+}
+
+impl Grants {
+    /// Parses permissions that [`pattern_errors`] accepted.
+    fn parse(p: &Permissions) -> Self {
+        let parse = |v: &[String]| v.iter().map(|p| IdPattern::parse(p)).collect();
+        Self {
+            disclose: parse(&p.disclose),
+            sign: parse(&p.sign),
+            issue: parse(&p.issue),
+            hosts: p.hosts.clone(),
+        }
+    }
+}
+
+/// A permission pattern of a disclose, sign or issue permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IdPattern {
+    /// `*`: everything.
+    All,
+    /// `scheme.*`, `scheme.issuer.*`, `scheme.issuer.credential.*`: identifiers starting
+    /// with this prefix (with its dot).
+    Prefix(String),
+    /// An exact identifier.
+    Exact(String),
+}
+
+impl IdPattern {
+    /// Parses a pattern that [`pattern_errors`] accepted (a `*` only as the last part).
+    fn parse(pattern: &str) -> Self {
+        match pattern.strip_suffix('*') {
+            Some("") => Self::All,
+            Some(prefix) => Self::Prefix(prefix.to_owned()),
+            None => Self::Exact(pattern.to_owned()),
+        }
+    }
+
+    /// Whether `id` (an attribute or credential type identifier) matches.
+    fn matches(&self, id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Prefix(prefix) => id.starts_with(prefix.as_str()),
+            Self::Exact(exact) => exact == id,
+        }
+    }
+}
+
+/// Whether `id` matches one of `patterns`.
+fn allowed(patterns: &[&IdPattern], id: &str) -> bool {
+    patterns.iter().any(|p| p.matches(id))
 }
 
 /// The reference's answer to a `host` the requestor may not use.
@@ -55,6 +107,37 @@ fn plain_host(host: &str) -> bool {
 }
 
 impl PermissionSet {
+    /// Checks the configured permissions against the schemes, as the reference does at
+    /// startup ([`pattern_errors`]), and parses them; the error lists every problem.
+    pub fn resolve<'a>(
+        global: &Permissions,
+        requestors: impl IntoIterator<Item = (&'a String, &'a Permissions)>,
+        schemes: &Configuration,
+        keys: &PrivateKeyFolder,
+        check_keys: bool,
+    ) -> Result<Self, Vec<String>> {
+        let mut errors = pattern_errors("global", global, schemes, keys, check_keys);
+        let mut set = Self {
+            global: Grants::parse(global),
+            requestors: BTreeMap::new(),
+        };
+        for (name, own) in requestors {
+            errors.extend(pattern_errors(
+                &format!("requestor {name}"),
+                own,
+                schemes,
+                keys,
+                check_keys,
+            ));
+            set.requestors.insert(name.clone(), Grants::parse(own));
+        }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
     /// Checks that `requestor` may start `request`, where `default_host` is the host of
     /// the configured `url`; the error message names the reason or the first identifier
     /// not permitted.
@@ -65,7 +148,7 @@ impl PermissionSet {
         default_host: &str,
     ) -> Result<(), SessionError> {
         let own = self.requestors.get(requestor);
-        let union = |pick: fn(&Permissions) -> &Vec<String>| -> Vec<&String> {
+        let union = |pick: fn(&Grants) -> &Vec<IdPattern>| -> Vec<&IdPattern> {
             own.map(pick)
                 .into_iter()
                 .flatten()
@@ -142,7 +225,7 @@ impl PermissionSet {
 /// known schemes, issuers, credential and attribute types; and, unless `check_keys` is
 /// off, an installed private key for every credential type that may be issued.
 /// Revocation is not supported, so any revoke permission is an error.
-pub fn pattern_errors(
+fn pattern_errors(
     owner: &str,
     perms: &Permissions,
     schemes: &Configuration,
@@ -261,16 +344,16 @@ mod tests {
 
     #[test]
     fn patterns() {
-        let p: Vec<String> = ["irma-demo.MijnOverheid.*", "pbdf.pbdf.email.email"]
-            .map(String::from)
-            .to_vec();
-        let p: Vec<&String> = p.iter().collect();
+        let p = [
+            IdPattern::parse("irma-demo.MijnOverheid.*"),
+            IdPattern::parse("pbdf.pbdf.email.email"),
+        ];
+        let p: Vec<&IdPattern> = p.iter().collect();
         assert!(allowed(&p, "irma-demo.MijnOverheid.ageLower.over18"));
         assert!(allowed(&p, "pbdf.pbdf.email.email"));
         assert!(!allowed(&p, "pbdf.pbdf.email.domain"));
         assert!(!allowed(&p, "irma-demo.MijnOverheidX.a.b"));
-        let star = String::from("*");
-        assert!(allowed(&[&star], "x.y.z"));
+        assert!(allowed(&[&IdPattern::parse("*")], "x.y.z"));
     }
 
     #[test]
@@ -286,17 +369,15 @@ mod tests {
 
     #[test]
     fn hosts_as_the_reference() {
-        use crate::config::HostPattern;
         let mut set = PermissionSet::default();
         set.requestors.insert(
             "wide".to_owned(),
-            Permissions {
+            Grants {
                 hosts: vec![HostPattern::parse("*.example.com").unwrap()],
-                ..Permissions::default()
+                ..Grants::default()
             },
         );
-        set.requestors
-            .insert("plain".to_owned(), Permissions::default());
+        set.requestors.insert("plain".to_owned(), Grants::default());
         let default = "irma.example.com";
         let ok = |r: &str, h: &str| set.check_host(r, h, default).is_ok();
         // Without host_perms (or without authentication): only the host of url.
