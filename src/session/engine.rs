@@ -13,7 +13,7 @@ use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
-use super::permissions::PermissionSet;
+use super::permissions::{PermissionSet, url_host};
 use super::record::{Session, SessionResult, disclosed_lists};
 use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
@@ -102,6 +102,11 @@ impl Sessions {
             schemes: RwLock::new(Arc::new(state)),
             channels: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The app URL that session pointers start with (`url`, ending in `irma/`).
+    pub fn app_url(&self) -> &str {
+        &self.settings.url
     }
 
     /// Unix time in milliseconds, by the engine's clock.
@@ -239,18 +244,33 @@ impl Sessions {
                 ));
             }
         }
-        self.settings
-            .permissions
-            .check(requestor, &request.request)?;
+        self.authorize(requestor, &request.request)?;
         self.launch(request, requestor, None).await
     }
 
+    /// Checks that `requestor` may start `request`: its permissions and its `host`.
+    pub(super) fn authorize(
+        &self,
+        requestor: &str,
+        request: &SessionRequest,
+    ) -> Result<(), SessionError> {
+        self.settings
+            .permissions
+            .check(requestor, request, url_host(&self.settings.url))
+    }
+
     /// Starts a configured static session (`POST /irma/session/{name}`): no requestor and
-    /// no permission check, as the reference; returns the session pointer.
+    /// no permission check, as the reference, but its `host` must be the host of `url`
+    /// (the reference does not check it); returns the session pointer.
     pub async fn start_static(
         &self,
         request: RequestorRequest,
     ) -> Result<SessionPointer, SessionError> {
+        self.settings.permissions.check_host(
+            "",
+            &request.request.base().host,
+            url_host(&self.settings.url),
+        )?;
         Ok(self.launch(request, "", None).await?.session_ptr)
     }
 

@@ -49,15 +49,20 @@ fn engine_with_keys(
         max_session_lifetime: Duration::from_secs(15 * 60),
         session_result_lifetime: Duration::from_secs(5 * 60),
         private_keys,
-        permissions: PermissionSet {
-            global: Permissions {
+        permissions: PermissionSet::resolve(
+            &Permissions {
                 disclose: all.clone(),
                 sign: all.clone(),
                 issue: all.clone(),
                 revoke: Vec::new(),
+                hosts: Vec::new(),
             },
-            requestors: Default::default(),
-        },
+            [],
+            &schemes,
+            &Default::default(),
+            false,
+        )
+        .unwrap(),
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
