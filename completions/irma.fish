@@ -242,80 +242,100 @@ complete -c irma -n "__fish_irma_using_subcommand request" -s v -l verbose -d 'M
 complete -c irma -n "__fish_irma_using_subcommand request" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand request" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s k -l privkeys -d 'Path to IRMA private keys' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s p -l port -d 'Port at which to listen' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert -d 'TLS certificate (chain)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey -d 'TLS private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l tls-privkey-file -d 'Path to TLS private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-addr -d 'Redis address, to be specified as host:port' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-username -d 'Redis server username (when using ACLs)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-pw -d 'Redis server password' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l sse -d 'Enable server sent for status updates (experimental)'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l production -d 'Production mode'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l log-json -d 'Log in JSON format'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l no-email -d 'Accepted for compatibility: this server sends no email'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "check" -d 'Check the server configuration and exit'
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -f -a "run" -d 'Run the server: the same as `irma server` (as the reference\'s `irma server run`)'
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
@@ -324,6 +344,8 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l requestors -d 'Requestor configuration (in JSON)' -r
@@ -339,6 +361,10 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s j -l jwt-issuer -d 'JWT issuer' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey -d 'JWT private key' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey -d 'TLS private key' -r
@@ -347,51 +373,147 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-addr -d 'Redis address, to be specified as host:port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-username -d 'Redis server username (when using ACLs)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-pw -d 'Redis server password' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility: this server sends no email'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)'
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s k -l privkeys -d 'Path to IRMA private keys' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s p -l port -d 'Port at which to listen' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert -d 'TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-privkey -d 'TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-privkey-file -d 'Path to TLS private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-tls-cert -d 'TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-tls-cert-file -d 'Path to TLS certificate (chain) for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-tls-privkey -d 'TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-addr -d 'Redis address, to be specified as host:port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-sentinel-master-name -d 'Redis Sentinel master name' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-accept-inconsistency-risk -d 'Accept the risk of inconsistent session state with Redis Sentinel or cluster' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-username -d 'Redis server username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-pw -d 'Redis server password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-sentinel-username -d 'Redis Sentinel username (when using ACLs)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-sentinel-pw -d 'Redis Sentinel password' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-allow-empty-password -d 'Explicitly allow an empty string as Redis password' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-acl-use-key-prefixes -d 'Prefix every Redis key with the username (when using ACLs)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-db -d 'Redis database to be selected after connecting to the server' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-tls-cert -d 'Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-tls-cert-file -d 'Path to the Redis TLS certificate (PEM) of the server or its CA' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-tls-client-cert-file -d 'Path to the Redis TLS client certificate (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-tls-client-key-file -d 'Path to the Redis TLS client key (for mutual TLS)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server: the same as `irma server` (as the reference\'s `irma server run`)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session list remove export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l choose -d 'Option index per disjunction of the request, comma separated (e.g. `0,1`)' -r
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-code -d 'The pairing code shown by the frontend, to check against the server\'s; `-` reads it from stdin. Without it the code is printed on stderr and the wallet waits' -r
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pairing-timeout -d 'How long to wait for the frontend to complete pairing, in seconds' -r
@@ -399,36 +521,49 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 off\t'Never ask'"
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l deny -d 'Refuse the session (the server marks it CANCELLED)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
@@ -460,7 +595,9 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "cancel" -d 'Cancel a session'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "check" -d 'Check the server configuration and exit'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from server" -f -a "run" -d 'Run the server: the same as `irma server` (as the reference\'s `irma server run`)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "session" -d 'Perform a session as the Yivi app does: disclose, sign, or receive credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "enroll" -d 'Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "list" -d 'List the credentials: attributes, issuer, key counter, signing date and expiry'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "remove" -d 'Remove a credential, named by its hash (or a unique prefix of 6 or more characters), or by its credential type when the wallet holds exactly one'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from wallet" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'

@@ -22,8 +22,11 @@
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
+//! - [`keyshare`]: a keyshare server without HTTP: users with a share of their secret key
+//!   and a PIN, and its part in every proof of a keyshare scheme (HTTP endpoints in
+//!   [`server::keyshare`]).
 //! - [`wallet`]: the holder side: a headless IRMA app (storage, credential choice, the app's
-//!   session protocol client), behind `irma wallet`.
+//!   session protocol client, enrollment at keyshare servers), behind `irma wallet`.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
@@ -31,6 +34,7 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod jwt;
+pub mod keyshare;
 pub mod protocol;
 pub mod scheme;
 pub mod server;

@@ -7,7 +7,7 @@
 //! at once is never missed (the reference then fails with "Unexpected status: DONE").
 
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -459,9 +459,9 @@ async fn embedded(
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            let ip = local_ip().unwrap_or_else(|| {
+            let ip = crate::server::prepare::lan_ip().unwrap_or_else(|| {
                 tracing::warn!("could not determine the local IP address; using 127.0.0.1");
-                IpAddr::V4(Ipv4Addr::LOCALHOST)
+                Ipv4Addr::LOCALHOST
             });
             format!("http://{ip}:port")
         }
@@ -491,20 +491,15 @@ async fn embedded(
             tracing::error!(error = %e, "the embedded server stopped");
         }
     });
+    say(&format!(
+        "The app reaches the embedded server at {}",
+        sessions.app_url()
+    ));
     let package = sessions
-        .start(request, "")
+        .start(request, None)
         .await
         .map_err(|e| Failure::usage(anyhow!(e).context("starting the session")))?;
     Ok((Backend::Embedded(sessions), package))
-}
-
-/// The address of the interface that routes outside, as the reference's default URL
-/// (no packet is sent: connecting a UDP socket only picks the route).
-fn local_ip() -> Option<IpAddr> {
-    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_unspecified()).then_some(ip)
 }
 
 /// `--from-package`: JSON, or a file holding it.

@@ -14,11 +14,13 @@
 //! - [`verify`]: the verdict on verified proofs against a request.
 //! - [`signature`]: attribute-based signatures (`SignedMessage`) and their nonce.
 //! - [`timestamp`]: atum timestamps of signatures.
+//! - [`keyshare`]: the keyshare protocol between the app and a keyshare server.
 
 pub mod attributes;
 pub mod calendar;
 pub mod errors;
 pub mod identifiers;
+pub mod keyshare;
 pub mod messages;
 pub mod request;
 pub mod session;

@@ -12,12 +12,14 @@
 //! - [`prepare`]: everything built and checked from the configuration before listening
 //!   (what `irma server check` runs).
 //! - [`static_files`]: the static files next to the API (`static_path`).
+//! - [`keyshare`]: the endpoints of a keyshare server ([`crate::keyshare`]).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
 pub mod body;
 pub mod client_api;
 pub mod error;
+pub mod keyshare;
 pub mod listen;
 pub mod prepare;
 pub mod requestor_api;

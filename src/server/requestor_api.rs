@@ -83,7 +83,7 @@ async fn start_session(
     let request = parse_request(value)?;
     let package = state
         .sessions
-        .start(request, &authenticated.requestor)
+        .start(request, Some(authenticated.requestor.as_str()).filter(|r| !r.is_empty()))
         .await?;
     Ok(json(&package))
 }
@@ -98,7 +98,7 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// A plain session request or a requestor request ([`RequestorRequest::from_json`]).
-pub(super) fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
+fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
     RequestorRequest::from_json(value)
         .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, e.to_string()))
 }

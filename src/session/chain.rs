@@ -123,9 +123,7 @@ impl Sessions {
         previous: &Session,
         result: &SessionResult,
     ) -> Result<SessionPackage, ChainError> {
-        self.settings
-            .permissions
-            .check(previous.requestor().unwrap_or(""), &request.request)
+        self.authorize(previous.requestor(), &request.request)
             .map_err(|e| ChainError::Forbidden(e.to_string()))?;
         let link = ChainLink {
             implicit: implicit_disclosure(&result.disclosed),

@@ -12,10 +12,10 @@ use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
-use super::permissions::PermissionSet;
 use super::observe::{
     Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
+use super::permissions::{PermissionSet, url_host};
 use super::record::{NewSession, Session, SessionResult, disclosed_lists};
 use super::store::{Lifetimes, StatusEvent, Store};
 use super::validate::{PrivateKeyFolder, complete_request};
@@ -116,6 +116,11 @@ impl Sessions {
     /// The result JWT signer, when `jwt_privkey` is configured.
     pub fn signer(&self) -> Option<&ResultSigner> {
         self.settings.signer.as_deref()
+    }
+
+    /// The app URL that session pointers start with (`url`, ending in `irma/`).
+    pub fn app_url(&self) -> &str {
+        &self.settings.url
     }
 
     /// Unix time in milliseconds, by the engine's clock.
@@ -220,7 +225,7 @@ impl Sessions {
     pub async fn start(
         &self,
         request: RequestorRequest,
-        requestor: &str,
+        requestor: Option<&str>,
     ) -> Result<SessionPackage, SessionError> {
         if request
             .next_session
@@ -243,19 +248,35 @@ impl Sessions {
                 ));
             }
         }
-        self.settings
-            .permissions
-            .check(requestor, &request.request)?;
-        let requestor = (!requestor.is_empty()).then_some(requestor);
+        self.authorize(requestor, &request.request)?;
         self.launch(request, requestor, None).await
     }
 
+    /// Checks that `requestor` may start `request`: its permissions and its `host`.
+    pub(super) fn authorize(
+        &self,
+        requestor: Option<&str>,
+        request: &SessionRequest,
+    ) -> Result<(), SessionError> {
+        self.settings.permissions.check(
+            requestor.unwrap_or_default(),
+            request,
+            url_host(&self.settings.url),
+        )
+    }
+
     /// Starts a configured static session (`POST /irma/session/{name}`): no requestor and
-    /// no permission check, as the reference; returns the session pointer.
+    /// no permission check, as the reference, but its `host` must be the host of `url`
+    /// (the reference does not check it); returns the session pointer.
     pub async fn start_static(
         &self,
         request: RequestorRequest,
     ) -> Result<SessionPointer, SessionError> {
+        self.settings.permissions.check_host(
+            "",
+            &request.request.base().host,
+            url_host(&self.settings.url),
+        )?;
         Ok(self.launch(request, None, None).await?.session_ptr)
     }
 

@@ -10,12 +10,11 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use num_bigint::BigUint;
 use serde::Deserialize;
 
 use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
-use crate::crypto::idemix::{IssueCommitmentMessage, Proof, ProofD};
+use crate::crypto::idemix::{IssueCommitmentMessage, ProofD};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::messages::{AttributeIndex, ProofStatus};
 use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
@@ -182,40 +181,36 @@ fn issue<C: Deref<Target = Configuration>>(
     message: &CommitmentMessage,
     now: i64,
 ) -> Outcome {
-    let proofs = &message.gabi.proofs.0;
-    let Some(disclosures) = proofs.len().checked_sub(request.credentials.len()) else {
+    if message.gabi.proofs.0.len() < request.credentials.len() {
         return Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
-    };
-    let verdict = match verifier.verify_commitments(&message.gabi, &message.indices, request, now) {
-        Ok(verdict) => verdict,
+    }
+    let checked = match verifier.verify_commitments(&message.gabi, &message.indices, request, now) {
+        Ok(checked) => checked,
         Err(e) => return commitments_refused(&e),
     };
-    match verdict.status {
-        ProofStatus::Valid => {}
-        ProofStatus::Expired => return Outcome::failed(ErrorKind::AttributesExpired, ""),
-        _ => return Outcome::failed(ErrorKind::InvalidProofs, ""),
-    }
-    let mut sigs = Vec::with_capacity(request.credentials.len());
-    for (cred, proof) in request.credentials.iter().zip(&proofs[disclosures..]) {
-        let Proof::U(proof) = proof else {
-            return Outcome::failed(
-                ErrorKind::MalformedInput,
-                "Received invalid issuance commitment",
-            );
+    // Only what the verifier verified is signed: the commitments with the keyshare
+    // server's share merged in, under the keys they were verified against.
+    let Some(commitments) = checked.to_sign() else {
+        return match checked.verdict.status {
+            ProofStatus::Expired => Outcome::failed(ErrorKind::AttributesExpired, ""),
+            _ => Outcome::failed(ErrorKind::InvalidProofs, ""),
         };
-        let u: &BigUint = &proof.u.0;
-        match issue_credential(verifier, keys, cred, u, &message.gabi.nonce2.0, now) {
+    };
+    let conf = verifier.configuration();
+    let mut sigs = Vec::with_capacity(commitments.len());
+    for (cred, commitment) in request.credentials.iter().zip(commitments) {
+        match issue_credential(conf, keys, cred, commitment, &message.gabi.nonce2.0, now) {
             Ok(sig) => sigs.push(sig),
             Err(e) => return Outcome::failed(ErrorKind::IssuanceFailed, e.to_string()),
         }
     }
     let answer = ServerSessionResponse {
-        proof_status: verdict.status,
+        proof_status: checked.verdict.status,
         issue_signatures: sigs,
         next_session: None,
     };
     Outcome::Done {
-        verdict,
+        verdict: checked.verdict,
         signature: None,
         answer,
     }

@@ -267,6 +267,35 @@ async fn pairing_codes_are_shown_and_confirmed() {
     }
 }
 
+#[test]
+fn embedded_server_checks_the_host() {
+    let request = |host: &str| {
+        format!(
+            r#"{{"@context":"https://irma.app/ld/request/disclosure/v2","disclose":[[["{OVER18}"]]],"host":"{host}"}}"#
+        )
+    };
+    // Another host than the one of -u: refused before anything is shown.
+    let foreign = request("evil.example");
+    let run = irma([
+        "session",
+        "-p",
+        "0",
+        "-u",
+        "http://127.0.0.1:port",
+        "--noqr",
+        "-r",
+        foreign.as_str(),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("requestor not allowed to use the requested host"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
+}
+
 #[tokio::test]
 async fn exit_status_per_outcome() {
     let app = App::new();

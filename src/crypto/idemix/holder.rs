@@ -142,6 +142,16 @@ impl CredentialBuilder {
         &self.nonce2
     }
 
+    /// The keyshare server's `P = R_0^{secret}` this builder's `U` includes, if any.
+    pub fn keyshare_p(&self) -> Option<&BigUint> {
+        self.keyshare_p.as_ref()
+    }
+
+    /// The public key the credential will verify against.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.pk
+    }
+
     /// Turns the issuer's answer into a credential (gabi `ConstructCredential`): verifies the
     /// ProofS against `n_2`, adds `v'`, combines random-blind shares and verifies the CL
     /// signature. `attributes` are as given to the issuer (`None` at random-blind positions).
@@ -441,6 +451,21 @@ impl Drop for CommittedProofs<'_> {
     }
 }
 
+impl ProofU {
+    /// Takes the keyshare server's `P` out of `U` again (`U ← U · P⁻¹`, gabi
+    /// `ProofU.RemoveKeyshareP`): at protocol 2.8 the issuer expects a proof of the app's own
+    /// share only, and merges the keyshare server's ProofP (`U · P`) itself.
+    pub fn remove_keyshare_p(&mut self, builder: &CredentialBuilder) -> Result<(), Error> {
+        let Some(p) = &builder.keyshare_p else {
+            return Ok(());
+        };
+        let n = builder.pk.modulus();
+        let p_inv = math::inverse(p, n).ok_or(Error::NotInvertible)?;
+        self.u = Int(n.mul(&self.u.0, &p_inv));
+        Ok(())
+    }
+}
+
 impl<'a> CommittedProofs<'a> {
     /// Commits every requested proof with one shared secret-key randomizer.
     pub fn commit(requests: &[ProofRequest<'a>]) -> Result<Self, Error> {
@@ -489,18 +514,50 @@ impl<'a> CommittedProofs<'a> {
             .collect()
     }
 
+    /// Multiplies a keyshare server's commitment `R_0^{randomizer}` (its `Pcommit`) into the
+    /// commitment of proof `index` (gabi `SetProofPCommitment`): the challenge then covers
+    /// the secret key as the sum of both shares, and the keyshare server's response is added
+    /// to the proof's secret-key response afterwards.
+    pub fn add_keyshare_commitment(
+        &mut self,
+        index: usize,
+        pcommit: &BigUint,
+    ) -> Result<(), Error> {
+        let pk = match self.committed.get(index) {
+            Some(Committed::U { builder, .. }) => &builder.pk,
+            Some(Committed::D { credential, .. }) => &credential.pk,
+            None => return Err(Error::DisclosedIndex { index }),
+        };
+        let n = pk.modulus();
+        // Each proof contributes `[value, commitment]`, in order.
+        let commitment = &mut self.contributions[2 * index + 1];
+        *commitment = n.mul(commitment, pcommit);
+        Ok(())
+    }
+
+    /// The challenge `H([context, contributions…, nonce], issig)`.
+    pub fn challenge(&self, context: &BigUint, nonce: &BigUint, issig: bool) -> BigUint {
+        challenge(context, &self.contributions, nonce, issig)
+    }
+
     /// Computes the challenge over `nonce` and answers it in every proof.
     pub fn finish(
-        mut self,
+        self,
         context: &BigUint,
         nonce: &BigUint,
         issig: bool,
     ) -> Result<ProofList, Error> {
-        let c = challenge(context, &self.contributions, nonce, issig);
+        let c = self.challenge(context, nonce, issig);
+        self.respond(&c)
+    }
+
+    /// Answers the challenge `c` in every proof (when the challenge was computed with a
+    /// keyshare server, [`CommittedProofs::challenge`]).
+    pub fn respond(mut self, c: &BigUint) -> Result<ProofList, Error> {
         let committed = std::mem::take(&mut self.committed);
         let proofs = committed
             .into_iter()
-            .map(|state| state.respond(&c, &self.sk_randomizer))
+            .map(|state| state.respond(c, &self.sk_randomizer))
             .collect::<Result<_, _>>()?;
         Ok(ProofList(proofs))
     }

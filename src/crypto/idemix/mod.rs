@@ -13,6 +13,8 @@
 //! - [`signature`]: [`CLSignature`] and the issuance messages.
 //! - [`issuer`]: [`Issuer`] signs credentials and proves the signature correct.
 //! - [`holder`]: [`SecretKey`], [`CredentialBuilder`], [`Credential`] and [`build_proof_list`].
+//! - [`keyshare`]: the keyshare server's share of the secret key ([`KeyshareSecret`]) and its
+//!   part in the proofs.
 //! - [`math`]: every modular exponentiation, random number and prime search, in one place so
 //!   faster arithmetic can replace it.
 //!
@@ -26,6 +28,7 @@ pub mod holder;
 pub mod issuer;
 pub mod keygen;
 pub mod keys;
+pub mod keyshare;
 pub mod math;
 pub mod params;
 pub mod proofs;
@@ -40,6 +43,7 @@ pub use holder::{
 pub use issuer::Issuer;
 pub use keygen::generate_key_pair;
 pub use keys::{KeyError, PrivateKey, PublicKey};
+pub use keyshare::{KeyshareRandomizer, KeyshareSecret, ProofPCommitment};
 pub use params::SystemParameters;
 pub use proofs::{Proof, ProofD, ProofList, ProofP, ProofS, ProofU};
 pub use signature::{CLSignature, IssueCommitmentMessage, IssueSignatureMessage};
