@@ -7,7 +7,7 @@
 //! at once is never missed (the reference then fails with "Unexpected status: DONE").
 
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,8 +21,6 @@ use crate::client::events::StatusEvents;
 use crate::client::qr;
 use crate::client::requestor::{Authentication, ClientError, RequestorClient};
 use crate::config::{RawConfig, ServerConfig};
-use crate::server::run::StartError;
-use crate::server::{Exposure, Server};
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::RequestorRequest;
 use crate::protocol::session::{
@@ -31,6 +29,8 @@ use crate::protocol::session::{
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::server::run::StartError;
+use crate::server::{Exposure, Server};
 use crate::session::{SessionResult, Sessions};
 
 /// The default port of the embedded server, as the reference.

@@ -84,31 +84,29 @@ pub fn embedded_issuer(
     let settings = Settings {
         url: url.to_owned(),
         production: false,
-        max_session_lifetime: Duration::from_secs(5 * 60),
-        session_result_lifetime: Duration::from_secs(5 * 60),
-        private_keys,
-        permissions: PermissionSet {
-            global: Permissions {
-                issue: vec!["*".to_owned()],
-                ..Permissions::default()
-            },
-            requestors: BTreeMap::new(),
+        lifetimes: Lifetimes {
+            max_session: Duration::from_secs(5 * 60),
+            result: Duration::from_secs(5 * 60),
         },
+        private_keys,
+        permissions: PermissionSet::builtin(&Permissions {
+            issue: vec!["*".to_owned()],
+            ..Permissions::default()
+        }),
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
         clock,
     };
-    let store = Store::memory(Lifetimes {
-        max_session: settings.max_session_lifetime,
-        result: settings.session_result_lifetime,
-    });
     AppState {
-        sessions: Arc::new(Sessions::new(store, settings, schemes)),
+        sessions: Arc::new(Sessions::new(
+            Store::memory(settings.lifetimes),
+            settings,
+            schemes,
+        )),
         auth: Arc::new(RequestorAuth::disabled()),
-        signer: None,
         static_sessions: Arc::new(BTreeMap::new()),
-        replay: Arc::new(ReplayCache::default()),
+        replay: Arc::new(ReplayCache::memory(clock)),
         sse: false,
     }
 }
@@ -138,7 +136,7 @@ async fn register(State(s): State<KeyshareState>, Body(body): Body) -> Result<Re
     let msg: Enrollment = parse(&body)?;
     let username = s.core.register(&msg.enrollment_jwt)?;
     let request = s.core.enrollment_request(&username)?;
-    let package = s.issuer.sessions.start(request, "keyshare").await?;
+    let package = s.issuer.sessions.start(request, Some("keyshare")).await?;
     Ok(json(&package.session_ptr))
 }
 

@@ -270,7 +270,10 @@ fn app_url(conf: &ServerConfig) -> String {
     };
     // Port 0 is chosen when the listener is bound; `Server` then fills in `:port`.
     let authority = match addr.port() {
-        0 => format!("{}:port", SocketAddr::new(host, 1).to_string().trim_end_matches(":1")),
+        0 => format!(
+            "{}:port",
+            SocketAddr::new(host, 1).to_string().trim_end_matches(":1")
+        ),
         port => SocketAddr::new(host, port).to_string(),
     };
     format!("{scheme}://{authority}{}irma/", conf.api_prefix)

@@ -83,7 +83,10 @@ async fn start_session(
     let request = parse_request(value)?;
     let package = state
         .sessions
-        .start(request, Some(authenticated.requestor.as_str()).filter(|r| !r.is_empty()))
+        .start(
+            request,
+            Some(authenticated.requestor.as_str()).filter(|r| !r.is_empty()),
+        )
         .await?;
     Ok(json(&package))
 }

@@ -17,10 +17,10 @@ use super::listen::{Endpoint, ListenError, Listeners};
 use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
 use super::{AppState, Routes, schemes_update};
 use crate::config::{ServerConfig, StaticFiles, StoreConfig};
-use crate::session::{Sessions, Settings};
 use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
 use crate::session::store::{Store, StoreError};
+use crate::session::{Sessions, Settings};
 
 /// How often the expiry task looks for timed-out and expired sessions.
 const EXPIRY_PERIOD: Duration = Duration::from_millis(500);

@@ -83,7 +83,8 @@ impl Sessions {
         result.proof_status = Some(verdict.status);
         result.disclosed = disclosed_lists(verdict.disclosed.clone());
         result.signature = signature.clone();
-        let started = match fetch_next(&self.poster, &next.url, &result, s.request().validity).await {
+        let started = match fetch_next(&self.poster, &next.url, &result, s.request().validity).await
+        {
             Ok(None) => return self.conclude(token, outcome, None).await,
             Ok(Some(request)) => self.start_next(request, &s, &result).await,
             Err(e) => Err(e),

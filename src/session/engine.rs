@@ -11,10 +11,10 @@ use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
-use super::outcome::{self, Outcome, SharedVerifier};
 use super::observe::{
     Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
+use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::{PermissionSet, url_host};
 use super::record::{NewSession, Session, SessionResult, disclosed_lists};
 use super::store::{Lifetimes, StatusEvent, Store};
@@ -23,9 +23,9 @@ use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
-    ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
-    FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
-    ServerSessionResponse, SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
+    ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest, FrontendSessionStatus,
+    LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion, ServerSessionResponse,
+    SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::timestamp::AtumKeyCheck;
@@ -100,10 +100,7 @@ impl Sessions {
         let state = SchemeState::new(schemes, &settings.private_keys);
         let poster = ResultPoster::new(settings.signer.clone(), settings.clock);
         Self {
-            observers: vec![
-                Arc::new(StatusLog),
-                Arc::new(Callbacks(poster.clone())),
-            ],
+            observers: vec![Arc::new(StatusLog), Arc::new(Callbacks(poster.clone()))],
             poster,
             timestamps: Arc::new(AtumKeyCheck::new(client)),
             store,

@@ -107,6 +107,16 @@ fn plain_host(host: &str) -> bool {
 }
 
 impl PermissionSet {
+    /// Built-in grants for every requestor, not checked against schemes (a pattern that
+    /// names nothing simply never matches): for servers that embed an engine for one
+    /// purpose, such as a keyshare server's issuer.
+    pub fn builtin(global: &Permissions) -> Self {
+        Self {
+            global: Grants::parse(global),
+            requestors: BTreeMap::new(),
+        }
+    }
+
     /// Checks the configured permissions against the schemes, as the reference does at
     /// startup ([`pattern_errors`]), and parses them; the error lists every problem.
     pub fn resolve<'a>(
