@@ -312,6 +312,7 @@ fn wallet_credentials_verify_and_prove_together() {
         .map(|(credential, disclosed)| ProofRequest::Disclosure {
             credential,
             disclosed,
+            nonrev: false,
         })
         .collect();
     let proofs = build_proof_list(&requests, &context, &nonce, false).unwrap();
@@ -352,10 +353,12 @@ fn secret_key_responses_are_compared_per_keyshare_group() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[0],
             disclosed: &[1],
+            nonrev: false,
         },
         ProofRequest::Disclosure {
             credential: &theirs,
             disclosed: &[1],
+            nonrev: false,
         },
     ];
     // One challenge over credentials of two holders: valid proofs, different secret keys.
@@ -432,6 +435,7 @@ fn issuance_with_disclosure_in_one_list() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[1],
             disclosed: &[1, 2],
+            nonrev: false,
         },
         ProofRequest::Issuance(&builder),
     ];
@@ -488,6 +492,7 @@ fn long_attributes_are_hashed_in_signatures_and_proofs() {
         let request = ProofRequest::Disclosure {
             credential: &credential,
             disclosed,
+            nonrev: false,
         };
         let proofs = build_proof_list(&[request], &context, &nonce, false).unwrap();
         verify_proof_list(
@@ -642,7 +647,7 @@ proptest! {
             .collect();
         let context = BigUint::from(1u8);
         let nonce = BigUint::from(nonce);
-        let request = ProofRequest::Disclosure { credential: &credential, disclosed: &disclosed };
+        let request = ProofRequest::Disclosure { credential: &credential, disclosed: &disclosed, nonrev: false };
         let proofs = build_proof_list(&[request, request], &context, &nonce, false).unwrap();
         let keys = [credential.public_key(), credential.public_key()];
         prop_assert!(verify_proof_list(&proofs.0, &keys, &[], &context, &nonce, false).is_ok());
@@ -660,7 +665,7 @@ proptest! {
             let (_, pk) = mijn_overheid();
             let builder = CredentialBuilder::new(pk, &BigUint::from(1u8), &secret, &BigUint::from(2u8), None, &[2]).unwrap();
             let requests = [
-                ProofRequest::Disclosure { credential: &credential, disclosed: &[1, 3] },
+                ProofRequest::Disclosure { credential: &credential, disclosed: &[1, 3], nonrev: false },
                 ProofRequest::Issuance(&builder),
             ];
             let proofs = build_proof_list(&requests, &BigUint::from(1u8), &BigUint::from(5u8), false).unwrap();
@@ -727,6 +732,7 @@ fn keyshare_proof_p_merges_in_both_forms() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[2],
             disclosed: &[1],
+            nonrev: false,
         },
         ProofRequest::Issuance(&builder),
     ];

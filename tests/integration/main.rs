@@ -13,6 +13,8 @@ mod protocol;
 mod redis;
 mod requestor_client;
 mod requestors;
+mod revocation;
+mod revocation_store;
 mod scheme;
 mod server;
 mod server_check;
