@@ -133,6 +133,9 @@ _irma() {
             irma__subcmd__help__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__help__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__help__subcmd__server,check)
                 cmd="irma__subcmd__help__subcmd__server__subcmd__check"
                 ;;
@@ -226,17 +229,26 @@ _irma() {
             irma__subcmd__scheme__subcmd__help__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__help__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__scheme__subcmd__issuer,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help"
                 ;;
             irma__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help"
                 ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
                 ;;
             irma__subcmd__server,check)
                 cmd="irma__subcmd__server__subcmd__check"
@@ -621,7 +633,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -635,6 +647,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1219,7 +1245,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1233,6 +1259,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1303,7 +1343,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer)
-            opts="-v -q -h -V --verbose --quiet --help --version keygen help"
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,7 +1357,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help)
-            opts="keygen help"
+            opts="keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1385,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1417,6 +1471,20 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts="-v -q -h -V --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

@@ -481,15 +481,15 @@ fn recorded_issuance_record_is_signed_by_the_issuer() {
     );
 }
 
-/// Issues a credential with attributes `[metadata, value, e]` and a witness against `acc`.
-fn issue(sk: &PrivateKey, update: &Update, value: u32) -> Credential {
+/// Issues a credential with attributes `[metadata, value, e]` and a witness against the
+/// update's accumulator to the holder of `secret`.
+fn issue(sk: &PrivateKey, update: &Update, value: u32, secret: &SecretKey) -> Credential {
     let pk = public_key();
     let acc = update.verify(&pk).unwrap();
     let witness = Witness::random(sk, &acc, &update.signed_accumulator).unwrap();
     let context = BigUint::from(1u8);
     let nonce2 = BigUint::from(7u8);
-    let secret = SecretKey::generate().unwrap();
-    let builder = CredentialBuilder::new(&pk, &context, &secret, &nonce2, None, &[]).unwrap();
+    let builder = CredentialBuilder::new(&pk, &context, secret, &nonce2, None, &[]).unwrap();
     let attributes = [
         Some(BigUint::from(3u8) << 180u32),
         Some(BigUint::from(value)),
@@ -509,8 +509,9 @@ fn issue_revoke_update_and_prove() {
     let pk = public_key();
     let start = Accumulator::initial(&sk, 1_800_000_000).unwrap();
     let acc0 = start.verify(&pk).unwrap();
-    let mut alice = issue(&sk, &start, 1);
-    let mut bob = issue(&sk, &start, 2);
+    let secret = SecretKey::generate().unwrap();
+    let mut alice = issue(&sk, &start, 1, &secret);
+    let mut bob = issue(&sk, &start, 2, &secret);
     assert_eq!(verify_own(&prove(&[&alice, &bob], true)), Ok(()));
     // Holders and verifier agree on the encoding of our signed messages.
     let bytes = to_cbor(&start);

@@ -430,7 +430,7 @@ async fn postgres_has_the_reference_schema_and_reads_its_data() {
     let dump = dump();
     for table in ["accumulator_records", "event_records", "issuance_records"] {
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT column_name || ' ' || data_type || ' ' || is_nullable AS c \
+            "SELECT (column_name || ' ' || data_type || ' ' || is_nullable)::text AS c \
              FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
         )))
         .fetch_all(&pool)
@@ -443,7 +443,7 @@ async fn postgres_has_the_reference_schema_and_reads_its_data() {
             "{table}"
         );
         let rows = sqlx::query(AssertSqlSafe(format!(
-            "SELECT a.attname AS c FROM pg_index i JOIN pg_attribute a \
+            "SELECT a.attname::text AS c FROM pg_index i JOIN pg_attribute a \
              ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
              WHERE i.indrelid = '{table}'::regclass AND i.indisprimary ORDER BY a.attnum"
         )))

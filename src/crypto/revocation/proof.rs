@@ -27,9 +27,6 @@ use crate::crypto::bigint::Int;
 use crate::crypto::idemix::keys::wipe;
 use crate::crypto::idemix::{PublicKey, math};
 
-/// Names of the responses on the wire (gabi's `secretNames` without `alpha`).
-const RESPONSES: [&str; 4] = ["beta", "delta", "epsilon", "zeta"];
-
 /// A nonrevocation proof as the disclosure proof carries it (`nonrev_proof`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NonRevocationProof {
@@ -66,20 +63,22 @@ impl NonRevocationProof {
             return Err(RevocationError::ResponseRange);
         }
         let limit = pk.n().bits() + RESPONSE_EXTRA_BITS;
-        let mut responses = Vec::with_capacity(RESPONSES.len());
-        for name in RESPONSES {
-            let response = self
+        let response = |name: &'static str| -> Result<&BigUint, RevocationError> {
+            let value = self
                 .responses
                 .get(name)
                 .ok_or(RevocationError::MissingResponse(name))?;
-            if response.bits() > limit {
+            if value.bits() > limit {
                 return Err(RevocationError::ResponseRange);
             }
-            responses.push(&response.0);
-        }
-        let [beta, delta, epsilon, zeta] = responses[..] else {
-            unreachable!("one response per name");
+            Ok(&value.0)
         };
+        let (beta, delta, epsilon, zeta) = (
+            response("beta")?,
+            response("delta")?,
+            response("epsilon")?,
+            response("zeta")?,
+        );
         let bases = pk.revocation_terms().ok_or(RevocationError::NotSupported)?;
         let acc = self.sacc.verify(pk)?;
         let n = pk.modulus();
@@ -150,7 +149,7 @@ impl NonRevocationCommit {
     /// contributions `[C_r, C_u, ν, Ĉ_r, ν̂, 1̂]` and the state to respond with.
     ///
     /// The randomizers are one-time values: variable-time path (see `idemix::math`).
-    pub fn new(
+    pub fn commit(
         pk: &PublicKey,
         witness: &Witness,
         alpha_randomizer: &BigUint,

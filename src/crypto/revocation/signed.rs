@@ -147,7 +147,10 @@ mod tests {
         );
         // JSON: standard base64 of the bytes.
         let json = serde_json::to_value(&message).unwrap();
-        assert_eq!(serde_json::from_value::<SignedMessage>(json).unwrap(), message);
+        assert_eq!(
+            serde_json::from_value::<SignedMessage>(json).unwrap(),
+            message
+        );
     }
 
     #[test]

@@ -92,10 +92,10 @@ impl Witness {
         if new.index <= ours.index {
             return Ok(WitnessUpdate::Unchanged);
         }
-        if first.index > ours.index + 1 {
+        if first.index > ours.index.saturating_add(1) {
             return Err(RevocationError::UpdateTooNew);
         }
-        let product = update.events.product_from(ours.index + 1);
+        let product = update.events.product_from(ours.index.saturating_add(1));
         let e = BigInt::from(self.e.0.clone());
         let gcd = e.extended_gcd(&BigInt::from(product));
         if !gcd.gcd.is_one() {
