@@ -396,7 +396,7 @@ impl Store {
         issued: Option<i64>,
     ) -> Result<Vec<IssuanceRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        self.select_issuance_records(&mut *conn, cred, key, issued)
+        self.select_issuance_records(&mut conn, cred, key, issued)
             .await
     }
 
@@ -412,7 +412,7 @@ impl Store {
     ) -> Result<Result<(), E>, StoreError> {
         let mut tx = self.pool.begin().await?;
         let mut records = self
-            .select_issuance_records(&mut *tx, cred, key, issued)
+            .select_issuance_records(&mut tx, cred, key, issued)
             .await?;
         if let Err(e) = handler(&mut records) {
             return Ok(Err(e));

@@ -364,7 +364,7 @@ impl Credential {
             Some((witness, index)) => {
                 let (list, commit) = NonRevocationCommit::commit(pk, witness, &randomizers[&index])?;
                 contributions.extend(list);
-                Some(commit)
+                Some(Box::new(commit))
             }
             None => None,
         };
@@ -414,7 +414,7 @@ enum Committed<'a> {
         e_commit: BigUint,
         v_commit: BigUint,
         randomizers: BTreeMap<usize, BigUint>,
-        nonrev: Option<NonRevocationCommit>,
+        nonrev: Option<Box<NonRevocationCommit>>,
     },
 }
 
