@@ -362,7 +362,8 @@ impl Credential {
         let mut contributions = vec![randomized.a.clone(), z];
         let nonrev = match nonrev_witness {
             Some((witness, index)) => {
-                let (list, commit) = NonRevocationCommit::commit(pk, witness, &randomizers[&index])?;
+                let (list, commit) =
+                    NonRevocationCommit::commit(pk, witness, &randomizers[&index])?;
                 contributions.extend(list);
                 Some(Box::new(commit))
             }
