@@ -553,13 +553,19 @@ fn forged_proof_with_a_zero_is_refused() {
 }
 
 #[test]
-fn unsupported_proof_parts_are_kept_and_refused() {
+fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     let case = read_json(&data_dir().join("vectors/disclosure/single-over18.json"));
     let mut body = case["client_message"]["body"]["proofs"].clone();
+    let request = &case["client_session_request"]["request"];
+    // A malformed nonrevocation proof is refused on input.
     body[0]["nonrev_proof"] = serde_json::json!({"C_r": "AQ==", "responses": {}});
+    assert!(serde_json::from_value::<ProofList>(body.clone()).is_err());
+    // A real one (recorded for another credential) does not fit this proof.
+    let revocation = read_json(&data_dir().join("vectors/revocation/disclosure-nonrevoked.json"));
+    body[0]["nonrev_proof"] =
+        revocation["client_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
     let proofs: ProofList = assert_json_round_trip(&body);
     let keys = disclosure_keys(&proofs);
-    let request = &case["client_session_request"]["request"];
     let result = verify_proof_list(
         &proofs.0,
         &keys,
@@ -568,9 +574,9 @@ fn unsupported_proof_parts_are_kept_and_refused() {
         &int(&request["nonce"]),
         false,
     );
-    assert_eq!(
-        result,
-        Err(VerifyError::Unsupported("non-revocation proofs"))
+    assert!(
+        matches!(result, Err(VerifyError::Revocation(_))),
+        "{result:?}"
     );
     body[0].as_object_mut().unwrap().remove("nonrev_proof");
     body[0]["rangeproofs"] = serde_json::json!({"2": [{"k": 1}]});
