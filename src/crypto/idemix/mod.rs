@@ -94,9 +94,6 @@ pub enum Error {
     /// A response came out negative (probability about 2^-79).
     #[error("negative response; retry")]
     NegativeResponse,
-    /// A feature not implemented yet.
-    #[error("{0} are not supported")]
-    Unsupported(&'static str),
     /// The ECDSA revocation key could not be encoded.
     #[error("cannot encode the ECDSA key")]
     Ecdsa,
