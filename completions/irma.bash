@@ -133,6 +133,9 @@ _irma() {
             irma__subcmd__help__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__help__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__help__subcmd__server,check)
                 cmd="irma__subcmd__help__subcmd__server__subcmd__check"
                 ;;
@@ -232,17 +235,26 @@ _irma() {
             irma__subcmd__scheme__subcmd__help__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__help__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__scheme__subcmd__issuer,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help"
                 ;;
             irma__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help"
                 ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
                 ;;
             irma__subcmd__server,check)
                 cmd="irma__subcmd__server__subcmd__check"
@@ -639,7 +651,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -653,6 +665,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1265,7 +1291,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1279,6 +1305,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1349,7 +1389,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer)
-            opts="-v -q -h -V --verbose --quiet --help --version keygen help"
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1363,7 +1403,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help)
-            opts="keygen help"
+            opts="keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1391,6 +1431,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1463,6 +1517,20 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts="-v -q -h -V --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;

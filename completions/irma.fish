@@ -112,6 +112,7 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'

@@ -10,7 +10,10 @@
 //! - [`protocol`]: wire types shared by every side (identifiers, session requests, attribute
 //!   encoding, signed messages, timestamps) and the rules above the crypto: the verdict on
 //!   verified proofs against a request.
-//! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
+//! - [`crypto`]: pure math, no I/O: big integers, the Idemix core and revocation (accumulators,
+//!   witnesses, nonrevocation proofs, signed updates).
+//! - [`revocation`]: issuance records and the SQL storage of revocation state, compatible with
+//!   irmago's database.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
@@ -36,6 +39,7 @@ pub mod crypto;
 pub mod jwt;
 pub mod keyshare;
 pub mod protocol;
+pub mod revocation;
 pub mod scheme;
 pub mod server;
 pub mod session;

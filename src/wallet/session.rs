@@ -1141,6 +1141,7 @@ fn disclosure_requests<'a>(
         .map(|((_, disclosed), c)| ProofRequest::Disclosure {
             credential: c.idemix(),
             disclosed,
+            nonrev: false,
         })
         .collect()
 }

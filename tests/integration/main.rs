@@ -14,6 +14,8 @@ mod protocol;
 mod redis;
 mod requestor_client;
 mod requestors;
+mod revocation;
+mod revocation_store;
 mod scheme;
 mod server;
 mod server_check;

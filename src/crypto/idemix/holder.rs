@@ -15,6 +15,9 @@ use super::params::{SECRET_KEY_BITS, SECRET_KEY_RANDOMIZER_BITS};
 use super::proofs::{Proof, ProofD, ProofList, ProofU};
 use super::signature::{CLSignature, IssueSignatureMessage, RandomizedSignature};
 use crate::crypto::bigint::Int;
+use crate::crypto::revocation::{
+    NonRevocationCommit, RevocationError, Update, Witness, WitnessUpdate, alpha_randomizer,
+};
 
 /// The holder's secret key: attribute 0 of every credential, at most 255 bits.
 ///
@@ -154,15 +157,13 @@ impl CredentialBuilder {
 
     /// Turns the issuer's answer into a credential (gabi `ConstructCredential`): verifies the
     /// ProofS against `n_2`, adds `v'`, combines random-blind shares and verifies the CL
-    /// signature. `attributes` are as given to the issuer (`None` at random-blind positions).
+    /// signature, and the nonrevocation witness when there is one. `attributes` are as given
+    /// to the issuer (`None` at random-blind positions).
     pub fn construct_credential(
         &self,
         msg: &IssueSignatureMessage,
         attributes: &[Option<BigUint>],
     ) -> Result<Credential, Error> {
-        if msg.nonrev.is_some() {
-            return Err(Error::Unsupported("non-revocation witnesses"));
-        }
         if !msg
             .proof
             .verify(&self.pk, &msg.signature, &self.context, &self.nonce2)
@@ -188,7 +189,11 @@ impl CredentialBuilder {
         if self.m_user.keys().any(|&i| i >= ms.len()) {
             return Err(Error::RandomBlind { index: ms.len() });
         }
-        Credential::new(self.pk.clone(), signature, ms)
+        let credential = Credential::new(self.pk.clone(), signature, ms)?;
+        match &msg.nonrev {
+            Some(witness) => credential.with_witness(witness.clone()),
+            None => Ok(credential),
+        }
     }
 
     fn commit(&self, sk_randomizer: &BigUint) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
@@ -217,12 +222,14 @@ impl CredentialBuilder {
     }
 }
 
-/// A credential: a CL signature over `[secret key, metadata, attributes…]`.
+/// A credential: a CL signature over `[secret key, metadata, attributes…]`, with a
+/// nonrevocation witness when it is revocable.
 #[derive(Clone)]
 pub struct Credential {
     pk: PublicKey,
     signature: CLSignature,
     attributes: Vec<BigUint>,
+    witness: Option<Witness>,
 }
 
 impl fmt::Debug for Credential {
@@ -257,7 +264,47 @@ impl Credential {
             pk,
             signature,
             attributes,
+            witness: None,
         })
+    }
+
+    /// The credential with its nonrevocation witness, which must verify and whose `e` must be
+    /// one of the attributes (the revocation attribute).
+    pub fn with_witness(mut self, witness: Witness) -> Result<Self, Error> {
+        witness.verify(&self.pk)?;
+        if self.revocation_index_of(&witness).is_none() {
+            return Err(RevocationError::NoRevocationAttribute.into());
+        }
+        self.witness = Some(witness);
+        Ok(self)
+    }
+
+    /// The nonrevocation witness, if the credential has one.
+    pub fn witness(&self) -> Option<&Witness> {
+        self.witness.as_ref()
+    }
+
+    /// Brings the witness up to date with `update` (see [`Witness::update`]); on failure
+    /// (revoked, or an update that does not fit) the witness is left as it was.
+    pub fn update_witness(&mut self, update: &Update) -> Result<WitnessUpdate, Error> {
+        let witness = self
+            .witness
+            .as_mut()
+            .ok_or(RevocationError::NoRevocationAttribute)?;
+        let mut updated = witness.clone();
+        let outcome = updated.update(&self.pk, update)?;
+        *witness = updated;
+        Ok(outcome)
+    }
+
+    /// The index of the attribute equal to the witness's `e` (gabi `NonrevIndex`), never the
+    /// secret key.
+    fn revocation_index_of(&self, witness: &Witness) -> Option<usize> {
+        self.attributes
+            .iter()
+            .skip(1)
+            .position(|a| *a == witness.e.0)
+            .map(|i| i + 1)
     }
 
     /// The issuer's public key.
@@ -278,6 +325,7 @@ impl Credential {
     fn commit(
         &self,
         disclosed: &[usize],
+        nonrev: bool,
         sk_randomizer: &BigUint,
     ) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
         let disclosed: BTreeSet<usize> = disclosed.iter().copied().collect();
@@ -298,6 +346,22 @@ impl Credential {
                 randomizers.insert(i, math::random_bits(params.lm_commit)?);
             }
         }
+        // The revocation attribute gets the (shorter) randomizer of the nonrevocation proof's
+        // α, which ties the two proofs to one e (gabi `CreateDisclosureProofBuilder`).
+        let nonrev_witness = match (nonrev, &self.witness) {
+            (false, _) => None,
+            (true, None) => return Err(RevocationError::NoRevocationAttribute.into()),
+            (true, Some(witness)) => {
+                let index = self
+                    .revocation_index_of(witness)
+                    .ok_or(RevocationError::NoRevocationAttribute)?;
+                if disclosed.contains(&index) {
+                    return Err(Error::DisclosedIndex { index });
+                }
+                randomizers.insert(index, alpha_randomizer()?);
+                Some((witness, index))
+            }
+        };
         // Indices are below `attributes.len()`, which a verified signature keeps within the
         // number of bases.
         // One-time randomizers: variable-time path (see `math`).
@@ -305,7 +369,16 @@ impl Credential {
         let mut fixed = vec![pk.s_term(&v_commit)];
         fixed.extend(randomizers.iter().filter_map(|(&i, r)| pk.r_term(i, r)));
         let z = math::vartime_multi_pow(pk.modulus(), &fixed, &[(&randomized.a, &e_commit)]);
-        let contributions = vec![randomized.a.clone(), z];
+        let mut contributions = vec![randomized.a.clone(), z];
+        let nonrev = match nonrev_witness {
+            Some((witness, index)) => {
+                let (list, commit) =
+                    NonRevocationCommit::commit(pk, witness, &randomizers[&index])?;
+                contributions.extend(list);
+                Some(Box::new(commit))
+            }
+            None => None,
+        };
         Ok((
             contributions,
             Committed::D {
@@ -315,6 +388,7 @@ impl Credential {
                 e_commit,
                 v_commit,
                 randomizers,
+                nonrev,
             },
         ))
     }
@@ -331,6 +405,9 @@ pub enum ProofRequest<'a> {
         credential: &'a Credential,
         /// Indices of the attributes to disclose.
         disclosed: &'a [usize],
+        /// Whether to prove nonrevocation with the credential's witness (which must not be
+        /// disclosed).
+        nonrev: bool,
     },
 }
 
@@ -348,6 +425,7 @@ enum Committed<'a> {
         e_commit: BigUint,
         v_commit: BigUint,
         randomizers: BTreeMap<usize, BigUint>,
+        nonrev: Option<Box<NonRevocationCommit>>,
     },
 }
 
@@ -381,6 +459,7 @@ impl Committed<'_> {
                 e_commit,
                 v_commit,
                 randomizers,
+                nonrev,
             } => {
                 let params = credential.pk.params();
                 let e_prime = &randomized.e - (BigUint::one() << (params.le - 1));
@@ -404,7 +483,7 @@ impl Committed<'_> {
                     v_response: Int(v_response),
                     a_responses,
                     a_disclosed,
-                    nonrev_proof: None,
+                    nonrev_proof: nonrev.map(|commit| commit.respond(c)),
                     rangeproofs: None,
                 }))
             }
@@ -478,7 +557,8 @@ impl<'a> CommittedProofs<'a> {
                 ProofRequest::Disclosure {
                     credential,
                     disclosed,
-                } => credential.commit(disclosed, &sk_randomizer)?,
+                    nonrev,
+                } => credential.commit(disclosed, nonrev, &sk_randomizer)?,
             };
             contributions.extend(contribution);
             committed.push(state);
@@ -624,12 +704,6 @@ mod tests {
                 .construct_credential(&no_share, &attributes)
                 .is_err()
         );
-        let mut with_witness = message;
-        with_witness.nonrev = Some(serde_json::json!({}));
-        assert!(matches!(
-            builder.construct_credential(&with_witness, &attributes),
-            Err(Error::Unsupported(_))
-        ));
     }
 
     #[test]

@@ -20,8 +20,9 @@
 //!
 //! Attribute indices are base indices: 0 is the secret key, 1 the metadata attribute. In
 //! [`Issuer::issue_signature`] and [`CredentialBuilder`] the attribute list starts at base 1
-//! (as in gabi). Non-revocation proofs and range proofs are parsed and kept, but refused by
-//! the verifier ([`VerifyError::Unsupported`]).
+//! (as in gabi). Nonrevocation proofs ([`crate::crypto::revocation`]) are built and verified
+//! as part of a [`ProofD`]; range proofs are parsed and kept, but refused by the verifier
+//! ([`VerifyError::Unsupported`]).
 
 pub mod hash;
 pub mod holder;
@@ -41,7 +42,7 @@ pub use holder::{
     CommittedProofs, Credential, CredentialBuilder, ProofRequest, SecretKey, build_proof_list,
 };
 pub use issuer::Issuer;
-pub use keygen::generate_key_pair;
+pub use keygen::{add_revocation_keys, generate_key_pair};
 pub use keys::{KeyError, PrivateKey, PublicKey};
 pub use keyshare::{KeyshareRandomizer, KeyshareSecret, ProofPCommitment};
 pub use params::SystemParameters;
@@ -97,10 +98,13 @@ pub enum Error {
     /// A response came out negative (probability about 2^-79).
     #[error("negative response; retry")]
     NegativeResponse,
-    /// A feature not implemented yet.
-    #[error("{0} are not supported")]
-    Unsupported(&'static str),
     /// The ECDSA revocation key could not be encoded.
     #[error("cannot encode the ECDSA key")]
     Ecdsa,
+    /// The key pair already has revocation material.
+    #[error("{0} key already supports revocation")]
+    RevocationPresent(&'static str),
+    /// A nonrevocation witness or proof could not be made or checked.
+    #[error(transparent)]
+    Revocation(#[from] crate::crypto::revocation::RevocationError),
 }

@@ -7,6 +7,7 @@ use num_bigint::BigUint;
 use super::hash::challenge;
 use super::keys::PublicKey;
 use super::proofs::Proof;
+use crate::crypto::revocation::RevocationError;
 
 /// Why a proof list does not verify. The irma layer maps every variant to `INVALID`; the
 /// variants say where it failed, for logs.
@@ -48,6 +49,9 @@ pub enum VerifyError {
     /// different holders.
     #[error("secret key responses differ")]
     SecretKey,
+    /// A nonrevocation proof is malformed or its accumulator's signature does not verify.
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
 }
 
 /// Verifies `proofs` against one challenge `H([context, contributions…, nonce], issig)`.
