@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::scheme::{Configuration, default_schemes_path};
+use crate::scheme::Configuration;
 use crate::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session};
 
 /// Largest session pointer or dump read.
@@ -23,7 +23,7 @@ pub struct WalletArgs {
     /// The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet].
     #[arg(long, value_name = "DIR", env = "IRMA_WALLET_DIR", global = true)]
     storage: Option<PathBuf>,
-    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
+    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration].
     #[arg(long, value_name = "PATH", global = true)]
     schemes_path: Option<PathBuf>,
     /// What to do.
@@ -109,9 +109,8 @@ pub struct SessionArgs {
 /// Runs `irma wallet`.
 pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
     let dir = storage_dir(args.storage)?;
-    let schemes = default_schemes_path(args.schemes_path.as_deref());
-    let conf = Configuration::load(&schemes)
-        .with_context(|| format!("loading schemes from {}", schemes.display()))?;
+    let (_, conf, _) = crate::scheme::storage::open(args.schemes_path.as_deref(), None)
+        .context("loading schemes")?;
     let mut wallet =
         Wallet::open(&dir, &conf).with_context(|| format!("opening wallet {}", dir.display()))?;
     for bad in wallet.unreadable() {

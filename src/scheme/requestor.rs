@@ -349,8 +349,8 @@ mod tests {
         let asset = |name: &str| (name == format!("{hash}.png")).then(|| logo.to_vec());
         let unknown = |_: &CredentialTypeId| None;
         let good = format!(
-            r#"[{{"scheme":"rs","id":"rs.shop","name":{{"en":"Shop"}},"hostnames":["shop.example"],"logo":"{hash}",
-                "wizards":{{"rs.shop.w":{{"id":"rs.shop.w","color":"#00AA00","contents":[[[{{"type":"credential","credential":"s.i.c"}}]]]}}}}}}]"#
+            r##"[{{"scheme":"rs","id":"rs.shop","name":{{"en":"Shop"}},"hostnames":["shop.example"],"logo":"{hash}",
+                "wizards":{{"rs.shop.w":{{"id":"rs.shop.w","color":"#00AA00","contents":[[[{{"type":"credential","credential":"s.i.c"}}]]]}}}}}}]"##
         );
         let s = check(sources(false, good.as_bytes(), &display, &asset), &unknown).unwrap();
         assert_eq!(s.requestors[0].hostnames, ["shop.example"]);

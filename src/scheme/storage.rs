@@ -306,7 +306,7 @@ mod tests {
         assert_eq!(prepare_folder(&schemes, Some(&assets)).unwrap().len(), 1);
         Configuration::load(&schemes).unwrap();
         fs::write(schemes.join("pbdf/timestamp"), "1\n").unwrap();
-        fs::write(assets.join("pbdf/description.xml"), "<SchemeManager/>").unwrap();
+        fs::write(assets.join("pbdf/pbdf/description.xml"), "<Issuer/>").unwrap();
         let err = prepare_folder(&schemes, Some(&assets)).unwrap_err();
         assert!(matches!(err, Error::HashMismatch { .. }), "{err}");
         assert_eq!(fs::read(schemes.join("pbdf/timestamp")).unwrap(), b"1\n");
