@@ -138,8 +138,8 @@ impl Configuration {
     /// anything; their description names the scheme.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let mut conf = Self::default();
-        if let Ok(kind) = SchemeKind::of_dir(path) {
-            conf.add_scheme_dir(path, kind)?;
+        if SchemeKind::of_dir(path).is_ok() {
+            conf.add_scheme_dir(path)?;
         } else {
             let mut dirs = Vec::new();
             for p in scheme_subfolders(path)? {
@@ -147,8 +147,8 @@ impl Configuration {
             }
             // Issuer schemes first: requestor schemes' wizards name their credential types.
             dirs.sort_by_key(|(kind, p)| (*kind == SchemeKind::Requestor, p.clone()));
-            for (kind, dir) in dirs {
-                conf.add_scheme_dir(&dir, kind)?;
+            for (_, dir) in dirs {
+                conf.add_scheme_dir(&dir)?;
             }
             if conf.schemes.is_empty() && conf.requestor_schemes.is_empty() {
                 return Err(Error::NoSchemes {
@@ -161,9 +161,8 @@ impl Configuration {
     }
 
     /// Verifies one scheme folder and adds its contents.
-    fn add_scheme_dir(&mut self, dir: &Path, kind: SchemeKind) -> Result<(), Error> {
+    fn add_scheme_dir(&mut self, dir: &Path) -> Result<(), Error> {
         let verified = verify_scheme_dir(dir)?;
-        debug_assert_eq!(verified.kind, kind);
         let id = verified.id.clone();
         if let Some(other) = self.scheme_path(&id) {
             return Err(Error::Invalid {
@@ -489,11 +488,6 @@ impl Configuration {
     /// All issuer schemes, by id.
     pub fn schemes(&self) -> impl Iterator<Item = &Scheme> {
         self.schemes.values()
-    }
-
-    /// All requestor schemes, by id.
-    pub fn requestor_schemes(&self) -> impl Iterator<Item = &LoadedRequestorScheme> {
-        self.requestor_schemes.values()
     }
 
     /// Every scheme, issuer schemes first, each by id.
