@@ -16,11 +16,17 @@ _irma() {
             ",$1")
                 cmd="irma"
                 ;;
+            irma,completion)
+                cmd="irma__subcmd__completion"
+                ;;
             irma,generate)
                 cmd="irma__subcmd__generate"
                 ;;
             irma,help)
                 cmd="irma__subcmd__help"
+                ;;
+            irma,issuer)
+                cmd="irma__subcmd__issuer"
                 ;;
             irma,jwt)
                 cmd="irma__subcmd__jwt"
@@ -67,11 +73,17 @@ _irma() {
             irma__subcmd__generate__subcmd__help,man)
                 cmd="irma__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            irma__subcmd__help,completion)
+                cmd="irma__subcmd__help__subcmd__completion"
+                ;;
             irma__subcmd__help,generate)
                 cmd="irma__subcmd__help__subcmd__generate"
                 ;;
             irma__subcmd__help,help)
                 cmd="irma__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__help,issuer)
+                cmd="irma__subcmd__help__subcmd__issuer"
                 ;;
             irma__subcmd__help,jwt)
                 cmd="irma__subcmd__help__subcmd__jwt"
@@ -106,6 +118,12 @@ _irma() {
             irma__subcmd__help__subcmd__generate,man)
                 cmd="irma__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            irma__subcmd__help__subcmd__issuer,keygen)
+                cmd="irma__subcmd__help__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__help__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__help__subcmd__jwt,sign)
                 cmd="irma__subcmd__help__subcmd__jwt__subcmd__sign"
                 ;;
@@ -117,6 +135,9 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__scheme,issuer)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer"
+                ;;
+            irma__subcmd__help__subcmd__scheme,keycopy)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__keycopy"
                 ;;
             irma__subcmd__help__subcmd__scheme,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__keygen"
@@ -172,6 +193,24 @@ _irma() {
             irma__subcmd__help__subcmd__wallet,session)
                 cmd="irma__subcmd__help__subcmd__wallet__subcmd__session"
                 ;;
+            irma__subcmd__issuer,help)
+                cmd="irma__subcmd__issuer__subcmd__help"
+                ;;
+            irma__subcmd__issuer,keygen)
+                cmd="irma__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
+            irma__subcmd__issuer__subcmd__help,help)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__issuer__subcmd__help,keygen)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__keygen"
+                ;;
+            irma__subcmd__issuer__subcmd__help,revocation-keypair)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__jwt,help)
                 cmd="irma__subcmd__jwt__subcmd__help"
                 ;;
@@ -199,6 +238,9 @@ _irma() {
             irma__subcmd__scheme,issuer)
                 cmd="irma__subcmd__scheme__subcmd__issuer"
                 ;;
+            irma__subcmd__scheme,keycopy)
+                cmd="irma__subcmd__scheme__subcmd__keycopy"
+                ;;
             irma__subcmd__scheme,keygen)
                 cmd="irma__subcmd__scheme__subcmd__keygen"
                 ;;
@@ -219,6 +261,9 @@ _irma() {
                 ;;
             irma__subcmd__scheme__subcmd__help,issuer)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer"
+                ;;
+            irma__subcmd__scheme__subcmd__help,keycopy)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__keycopy"
                 ;;
             irma__subcmd__scheme__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__keygen"
@@ -359,8 +404,22 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature session request server wallet help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate completion scheme issuer jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__completion)
+            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -394,7 +453,7 @@ _irma() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -483,8 +542,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme jwt meta signature session request server wallet help"
+            opts="version generate completion scheme issuer jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -541,6 +614,48 @@ _irma() {
         irma__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer)
+            opts="keygen revocation-keypair"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -623,7 +738,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme)
-            opts="verify sign keygen download update issuer"
+            opts="verify sign keygen keycopy download update issuer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -681,6 +796,20 @@ _irma() {
         irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__keycopy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -986,6 +1115,156 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__issuer)
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help)
+            opts="keygen revocation-keypair help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__keygen)
+            opts="-s -p -e -l -c -a -f -v -q -h -V --privatekey --publickey --expirydate --valid-for --keylength --counter --numattributes --force-overwrite --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --privatekey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publickey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expirydate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --valid-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keylength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --counter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --numattributes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts="-v -q -h -V --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__jwt)
             opts="-v -q -h -V --verbose --quiet --help --version sign verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1125,13 +1404,25 @@ _irma() {
             return 0
             ;;
         irma__subcmd__meta)
-            opts="-v -q -h -V --schemes-path --json --at --verbose --quiet --help --version"
+            opts="-i -v -q -h -V --schemes-path --irmaconf --irmaconf-assets --json --at --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --irmaconf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --irmaconf-assets)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1147,7 +1438,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__request)
-            opts="-s -a -r -v -q -h -V --schemes-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version"
+            opts="-s -a -r -v -q -h -V --schemes-path --schemes-assets-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1158,6 +1449,10 @@ _irma() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1213,7 +1508,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme)
-            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen download update issuer help"
+            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen keycopy download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1227,7 +1522,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__download)
-            opts="-v -q -h -V --schemes-path --json --timeout --verbose --quiet --help --version"
+            opts="-v -q -h -V --schemes-path --use-schemes-assets-path --json --timeout --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1249,7 +1544,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help)
-            opts="verify sign keygen download update issuer help"
+            opts="verify sign keygen keycopy download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1321,6 +1616,20 @@ _irma() {
         irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__keycopy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1538,8 +1847,42 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__scheme__subcmd__keycopy)
+            opts="-i -o -v -q -h -V --in --out --pass --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__scheme__subcmd__keygen)
-            opts="-s -p -v -q -h -V --privatekey --publickey --verbose --quiet --help --version"
+            opts="-s -p -v -q -h -V --privatekey --publickey --pass --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2633,7 +2976,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__session)
-            opts="-u -p -k -s -a -r -v -q -h -V --server --url --port --privkeys --noqr --pairing --from-package --static-server --static-name --no-wait --json --schemes-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version status result cancel help"
+            opts="-u -p -k -s -a -r -v -q -h -V --server --url --port --privkeys --noqr --pairing --from-package --static-server --static-name --no-wait --json --disable-schemes-update --schemes-path --schemes-assets-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version status result cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2684,6 +3027,10 @@ _irma() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

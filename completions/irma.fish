@@ -28,9 +28,11 @@ complete -c irma -n "__fish_irma_needs_command" -s v -l verbose -d 'More log out
 complete -c irma -n "__fish_irma_needs_command" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_needs_command" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_needs_command" -f -a "version" -d 'Print version information'
+complete -c irma -n "__fish_irma_needs_command" -f -a "version" -d 'Print version information: the reference\'s lines (version, OS/architecture), then ours'
 complete -c irma -n "__fish_irma_needs_command" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
-complete -c irma -n "__fish_irma_needs_command" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
+complete -c irma -n "__fish_irma_needs_command" -f -a "completion" -d 'Print the completion script for a shell (cobra\'s `completion` command)'
+complete -c irma -n "__fish_irma_needs_command" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, keycopy, download, update'
+complete -c irma -n "__fish_irma_needs_command" -f -a "issuer" -d 'Manage Idemix issuer keys (the same as `irma scheme issuer`)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
 complete -c irma -n "__fish_irma_needs_command" -f -a "signature" -d 'Verify attribute-based signatures offline'
@@ -52,7 +54,8 @@ complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_
 complete -c irma -n "__fish_irma_using_subcommand generate; and not __fish_seen_subcommand_from completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -l shell -d 'Print the script for one shell to stdout instead of writing files' -r -f -a "bash\t'GNU bash'
 zsh\t'Z shell'
-fish\t'fish'"
+fish\t'fish'
+powershell\t'PowerShell'"
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -l dir -d 'Directory to write `irma.bash`, `_irma` and `irma.fish` into' -r -F
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from completions" -s q -l quiet -d 'No log output'
@@ -66,18 +69,23 @@ complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subc
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "man" -d 'Write man pages, one per command, into a directory'
 complete -c irma -n "__fish_irma_using_subcommand generate; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "keygen" -d 'Generate an ECDSA P-256 key pair for signing schemes. Never overwrites files'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "download" -d 'Download schemes into an irma_configuration folder'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "issuer" -d 'Manage Idemix issuer keys'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen download update issuer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand completion" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand completion" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand completion" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "keygen" -d 'Generate an ECDSA P-256 key pair for signing schemes. Never overwrites files'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "keycopy" -d 'Copy a scheme private key under a new passphrase (or, with --pass=false, without one). Never overwrites files'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "download" -d 'Download schemes into an irma_configuration folder'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "issuer" -d 'Manage Idemix issuer keys'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -89,18 +97,28 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from sign" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s s -l privatekey -d 'File for the private key (written with mode 0600)' -r -F
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s p -l publickey -d 'File for the public key' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -l pass -d 'Ask for a passphrase to encrypt the private key (asked twice on a terminal; else the first line of standard input)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keygen" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s i -l in -d 'The private key to copy' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s o -l out -d 'File for the copy (written with mode 0600)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -l pass -d 'Encrypt the copy with a new passphrase' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from keycopy" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -l timeout -d 'Time limit in seconds for each HTTP request' -r
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -l use-schemes-assets-path -d 'Download into the schemes assets folder (~/.local/share/irma/irma_configuration_assets) instead of the schemes folder'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -l json -d 'Print one JSON object with the outcome instead of text and a progress bar'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from download" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from update" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from update" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from update" -l timeout -d 'Time limit in seconds for each HTTP request' -r
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from update" -l json -d 'Print one JSON object with the outcome instead of text and a progress bar'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from update" -s v -l verbose -d 'More log output (repeat for more)'
@@ -117,10 +135,37 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Generate an ECDSA P-256 key pair for signing schemes. Never overwrites files'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "keycopy" -d 'Copy a scheme private key under a new passphrase (or, with --pass=false, without one). Never overwrites files'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "download" -d 'Download schemes into an irma_configuration folder'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "issuer" -d 'Manage Idemix issuer keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s s -l privatekey -d 'File to write the private key to (default "PrivateKeys/$counter.xml")' -r -F
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s p -l publickey -d 'File to write the public key to (default "PublicKeys/$counter.xml")' -r -F
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s e -l expirydate -d 'Expiry date of the key pair in RFC3339 ("2006-01-02T15:04:05+07:00"); overrides --valid-for' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -l valid-for -d 'How long the key pair is valid from now: a number followed by y, M, d, h or m (years, months, days, hours, minutes), e.g. "2y". Ignored with --expirydate' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s l -l keylength -d 'Key length in bits: 1024, 2048 or 4096' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s c -l counter -d 'Key counter; 0 means one more than the highest PublicKeys/<n>.xml' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s a -l numattributes -d 'Number of attributes (bases R_0…, the secret key and metadata included)' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s f -l force-overwrite -d 'Overwrite existing key files'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s h -l help -d 'Print help'
@@ -150,7 +195,8 @@ complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcomman
 complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand meta" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand meta" -s i -l irmaconf -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand meta" -l irmaconf-assets -d 'If specified, copy schemes from here into --irmaconf when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand meta" -l at -d 'Judge IsValid at this Unix time [default: now]' -r
 complete -c irma -n "__fish_irma_using_subcommand meta" -l json -d 'Print one JSON object instead of text'
 complete -c irma -n "__fish_irma_using_subcommand meta" -s v -l verbose -d 'More log output (repeat for more)'
@@ -164,7 +210,7 @@ complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen
 complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'
 complete -c irma -n "__fish_irma_using_subcommand signature; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l request -d 'The signature request (JSON) the signature must match; without it the signature is checked on its own and every attribute is reported as EXTRA. A request without a nonce (as the requestor posted it; the server chose the nonce) is matched on its message and attributes' -r -F
-complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l at -d 'Verify as at this Unix time [default: now]' -r
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l trust-timestamp-key -d 'Trust this timestamp server public key (base64 Ed25519) without asking the server; repeatable' -r
 complete -c irma -n "__fish_irma_using_subcommand signature; and __fish_seen_subcommand_from verify" -l json -d 'Print one JSON object instead of text'
@@ -181,7 +227,8 @@ complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_s
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l from-package -d 'Follow a session started elsewhere, from its session package (JSON or a file)' -r
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-server -d 'Show the QR code of a static session on this server, then exit' -r
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l static-name -d 'The static session\'s name (with --static-server)' -r
-complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
 token\t'Plain JSON with `--key` as the `Authorization` header'
 hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
@@ -198,6 +245,7 @@ complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_s
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l pairing -d 'Let the app pair first: it shows a code that must match the one printed here'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l no-wait -d 'Print the session package and exit (with --server), to follow the session with `irma session status|result|cancel`'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l json -d 'Print the result as one JSON object even on a terminal'
+complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -l disable-schemes-update -d 'Do not update the schemes from their URLs before the session (by default they are, as the reference does; when that fails the local schemes are used)'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand session; and not __fish_seen_subcommand_from status result cancel help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -226,7 +274,8 @@ complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subco
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "result" -d 'Print the result of a session; the exit status says how it ended'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "cancel" -d 'Cancel a session'
 complete -c irma -n "__fish_irma_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand request" -s s -l schemes-path -d 'Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes)' -r -F
+complete -c irma -n "__fish_irma_using_subcommand request" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand request" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand request" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
 token\t'Plain JSON with `--key` as the `Authorization` header'
 hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
@@ -244,8 +293,8 @@ complete -c irma -n "__fish_irma_using_subcommand request" -s q -l quiet -d 'No 
 complete -c irma -n "__fish_irma_using_subcommand request" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand request" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
@@ -331,8 +380,8 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -f -a "run" -d 'Run the server: the same as `irma server` (as the reference\'s `irma server run`)'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
@@ -415,8 +464,8 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s c -l config -d 'Path to configuration file (JSON, TOML or YAML)' -r -F
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s s -l schemes-path -d 'Path to irma_configuration (default: the bundled irma-demo and pbdf schemes)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l schemes-update -d 'Update schemes every x minutes (0 to disable)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
@@ -502,7 +551,7 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the server: the same as `irma server` (as the reference\'s `irma server run`)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and not __fish_seen_subcommand_from session enroll list remove export import help" -s q -l quiet -d 'No log output'
@@ -521,7 +570,7 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l timestamp -d 'Atum timestamps on attribute-based signatures' -r -f -a "on\t'Ask the scheme\'s timestamp server; sign without a timestamp when it does not answer'
 off\t'Never ask'"
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -l deny -d 'Refuse the session (the server marks it CANCELLED)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s v -l verbose -d 'More log output (repeat for more)'
@@ -529,35 +578,35 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from session" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from enroll" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l storage -d 'The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l schemes-path -d 'Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -l pin-file -d 'File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for enrollment, and for sessions with credentials of a keyshare scheme' -r -F
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from import" -s q -l quiet -d 'No log output'
@@ -570,25 +619,30 @@ complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "export" -d 'Print the whole wallet, secret key included, in the reference\'s dump format (`irma wallet import` reads it back). Keep the output secret'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "import" -d 'Import a wallet dump: the secret key and credentials (for example the reference\'s credentials/wallet-P.json). Every credential must verify over the dump\'s secret key; a wallet that already holds credentials must have the same key'
 complete -c irma -n "__fish_irma_using_subcommand wallet; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "version" -d 'Print version information'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, download, update'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate scheme jwt meta signature session request server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "version" -d 'Print version information: the reference\'s lines (version, OS/architecture), then ours'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "completion" -d 'Print the completion script for a shell (cobra\'s `completion` command)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, keycopy, download, update'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "issuer" -d 'Manage Idemix issuer keys (the same as `irma scheme issuer`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "session" -d 'Perform an IRMA disclosure, issuance or signature session, or act on one'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "request" -d 'Generate an IRMA session request: JSON, or a signed JWT with -a hmac|rsa'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "server" -d 'Run the IRMA server (the requestor API, and the app and frontend API under /irma), or check its configuration (`irma server check`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "wallet" -d 'A headless IRMA app: perform sessions, list, import and export credentials'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "completions" -d 'Write shell completion scripts (bash, zsh, fish)'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from generate" -f -a "man" -d 'Write man pages, one per command, into a directory'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "keygen" -d 'Generate an ECDSA P-256 key pair for signing schemes. Never overwrites files'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "keycopy" -d 'Copy a scheme private key under a new passphrase (or, with --pass=false, without one). Never overwrites files'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "download" -d 'Download schemes into an irma_configuration folder'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "issuer" -d 'Manage Idemix issuer keys'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from signature" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'

@@ -31,8 +31,9 @@ enum ServerCommand {
     /// Check the server configuration and exit.
     ///
     /// Reads the configuration exactly as `irma server` does (flags, IRMASERVER_*
-    /// environment variables, configuration file) and runs every startup check, without
-    /// side effects: no scheme downloads, no writes, no listening; with the Redis store it
+    /// environment variables, configuration file) and runs every startup check. Like the
+    /// server it prepares the schemes folder (newer schemes from --schemes-assets-path, the
+    /// built-in schemes into an empty folder); no downloads, no listening; with the Redis store it
     /// connects to Redis and checks that it answers. Exits non-zero with a message naming
     /// the bad setting. With -v, prints the effective configuration as JSON
     /// (secrets redacted).
@@ -52,10 +53,12 @@ struct ConfigFlags {
     #[arg(short, long, env = "IRMASERVER_CONFIG")]
     #[serde(skip)]
     config: Option<PathBuf>,
-    /// Path to irma_configuration (default: the bundled irma-demo and pbdf schemes).
+    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
+    /// ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf].
     #[arg(short, long)]
     schemes_path: Option<String>,
-    /// If specified, copy schemes from here into --schemes-path.
+    /// If specified, copy schemes from here into --schemes-path when missing there or newer
+    /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
     #[arg(long)]
     schemes_assets_path: Option<String>,
     /// Update schemes every x minutes (0 to disable).

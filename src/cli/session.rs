@@ -29,12 +29,16 @@ use crate::protocol::session::{
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::scheme::Configuration;
+use crate::scheme::download::{DownloadOptions, update_all};
 use crate::server::run::StartError;
 use crate::server::{Exposure, Server};
 use crate::session::{SessionResult, Sessions};
 
 /// The default port of the embedded server, as the reference.
 const DEFAULT_PORT: u16 = 48680;
+/// Time limit of each request of the scheme update before a session.
+const SCHEMES_UPDATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Exit statuses of `irma session`, also listed in its help.
 mod exit {
@@ -155,6 +159,10 @@ pub struct StartArgs {
     /// Print the result as one JSON object even on a terminal.
     #[arg(long)]
     json: bool,
+    /// Do not update the schemes from their URLs before the session (by default they are,
+    /// as the reference does; when that fails the local schemes are used).
+    #[arg(long)]
+    disable_schemes_update: bool,
     #[command(flatten)]
     request: RequestFlags,
 }
@@ -352,7 +360,10 @@ async fn begin(args: &StartArgs) -> Result<(Backend, SessionPackage), Failure> {
         let client = RequestorClient::new(&server, Authentication::None).map_err(Failure::usage)?;
         (Backend::Remote(client), package)
     } else {
-        let schemes = args.request.load_schemes().map_err(Failure::usage)?;
+        let mut schemes = args.request.load_schemes().map_err(Failure::usage)?;
+        if !args.disable_schemes_update {
+            schemes = updated(schemes, &args.request).await?;
+        }
         let request = args.request.build(&schemes).map_err(Failure::usage)?;
         match &args.server {
             Some(server) => {
@@ -367,6 +378,31 @@ async fn begin(args: &StartArgs) -> Result<(Backend, SessionPackage), Failure> {
             None => embedded(args, request).await?,
         }
     })
+}
+
+/// The schemes after updating each from its URL (irmago `configureSession`, which runs
+/// `UpdateSchemes`). A scheme that cannot be updated (offline, server down) is used as it
+/// is, with a warning; when any scheme changed, the folder is loaded again.
+async fn updated(schemes: Configuration, flags: &RequestFlags) -> Result<Configuration, Failure> {
+    let opts = DownloadOptions {
+        timeout: SCHEMES_UPDATE_TIMEOUT,
+        ..DownloadOptions::default()
+    };
+    let mut changed = false;
+    for (dir, result) in update_all(&schemes, &opts).await {
+        match result {
+            Ok(outcome) => changed |= outcome.action == "updated",
+            Err(e) => tracing::warn!(
+                "scheme {} not updated, using it as it is: {:#}",
+                dir.display(),
+                anyhow!(e)
+            ),
+        }
+    }
+    if !changed {
+        return Ok(schemes);
+    }
+    flags.load_schemes().map_err(Failure::usage)
 }
 
 /// Shows the QR code, follows the status (with pairing and Ctrl-C) and prints the result.

@@ -10,7 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
 use crate::protocol::identifiers::SchemeId;
-use crate::scheme::{Configuration, default_schemes_path};
+use crate::scheme::Configuration;
 use crate::wallet::{
     Outcome, Pin, Report, SessionOptions, Wallet, WalletDump, enroll, parse_pointer, run_session,
 };
@@ -30,7 +30,7 @@ pub struct WalletArgs {
     /// The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet].
     #[arg(long, value_name = "DIR", env = "IRMA_WALLET_DIR", global = true)]
     storage: Option<PathBuf>,
-    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
+    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration].
     #[arg(long, value_name = "PATH", global = true)]
     schemes_path: Option<PathBuf>,
     /// File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for
@@ -134,9 +134,8 @@ pub struct SessionArgs {
 /// Runs `irma wallet`.
 pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
     let dir = storage_dir(args.storage)?;
-    let schemes = default_schemes_path(args.schemes_path.as_deref());
-    let conf = Configuration::load(&schemes)
-        .with_context(|| format!("loading schemes from {}", schemes.display()))?;
+    let (_, conf, _) = crate::scheme::storage::open(args.schemes_path.as_deref(), None)
+        .context("loading schemes")?;
     let mut wallet =
         Wallet::open(&dir, &conf).with_context(|| format!("opening wallet {}", dir.display()))?;
     for bad in wallet.unreadable() {

@@ -1,7 +1,9 @@
 //! Everything `irma server` builds from its resolved configuration before it listens, and
 //! every check the reference makes at startup (irmago `irma/server/conf.go` `Check`,
-//! `requestorserver/conf.go` `initialize`), with no side effects: no scheme downloads, no
-//! writes, no sockets. `irma server check` runs exactly this and stops.
+//! `requestorserver/conf.go` `initialize`), with one side effect, the reference's: the
+//! schemes folder is prepared ([`crate::scheme::storage::prepare_folder`]: newer schemes
+//! from `schemes_assets_path`, the built-in schemes into an empty folder). No downloads, no
+//! sockets. `irma server check` runs exactly this and stops.
 //!
 //! Refusals are errors naming the setting; risky but allowed combinations are returned as
 //! warnings (the caller logs them), as the reference logs them.
@@ -18,6 +20,7 @@ use crate::jwt::keys::{KeyError, RsaPrivateKey};
 use crate::jwt::result::ResultSigner;
 use crate::protocol::identifiers::{IssuerId, PublicKeyId};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
+use crate::scheme::storage::{default_assets_path, prepare_folder};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::session::Settings;
 use crate::session::clock::Clock;
@@ -49,6 +52,16 @@ pub struct Prepared {
 /// Why the server cannot start with this configuration; each names the setting.
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
+    /// The schemes could not be loaded.
+    #[error("invalid setting schemes_path: preparing {path}{}: {source}", assets_note(.assets))]
+    SchemesFolder {
+        /// The schemes folder.
+        path: PathBuf,
+        /// The assets folder, if any.
+        assets: Option<PathBuf>,
+        /// The scheme error.
+        source: crate::scheme::Error,
+    },
     /// The schemes could not be loaded.
     #[error("invalid setting schemes_path: loading schemes from {path}: {source}")]
     Schemes {
@@ -96,6 +109,20 @@ pub enum PrepareError {
 pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     let mut warnings = Vec::new();
     let schemes_path = default_schemes_path(conf.schemes_path.as_deref());
+    let assets = conf
+        .schemes_assets_path
+        .clone()
+        .or_else(default_assets_path);
+    let done = prepare_folder(&schemes_path, assets.as_deref()).map_err(|source| {
+        PrepareError::SchemesFolder {
+            path: schemes_path.clone(),
+            assets: assets.clone(),
+            source,
+        }
+    })?;
+    for line in done {
+        tracing::info!("{line}");
+    }
     let schemes = Configuration::load(&schemes_path).map_err(|source| PrepareError::Schemes {
         path: schemes_path.clone(),
         source,
@@ -194,6 +221,14 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         client_tls,
         warnings,
     })
+}
+
+/// ` with schemes_assets_path X` when an assets folder is used, for messages.
+fn assets_note(assets: &Option<PathBuf>) -> String {
+    assets
+        .as_ref()
+        .map(|a| format!(" with schemes_assets_path {}", a.display()))
+        .unwrap_or_default()
 }
 
 /// The reference applies the global permissions on top of a requestor's own: a requestor

@@ -198,12 +198,7 @@ pub async fn check_store(conf: &ServerConfig, prepared: &Prepared) -> Result<(),
 
 /// Where and how often to update the schemes while running, if at all.
 fn scheme_updates(conf: &ServerConfig, path: &std::path::Path) -> Option<(PathBuf, Duration)> {
-    let period = conf.schemes_update?;
-    if schemes_update::is_bundled(path) {
-        tracing::info!("the bundled schemes are not updated while running");
-        return None;
-    }
-    Some((path.to_owned(), period))
+    conf.schemes_update.map(|period| (path.to_owned(), period))
 }
 
 /// The background tasks of a server; aborted when dropped.

@@ -20,6 +20,7 @@ mod scheme;
 mod server;
 mod server_check;
 mod session_cli;
+mod standalone;
 mod tls;
 mod util;
 mod vectors;

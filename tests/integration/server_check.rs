@@ -71,7 +71,12 @@ fn defaults_are_printed_and_nothing_else_happens() {
     let ip: std::net::Ipv4Addr = host.parse().unwrap_or_else(|e| panic!("{url}: {e}"));
     // One of this machine's own addresses.
     std::net::TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("{url}: {e}"));
-    assert!(c["schemes_path"].as_str().unwrap().ends_with("schemes"));
+    assert!(
+        c["schemes_path"]
+            .as_str()
+            .unwrap()
+            .ends_with("irma/irma_configuration")
+    );
 }
 
 #[test]
@@ -395,16 +400,25 @@ fn warnings_for_risky_settings() {
 }
 
 #[test]
-fn check_has_no_side_effects() {
-    // An empty schemes folder is refused, not filled with downloaded schemes.
+fn check_fills_an_empty_schemes_folder_offline_and_refuses_a_missing_one() {
+    // As the server: an empty schemes folder gets the default schemes, here from the copies
+    // built into the binary (the reference downloads them).
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("schemes");
     std::fs::create_dir(&empty).unwrap();
+    check(&[], &["--schemes-path", empty.to_str().unwrap()]).success();
+    let mut names: Vec<_> = std::fs::read_dir(&empty)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["irma-demo", "pbdf"]);
+    let missing = dir.path().join("nonexistent");
     refused(
-        check(&[], &["--schemes-path", empty.to_str().unwrap()]),
-        &["schemes_path"],
+        check(&[], &["--schemes-path", missing.to_str().unwrap()]),
+        &["schemes_path", "does not exist"],
     );
-    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    assert!(!missing.exists());
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! back to the session pointer; `irma request` against the reference's recorded output.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -26,10 +26,10 @@ struct Running {
 
 impl Running {
     fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+        let mut child = crate::util::command()
             .arg("session")
+            .arg("--disable-schemes-update")
             .args(args)
-            .env_remove("IRMA_SCHEMES_PATH")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -1,8 +1,9 @@
 //! Shared helpers: run the real binary, locate the shared fixtures.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The repository root (where Cargo.toml is).
@@ -20,6 +21,30 @@ pub fn vector(path: &str) -> serde_json::Value {
     let file = data_dir().join("vectors").join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// The data folder (`$XDG_DATA_HOME`) of every run of the binary: one per test run, under
+/// the target folder, whose default schemes folder `irma/irma_configuration` is filled here
+/// once (from the schemes built into the binary), so that tests never touch the user's home
+/// and parallel first uses do not race.
+pub fn data_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("data-home");
+        let _ = std::fs::remove_dir_all(&home);
+        let schemes = home.join("irma/irma_configuration");
+        std::fs::create_dir_all(&schemes).unwrap();
+        irma::scheme::storage::prepare_folder(&schemes, None).unwrap();
+        home
+    })
+}
+
+/// The real `irma` binary with the test [`data_home`] and without `$IRMA_SCHEMES_PATH`.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
+    cmd.env_remove("IRMA_SCHEMES_PATH")
+        .env("XDG_DATA_HOME", data_home());
+    cmd
 }
 
 /// A finished run of the `irma` binary.
@@ -76,7 +101,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     Run::from_output(
-        Command::new(env!("CARGO_BIN_EXE_irma"))
+        command()
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -91,7 +116,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -104,17 +129,15 @@ where
     Run::from_output(child.wait_with_output().expect("wait for irma"))
 }
 
-/// Runs the real `irma` binary with extra environment variables (and `IRMA_SCHEMES_PATH`
-/// removed unless given), no stdin, and waits for it.
+/// Runs the real `irma` binary with extra environment variables (see [`command`] for the
+/// ones set by default), no stdin, and waits for it.
 pub fn irma_env<I, S>(env: &[(&str, &std::ffi::OsStr)], args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .env_remove("IRMA_SCHEMES_PATH");
+    let mut cmd = command();
+    cmd.args(args).stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -207,11 +230,12 @@ impl Server {
         extra: &[&str],
         log: Option<std::fs::File>,
     ) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+        // No scheme updates (they would reach out to the schemes' URLs) unless a test asks.
+        let mut child = command()
             .args(["server", "--listen-addr", "127.0.0.1", "--port", "0"])
             .args(["--url", &format!("{scheme}://127.0.0.1:port")])
+            .args(["--schemes-update", "0"])
             .args(extra)
-            .env_remove("IRMA_SCHEMES_PATH")
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

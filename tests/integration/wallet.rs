@@ -4,7 +4,7 @@
 //! storage damage. Keyshare schemes with an enrollment: `keyshare.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -77,7 +77,7 @@ impl TestWallet {
         let package = package.to_string();
         let mut args = vec!["session", package.as_str(), "--timestamp", "off"];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_irma"))
+        crate::util::command()
             .args(self.args(&args))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
