@@ -32,9 +32,14 @@ struct Postgres {
 }
 
 impl Postgres {
-    /// Starts a cluster, or `None` (with a message) when the binaries are not installed.
+    /// Starts a cluster, or `None` (with a message) when the binaries are not installed;
+    /// under CI (`CI` set, as `.ci/run` runs), which installs them, their absence fails.
     fn start() -> Option<Self> {
         if !Path::new(PG_BIN).join("initdb").exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "PostgreSQL binaries not found in {PG_BIN}: .ci/run installs the Debian package postgresql"
+            );
             eprintln!(
                 "skipping: PostgreSQL binaries not found in {PG_BIN} \
                  (install the Debian package postgresql-15)"
