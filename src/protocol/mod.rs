@@ -15,7 +15,9 @@
 //! - [`signature`]: attribute-based signatures (`SignedMessage`) and their nonce.
 //! - [`timestamp`]: atum timestamps of signatures.
 //! - [`keyshare`]: the keyshare protocol between the app and a keyshare server.
+//! - [`app`]: the app's disclosure and issuance messages to the server.
 
+pub mod app;
 pub mod attributes;
 pub mod calendar;
 pub mod errors;

@@ -580,6 +580,16 @@ impl Configuration {
             .collect()
     }
 
+    /// The key counter an issuance request's `keyCounter` names: itself, or the issuer's
+    /// latest key for 0 (the reference's "0 means the latest"); `None` when the issuer has
+    /// no key.
+    pub fn issuing_key_counter(&self, issuer: &IssuerId, requested: u32) -> Option<u32> {
+        if requested != 0 {
+            return Some(requested);
+        }
+        self.latest_key(issuer).map(|(id, _)| id.counter)
+    }
+
     /// The verified text of `PublicKeys/<counter>.xml`, for `crate::crypto` to parse.
     pub fn public_key_xml(&self, id: &PublicKeyId) -> Option<&str> {
         self.public_keys.get(id).map(|k| k.xml.as_str())

@@ -14,9 +14,10 @@ use serde::Deserialize;
 
 use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
-use crate::crypto::idemix::{IssueCommitmentMessage, ProofD};
+use crate::crypto::idemix::ProofD;
+use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::messages::{AttributeIndex, ProofStatus};
+use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
 use crate::protocol::session::ServerSessionResponse;
 use crate::protocol::signature::SignedMessage;
@@ -81,23 +82,6 @@ impl Outcome {
     }
 }
 
-/// The app's disclosure message (irmago `irma.Disclosure`).
-#[derive(Debug, Deserialize)]
-struct DisclosureMessage {
-    proofs: Vec<ProofD>,
-    indices: Vec<Vec<AttributeIndex>>,
-}
-
-/// The app's issuance message (irmago `irma.IssueCommitmentMessage`): gabi's message plus
-/// the indices of the disclosed attributes.
-#[derive(Debug, Deserialize)]
-struct CommitmentMessage {
-    #[serde(flatten)]
-    gabi: IssueCommitmentMessage,
-    #[serde(default)]
-    indices: Vec<Vec<AttributeIndex>>,
-}
-
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SessionError> {
     serde_json::from_slice(body).map_err(|e| SessionError::MalformedInput(e.to_string()))
 }
@@ -116,7 +100,7 @@ pub async fn disclosure(
     body: &[u8],
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: DisclosureMessage = parse(body)?;
+    let message: Disclosure = parse(body)?;
     let verifier = Arc::clone(verifier);
     Ok(blocking(move || {
         match verifier.verify_disclosure(&message.proofs, &message.indices, &request, now) {
@@ -169,7 +153,7 @@ pub async fn issuance(
     body: &[u8],
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: CommitmentMessage = parse(body)?;
+    let message: IssueCommitments = parse(body)?;
     let (verifier, keys) = (Arc::clone(verifier), Arc::clone(keys));
     Ok(blocking(move || issue(&verifier, &keys, &request, &message, now)).await)
 }
@@ -178,16 +162,17 @@ fn issue<C: Deref<Target = Configuration>>(
     verifier: &Verifier<C>,
     keys: &IssuerKeys,
     request: &IssuanceRequest,
-    message: &CommitmentMessage,
+    message: &IssueCommitments,
     now: i64,
 ) -> Outcome {
-    if message.gabi.proofs.0.len() < request.credentials.len() {
+    if message.commitments.proofs.0.len() < request.credentials.len() {
         return Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
     }
-    let checked = match verifier.verify_commitments(&message.gabi, &message.indices, request, now) {
-        Ok(checked) => checked,
-        Err(e) => return commitments_refused(&e),
-    };
+    let checked =
+        match verifier.verify_commitments(&message.commitments, &message.indices, request, now) {
+            Ok(checked) => checked,
+            Err(e) => return commitments_refused(&e),
+        };
     // Only what the verifier verified is signed: the commitments with the keyshare
     // server's share merged in, under the keys they were verified against.
     let Some(commitments) = checked.to_sign() else {
@@ -199,7 +184,14 @@ fn issue<C: Deref<Target = Configuration>>(
     let conf = verifier.configuration();
     let mut sigs = Vec::with_capacity(commitments.len());
     for (cred, commitment) in request.credentials.iter().zip(commitments) {
-        match issue_credential(conf, keys, cred, commitment, &message.gabi.nonce2.0, now) {
+        match issue_credential(
+            conf,
+            keys,
+            cred,
+            commitment,
+            &message.commitments.nonce2.0,
+            now,
+        ) {
             Ok(sig) => sigs.push(sig),
             Err(e) => return Outcome::failed(ErrorKind::IssuanceFailed, e.to_string()),
         }

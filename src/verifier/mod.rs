@@ -356,15 +356,10 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
                 .conf
                 .credential_type(&cred.credential)
                 .ok_or_else(|| Error::UnknownIssuedType(cred.credential.clone()))?;
-            let counter = if cred.key_counter != 0 {
-                cred.key_counter
-            } else {
-                self.conf
-                    .public_key_counters(&ct.id.issuer())
-                    .into_iter()
-                    .max()
-                    .ok_or_else(|| Error::NoPublicKey(ct.id.clone()))?
-            };
+            let counter = self
+                .conf
+                .issuing_key_counter(&ct.id.issuer(), cred.key_counter)
+                .ok_or_else(|| Error::NoPublicKey(ct.id.clone()))?;
             r.push(self.resolve_type(ct, counter)?);
         }
         // From here on `list` is what is verified, and what the issuer gets to sign.

@@ -30,8 +30,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use num_bigint::BigUint;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use super::candidates::{Chosen, DisclosurePlan, choose};
 use super::credential::{CredentialSummary, Wallet, WalletCredential};
@@ -40,16 +40,18 @@ use super::storage::StoredCredential;
 use super::{Error, timestamp};
 use crate::crypto::bigint::Int;
 use crate::crypto::idemix::{
-    CommittedProofs, CredentialBuilder, IssueCommitmentMessage, IssueSignatureMessage, Proof,
-    ProofD, ProofList, ProofP, ProofRequest, math, signature_nonce,
+    CommittedProofs, CredentialBuilder, IssueCommitmentMessage, Proof, ProofD, ProofList, ProofP,
+    ProofRequest, math, signature_nonce,
 };
+use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::RemoteError;
 use crate::protocol::identifiers::{PublicKeyId, SchemeId};
 use crate::protocol::keyshare::KeyId;
-use crate::protocol::messages::{Indices, ProofStatus};
+use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{DisclosureRequest, SessionRequest};
 use crate::protocol::session::{
-    Action, ClientSessionRequest, PairingMethod, ProtocolVersion, SessionPackage, SessionPointer,
+    Action, ClientSessionRequest, PairingMethod, ProtocolVersion, ServerSessionResponse,
+    SessionPackage, SessionPointer,
 };
 use crate::protocol::signature::{SIGNED_MESSAGE_CONTEXT, SignedMessage};
 use crate::protocol::status::ServerStatus;
@@ -255,32 +257,6 @@ pub struct SignedReport {
     pub signature: SignedMessage<ProofD>,
 }
 
-/// The server's answer to proofs and commitments (irmago `ServerSessionResponse`).
-#[derive(Debug, Deserialize)]
-struct ServerResponse {
-    #[serde(rename = "proofStatus")]
-    proof_status: ProofStatus,
-    #[serde(default)]
-    sigs: Vec<IssueSignatureMessage>,
-    #[serde(rename = "nextSession", default)]
-    next_session: Option<SessionPointer>,
-}
-
-/// `POST {u}/proofs` of a disclosure (irma `Disclosure`).
-#[derive(Serialize)]
-struct DisclosureMessage<'a> {
-    proofs: &'a ProofList,
-    indices: &'a Indices,
-}
-
-/// `POST {u}/commitments` (irma `IssueCommitmentMessage`: gabi's plus `indices`).
-#[derive(Serialize)]
-struct CommitmentMessage<'a> {
-    #[serde(flatten)]
-    message: &'a IssueCommitmentMessage,
-    indices: &'a Indices,
-}
-
 /// Parses what `irma wallet session` takes: a session pointer `{"u","irmaqr"}` or a whole
 /// session package (`{"sessionPtr": …}`).
 pub fn parse_pointer(text: &str) -> Result<SessionPointer, Error> {
@@ -292,6 +268,20 @@ pub fn parse_pointer(text: &str) -> Result<SessionPointer, Error> {
         return Ok(package.session_ptr);
     }
     serde_json::from_value(value).map_err(|e| Error::BadPointer(e.to_string()))
+}
+
+/// The proofs of a disclosure: all ProofDs.
+fn disclosure_proofs(proofs: ProofList) -> Result<Vec<ProofD>, Error> {
+    proofs
+        .0
+        .into_iter()
+        .map(|p| match p {
+            Proof::D(d) => Ok(d),
+            Proof::U(_) => Err(Error::Protocol(
+                "an issuance proof in a disclosure".to_owned(),
+            )),
+        })
+        .collect()
 }
 
 /// Performs the session at `pointer` and every session chained after it.
@@ -608,9 +598,9 @@ impl<'a> Context<'a> {
                     merge_responses(&parts, &responses, &mut proofs);
                     proofs
                 };
-                let message = DisclosureMessage {
-                    proofs: &proofs,
-                    indices: &plan.indices,
+                let message = Disclosure {
+                    proofs: disclosure_proofs(proofs)?,
+                    indices: plan.indices.clone(),
                 };
                 transport.post("proofs", &message).await?
             }
@@ -632,7 +622,7 @@ impl<'a> Context<'a> {
             }
         };
         self.report.server_response = Some(answer.clone());
-        let response: ServerResponse = serde_json::from_value(answer)
+        let response: ServerSessionResponse = serde_json::from_value(answer)
             .map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))?;
         if response.proof_status != ProofStatus::Valid {
             return Err(Error::Rejected(proof_status_name(response.proof_status)));
@@ -904,15 +894,10 @@ impl<'a> Context<'a> {
             let attrs = c
                 .attribute_values(&info, now)
                 .map_err(|e| Error::Protocol(format!("credential request: {e}")))?;
-            let counter = if c.key_counter != 0 {
-                c.key_counter
-            } else {
-                self.conf
-                    .public_key_counters(&c.credential.issuer())
-                    .into_iter()
-                    .max()
-                    .unwrap_or_default()
-            };
+            let counter = self
+                .conf
+                .issuing_key_counter(&c.credential.issuer(), c.key_counter)
+                .unwrap_or_default();
             let key_id = PublicKeyId {
                 issuer: c.credential.issuer(),
                 counter,
@@ -1003,22 +988,22 @@ impl<'a> Context<'a> {
         let answer: serde_json::Value = transport
             .post(
                 "commitments",
-                &CommitmentMessage {
-                    message: &message,
-                    indices: &plan.indices,
+                &IssueCommitments {
+                    commitments: message,
+                    indices: plan.indices.clone(),
                 },
             )
             .await?;
         self.report.server_response = Some(answer.clone());
-        let response: ServerResponse = serde_json::from_value(answer)
+        let response: ServerSessionResponse = serde_json::from_value(answer)
             .map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))?;
         if response.proof_status != ProofStatus::Valid {
             return Err(Error::Rejected(proof_status_name(response.proof_status)));
         }
-        if response.sigs.len() != builders.len() {
+        if response.issue_signatures.len() != builders.len() {
             return Err(Error::Protocol(format!(
                 "{} signatures for {} credentials",
-                response.sigs.len(),
+                response.issue_signatures.len(),
                 builders.len()
             )));
         }
@@ -1027,7 +1012,7 @@ impl<'a> Context<'a> {
         let mut credentials = Vec::with_capacity(builders.len());
         for (((builder, sig), i), c) in builders
             .iter()
-            .zip(&response.sigs)
+            .zip(&response.issue_signatures)
             .zip(&issued)
             .zip(&request.credentials)
         {
