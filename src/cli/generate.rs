@@ -71,13 +71,13 @@ impl CompletionShell {
 }
 
 /// `irma completion SHELL`: the script on standard output.
-pub fn print_completion(shell: CompletionShell) -> anyhow::Result<ExitCode> {
+pub(super) fn print_completion(shell: CompletionShell) -> anyhow::Result<ExitCode> {
     print!("{}", String::from_utf8(completion(shell))?);
     Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `irma generate`.
-pub fn run(cmd: GenerateCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cmd: GenerateCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         GenerateCommand::Completions {
             shell: Some(shell), ..

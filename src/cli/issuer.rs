@@ -77,7 +77,7 @@ pub struct KeygenArgs {
 }
 
 /// Runs an issuer command.
-pub fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         IssuerCommand::Keygen(args) => keygen(args),
         IssuerCommand::RevocationKeypair(args) => revocation_keypair(args),

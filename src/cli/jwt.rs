@@ -36,7 +36,7 @@ pub enum JwtCommand {
 
 /// How `irma jwt sign` signs.
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AuthMethod {
+pub(super) enum AuthMethod {
     /// HS256 with a base64 HMAC key (server auth method `hmac`).
     Hmac,
     /// RS256 with an RSA private key in PEM (server auth method `publickey`).
@@ -93,7 +93,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs an `irma jwt` subcommand.
-pub fn run(cmd: JwtCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cmd: JwtCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         JwtCommand::Sign(args) => sign(args),
         JwtCommand::Verify(args) => verify(args),

@@ -55,7 +55,7 @@ fn parse_attribute(text: &str) -> anyhow::Result<BigUint> {
 }
 
 /// Runs `irma meta`.
-pub fn run(args: MetaArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: MetaArgs) -> anyhow::Result<ExitCode> {
     let value = parse_attribute(&args.attribute)?;
     let meta = MetadataAttribute::from_int(&value).context("not a metadata attribute")?;
     let now = args.at.unwrap_or_else(crate::scheme::configuration::now);

@@ -24,7 +24,7 @@ use crate::verifier::credential_type_info;
 
 /// How a request reaches the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AuthMethod {
+pub(super) enum AuthMethod {
     /// Plain JSON, no authentication.
     None,
     /// Plain JSON with `--key` as the `Authorization` header.
@@ -37,7 +37,7 @@ pub enum AuthMethod {
 
 /// The request flags of `irma request` and `irma session`.
 #[derive(Debug, Args)]
-pub struct RequestFlags {
+pub(super) struct RequestFlags {
     /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
     /// ~/.local/share/irma/irma_configuration, filled with the built-in schemes].
     #[arg(short = 's', long, value_name = "PATH")]
@@ -281,7 +281,7 @@ pub struct RequestArgs {
 
 /// Runs `irma request`: prints the extended request as JSON (`-a none|token`) or as a
 /// signed requestor JWT (`-a hmac|rsa`).
-pub fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
     let flags = args.flags;
     let schemes = flags.load_schemes()?;
     let request = flags.build(&schemes)?;

@@ -139,7 +139,7 @@ pub struct OutputArgs {
 }
 
 /// Runs `irma scheme`.
-pub fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SchemeCommand::Verify { path, schemes } => {
             let path = match path {

@@ -257,7 +257,7 @@ struct ConfigFlags {
 
 /// Runs `irma server` until SIGINT or SIGTERM, or `irma server check`; `verbose` and
 /// `quiet` are the global flags (check prints the effective configuration with `-v`).
-pub fn run(args: ServerArgs, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: ServerArgs, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
     match args.command {
         Some(ServerCommand::Check(flags)) => {
             super::init_logging(0, verbose, quiet, false);

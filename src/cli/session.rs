@@ -91,7 +91,7 @@ pub struct SessionArgs {
 
 /// `irma session status|result|cancel`.
 #[derive(Debug, Subcommand)]
-pub enum SessionAction {
+pub(super) enum SessionAction {
     /// Print the status of a session.
     Status(TokenArgs),
     /// Print the result of a session; the exit status says how it ended.
@@ -102,7 +102,7 @@ pub enum SessionAction {
 
 /// The session to act on.
 #[derive(Debug, Args)]
-pub struct TokenArgs {
+pub(super) struct TokenArgs {
     /// The IRMA server's requestor API URL.
     #[arg(long, value_name = "URL")]
     server: String,
@@ -113,7 +113,7 @@ pub struct TokenArgs {
 
 /// Arguments of `irma session result`.
 #[derive(Debug, Args)]
-pub struct ResultArgs {
+pub(super) struct ResultArgs {
     #[command(flatten)]
     session: TokenArgs,
     /// Print the result as one JSON object even on a terminal.
@@ -123,7 +123,7 @@ pub struct ResultArgs {
 
 /// Flags for starting a session.
 #[derive(Debug, Args)]
-pub struct StartArgs {
+pub(super) struct StartArgs {
     /// External IRMA server to post the request to (default: an embedded server).
     #[arg(long, value_name = "URL")]
     server: Option<String>,
@@ -196,7 +196,7 @@ impl From<ClientError> for Failure {
 }
 
 /// Runs `irma session`.
-pub fn run(args: SessionArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: SessionArgs) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     let outcome = runtime.block_on(async {
         match args.action {

@@ -71,7 +71,7 @@ pub struct VerifyArgs {
 }
 
 /// Runs an `irma signature` subcommand.
-pub fn run(cmd: SignatureCommand) -> anyhow::Result<ExitCode> {
+pub(super) fn run(cmd: SignatureCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SignatureCommand::Verify(args) => verify(args),
     }

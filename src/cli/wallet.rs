@@ -44,7 +44,7 @@ pub struct WalletArgs {
 
 /// The `irma wallet` subcommands.
 #[derive(Debug, Subcommand)]
-pub enum WalletCommand {
+pub(super) enum WalletCommand {
     /// Perform a session as the Yivi app does: disclose, sign, or receive credentials.
     ///
     /// SESSION is the session pointer JSON ({"u": ..., "irmaqr": ...}) or a whole session
@@ -100,7 +100,7 @@ pub enum WalletCommand {
 
 /// Whether signatures get an atum timestamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TimestampMode {
+pub(super) enum TimestampMode {
     /// Ask the scheme's timestamp server; sign without a timestamp when it does not answer.
     On,
     /// Never ask.
@@ -109,7 +109,7 @@ pub enum TimestampMode {
 
 /// Arguments of `irma wallet session`.
 #[derive(Debug, Args)]
-pub struct SessionArgs {
+pub(super) struct SessionArgs {
     /// Session pointer or package: JSON, a file, or `-` for stdin.
     #[arg(value_name = "SESSION")]
     session: String,
@@ -132,7 +132,7 @@ pub struct SessionArgs {
 }
 
 /// Runs `irma wallet`.
-pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
+pub(super) fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
     let dir = storage_dir(args.storage)?;
     let (_, conf, _) = crate::scheme::storage::open(args.schemes_path.as_deref(), None)
         .context("loading schemes")?;

@@ -45,7 +45,7 @@ pub enum FormatError {
 
 /// A JWT split and decoded, signature not yet checked.
 #[derive(Debug, Clone)]
-pub struct Decoded<'a> {
+pub(super) struct Decoded<'a> {
     /// `base64(header) "." base64(claims)`: the signed bytes.
     pub signing_input: &'a str,
     /// The signature part, base64url.
@@ -75,7 +75,7 @@ fn decode_object(s: &str, part: &'static str) -> Result<Map<String, Value>, Form
 
 impl<'a> Decoded<'a> {
     /// Splits and decodes a token. Surrounding whitespace must already be trimmed.
-    pub fn parse(token: &'a str) -> Result<Self, FormatError> {
+    pub(super) fn parse(token: &'a str) -> Result<Self, FormatError> {
         let mut parts = token.split('.');
         let (Some(h), Some(c), Some(s), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -93,7 +93,7 @@ impl<'a> Decoded<'a> {
     }
 
     /// The header's `alg`.
-    pub fn algorithm(&self) -> Result<&str, FormatError> {
+    pub(super) fn algorithm(&self) -> Result<&str, FormatError> {
         self.header
             .get("alg")
             .and_then(Value::as_str)
@@ -101,7 +101,7 @@ impl<'a> Decoded<'a> {
     }
 
     /// A string claim: `None` when absent or null.
-    pub fn string_claim(&self, claim: &'static str) -> Result<Option<&str>, FormatError> {
+    pub(super) fn string_claim(&self, claim: &'static str) -> Result<Option<&str>, FormatError> {
         match self.claims.get(claim) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
@@ -113,7 +113,7 @@ impl<'a> Decoded<'a> {
     }
 
     /// An integer (NumericDate) claim: `None` when absent or null.
-    pub fn time_claim(&self, claim: &'static str) -> Result<Option<i64>, FormatError> {
+    pub(super) fn time_claim(&self, claim: &'static str) -> Result<Option<i64>, FormatError> {
         match self.claims.get(claim) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Number(n)) => n.as_i64().map(Some).ok_or(FormatError::ClaimType {
@@ -129,7 +129,7 @@ impl<'a> Decoded<'a> {
 
     /// Checks the signature with `key`; `false` when it does not match. The caller has
     /// already checked that the header's `alg` is the key's algorithm.
-    pub fn signature_matches(&self, key: &VerifyingKey) -> bool {
+    pub(super) fn signature_matches(&self, key: &VerifyingKey) -> bool {
         jsonwebtoken::crypto::verify(
             self.signature,
             self.signing_input.as_bytes(),
@@ -158,7 +158,7 @@ struct Header<'a> {
 }
 
 /// Signs `claims` (serialized in their own field order) with `key`.
-pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, SignError> {
+pub(super) fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, SignError> {
     sign_with(key.alg_name(), None, claims, |message| key.sign(message))
 }
 

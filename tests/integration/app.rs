@@ -20,7 +20,7 @@ const HEADERS: [(&str, &str); 3] = [
 ];
 
 /// Wallet P with an HTTP client.
-pub struct App {
+pub(crate) struct App {
     credentials: Vec<(String, Credential)>,
     schemes: irma::scheme::Configuration,
     http: reqwest::Client,
@@ -28,7 +28,7 @@ pub struct App {
 
 impl App {
     /// Loads wallet P; every credential's signature is checked.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let file = data_dir().join("vectors/credentials/wallet-P.json");
         let dump: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
         let dump = &dump["dump"];
@@ -71,12 +71,12 @@ impl App {
 
     /// `GET {u}/`: the app's first message; returns the ClientSessionRequest (without
     /// `request` while pairing is pending).
-    pub async fn connect(&self, u: &str) -> Value {
+    pub(crate) async fn connect(&self, u: &str) -> Value {
         self.get(&format!("{u}/")).await
     }
 
     /// `GET {u}/request`: the session request, once pairing completed.
-    pub async fn request_after_pairing(&self, u: &str) -> Value {
+    pub(crate) async fn request_after_pairing(&self, u: &str) -> Value {
         self.get(&format!("{u}/request")).await
     }
 
@@ -91,7 +91,7 @@ impl App {
     }
 
     /// Connects and discloses (see [`App::prove`]).
-    pub async fn disclose(&self, u: &str, tamper_nonce: bool) -> Value {
+    pub(crate) async fn disclose(&self, u: &str, tamper_nonce: bool) -> Value {
         let request = self.connect(u).await["request"].clone();
         self.prove(u, &request, tamper_nonce).await
     }
@@ -99,7 +99,7 @@ impl App {
     /// Discloses the first option of every disjunction of `request` to the session at `u`;
     /// with `tamper_nonce` the proofs are over another nonce (the server finds them
     /// INVALID). Returns the server's answer to the proofs.
-    pub async fn prove(&self, u: &str, request: &Value, tamper_nonce: bool) -> Value {
+    pub(crate) async fn prove(&self, u: &str, request: &Value, tamper_nonce: bool) -> Value {
         let int = |v: &Value| serde_json::from_value::<Int>(v.clone()).unwrap().0;
         let context = int(&request["context"]);
         let mut nonce = int(&request["nonce"]);
@@ -159,7 +159,7 @@ impl App {
     }
 
     /// `DELETE {u}`: the app cancels the session.
-    pub async fn cancel(&self, u: &str) {
+    pub(crate) async fn cancel(&self, u: &str) {
         let mut req = self.http.delete(u);
         for (k, v) in HEADERS {
             req = req.header(k, v);

@@ -7,17 +7,17 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The repository root (where Cargo.toml is).
-pub fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// `tests/data`: the schemes (a link to `schemes/`) and the vectors recorded from the reference.
-pub fn data_dir() -> PathBuf {
+pub(crate) fn data_dir() -> PathBuf {
     repo_root().join("tests/data")
 }
 
 /// A JSON file of `tests/data/vectors`, by its path inside that folder.
-pub fn vector(path: &str) -> serde_json::Value {
+pub(crate) fn vector(path: &str) -> serde_json::Value {
     let file = data_dir().join("vectors").join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
@@ -27,7 +27,7 @@ pub fn vector(path: &str) -> serde_json::Value {
 /// the target folder, whose default schemes folder `irma/irma_configuration` is filled here
 /// once (from the schemes built into the binary), so that tests never touch the user's home
 /// and parallel first uses do not race.
-pub fn data_home() -> &'static Path {
+pub(crate) fn data_home() -> &'static Path {
     static HOME: OnceLock<PathBuf> = OnceLock::new();
     HOME.get_or_init(|| {
         let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("data-home");
@@ -40,7 +40,7 @@ pub fn data_home() -> &'static Path {
 }
 
 /// The real `irma` binary with the test [`data_home`] and without `$IRMA_SCHEMES_PATH`.
-pub fn command() -> Command {
+pub(crate) fn command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
     cmd.env_remove("IRMA_SCHEMES_PATH")
         .env("XDG_DATA_HOME", data_home());
@@ -48,7 +48,7 @@ pub fn command() -> Command {
 }
 
 /// A finished run of the `irma` binary.
-pub struct Run {
+pub(crate) struct Run {
     /// Exit status code (`None` when killed by a signal).
     pub code: Option<i32>,
     /// Standard output as text.
@@ -59,7 +59,7 @@ pub struct Run {
 
 impl Run {
     /// The run behind a finished process's output.
-    pub fn from_output(out: Output) -> Self {
+    pub(crate) fn from_output(out: Output) -> Self {
         Self {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -69,7 +69,7 @@ impl Run {
 
     /// Panics with the full output unless the exit status was 0.
     #[track_caller]
-    pub fn success(self) -> Self {
+    pub(crate) fn success(self) -> Self {
         assert_eq!(
             self.code,
             Some(0),
@@ -82,7 +82,7 @@ impl Run {
 
     /// Panics with the full output unless the exit status was non-zero.
     #[track_caller]
-    pub fn failure(self) -> Self {
+    pub(crate) fn failure(self) -> Self {
         assert_ne!(
             self.code,
             Some(0),
@@ -95,7 +95,7 @@ impl Run {
 }
 
 /// Runs the real `irma` binary with the given arguments, no stdin, and waits for it.
-pub fn irma<I, S>(args: I) -> Run
+pub(crate) fn irma<I, S>(args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -110,7 +110,7 @@ where
 }
 
 /// Runs the real `irma` binary with `input` on its standard input, and waits for it.
-pub fn irma_stdin<I, S>(args: I, input: &str) -> Run
+pub(crate) fn irma_stdin<I, S>(args: I, input: &str) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -131,7 +131,7 @@ where
 
 /// Runs the real `irma` binary with extra environment variables (see [`command`] for the
 /// ones set by default), no stdin, and waits for it.
-pub fn irma_env<I, S>(env: &[(&str, &std::ffi::OsStr)], args: I) -> Run
+pub(crate) fn irma_env<I, S>(env: &[(&str, &std::ffi::OsStr)], args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
@@ -145,7 +145,7 @@ where
 }
 
 /// A running `irma server` on an ephemeral port, killed on drop.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
@@ -163,7 +163,10 @@ impl Drop for Server {
 /// Reads a server's log until it says where it listens (the first listener), then keeps
 /// copying the log to `log` (or discarding it) so that the server never blocks on a full
 /// pipe.
-pub fn bound_address(stderr: std::process::ChildStderr, log: Option<std::fs::File>) -> String {
+pub(crate) fn bound_address(
+    stderr: std::process::ChildStderr,
+    log: Option<std::fs::File>,
+) -> String {
     use std::io::{BufRead, Write};
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -189,7 +192,7 @@ pub fn bound_address(stderr: std::process::ChildStderr, log: Option<std::fs::Fil
 }
 
 /// A free port on 127.0.0.1 (bound and released; the server binds it right after).
-pub fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -199,24 +202,29 @@ pub fn free_port() -> u16 {
 
 impl Server {
     /// Starts the real binary on a free port with `extra` flags.
-    pub async fn start(extra: &[&str]) -> Self {
+    pub(crate) async fn start(extra: &[&str]) -> Self {
         Self::start_at("", extra).await
     }
 
     /// Starts with the requestor API under `prefix`.
-    pub async fn start_at(prefix: &str, extra: &[&str]) -> Self {
+    pub(crate) async fn start_at(prefix: &str, extra: &[&str]) -> Self {
         Self::launch("http", reqwest::Client::new(), prefix, extra).await
     }
 
     /// Starts with `extra` flags (later flags override earlier ones, so `extra` may set
     /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
     /// (a client trusting the test's certificate for `https`).
-    pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
+    pub(crate) async fn launch(
+        scheme: &str,
+        http: reqwest::Client,
+        prefix: &str,
+        extra: &[&str],
+    ) -> Self {
         Self::spawn(scheme, http, prefix, extra, None).await
     }
 
     /// Starts with `extra` flags, its log (standard error) going to `log`.
-    pub async fn start_logged(extra: &[&str], log: std::fs::File) -> Self {
+    pub(crate) async fn start_logged(extra: &[&str], log: std::fs::File) -> Self {
         Self::spawn("http", reqwest::Client::new(), "", extra, Some(log)).await
     }
 
@@ -267,12 +275,12 @@ impl Server {
     }
 
     /// `base` + `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
     /// Sends a request; returns status, content type and body text.
-    pub async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         path: &str,
@@ -298,7 +306,7 @@ impl Server {
     }
 
     /// `POST /session`; asserts 200 and returns the package.
-    pub async fn start_session(&self, request: &serde_json::Value) -> serde_json::Value {
+    pub(crate) async fn start_session(&self, request: &serde_json::Value) -> serde_json::Value {
         let (status, _, body) = self
             .call(
                 "POST",
@@ -312,7 +320,7 @@ impl Server {
     }
 
     /// `GET /session/{token}/status`, asserting 200.
-    pub async fn status(&self, token: &str) -> String {
+    pub(crate) async fn status(&self, token: &str) -> String {
         let (status, _, body) = self
             .call("GET", &format!("/session/{token}/status"), &[], None)
             .await;
@@ -323,7 +331,7 @@ impl Server {
 
 /// Reads SSE `data:` lines (and `event:` names as `<name>`) until the stream ends or `n`
 /// of them arrived.
-pub async fn sse_events(response: reqwest::Response, n: usize) -> Vec<String> {
+pub(crate) async fn sse_events(response: reqwest::Response, n: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut buf = String::new();
     let mut response = response;

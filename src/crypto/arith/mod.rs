@@ -65,16 +65,19 @@
 //! verification 1.91 ms (2048) / 0.64 ms (1024), ProofD creation 2.28 / 0.42 ms, issuance
 //! 5.8 / 1.27 ms, against 3.90 / 0.95, 3.78 / 0.84 and 7.7 / 1.46 ms just before at the same
 //! load. A dedicated squaring (cross products once, fixed-length rows) measured only 0–8 %
-//! faster than the multiplication and is left out. AVX-512 IFMA, which this machine has, is
+//! faster than the multiplication and is left out. AVX-512 IFMA, on CPUs that have it, is
 //! the next lever. Tests run fast enough at the crate's dev `opt-level = 1`, so the profile is
 //! unchanged.
 
+// The only unsafe code of the crate: the BMI2/ADX kernel and its one call site.
 #[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
 mod adx;
 mod cache;
 mod crt;
 mod fixed_base;
 mod inverse;
+#[allow(unsafe_code)]
 mod montgomery;
 mod pow;
 mod prime;

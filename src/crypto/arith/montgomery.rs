@@ -362,6 +362,29 @@ mod tests {
     use crate::crypto::arith::random::random_bits;
     use crate::crypto::arith::test_numbers::odd;
 
+    /// The `mulx`/`adx` kernel runs every key-sized modulus exactly when the CPU has BMI2 and
+    /// ADX, read from `/proc/cpuinfo` independently of the run-time detection: a build or a
+    /// detection change that silently falls back to the portable kernel (half the speed)
+    /// fails here.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn adx_kernel_selected_when_the_cpu_has_it() {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap();
+        let flags: Vec<&str> = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("flags"))
+            .expect("a flags line")
+            .split_whitespace()
+            .collect();
+        let expected = flags.contains(&"bmi2") && flags.contains(&"adx");
+        for bits in [512, 640, 704, 1024, 2048, 4096] {
+            let m = (BigUint::from(1u8) << (bits - 1)) + 1u8;
+            assert_eq!(Modulus::new(&m).unwrap().adx, expected, "{bits} bits");
+        }
+        let unsupported = (BigUint::from(1u8) << 3000) + 1u8;
+        assert!(!Modulus::new(&unsupported).unwrap().adx);
+    }
+
     proptest! {
         #[test]
         fn mul_matches_num_bigint(

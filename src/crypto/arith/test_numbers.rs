@@ -4,7 +4,7 @@ use num_bigint::BigUint;
 use num_traits::One;
 
 /// An odd modulus above 1 from little-endian bytes.
-pub fn odd(bytes: &[u8]) -> BigUint {
+pub(super) fn odd(bytes: &[u8]) -> BigUint {
     let mut m = BigUint::from_bytes_le(bytes);
     m.set_bit(0, true);
     if m.is_one() {
@@ -14,6 +14,6 @@ pub fn odd(bytes: &[u8]) -> BigUint {
 }
 
 /// Any number from little-endian bytes.
-pub fn big(bytes: &[u8]) -> BigUint {
+pub(super) fn big(bytes: &[u8]) -> BigUint {
     BigUint::from_bytes_le(bytes)
 }
