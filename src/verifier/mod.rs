@@ -485,3 +485,6 @@ fn verified<'a>(r: &'a [Resolved], proofs: &[ProofD]) -> Vec<VerifiedProof<'a>> 
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
