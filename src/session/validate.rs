@@ -9,7 +9,7 @@ use num_bigint::BigUint;
 
 use super::error::SessionError;
 use crate::crypto::bigint::Int;
-use crate::protocol::attributes::{AttributeInfo, CredentialTypeInfo, default_validity};
+use crate::protocol::attributes::default_validity;
 use crate::protocol::identifiers::{IssuerId, PublicKeyId};
 use crate::protocol::messages::AttributeOrCredential;
 use crate::protocol::request::{CredentialRequest, SessionRequest};
@@ -125,19 +125,7 @@ fn complete_credential(
         .filter(|a| a.random_blind)
         .filter_map(|a| a.id.as_ref().map(|id| id.name().to_owned()))
         .collect();
-    let info = CredentialTypeInfo {
-        id: credtype.id.clone(),
-        attributes: credtype
-            .attributes
-            .iter()
-            .map(|a| AttributeInfo {
-                id: a.id.clone(),
-                random_blind: a.random_blind,
-                optional: a.optional,
-            })
-            .collect(),
-        singleton: credtype.singleton,
-    };
+    let info = crate::verifier::credential_type_info(credtype);
     cred.validate(&info).map_err(|e| invalid(e.to_string()))?;
     match cred.validity {
         None | Some(0) => cred.validity = Some(default_validity(now)),
