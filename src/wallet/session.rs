@@ -294,18 +294,30 @@ pub fn parse_pointer(text: &str) -> Result<SessionPointer, Error> {
     serde_json::from_value(value).map_err(|e| Error::BadPointer(e.to_string()))
 }
 
-/// Performs the session at `pointer` and every session chained after it.
+/// Performs the session at `pointer` and every session chained after it, on a new HTTP
+/// client.
 pub async fn run_session(
     wallet: &mut Wallet,
     conf: &Configuration,
     pointer: SessionPointer,
     options: &SessionOptions,
 ) -> Report {
+    match http_client() {
+        Ok(http) => run_session_on(&http, wallet, conf, pointer, options).await,
+        Err(e) => Report::failed(&e),
+    }
+}
+
+/// [`run_session`] on the given HTTP client, whose connections stay open between sessions
+/// as the app's do.
+pub async fn run_session_on(
+    http: &reqwest::Client,
+    wallet: &mut Wallet,
+    conf: &Configuration,
+    pointer: SessionPointer,
+    options: &SessionOptions,
+) -> Report {
     let mut report = Report::new();
-    let http = match http_client() {
-        Ok(http) => http,
-        Err(e) => return Report::failed(&e),
-    };
     let mut next = Some(pointer);
     let mut implicit: Vec<Vec<Chosen>> = Vec::new();
     let mut first = true;
@@ -331,7 +343,7 @@ pub async fn run_session(
         };
         first = false;
         let mut context = Context {
-            http: &http,
+            http,
             wallet: &mut *wallet,
             conf,
             options,
