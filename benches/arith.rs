@@ -5,7 +5,6 @@
 //! `cargo bench --bench arith`
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use irma::crypto::arith::{
@@ -24,9 +23,7 @@ fn element(xml: &str, tag: &str) -> BigUint {
 }
 
 fn test_data(path: &str) -> String {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data")
-        .join(path);
+    let file = irma_benches::repo_dir().join("tests/data").join(path);
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
 }
 

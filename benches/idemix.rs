@@ -17,7 +17,7 @@ use irma::crypto::idemix::{
 use num_bigint::BigUint;
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+    irma_benches::repo_dir().join("tests/data")
 }
 
 fn key_pair(dir: &str, counter: u32) -> (PrivateKey, PublicKey) {

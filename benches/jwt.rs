@@ -11,10 +11,7 @@ use irma::jwt::keys::RsaPrivateKey;
 use irma::jwt::result::ResultSigner;
 
 fn vector(name: &str) -> Value {
-    let path = format!(
-        "{}/tests/data/vectors/jwt/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = irma_benches::repo_dir().join(format!("tests/data/vectors/jwt/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).expect("vector")).expect("json")
 }
 

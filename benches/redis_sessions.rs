@@ -7,70 +7,15 @@
 //! runs on the app's device, not on the server): `POST /session`, the app's `GET /`, the
 //! app's `DELETE`, the requestor's `GET /result`. Needs `redis-server` on the PATH.
 //!
-//! `cargo bench --bench redis_sessions` (optional `-- SECONDS WORKERS`, default 5 and 16).
+//! `cargo bench -p irma-benches --bench redis_sessions` (optional `-- SECONDS WORKERS`, default 5 and 16).
 
 use std::collections::BTreeMap;
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use irma_benches::{free_port, irma_server, redis_flags, redis_server, serve_if_asked};
 use serde_json::{Value, json};
-
-/// A child process killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn redis_server(port: u16) -> Process {
-    let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-        .args(["--save", "", "--appendonly", "no"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("redis-server on the PATH");
-    wait_for_port(port);
-    Process(child)
-}
-
-/// `irma server` on a free port (quiet); returns it and its base URL.
-fn irma_server(extra: &[&str]) -> (Process, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_irma"))
-        .args(["-q", "server", "--listen-addr", "127.0.0.1"])
-        .args(["--port", &port.to_string(), "--url", &base])
-        .args(extra)
-        .env_remove("IRMA_SCHEMES_PATH")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("irma server");
-    wait_for_port(port);
-    (Process(child), base)
-}
 
 /// One session's life: started on `requestor`, the app on `app`.
 async fn one_session(http: &reqwest::Client, requestor: &str, app: &str) -> reqwest::Result<()> {
@@ -169,6 +114,7 @@ async fn command_stats(conn: &mut redis::aio::MultiplexedConnection) -> BTreeMap
 }
 
 fn main() {
+    serve_if_asked();
     let mut args = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
@@ -177,23 +123,14 @@ fn main() {
     let workers = usize::try_from(args.next().unwrap_or(16)).unwrap_or(16);
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
 
-    let (_memory, base) = irma_server(&[]);
+    let (_memory, base) = irma_server::<&str>(&[]);
     let (n, rate) = runtime.block_on(throughput(std::slice::from_ref(&base), workers, seconds));
     println!("memory store, 1 instance:  {rate:8.1} sessions/s ({n} sessions, {workers} workers)");
 
     let port = free_port();
     let _redis = redis_server(port);
     let addr = format!("127.0.0.1:{port}");
-    let redis_flags = [
-        "--store-type",
-        "redis",
-        "--redis-addr",
-        &addr,
-        "--redis-no-tls",
-        "--redis-allow-empty-password",
-        "--redis-key-prefix",
-        "bench:",
-    ];
+    let redis_flags = redis_flags(&addr);
     let (_a, a) = irma_server(&redis_flags);
     let (_b, b) = irma_server(&redis_flags);
     runtime.block_on(async {

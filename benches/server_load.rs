@@ -1,109 +1,100 @@
-//! Load on a real `irma server` process (in-memory store) on 127.0.0.1:
+//! Load on a real `irma server` process (in-memory store) on 127.0.0.1, from this process:
 //!
-//! 1. sessions started per second (`POST /session` from 16 concurrent requestors);
-//! 2. completed disclosure sessions: the app side is `irma::wallet` with wallet P of
-//!    `tests/data/vectors/credentials` imported beforehand (its own HTTP client per session,
-//!    `GET /`, proofs built here, `POST /proofs`), the requestor fetches the result; the
-//!    server's CPU time per session from `/proc/<pid>/stat`, next to the CPU time of the
-//!    proof verification alone measured in this process, so the rest is what the server
-//!    spends outside the crypto;
-//! 3. resident memory (`VmRSS`) of a fresh server before and after 100,000 pending sessions.
+//! 1. sessions started per second (`POST /session` from [`WORKERS`] concurrent requestors
+//!    on keep-alive connections) and the server's CPU time per start;
+//! 2. completed sessions, disclosure and issuance of `irma-demo.MijnOverheid.ageLower`,
+//!    with the scheme's 1024-bit key (counter 2) and with a 2048-bit key (the recorded
+//!    test key, added to a copy of the scheme as counter 3 and re-signed with the demo
+//!    scheme's own key). Each of [`WORKERS`] workers is a requestor that starts a session
+//!    and fetches its result, and an app: `irma::wallet` with wallet P of
+//!    `tests/data/vectors/credentials`, on its own keep-alive connection as the Yivi app
+//!    keeps one (`GET /`, proofs built here, `POST /proofs` or `/commitments`). Printed:
+//!    sessions per second, the server's CPU time per session from `/proc/<pid>/stat`, and
+//!    for disclosures the CPU time of the proof verification alone, measured in this
+//!    process, so the rest is what the server spends outside the crypto;
+//! 3. resident memory (`VmRSS`) of a fresh server before and after SESSIONS pending
+//!    sessions.
 //!
-//! `cargo bench --bench server_load` (optional `-- SECONDS SESSIONS`, default 5 and 100000).
+//! The app's proofs are built in this process on the same cores as the server, so the
+//! sessions per second are lower than a server alone would serve; the CPU time per
+//! session is the server's own.
+//!
+//! `cargo bench -p irma-benches --bench server_load` (optional `-- SECONDS SESSIONS`,
+//! default 5 and 100000).
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use irma::crypto::idemix::{ProofRequest, build_proof_list, verify_proof_list};
 use irma::scheme::Configuration;
-use irma::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session};
+use irma::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session_on};
+use irma_benches::{Process, cpu_now, irma_command, irma_server, repo_dir, serve_if_asked};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
 
 /// Concurrent requestors (and apps).
 const WORKERS: usize = 16;
-
-/// A child process killed on drop.
-struct Process(Child);
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Process {
-    /// User plus system CPU time so far.
-    fn cpu(&self) -> Duration {
-        cpu_time(&self.0.id().to_string())
-    }
-
-    /// Resident memory in KiB.
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id())).unwrap();
-        let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-        line.split_whitespace().nth(1).unwrap().parse().unwrap()
-    }
-}
-
-/// Clock ticks per second (`getconf CLK_TCK`, asked once).
-fn clock_ticks() -> u64 {
-    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    *TICKS.get_or_init(|| {
-        let out = Command::new("getconf").arg("CLK_TCK").output().unwrap();
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    })
-}
+/// The credential type every session discloses or issues.
+const AGE_LOWER: &str = "irma-demo.MijnOverheid.ageLower";
 
 fn data_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data")
+    repo_dir().join("tests/data")
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
-/// `irma server` on a free port (quiet); returns it and its base URL.
-fn irma_server() -> (Process, String) {
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let child = Command::new(env!("CARGO_BIN_EXE_irma"))
-        .args(["-q", "server", "--listen-addr", "127.0.0.1"])
-        .args(["--port", &port.to_string(), "--url", &base])
-        .env_remove("IRMA_SCHEMES_PATH")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("irma server");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listens on {port}");
-        std::thread::sleep(Duration::from_millis(20));
+/// A copy of the irma-demo scheme in `dir` with the recorded 2048-bit issuer key pair
+/// added to MijnOverheid as counter 3, re-signed with the scheme's own key.
+fn scheme_with_2048_key(dir: &Path) -> PathBuf {
+    let scheme = dir.join("irma-demo");
+    copy_dir(&data_dir().join("schemes/irma-demo"), &scheme);
+    for kind in ["PublicKeys", "PrivateKeys"] {
+        let xml = std::fs::read_to_string(
+            data_dir().join(format!("vectors/issuer-keygen/2048/{kind}/0.xml")),
+        )
+        .expect("2048-bit key");
+        let xml = xml.replace("<Counter>0</Counter>", "<Counter>3</Counter>");
+        std::fs::write(scheme.join(format!("MijnOverheid/{kind}/3.xml")), xml).expect("key");
     }
-    (Process(child), base)
+    let signed = irma_command()
+        .args(["-q", "scheme", "sign"])
+        .arg(scheme.join("sk.pem"))
+        .arg(&scheme)
+        .output()
+        .expect("irma scheme sign");
+    assert!(signed.status.success(), "{signed:?}");
+    scheme
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
 }
 
 fn over18() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
-           "disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]})
+           "disclose": [[[format!("{AGE_LOWER}.over18")]]]})
+}
+
+fn issue_age_lower(key_counter: u32) -> Value {
+    json!({"@context": "https://irma.app/ld/request/issuance/v2",
+           "credentials": [{"credential": AGE_LOWER, "keyCounter": key_counter,
+                            "attributes": {"over12": "yes", "over16": "yes",
+                                           "over18": "yes", "over21": "no"}}]})
 }
 
 /// `POST /session`; the package.
-async fn start(http: &reqwest::Client, base: &str) -> Value {
+async fn start(http: &reqwest::Client, base: &str, request: &Value) -> Value {
     http.post(format!("{base}/session"))
-        .json(&over18())
+        .json(request)
         .send()
         .await
         .unwrap()
@@ -114,7 +105,7 @@ async fn start(http: &reqwest::Client, base: &str) -> Value {
         .unwrap()
 }
 
-/// Runs `work(worker)` in `WORKERS` tasks until `until()` says stop; returns how many
+/// Runs `work(worker)` in `WORKERS` tasks until `until(done)` says stop; returns how many
 /// rounds completed and the wall time.
 async fn in_parallel<F, Fut>(
     work: F,
@@ -155,13 +146,14 @@ fn wallet_p(conf: &Configuration) -> (tempfile::TempDir, Wallet) {
     (dir, wallet)
 }
 
-/// CPU time of verifying one over18 disclosure of wallet P (what the server's crypto
-/// costs per session), averaged over `n` runs in this process.
+/// CPU time of verifying one over18 disclosure with the wallet's ageLower credential
+/// (what the server's crypto costs per disclosure session), averaged over `n` runs in
+/// this process.
 fn verify_cost(wallet: &Wallet, n: u32) -> Duration {
     let credential = wallet
         .credentials()
         .iter()
-        .find(|c| c.credential_type().as_str() == "irma-demo.MijnOverheid.ageLower")
+        .find(|c| c.credential_type().as_str() == AGE_LOWER)
         .unwrap()
         .idemix();
     let (context, nonce) = (BigUint::from(1u8), BigUint::from(123_456_789u64));
@@ -182,41 +174,119 @@ fn verify_cost(wallet: &Wallet, n: u32) -> Duration {
     (cpu_now() - started) / n
 }
 
-/// This process's CPU time (user and system).
-fn cpu_now() -> Duration {
-    cpu_time("self")
+/// One app per worker: its wallet and its keep-alive connection.
+struct App {
+    _dir: tempfile::TempDir,
+    wallet: tokio::sync::Mutex<Wallet>,
+    http: reqwest::Client,
 }
 
-/// User plus system CPU time of `/proc/{pid}` so far.
-fn cpu_time(pid: &str) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the parenthesised command name; utime and stime are fields 14, 15.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let ticks: u64 = rest
-        .split(' ')
-        .skip(11)
-        .take(2)
-        .map(|f| f.parse::<u64>().unwrap())
-        .sum();
-    Duration::from_millis(ticks * 1000 / clock_ticks())
+/// One whole session of `request` by `app`: start, the app's part, the result.
+async fn complete(
+    http: &reqwest::Client,
+    base: &str,
+    conf: &Configuration,
+    app: &App,
+    request: &Value,
+) {
+    let package = start(http, base, request).await;
+    let pointer = parse_pointer(&package.to_string()).unwrap();
+    let mut wallet = app.wallet.lock().await;
+    let options = SessionOptions::default();
+    let report = run_session_on(&app.http, &mut wallet, conf, pointer, &options).await;
+    assert!(
+        matches!(report.outcome, Outcome::Success),
+        "{:?}",
+        report.error
+    );
+    let token = package["token"].as_str().unwrap();
+    let result: Value = http
+        .get(format!("{base}/session/{token}/result"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(result["proofStatus"], "VALID", "{result}");
 }
 
-#[tokio::main(flavor = "multi_thread")]
-async fn main() {
+/// Completes sessions of `request` for `seconds`; prints the rate and the server's CPU
+/// time per session (next to `crypto`, the proof verification alone, when given).
+async fn sessions(
+    label: &str,
+    server: &Process,
+    (http, base): (&reqwest::Client, &str),
+    (conf, apps): (&Arc<Configuration>, &Arc<Vec<App>>),
+    request: Value,
+    seconds: u64,
+    crypto: Option<Duration>,
+) {
+    let request = Arc::new(request);
+    let one = {
+        let (h, b, conf, apps) = (
+            http.clone(),
+            base.to_owned(),
+            Arc::clone(conf),
+            Arc::clone(apps),
+        );
+        move |worker: usize| {
+            let (h, b, conf, apps, request) = (
+                h.clone(),
+                b.clone(),
+                Arc::clone(&conf),
+                Arc::clone(&apps),
+                Arc::clone(&request),
+            );
+            async move { complete(&h, &b, &conf, &apps[worker], &request).await }
+        }
+    };
+    // Warm up: every app's connection, the server's key caches.
+    for worker in 0..WORKERS {
+        one(worker).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let cpu_before = server.cpu();
+    let (completed, wall) = in_parallel(one, move |_| Instant::now() >= deadline).await;
+    let per_session = (server.cpu() - cpu_before).as_secs_f64() * 1e6 / completed as f64;
+    let split = crypto.map_or(String::new(), |c| {
+        let c = c.as_secs_f64() * 1e6;
+        format!(
+            ", of which proof verification {c:.0} µs, the rest {:.0} µs",
+            per_session - c
+        )
+    });
+    println!(
+        "{label}: {completed} in {wall:.1?} = {:.0}/s; server CPU {per_session:.0} µs per session{split}",
+        completed as f64 / wall.as_secs_f64(),
+    );
+}
+
+fn main() {
+    serve_if_asked();
+    tokio::runtime::Runtime::new()
+        .expect("runtime")
+        .block_on(bench());
+}
+
+async fn bench() {
     let args: Vec<String> = std::env::args()
         .skip(1)
-        .filter(|a| a != "--bench")
+        .filter(|a| !a.starts_with("--"))
         .collect();
     let seconds: u64 = args.first().map_or(5, |a| a.parse().expect("SECONDS"));
     let pending: u64 = args
         .get(1)
         .map_or(100_000, |a| a.parse().expect("SESSIONS"));
-    let conf = Arc::new(Configuration::load(&data_dir().join("schemes/irma-demo")).unwrap());
+    let schemes = tempfile::tempdir().unwrap();
+    let scheme = scheme_with_2048_key(schemes.path());
+    let conf = Arc::new(Configuration::load(&scheme).unwrap());
     let http = reqwest::Client::new();
+    let flags = ["--schemes-path".as_ref(), schemes.path().as_os_str()];
 
     // 1. Sessions started per second.
-    let (server, base) = irma_server();
-    start(&http, &base).await;
+    let (server, base) = irma_server(&flags);
+    start(&http, &base, &over18()).await;
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let cpu_before = server.cpu();
     let (h, b) = (http.clone(), base.clone());
@@ -224,7 +294,7 @@ async fn main() {
         move |_| {
             let (h, b) = (h.clone(), b.clone());
             async move {
-                start(&h, &b).await;
+                start(&h, &b, &over18()).await;
             }
         },
         move |_| Instant::now() >= deadline,
@@ -237,72 +307,71 @@ async fn main() {
         cpu.as_secs_f64() * 1e6 / started as f64
     );
 
-    // 2. Completed disclosure sessions.
-    let wallets: Vec<_> = (0..WORKERS).map(|_| wallet_p(&conf)).collect();
-    let verify = verify_cost(&wallets[0].1, 200);
-    let wallets: Arc<Vec<_>> = Arc::new(
-        wallets
-            .into_iter()
-            .map(|(d, w)| (d, tokio::sync::Mutex::new(w)))
+    // 2. Completed sessions, 1024-bit key then 2048-bit key.
+    let apps: Arc<Vec<App>> = Arc::new(
+        (0..WORKERS)
+            .map(|_| {
+                let (dir, wallet) = wallet_p(&conf);
+                App {
+                    _dir: dir,
+                    wallet: tokio::sync::Mutex::new(wallet),
+                    http: reqwest::Client::new(),
+                }
+            })
             .collect(),
     );
-    let one = {
-        let (h, b, conf, wallets) = (
-            http.clone(),
-            base.clone(),
-            Arc::clone(&conf),
-            Arc::clone(&wallets),
-        );
-        move |worker: usize| {
-            let (h, b, conf, wallets) = (
-                h.clone(),
-                b.clone(),
-                Arc::clone(&conf),
-                Arc::clone(&wallets),
-            );
-            async move {
-                let package = start(&h, &b).await;
-                let pointer = parse_pointer(&package.to_string()).unwrap();
-                let mut wallet = wallets[worker].1.lock().await;
-                let report =
-                    run_session(&mut wallet, &conf, pointer, &SessionOptions::default()).await;
-                assert!(
-                    matches!(report.outcome, Outcome::Success),
-                    "{:?}",
-                    report.error
-                );
-                let token = package["token"].as_str().unwrap();
-                let result: Value = h
-                    .get(format!("{b}/session/{token}/result"))
-                    .send()
-                    .await
-                    .unwrap()
-                    .json()
-                    .await
-                    .unwrap();
-                assert_eq!(result["proofStatus"], "VALID", "{result}");
-            }
-        }
-    };
-    one(0).await; // warm up
-    let deadline = Instant::now() + Duration::from_secs(seconds);
-    let cpu_before = server.cpu();
-    let (completed, wall) = in_parallel(one, move |_| Instant::now() >= deadline).await;
-    let per_session = (server.cpu() - cpu_before).as_secs_f64() * 1e6 / completed as f64;
-    let verify_us = verify.as_secs_f64() * 1e6;
-    println!(
-        "disclosures completed: {completed} in {wall:.1?} = {:.0}/s (the app's proofs are built \
-         in this process on the same 2 cores); server CPU {per_session:.0} µs per session, of \
-         which proof verification {verify_us:.0} µs, the rest {:.0} µs",
-        completed as f64 / wall.as_secs_f64(),
-        per_session - verify_us
-    );
+    let at = (&http, base.as_str());
+    let with = (&conf, &apps);
+    let verify = verify_cost(&*apps[0].wallet.lock().await, 200);
+    sessions(
+        "disclosures, 1024-bit key",
+        &server,
+        at,
+        with,
+        over18(),
+        seconds,
+        Some(verify),
+    )
+    .await;
+    sessions(
+        "issuances, 1024-bit key",
+        &server,
+        at,
+        with,
+        issue_age_lower(2),
+        seconds,
+        None,
+    )
+    .await;
+    sessions(
+        "issuances, 2048-bit key",
+        &server,
+        at,
+        with,
+        issue_age_lower(3),
+        seconds,
+        None,
+    )
+    .await;
+    // Every wallet now holds an ageLower credential of the 2048-bit key (the type is a
+    // singleton: each issuance replaced the one before).
+    let verify = verify_cost(&*apps[0].wallet.lock().await, 100);
+    sessions(
+        "disclosures, 2048-bit key",
+        &server,
+        at,
+        with,
+        over18(),
+        seconds,
+        Some(verify),
+    )
+    .await;
     drop(server);
 
     // 3. Memory with `pending` pending sessions, on a fresh server.
-    let (server, base) = irma_server();
+    let (server, base) = irma_server(&flags);
     for _ in 0..100 {
-        start(&http, &base).await;
+        start(&http, &base, &over18()).await;
     }
     let before = server.rss_kib();
     let (h, b) = (http.clone(), base.clone());
@@ -310,7 +379,7 @@ async fn main() {
         move |_| {
             let (h, b) = (h.clone(), b.clone());
             async move {
-                start(&h, &b).await;
+                start(&h, &b, &over18()).await;
             }
         },
         move |done| done >= pending,

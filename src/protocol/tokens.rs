@@ -26,21 +26,23 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
-/// Draws a fresh random token string from the OS random source, without modulo bias.
+/// Draws a fresh random token from the OS random source, without modulo bias.
 ///
 /// # Errors
 /// Fails only when the OS random source fails.
-fn random_token() -> Result<String, getrandom::Error> {
-    let mut out = String::with_capacity(TOKEN_LENGTH);
+fn random_token() -> Result<[u8; TOKEN_LENGTH], getrandom::Error> {
+    let mut out = [0u8; TOKEN_LENGTH];
+    let mut filled = 0;
     let mut buf = [0u8; 64];
-    while out.len() < TOKEN_LENGTH {
+    while filled < TOKEN_LENGTH {
         getrandom::fill(&mut buf)?;
         // 62 * 4 = 248: bytes below 248 map uniformly onto the alphabet.
         for b in buf.iter().filter(|b| **b < 248) {
-            if out.len() == TOKEN_LENGTH {
+            if filled == TOKEN_LENGTH {
                 break;
             }
-            out.push(ALPHABET[usize::from(*b % 62)] as char);
+            out[filled] = ALPHABET[usize::from(*b % 62)];
+            filled += 1;
         }
     }
     Ok(out)
@@ -53,8 +55,11 @@ fn valid(s: &str) -> bool {
 macro_rules! token {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
+        ///
+        /// Held inline (20 ASCII bytes, no allocation; a clone copies them): the session store keeps several
+        /// per session.
         #[derive(Clone)]
-        pub struct $name(String);
+        pub struct $name([u8; TOKEN_LENGTH]);
 
         impl $name {
             /// A fresh random value.
@@ -67,18 +72,24 @@ macro_rules! token {
 
             /// Parses a presented value.
             pub fn parse(s: &str) -> Result<Self, TokenError> {
-                if valid(s) { Ok(Self(s.to_owned())) } else { Err(TokenError) }
+                if !valid(s) {
+                    return Err(TokenError);
+                }
+                let mut bytes = [0u8; TOKEN_LENGTH];
+                bytes.copy_from_slice(s.as_bytes());
+                Ok(Self(bytes))
             }
 
             /// The token as a string.
             pub fn as_str(&self) -> &str {
-                &self.0
+                // Only ASCII alphanumerics are ever stored (`random_token`, `valid`).
+                std::str::from_utf8(&self.0).unwrap_or_default()
             }
         }
 
         impl PartialEq for $name {
             fn eq(&self, other: &Self) -> bool {
-                same_secret(&self.0, &other.0)
+                self.0.ct_eq(&other.0).into()
             }
         }
 
@@ -93,20 +104,20 @@ macro_rules! token {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(self.as_str())
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 // Tokens are capabilities: show only a prefix in logs and debug output.
-                write!(f, "{}({}…)", stringify!($name), &self.0[..4])
+                write!(f, "{}({}…)", stringify!($name), &self.as_str()[..4])
             }
         }
 
         impl Serialize for $name {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(&self.0)
+                s.serialize_str(self.as_str())
             }
         }
 

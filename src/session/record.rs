@@ -1,6 +1,8 @@
 //! What the store keeps per session: small and serialisable (a Redis store stores it as
 //! JSON). The replay cache of the app API is kept outside it.
 
+use std::sync::LazyLock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::errors::RemoteError;
@@ -123,11 +125,16 @@ pub struct Session {
     /// The negotiated app protocol version, after the first GET.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     protocol_version: Option<ProtocolVersion>,
-    /// The frontend options (pairing).
-    options: SessionOptions,
-    /// What the app's message came to, once it came.
+    /// The frontend options (pairing); `None` for the default (no pairing), which most
+    /// sessions keep, so that they hold no copy of it. Stored as the options either way.
+    #[serde(
+        serialize_with = "options_as_stored",
+        deserialize_with = "stored_options"
+    )]
+    options: Option<Box<SessionOptions>>,
+    /// What the app's message came to, once it came (boxed: a pending session has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    ending: Option<Ending>,
+    ending: Option<Box<Ending>>,
     /// Unix milliseconds of the last change; lifetimes count from here.
     last_active_ms: u64,
     /// In a chain: what the earlier sessions disclosed, which the app discloses again here
@@ -135,9 +142,26 @@ pub struct Session {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     implicit_disclosure: AttributeConDisCon,
     /// The next session of a chain, once started: its requestor token (for the result)
-    /// and pointer (for the app and the frontend).
+    /// and pointer (for the app and the frontend). Boxed: most sessions have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    next: Option<(RequestorToken, SessionPointer)>,
+    next: Option<Box<(RequestorToken, SessionPointer)>>,
+}
+
+/// The default frontend options, which a session without its own refers to.
+static DEFAULT_OPTIONS: LazyLock<SessionOptions> = LazyLock::new(SessionOptions::default);
+
+fn options_as_stored<S: serde::Serializer>(
+    options: &Option<Box<SessionOptions>>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    options.as_deref().unwrap_or(&DEFAULT_OPTIONS).serialize(s)
+}
+
+fn stored_options<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Box<SessionOptions>>, D::Error> {
+    let options = SessionOptions::deserialize(d)?;
+    Ok((options != *DEFAULT_OPTIONS).then(|| Box::new(options)))
 }
 
 /// A new session's tokens and origin, for [`Session::new`].
@@ -169,7 +193,7 @@ impl Session {
             status: ServerStatus::Initialized,
             request: new.request,
             protocol_version: None,
-            options: SessionOptions::default(),
+            options: None,
             ending: None,
             last_active_ms: now_ms,
             implicit_disclosure: new.implicit_disclosure,
@@ -219,7 +243,7 @@ impl Session {
 
     /// The frontend options.
     pub fn options(&self) -> &SessionOptions {
-        &self.options
+        self.options.as_deref().unwrap_or(&DEFAULT_OPTIONS)
     }
 
     /// What earlier sessions of a chain disclosed.
@@ -229,7 +253,7 @@ impl Session {
 
     /// The pointer of the next session of a chain, once started.
     pub fn next_pointer(&self) -> Option<&SessionPointer> {
-        self.next.as_ref().map(|(_, pointer)| pointer)
+        self.next.as_deref().map(|(_, pointer)| pointer)
     }
 
     /// Unix milliseconds of the last change.
@@ -247,9 +271,9 @@ impl Session {
             disclosed: Vec::new(),
             signature: None,
             error: None,
-            next_session: self.next.as_ref().map(|(token, _)| token.clone()),
+            next_session: self.next.as_deref().map(|(token, _)| token.clone()),
         };
-        match &self.ending {
+        match self.ending.as_deref() {
             None => {}
             Some(Ending::Judged {
                 proof_status,
@@ -299,7 +323,7 @@ impl Session {
         authorization: &str,
         now_ms: u64,
     ) -> Result<ServerStatus, Transition> {
-        let to = if self.options.pairing_method == PairingMethod::None {
+        let to = if self.options().pairing_method == PairingMethod::None {
             ServerStatus::Connected
         } else {
             ServerStatus::Pairing
@@ -330,7 +354,7 @@ impl Session {
                 to: ServerStatus::Initialized,
             });
         }
-        Ok(&mut self.options)
+        Ok(self.options.get_or_insert_with(Default::default))
     }
 
     /// The app's proofs were judged: CONNECTED → DONE with the verdict, and the next
@@ -344,12 +368,12 @@ impl Session {
         now_ms: u64,
     ) -> Result<(), Transition> {
         self.become_(ServerStatus::Done, now_ms)?;
-        self.ending = Some(Ending::Judged {
+        self.ending = Some(Box::new(Ending::Judged {
             proof_status,
             disclosed,
             signature,
-        });
-        self.next = next;
+        }));
+        self.next = next.map(Box::new);
         Ok(())
     }
 
@@ -357,7 +381,7 @@ impl Session {
     /// `session.fail`).
     pub fn fail(&mut self, error: RemoteError, now_ms: u64) -> Result<(), Transition> {
         self.become_(ServerStatus::Cancelled, now_ms)?;
-        self.ending = Some(Ending::Failed(error));
+        self.ending = Some(Box::new(Ending::Failed(error)));
         Ok(())
     }
 

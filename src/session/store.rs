@@ -1,8 +1,9 @@
 //! The session store. Every change goes through [`Store::update`], which the in-memory
-//! store runs under its lock and the Redis store as an optimistic transaction (the change
+//! store runs under the lock of the session's shard and the Redis store as an optimistic transaction (the change
 //! closure may then run more than once, on fresh copies of the session).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -25,10 +26,7 @@ pub enum Store {
 impl Store {
     /// An empty in-memory store.
     pub fn memory(lifetimes: Lifetimes) -> Self {
-        Self::Memory(MemoryStore {
-            inner: Mutex::default(),
-            lifetimes,
-        })
+        Self::Memory(MemoryStore::new(lifetimes))
     }
 }
 
@@ -129,7 +127,7 @@ impl Store {
         client: &ClientToken,
     ) -> Result<Option<RequestorToken>, StoreError> {
         match self {
-            Self::Memory(m) => Ok(m.lock().by_client.get(client).cloned()),
+            Self::Memory(m) => Ok(m.requestor_token(client)),
             Self::Redis(r) => r.requestor_token(client).await,
         }
     }
@@ -137,7 +135,7 @@ impl Store {
     /// A copy of a session.
     pub async fn get(&self, token: &RequestorToken) -> Result<Option<Session>, StoreError> {
         match self {
-            Self::Memory(m) => Ok(m.lock().sessions.get(token).cloned()),
+            Self::Memory(m) => Ok(m.get(token)),
             Self::Redis(r) => Ok(r.get(token).await?.map(|(_, s)| s)),
         }
     }
@@ -152,7 +150,7 @@ impl Store {
         mut change: impl FnMut(&mut Session) -> R,
     ) -> Result<Option<R>, StoreError> {
         match self {
-            Self::Memory(m) => Ok(m.lock().sessions.get_mut(token).map(change)),
+            Self::Memory(m) => Ok(m.update(token, change)),
             Self::Redis(r) => r.update(token, &mut change).await,
         }
     }
@@ -161,10 +159,7 @@ impl Store {
     pub async fn remove(&self, token: &RequestorToken) -> Result<(), StoreError> {
         match self {
             Self::Memory(m) => {
-                let mut inner = m.lock();
-                if let Some(s) = inner.sessions.remove(token) {
-                    inner.by_client.remove(s.client_token());
-                }
+                m.remove(token);
                 Ok(())
             }
             Self::Redis(r) => r.remove(token).await,
@@ -190,46 +185,158 @@ impl Store {
     }
 }
 
-/// Sessions in a map behind a lock.
+/// Sessions in memory, spread over [`SHARDS`] shards that are locked separately, each
+/// with its own index of deadlines. No operation holds a lock for longer than a few
+/// sessions take, however many there are:
+///
+/// - a shard's map holds only a token and a box per session, so when it grows it moves
+///   1/[`SHARDS`] of the sessions' keys and pointers, not the records;
+/// - a request locks one shard (two when it looks a session up by its client token, one
+///   after the other);
+/// - the expiry task takes from each shard's deadline index only what is due, instead of
+///   reading every session's deadline.
 #[derive(Debug)]
 pub struct MemoryStore {
-    inner: Mutex<Inner>,
+    /// The sessions by requestor token.
+    shards: Box<[Mutex<Shard>]>,
+    /// The requestor token of each client token, sharded the same way.
+    clients: Box<[Mutex<HashMap<ClientToken, RequestorToken>>]>,
+    /// Picks a token's shard (random keys: shard sizes cannot be steered from outside).
+    picker: RandomState,
     /// To find the sessions past their deadline.
     lifetimes: Lifetimes,
 }
 
+/// How many shards: enough that a shard's map stays small (a million sessions make about
+/// 16,000 per shard, whose growth moves half a megabyte) and that two requests rarely
+/// want the same lock on two cores, few enough that the expiry task's round over the
+/// shards is cheap.
+const SHARDS: usize = 64;
+
+/// Deadlines are indexed in buckets of this many milliseconds (a bucket's key is the end
+/// of its span), so a bucket gathers the sessions of a moment.
+const DEADLINE_BUCKET_MS: u64 = 100;
+
 #[derive(Debug, Default)]
-struct Inner {
-    sessions: HashMap<RequestorToken, Session>,
-    by_client: HashMap<ClientToken, RequestorToken>,
+struct Shard {
+    /// The records, boxed so that the map moves only pointers when it grows.
+    sessions: HashMap<RequestorToken, Box<Session>>,
+    /// Sessions by deadline bucket. A session is added to the bucket of its new deadline
+    /// whenever a change moves it; the entry it leaves behind is dropped when its bucket
+    /// comes due (the session is then looked up, and its real deadline decides).
+    deadlines: BTreeMap<u64, Vec<RequestorToken>>,
+}
+
+impl Shard {
+    /// Notes that `token`'s deadline is now `deadline` (unix ms).
+    fn index(&mut self, token: &RequestorToken, deadline: u64) {
+        let bucket = deadline
+            .div_ceil(DEADLINE_BUCKET_MS)
+            .saturating_mul(DEADLINE_BUCKET_MS);
+        self.deadlines
+            .entry(bucket)
+            .or_default()
+            .push(token.clone());
+    }
+}
+
+/// A panic while holding a lock cannot leave a half-written session: changes are closures
+/// over one session, and the maps stay consistent between statements.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl MemoryStore {
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // A panic while holding the lock cannot leave a half-written session: changes are
-        // closures over one session, and the maps stay consistent between statements.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    fn new(lifetimes: Lifetimes) -> Self {
+        Self {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            clients: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            picker: RandomState::new(),
+            lifetimes,
+        }
     }
 
-    /// The sessions past their deadline at `now`: one pass over the map under the lock,
-    /// copying only their tokens (the expiry task runs this twice a second).
-    fn due(&self, now: u64) -> Vec<RequestorToken> {
-        self.lock()
-            .sessions
-            .iter()
-            .filter(|(_, s)| self.lifetimes.deadline_ms(s) < now)
-            .map(|(token, _)| token.clone())
-            .collect()
+    /// The index of a token's shard.
+    fn pick(&self, token: &str) -> usize {
+        // The remainder of a 64-bit hash by 64 is its low 6 bits.
+        usize::try_from(self.picker.hash_one(token) % SHARDS as u64).unwrap_or(0)
+    }
+
+    fn shard(&self, token: &RequestorToken) -> MutexGuard<'_, Shard> {
+        lock(&self.shards[self.pick(token.as_str())])
+    }
+
+    fn client_shard(
+        &self,
+        client: &ClientToken,
+    ) -> MutexGuard<'_, HashMap<ClientToken, RequestorToken>> {
+        lock(&self.clients[self.pick(client.as_str())])
     }
 
     fn insert(&self, session: Session) {
-        let mut inner = self.lock();
-        inner.by_client.insert(
-            session.client_token().clone(),
-            session.requestor_token().clone(),
-        );
-        inner
+        let token = session.requestor_token().clone();
+        self.client_shard(session.client_token())
+            .insert(session.client_token().clone(), token.clone());
+        let deadline = self.lifetimes.deadline_ms(&session);
+        let mut shard = self.shard(&token);
+        shard.index(&token, deadline);
+        shard.sessions.insert(token, Box::new(session));
+    }
+
+    fn requestor_token(&self, client: &ClientToken) -> Option<RequestorToken> {
+        self.client_shard(client).get(client).cloned()
+    }
+
+    fn get(&self, token: &RequestorToken) -> Option<Session> {
+        self.shard(token)
             .sessions
-            .insert(session.requestor_token().clone(), session);
+            .get(token)
+            .map(|s| Session::clone(s))
+    }
+
+    fn update<R>(
+        &self,
+        token: &RequestorToken,
+        change: impl FnOnce(&mut Session) -> R,
+    ) -> Option<R> {
+        let mut shard = self.shard(token);
+        let session = shard.sessions.get_mut(token)?;
+        let before = self.lifetimes.deadline_ms(session);
+        let r = change(session);
+        let after = self.lifetimes.deadline_ms(session);
+        if after != before {
+            shard.index(token, after);
+        }
+        Some(r)
+    }
+
+    fn remove(&self, token: &RequestorToken) {
+        // The deadline entries go when their buckets come due.
+        let removed = self.shard(token).sessions.remove(token);
+        if let Some(s) = removed {
+            self.client_shard(s.client_token()).remove(s.client_token());
+        }
+    }
+
+    /// The sessions past their deadline at `now`: from each shard, the buckets that ended
+    /// before `now`, each entry checked against its session's real deadline. The work is
+    /// in proportion to what is due, one shard locked at a time.
+    fn due(&self, now: u64) -> Vec<RequestorToken> {
+        let mut due = Vec::new();
+        for shard in &self.shards {
+            let mut shard = lock(shard);
+            let later = shard.deadlines.split_off(&now);
+            let passed = std::mem::replace(&mut shard.deadlines, later);
+            for token in passed.into_values().flatten() {
+                let past = shard
+                    .sessions
+                    .get(&token)
+                    .is_some_and(|s| self.lifetimes.deadline_ms(s) < now);
+                if past {
+                    due.push(token);
+                }
+            }
+        }
+        due
     }
 }

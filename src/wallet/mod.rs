@@ -30,7 +30,9 @@ use std::path::PathBuf;
 pub use candidates::{Chosen, DisclosurePlan, choose};
 pub use credential::{Wallet, WalletCredential, WalletDump};
 pub use keyshare::{KeyshareAccount, Pin};
-pub use session::{Outcome, Report, SessionOptions, enroll, parse_pointer, run_session};
+pub use session::{
+    Outcome, Report, SessionOptions, enroll, parse_pointer, run_session, run_session_on,
+};
 pub use storage::{FORMAT_VERSION, LoadedCredentials, Storage, StoredCredential, Unreadable};
 
 use crate::protocol::errors::RemoteError;

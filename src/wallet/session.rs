@@ -284,18 +284,30 @@ fn disclosure_proofs(proofs: ProofList) -> Result<Vec<ProofD>, Error> {
         .collect()
 }
 
-/// Performs the session at `pointer` and every session chained after it.
+/// Performs the session at `pointer` and every session chained after it, on a new HTTP
+/// client.
 pub async fn run_session(
     wallet: &mut Wallet,
     conf: &Configuration,
     pointer: SessionPointer,
     options: &SessionOptions,
 ) -> Report {
+    match http_client() {
+        Ok(http) => run_session_on(&http, wallet, conf, pointer, options).await,
+        Err(e) => Report::failed(&e),
+    }
+}
+
+/// [`run_session`] on the given HTTP client, whose connections stay open between sessions
+/// as the app's do.
+pub async fn run_session_on(
+    http: &reqwest::Client,
+    wallet: &mut Wallet,
+    conf: &Configuration,
+    pointer: SessionPointer,
+    options: &SessionOptions,
+) -> Report {
     let mut report = Report::new();
-    let http = match http_client() {
-        Ok(http) => http,
-        Err(e) => return Report::failed(&e),
-    };
     let mut next = Some(pointer);
     let mut implicit: Vec<Vec<Chosen>> = Vec::new();
     let mut first = true;
@@ -321,7 +333,7 @@ pub async fn run_session(
         };
         first = false;
         let mut context = Context {
-            http: &http,
+            http,
             wallet: &mut *wallet,
             conf,
             options,
