@@ -10,8 +10,8 @@
 //! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, and the
 //!   expiry of sessions.
 //! - [`observe`]: status changes and their observers (watch channels, log, callbacks).
-//! - [`outcome`]: what the app's proofs or commitments mean for a session, computed off
-//!   the async runtime; [`issue`] signs the credentials of an issuance.
+//! - [`outcome`]: what the app's proofs or commitments mean for a session, computed on
+//!   the bounded [`workers`] pool; [`issue`] signs the credentials of an issuance.
 //! - [`chain`]: chained sessions (`nextSession`); [`callback`]: result POSTs to
 //!   `callbackUrl` (in the background, retried) and to the chain's URL.
 //! - [`clock`]: the system clock, or tokio's (paused in tests).
@@ -32,6 +32,7 @@ pub mod redis;
 pub mod replay;
 pub mod store;
 pub mod validate;
+pub mod workers;
 
 #[cfg(test)]
 mod tests;
