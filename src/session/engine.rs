@@ -10,6 +10,7 @@ use super::callback::ResultPoster;
 use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
+use super::internal_hosts::refuse_internal;
 use super::issue::IssuerKeys;
 use super::observe::{
     Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
@@ -53,8 +54,28 @@ pub struct Settings {
     pub allow_unsigned_callbacks: bool,
     /// Accept `augmentReturnUrl` in requests.
     pub augment_client_return_url: bool,
+    /// In production mode, allow `callbackUrl` and `nextSession` URLs on internal addresses
+    /// ([`internal_hosts`](super::internal_hosts)).
+    pub allow_private_callbacks: bool,
     /// Where session lifetimes and proof verification read the time.
     pub clock: Clock,
+}
+
+/// Refuses a `callbackUrl` or `nextSession.url` of `request` on an internal address.
+async fn refuse_internal_urls(request: &RequestorRequest) -> Result<(), SessionError> {
+    let next = request.next_session.as_ref().map(|n| n.url.as_str());
+    let urls = [
+        ("callbackUrl", request.callback_url.as_str()),
+        ("nextSession url", next.unwrap_or_default()),
+    ];
+    for (name, url) in urls {
+        if !url.is_empty() {
+            refuse_internal(url)
+                .await
+                .map_err(|e| SessionError::InvalidRequest(format!("{name} refused: {e}")))?;
+        }
+    }
+    Ok(())
 }
 
 /// How long the check of a timestamp server's key may take.
@@ -115,7 +136,8 @@ impl Sessions {
             .build()
             .unwrap_or_default();
         let state = SchemeState::new(schemes, &settings.private_keys);
-        let poster = ResultPoster::new(settings.signer.clone(), settings.clock);
+        let public_only = settings.production && !settings.allow_private_callbacks;
+        let poster = ResultPoster::new(settings.signer.clone(), settings.clock, public_only);
         Self {
             observers: vec![Arc::new(StatusLog), Arc::new(Callbacks(poster.clone()))],
             poster,
@@ -224,9 +246,13 @@ impl Sessions {
                 }),
                 StatusEvent::Resubscribed => {
                     // Changes while the feed was down: read the followed sessions again.
+                    // A session that is gone (Redis restarted without persistence) ends
+                    // its watchers' streams, as the reference closes them.
                     for token in self.channels.followed() {
-                        if let Ok(Some(s)) = self.store.get(&token).await {
-                            self.channels.publish(&token, s.status());
+                        match self.store.get(&token).await {
+                            Ok(Some(s)) => self.channels.publish(&token, s.status()),
+                            Ok(None) => self.channels.forget(&token),
+                            Err(_) => {}
                         }
                     }
                 }
@@ -314,6 +340,9 @@ impl Sessions {
                     "cannot augment empty client return url".to_owned(),
                 ));
             }
+        }
+        if self.settings.production && !self.settings.allow_private_callbacks {
+            refuse_internal_urls(&request).await?;
         }
         if request.validity == 0 {
             request.validity = DEFAULT_VALIDITY;

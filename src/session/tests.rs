@@ -68,6 +68,7 @@ fn engine_with_keys(
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
+        allow_private_callbacks: false,
         clock,
     };
     let store = Store::memory(settings.lifetimes);
