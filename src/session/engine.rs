@@ -631,6 +631,12 @@ impl Sessions {
         })
     }
 
+    /// The verification pool (for tests that fill it).
+    #[cfg(test)]
+    pub(super) fn workers(&self) -> &Workers {
+        &self.workers
+    }
+
     /// Claims the session for the app's message (see [`Session::claim`]); returns the
     /// claim and the request the message is checked against: with the attributes of
     /// earlier sessions of a chain appended.

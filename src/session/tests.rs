@@ -554,6 +554,29 @@ async fn lifetimes_on_a_paused_clock() {
     );
 }
 
+/// A message that finds the verification pool full is refused at once with
+/// `TOO_MANY_REQUESTS` and leaves the session waiting for the app; with room again the
+/// next message is handled. Nothing runs on the pool for a refused message.
+#[tokio::test]
+async fn full_verification_pools_refuse_messages_at_once() {
+    let sessions = demo_engine();
+    let (token, ct) = start(&sessions, over18()).await;
+    sessions.client_get(&ct, APP).await.unwrap();
+    let held: Vec<_> = std::iter::from_fn(|| sessions.workers().place().ok()).collect();
+    assert!(!held.is_empty());
+    let busy = sessions.client_proofs(&ct, APP.authorization, b"{}").await;
+    assert!(matches!(busy, Err(SessionError::Busy(_))), "{busy:?}");
+    assert_eq!(busy.unwrap_err().kind(), ErrorKind::TooManyRequests);
+    assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
+    assert_eq!(sessions.workers().started(), 0);
+    drop(held);
+    // Room again: this body does not parse, which leaves the session waiting too.
+    let malformed = sessions.client_proofs(&ct, APP.authorization, b"{").await;
+    assert!(matches!(malformed, Err(SessionError::MalformedInput(_))));
+    assert_eq!(sessions.workers().started(), 1);
+    assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
+}
+
 /// A status subscriber sees every transition of a paired session, in order, and a
 /// cancelled session's result lives the result lifetime.
 #[tokio::test(start_paused = true)]

@@ -349,7 +349,8 @@ async fn pairing_survives_server_errors_while_waiting() {
         )
         .await;
     assert_eq!(status, 204);
-    let (run, _) = finish(child);
+    // Waiting blocks: not on this runtime, which runs the proxy.
+    let (run, _) = tokio::task::spawn_blocking(|| finish(child)).await.unwrap();
     assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(result(&server, &package).await["proofStatus"], "VALID");
 }
