@@ -45,6 +45,12 @@ pub struct Endpoint {
     pub max_connections: usize,
 }
 
+/// How many connections may wait in the kernel's accept queue of a listener (the kernel
+/// caps it at `net.core.somaxconn`, which Go asks for): enough that a flood of new
+/// connections above the cap does not overflow it, which would drop connection attempts
+/// (`/health` included) for a second until the client retries.
+const BACKLOG: u32 = 4096;
+
 /// Why serving failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ListenError {
@@ -76,9 +82,7 @@ impl Listeners {
         let mut bound = Vec::with_capacity(endpoints.len());
         for endpoint in endpoints {
             let addr = endpoint.addr;
-            let listener = std::net::TcpListener::bind(addr)
-                .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .map_err(|source| ListenError::Bind { addr, source })?;
+            let listener = bind(addr).map_err(|source| ListenError::Bind { addr, source })?;
             let local = listener
                 .local_addr()
                 .map_err(|source| ListenError::Bind { addr, source })?;
@@ -155,6 +159,19 @@ impl Listeners {
         }
         result
     }
+}
+
+/// Binds a non-blocking listener on `addr` with a [`BACKLOG`] (std's `bind` asks for 128).
+fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As std's `bind` on Unix: a restarted server may bind while old connections linger.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)?.into_std()
 }
 
 /// Closes HTTP/1 connections whose request headers do not arrive within [`HEADER_TIMEOUT`].
