@@ -136,8 +136,8 @@ fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| anyhow!("unsupported key length, should be one of [1024 2048 4096]"))?;
 
     let file_name = format!("{counter}.xml");
-    let private_file = default_file(args.private_key, &path, "PrivateKeys", &file_name)?;
-    let public_file = default_file(args.public_key, &path, "PublicKeys", &file_name)?;
+    let private_file = default_file(args.private_key, &path, "PrivateKeys", 0o700, &file_name)?;
+    let public_file = default_file(args.public_key, &path, "PublicKeys", 0o755, &file_name)?;
     // Refuse before spending minutes on the primes; the writes below check again.
     if !args.force_overwrite && (private_file.exists() || public_file.exists()) {
         bail!("key file already exists, will not overwrite (force with -f flag)");
@@ -179,17 +179,27 @@ fn default_counter(path: &Path) -> u32 {
         .unwrap_or(0)
 }
 
+/// `given`, else `path/dir/file_name`, creating `dir` (with `mode` on Unix) if needed.
 fn default_file(
     given: Option<PathBuf>,
     path: &Path,
     dir: &str,
+    mode: u32,
     file_name: &str,
 ) -> anyhow::Result<PathBuf> {
     if let Some(file) = given {
         return Ok(file);
     }
     let dir = path.join(dir);
-    fs::create_dir_all(&dir).with_context(|| format!("failed to create {}", dir.display()))?;
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    builder
+        .create(&dir)
+        .with_context(|| format!("failed to create {}", dir.display()))?;
     Ok(dir.join(file_name))
 }
 
@@ -309,10 +319,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&private).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&private), 0o600);
+            // The folder of private keys is the owner's only.
+            assert_eq!(mode(&dir.path().join("PrivateKeys")), 0o700);
         }
         // The next run takes counter 1; an explicit existing counter is refused without -f.
         keygen(args()).unwrap();

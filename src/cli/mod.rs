@@ -5,6 +5,7 @@
 mod generate;
 mod issuer;
 mod jwt;
+mod log_fields;
 mod meta;
 mod request;
 mod scheme;
@@ -121,7 +122,8 @@ fn go_arch() -> &'static str {
 }
 
 /// Sets up `tracing` on stderr: `base` level (0 = warn, 1 = info) raised by `-v` each,
-/// nothing with `quiet`, JSON lines with `json`; colours only on a terminal. `RUST_LOG`
+/// nothing with `quiet`, JSON lines with `json`; colours only on a terminal; control
+/// characters in plain-text fields escaped ([`log_fields`]). `RUST_LOG`
 /// overrides the level.
 pub fn init_logging(base: u8, verbose: u8, quiet: bool, json: bool) {
     use std::io::IsTerminal;
@@ -141,7 +143,9 @@ pub fn init_logging(base: u8, verbose: u8, quiet: bool, json: bool) {
     let _ = if json {
         logs.json().try_init()
     } else {
-        logs.with_ansi(std::io::stderr().is_terminal()).try_init()
+        logs.with_ansi(std::io::stderr().is_terminal())
+            .fmt_fields(log_fields::escaped_fields())
+            .try_init()
     };
 }
 

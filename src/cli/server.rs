@@ -145,6 +145,14 @@ struct ConfigFlags {
     /// Whether to allow session requests to augment the client return URL.
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     augment_client_return_url: Option<bool>,
+    /// In production mode, allow callback and nextSession URLs that resolve to loopback,
+    /// link-local or private addresses.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    allow_private_callbacks: Option<bool>,
+    /// Most connections each listener serves at once; more wait in the accept backlog
+    /// [default: 4096, less when the open-file limit is lower].
+    #[arg(long)]
+    max_connections: Option<u64>,
     /// TLS certificate (chain).
     #[arg(long, allow_hyphen_values = true)]
     tls_cert: Option<String>,

@@ -134,6 +134,15 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_bool")]
     pub augment_client_return_url: Option<bool>,
+    /// Allow callback and `nextSession` URLs on loopback, link-local and private
+    /// addresses in production mode (not in the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub allow_private_callbacks: Option<bool>,
+    /// Most connections each listener serves at once (not in the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient")]
+    pub max_connections: Option<u64>,
 
     // TLS.
     /// TLS certificate chain (PEM).

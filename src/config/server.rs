@@ -73,6 +73,12 @@ pub struct ServerConfig {
     pub allow_unsigned_callbacks: bool,
     /// Allow `augmentReturnUrl` in requests.
     pub augment_client_return_url: bool,
+    /// In production mode, allow callback and `nextSession` URLs on loopback, link-local
+    /// and private addresses.
+    pub allow_private_callbacks: bool,
+    /// Most connections each listener serves at once; more wait in the accept backlog.
+    /// `None`: chosen at start from the descriptor limit.
+    pub max_connections: Option<usize>,
     /// Plain HTTP is intended (TLS terminates in front of the server).
     pub no_tls: bool,
     /// Where sessions live.
@@ -512,6 +518,8 @@ impl TryFrom<RawConfig> for ServerConfig {
             jwt_privkey_file,
             allow_unsigned_callbacks,
             augment_client_return_url,
+            allow_private_callbacks,
+            max_connections,
             tls_cert,
             tls_cert_file,
             tls_privkey,
@@ -643,6 +651,13 @@ impl TryFrom<RawConfig> for ServerConfig {
                 .map(Secret::new),
             allow_unsigned_callbacks: allow_unsigned_callbacks.unwrap_or(false),
             augment_client_return_url: augment_client_return_url.unwrap_or(false),
+            allow_private_callbacks: allow_private_callbacks.unwrap_or(false),
+            max_connections: max_connections
+                .map(|n| match usize::try_from(n) {
+                    Ok(n) if n > 0 => Ok(n),
+                    _ => Err(invalid("max_connections", "must be at least 1")),
+                })
+                .transpose()?,
             no_tls,
             store: store(
                 store_type,

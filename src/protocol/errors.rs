@@ -51,6 +51,10 @@ pub enum ErrorKind {
     Internal,
     /// Server-sent events are disabled.
     SseDisabled,
+    /// The server has no room for the request now (its verification pool is full). The
+    /// reference's server catalogue has no "busy" error; this is its keyshare server's
+    /// rate-limit answer (irmago `server/errors.go` `ErrorTooManyRequests`).
+    TooManyRequests,
     /// Keyshare: the username is unknown.
     UserNotRegistered,
     /// Keyshare: a response was asked for without a commitment first.
@@ -134,6 +138,7 @@ impl ErrorKind {
             ),
             Internal => ("INTERNAL_ERROR", 500, "Internal server error"),
             SseDisabled => ("SSE_DISABLED", 500, "Server sent events disabled"),
+            TooManyRequests => ("TOO_MANY_REQUESTS", 429, "Too many requests"),
             UserNotRegistered => (
                 "USER_NOT_REGISTERED",
                 403,

@@ -10,6 +10,11 @@ use super::error::Error;
 use super::verify::SchemeKind;
 use crate::protocol::identifiers::SchemeId;
 
+/// The most files an index may list: a scheme has a few per issuer and credential type
+/// (the largest public scheme lists about a thousand); a longer index would only make the
+/// download fetch and hash without end.
+pub const MAX_FILES: usize = 20_000;
+
 /// The SHA-256 of a file.
 pub type FileHash = [u8; 32];
 
@@ -30,7 +35,8 @@ impl Index {
     /// Parses the bytes of an `index` file of `scheme`. `path` is only used in errors.
     ///
     /// Stricter than irmago, which takes the scheme from an arbitrary line: every line must
-    /// name a file of `scheme`, hold a 32-byte hash, and occur once.
+    /// name a file of `scheme`, hold a 32-byte hash, and occur once; at most [`MAX_FILES`]
+    /// lines.
     pub fn parse(scheme: &SchemeId, bytes: &[u8], path: &Path) -> Result<Self, Error> {
         let err = |line: usize, reason: String| Error::IndexSyntax {
             path: path.to_owned(),
@@ -59,6 +65,9 @@ impl Index {
             }
             if files.insert(rel.to_owned(), h).is_some() {
                 return Err(err(n, format!("{file} listed twice")));
+            }
+            if files.len() > MAX_FILES {
+                return Err(err(n, format!("lists more than {MAX_FILES} files")));
             }
         }
         Ok(Self {
@@ -223,6 +232,24 @@ mod tests {
         assert!(idx.has_dir("a") && !idx.has_dir("b"));
         let out = String::from_utf8(idx.to_bytes()).unwrap();
         assert!(out.starts_with(&format!("{} s/a/c.png\n", "22".repeat(32))));
+    }
+
+    #[test]
+    fn long_indexes_are_refused() {
+        let id = SchemeId::parse("s").unwrap();
+        let lines = |n: usize| {
+            (0..n)
+                .map(|i| format!("{} s/{i}.xml\n", "11".repeat(32)))
+                .collect::<String>()
+        };
+        let full = Index::parse(&id, lines(MAX_FILES).as_bytes(), Path::new("index"));
+        assert_eq!(full.unwrap().len(), MAX_FILES);
+        let over = Index::parse(&id, lines(MAX_FILES + 1).as_bytes(), Path::new("index"));
+        assert!(
+            over.unwrap_err()
+                .to_string()
+                .contains("more than 20000 files")
+        );
     }
 
     #[test]

@@ -230,15 +230,65 @@ fn install_embedded(path: &Path, done: &mut Vec<String>) -> Result<(), Error> {
 pub(crate) struct TempDir(pub(crate) PathBuf);
 
 impl TempDir {
-    /// Creates `<parent>/<prefix>-<random hex>`.
+    /// Creates `<parent>/<prefix>-p<process id>-<random hex>`, after removing what
+    /// interrupted runs left there ([`remove_stale`]).
     pub(crate) fn new(parent: &Path, prefix: &str) -> Result<Self, Error> {
+        remove_stale(parent, prefix);
         let mut rnd = [0u8; 8];
         getrandom::fill(&mut rnd)
             .map_err(|e| Error::io(parent, std::io::Error::other(e.to_string())))?;
-        let path = parent.join(format!("{prefix}-{}", hex::encode(rnd)));
+        let name = format!("{prefix}-p{}-{}", std::process::id(), hex::encode(rnd));
+        let path = parent.join(name);
         fs::create_dir(&path).map_err(|e| Error::io(&path, e))?;
         Ok(Self(path))
     }
+}
+
+/// Removes the `<prefix>-*` folders in `parent` that no running process owns: those of a
+/// process that is gone (killed during a download, so [`TempDir`]'s drop never ran), and
+/// those without a process id (older versions). Failures are left for the next run.
+pub(crate) fn remove_stale(parent: &Path, prefix: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let start = format!("{prefix}-");
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&start)) else {
+            continue;
+        };
+        let owner = rest
+            .strip_prefix('p')
+            .and_then(|r| r.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok());
+        if owner.is_none_or(|pid| !process_runs(pid)) {
+            tracing::debug!(folder = %entry.path().display(), "removing a leftover temporary folder");
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// Whether the process `pid` runs (this one always does); where that cannot be asked, yes.
+fn process_runs(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        let Some(pid) = i32::try_from(pid)
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return false;
+        };
+        // Permission denied: it runs, as another user.
+        !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        )
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 impl Drop for TempDir {
@@ -284,6 +334,42 @@ pub(crate) fn replace_dir(parent: &Path, new: &Path, target: &Path) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Folders of interrupted runs go when the next one starts; those of running processes
+    /// (this one) stay, and a dropped one is removed.
+    #[cfg(unix)]
+    #[test]
+    fn leftover_temporary_folders_are_removed() {
+        let parent = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        let (ours, theirs, old) = (
+            format!(".tempscheme-p{}-aa", std::process::id()),
+            format!(".tempscheme-p{gone}-bb"),
+            ".tempscheme-0011223344556677".to_owned(),
+        );
+        for name in [&ours, &theirs, &old, &".oldscheme-p1-cc".to_owned()] {
+            fs::create_dir_all(parent.path().join(name).join("irma-demo")).unwrap();
+        }
+        let tmp = TempDir::new(parent.path(), ".tempscheme").unwrap();
+        let names = |p: &Path| {
+            let mut names: Vec<String> = fs::read_dir(p)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
+            names.sort();
+            names
+        };
+        let fresh = tmp.0.file_name().unwrap().to_str().unwrap().to_owned();
+        let mut expected = vec![".oldscheme-p1-cc".to_owned(), ours.clone(), fresh];
+        expected.sort();
+        assert_eq!(names(parent.path()), expected);
+        drop(tmp);
+        let mut expected = vec![".oldscheme-p1-cc".to_owned(), ours];
+        expected.sort();
+        assert_eq!(names(parent.path()), expected);
+    }
 
     #[test]
     fn fills_an_empty_folder_once_and_takes_newer_assets() {

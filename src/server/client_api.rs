@@ -234,8 +234,11 @@ async fn app_message(
     cached(&state, &ct, endpoint, &body, async {
         let auth = authorization(&headers);
         let answer = match message {
-            AppMessage::Proofs => state.sessions.client_proofs(&ct, auth, &body).await,
-            AppMessage::Commitments => state.sessions.client_commitments(&ct, auth, &body).await,
+            AppMessage::Proofs => state.sessions.client_proofs(&ct, auth, body.clone()).await,
+            AppMessage::Commitments => {
+                let body = body.clone();
+                state.sessions.client_commitments(&ct, auth, body).await
+            }
         }?;
         Ok(json(&answer))
     })

@@ -96,6 +96,7 @@ pub fn embedded_issuer(
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
+        allow_private_callbacks: false,
         clock,
     };
     AppState {

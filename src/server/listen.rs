@@ -2,14 +2,25 @@
 //! requestor API and the app API on separate ports (`client_port`), as the reference's
 //! `requestorserver.Start`. Every address is bound before any listener serves, so a busy
 //! port fails the start; when one listener stops, the others stop too.
+//!
+//! Each listener serves at most its `max_connections` at once: it accepts a connection
+//! only when it has a free place ([`CappedListener`]), so the ones above the cap wait in
+//! the kernel's accept backlog instead of taking descriptors, and a flood on one listener
+//! (the public app API) never starves another (the requestor API with its `/health`).
 
 use std::future::Future;
+use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use axum_server::Handle;
-use axum_server::tls_rustls::RustlsConfig;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
+use axum_server::{AddrListener, Address, Handle};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{AppState, Routes, StaticFiles, router};
 
@@ -30,7 +41,15 @@ pub struct Endpoint {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// What it serves.
     pub routes: Routes,
+    /// Most connections it serves at once.
+    pub max_connections: usize,
 }
+
+/// How many connections may wait in the kernel's accept queue of a listener (the kernel
+/// caps it at `net.core.somaxconn`, which Go asks for): enough that a flood of new
+/// connections above the cap does not overflow it, which would drop connection attempts
+/// (`/health` included) for a second until the client retries.
+const BACKLOG: u32 = 4096;
 
 /// Why serving failed.
 #[derive(Debug, thiserror::Error)]
@@ -63,9 +82,7 @@ impl Listeners {
         let mut bound = Vec::with_capacity(endpoints.len());
         for endpoint in endpoints {
             let addr = endpoint.addr;
-            let listener = std::net::TcpListener::bind(addr)
-                .and_then(|l| l.set_nonblocking(true).map(|()| l))
-                .map_err(|source| ListenError::Bind { addr, source })?;
+            let listener = bind(addr).map_err(|source| ListenError::Bind { addr, source })?;
             let local = listener
                 .local_addr()
                 .map_err(|source| ListenError::Bind { addr, source })?;
@@ -96,7 +113,7 @@ impl Listeners {
         static_files: Option<&StaticFiles>,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), ListenError> {
-        let handle: Handle<SocketAddr> = Handle::new();
+        let handle: Handle<Peer> = Handle::new();
         let mut tasks = tokio::task::JoinSet::new();
         for (endpoint, listener, local) in self.0 {
             let app = router(state.clone(), api_prefix, endpoint.routes, static_files);
@@ -107,21 +124,19 @@ impl Listeners {
                 source,
             };
             tracing::info!(address = %local, tls = endpoint.tls.is_some(), routes = ?endpoint.routes, "listening");
+            let listener = TcpListener::from_std(listener).map_err(serve_err)?;
+            let capped = CappedListener {
+                listener,
+                places: Arc::new(Semaphore::new(endpoint.max_connections)),
+            };
+            let server = axum_server::Server::from_listener(capped).handle(handle);
             match endpoint.tls {
                 Some(tls) => {
-                    let server = axum_server::tls_rustls::from_tcp_rustls(
-                        listener,
-                        RustlsConfig::from_config(tls),
-                    )
-                    .map_err(serve_err)?
-                    .handle(handle);
-                    let server = with_header_timeout(server);
+                    let tls = RustlsAcceptor::new(RustlsConfig::from_config(tls));
+                    let server = with_header_timeout(server.acceptor(tls));
                     tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
                 }
                 None => {
-                    let server = axum_server::from_tcp(listener)
-                        .map_err(serve_err)?
-                        .handle(handle);
                     let server = with_header_timeout(server);
                     tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
                 }
@@ -146,14 +161,121 @@ impl Listeners {
     }
 }
 
+/// Binds a non-blocking listener on `addr` with a [`BACKLOG`] (std's `bind` asks for 128).
+fn bind(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    let socket = match addr {
+        SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+    };
+    // As std's `bind` on Unix: a restarted server may bind while old connections linger.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(BACKLOG)?.into_std()
+}
+
 /// Closes HTTP/1 connections whose request headers do not arrive within [`HEADER_TIMEOUT`].
 fn with_header_timeout<A>(
-    mut server: axum_server::Server<SocketAddr, A>,
-) -> axum_server::Server<SocketAddr, A> {
+    mut server: axum_server::Server<Peer, A>,
+) -> axum_server::Server<Peer, A> {
     server
         .http_builder()
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
     server
+}
+
+/// The address of a connection's peer; its own type so that the server accepts through a
+/// [`CappedListener`].
+#[derive(Debug, Clone, Copy)]
+pub struct Peer(pub SocketAddr);
+
+impl Address for Peer {
+    type Stream = CappedStream;
+    type Listener = CappedListener;
+}
+
+/// A TCP listener that accepts a connection only when one of its `places` is free; the
+/// connection holds the place until it closes.
+#[derive(Debug)]
+pub struct CappedListener {
+    listener: TcpListener,
+    places: Arc<Semaphore>,
+}
+
+impl AddrListener<CappedStream, Peer> for CappedListener {
+    async fn bind_to(addr: Peer) -> io::Result<Self> {
+        // Unused: every listener is bound by `Listeners::bind` and served from there.
+        Ok(Self {
+            listener: TcpListener::bind(addr.0).await?,
+            places: Arc::new(Semaphore::new(Semaphore::MAX_PERMITS)),
+        })
+    }
+
+    async fn accept_stream(&self) -> io::Result<(CappedStream, Peer)> {
+        let place = Arc::clone(&self.places)
+            .acquire_owned()
+            .await
+            .map_err(io::Error::other)?;
+        let (stream, peer) = self.listener.accept().await?;
+        Ok((
+            CappedStream {
+                stream,
+                _place: place,
+            },
+            Peer(peer),
+        ))
+    }
+
+    fn get_local_addr(&self) -> io::Result<Peer> {
+        self.listener.local_addr().map(Peer)
+    }
+}
+
+/// An accepted connection with its place in the listener's cap.
+#[derive(Debug)]
+pub struct CappedStream {
+    stream: TcpStream,
+    _place: OwnedSemaphorePermit,
+}
+
+impl AsyncRead for CappedStream {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for CappedStream {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.stream).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
 }

@@ -1,11 +1,12 @@
 //! The HTTP side of `irma server` (axum): the only module that imports axum.
 //!
-//! - [`body`]: request bodies, with the size limit and read deadline.
+//! - [`body`]: request bodies, with the size limit and minimum data rate.
 //! - [`error`]: the one error boundary, mapping errors to the reference's JSON bodies.
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
-//! - [`listen`]: the listeners (TLS with rustls, separate app port).
+//! - [`listen`]: the listeners (TLS with rustls, separate app port, connection caps);
+//!   [`open_files`]: the open-file limit, raised at start.
 //! - [`schemes_update`]: scheme updates while running, swapped in atomically.
 //! - [`run`]: [`run::Server`], assembled from a configuration: store, engine, listeners,
 //!   background tasks.
@@ -21,6 +22,7 @@ pub mod client_api;
 pub mod error;
 pub mod keyshare;
 pub mod listen;
+pub mod open_files;
 pub mod prepare;
 pub mod requestor_api;
 pub mod run;

@@ -209,6 +209,7 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         signer,
         allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
         augment_client_return_url: conf.augment_client_return_url,
+        allow_private_callbacks: conf.allow_private_callbacks,
         clock: Clock::System,
     };
     Ok(Prepared {

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::listen::{Endpoint, ListenError, Listeners};
+use super::open_files;
 use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
 use super::{AppState, Routes, schemes_update};
 use crate::config::{ServerConfig, StaticFiles, StoreConfig};
@@ -78,7 +79,11 @@ impl Server {
         mut prepared: Prepared,
         exposure: Exposure,
     ) -> Result<Self, StartError> {
-        let endpoints = endpoints(conf, &mut prepared, exposure);
+        let mut endpoints = endpoints(conf, &mut prepared, exposure);
+        let max_connections = connection_cap(conf, endpoints.len());
+        for endpoint in &mut endpoints {
+            endpoint.max_connections = max_connections;
+        }
         let listeners = Listeners::bind(endpoints)?;
         if let Some(app) = listeners.app_addr() {
             // A URL for port 0 holds `:port` until now (see `ServerConfig`).
@@ -144,12 +149,37 @@ impl Server {
     }
 }
 
-/// The listeners `conf` asks for, with their TLS taken from `prepared`.
+/// Raises the open-file limit (logged) and returns the cap on connections of each of
+/// `listeners` listeners: `max_connections`, else what the limit allows (at most 4096). A
+/// configured cap the limit cannot hold is kept, with a warning.
+fn connection_cap(conf: &ServerConfig, listeners: usize) -> usize {
+    let limit = open_files::raise_limit();
+    match limit {
+        Some(open_files) => tracing::info!(open_files, "open-file limit"),
+        None => tracing::info!("open-file limit: unlimited or unknown"),
+    }
+    let Some(cap) = conf.max_connections else {
+        let cap = open_files::default_max_connections(limit, listeners);
+        tracing::info!(max_connections = cap, "connections per listener");
+        return cap;
+    };
+    if open_files::exceeds_limit(cap, listeners, limit) {
+        tracing::warn!(
+            "max_connections {cap} on {listeners} listener(s) may exceed the open-file limit {}: new connections then fail until others close",
+            limit.unwrap_or_default()
+        );
+    }
+    cap
+}
+
+/// The listeners `conf` asks for, with their TLS taken from `prepared` (and a cap of one
+/// connection, which [`connection_cap`] replaces).
 fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -> Vec<Endpoint> {
     let mut main = Endpoint {
         addr: socket_addr(&conf.listener),
         tls: prepared.tls.take(),
         routes: Routes::All,
+        max_connections: 1,
     };
     match (exposure, &conf.client_listener) {
         (Exposure::AppOnly, _) => {
@@ -163,6 +193,7 @@ fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -
                 addr: socket_addr(client),
                 tls: prepared.client_tls.take(),
                 routes: Routes::App,
+                max_connections: 1,
             };
             vec![main, app]
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::Clock;
+use super::internal_hosts::PublicOnly;
 use super::record::SessionResult;
 use crate::jwt::result::ResultSigner;
 
@@ -69,16 +70,19 @@ pub struct ResultPoster {
 }
 
 impl ResultPoster {
-    /// A poster signing with `signer`, if any, at `clock`'s time.
-    pub fn new(signer: Option<Arc<ResultSigner>>, clock: Clock) -> Self {
+    /// A poster signing with `signer`, if any, at `clock`'s time; with `public_only` it
+    /// connects to public addresses only ([`PublicOnly`]).
+    pub fn new(signer: Option<Arc<ResultSigner>>, clock: Clock, public_only: bool) -> Self {
         // Building a client fails only when the TLS backend cannot start; the default
         // client (without the timeout) is then as good as any, and every POST below is
         // bounded by its own timeout too.
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(POST_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default();
+            .redirect(reqwest::redirect::Policy::none());
+        if public_only {
+            client = client.dns_resolver(Arc::new(PublicOnly));
+        }
+        let client = client.build().unwrap_or_default();
         Self {
             client,
             signer,

@@ -14,14 +14,13 @@ use super::callback::{PostError, ResultPoster};
 use super::engine::{Sessions, fail};
 use super::error::SessionError;
 use super::outcome::Outcome;
-use super::record::{Session, SessionResult, disclosed_lists};
+use super::record::{ClaimId, Session, SessionResult, disclosed_lists};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::messages::{DisclosedAttribute, ProofStatus};
 use crate::protocol::request::{
     AttributeConDisCon, AttributeRequest, RequestParseError, RequestorRequest, SessionRequest,
 };
 use crate::protocol::session::{ServerSessionResponse, SessionPackage};
-use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{FrontendAuthorization, RequestorToken};
 
 /// What a session started as the next of a chain inherits from the one before.
@@ -63,6 +62,7 @@ impl Sessions {
     pub(super) async fn conclude_chained(
         &self,
         token: &RequestorToken,
+        claim: ClaimId,
         outcome: Outcome,
     ) -> Result<ServerSessionResponse, SessionError> {
         let s = self.session(token).await?;
@@ -73,10 +73,10 @@ impl Sessions {
             Some(next),
         ) = (&outcome, &s.request().next_session)
         else {
-            return self.conclude(token, outcome, None).await;
+            return self.conclude(token, claim, outcome, None).await;
         };
-        if verdict.status != ProofStatus::Valid || s.status() != ServerStatus::Connected {
-            return self.conclude(token, outcome, None).await;
+        if verdict.status != ProofStatus::Valid || !s.claimed_by(claim) {
+            return self.conclude(token, claim, outcome, None).await;
         }
         // The result as the reference POSTs it: the verdict in, still CONNECTED.
         let mut result = s.result();
@@ -85,14 +85,14 @@ impl Sessions {
         result.signature = signature.clone();
         let started = match fetch_next(&self.poster, &next.url, &result, s.request().validity).await
         {
-            Ok(None) => return self.conclude(token, outcome, None).await,
+            Ok(None) => return self.conclude(token, claim, outcome, None).await,
             Ok(Some(request)) => self.start_next(request, &s, &result).await,
             Err(e) => Err(e),
         };
         match started {
             Ok(package) => {
                 let next_token = package.token.clone();
-                let answer = self.conclude(token, outcome, Some(package)).await;
+                let answer = self.conclude(token, claim, outcome, Some(package)).await;
                 if answer.is_err() {
                     // This session changed meanwhile (cancelled, timed out): drop the next.
                     let _ = self.cancel(&next_token).await;
@@ -103,7 +103,7 @@ impl Sessions {
                 let message = e.to_string();
                 tracing::warn!(session = ?token, error = %message, "next session not started");
                 self.update(token, |s| {
-                    if s.status() == ServerStatus::Connected {
+                    if s.claimed_by(claim) {
                         fail(s, ErrorKind::NextSession, &message, self.now_ms());
                     }
                 })

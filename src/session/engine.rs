@@ -10,15 +10,17 @@ use super::callback::ResultPoster;
 use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
+use super::internal_hosts::refuse_internal;
 use super::issue::IssuerKeys;
 use super::observe::{
     Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
-use super::outcome::{self, Outcome, SharedVerifier};
+use super::outcome::{self, MessageBody, Outcome, SharedVerifier};
 use super::permissions::{PermissionSet, url_host};
-use super::record::{NewSession, Session, SessionResult, disclosed_lists};
-use super::store::{Lifetimes, StatusEvent, Store};
+use super::record::{ClaimId, NewSession, Session, SessionResult, disclosed_lists};
+use super::store::{Lifetimes, StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
+use super::workers::{Place, Workers};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
@@ -52,12 +54,46 @@ pub struct Settings {
     pub allow_unsigned_callbacks: bool,
     /// Accept `augmentReturnUrl` in requests.
     pub augment_client_return_url: bool,
+    /// In production mode, allow `callbackUrl` and `nextSession` URLs on internal addresses
+    /// ([`internal_hosts`](super::internal_hosts)).
+    pub allow_private_callbacks: bool,
     /// Where session lifetimes and proof verification read the time.
     pub clock: Clock,
 }
 
+/// Refuses a `callbackUrl` or `nextSession.url` of `request` on an internal address.
+async fn refuse_internal_urls(request: &RequestorRequest) -> Result<(), SessionError> {
+    let next = request.next_session.as_ref().map(|n| n.url.as_str());
+    let urls = [
+        ("callbackUrl", request.callback_url.as_str()),
+        ("nextSession url", next.unwrap_or_default()),
+    ];
+    for (name, url) in urls {
+        if !url.is_empty() {
+            refuse_internal(url)
+                .await
+                .map_err(|e| SessionError::InvalidRequest(format!("{name} refused: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
 /// How long the check of a timestamp server's key may take.
 const KEY_CHECK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long the app's message holds its session at most ([`Session::claim`]): waiting for
+/// a core, verifying, a timestamp key check and a chain's POST (10 s each) take less. Only
+/// a claim whose handler never finished (its instance crashed) runs out.
+const CLAIM_HOLD: Duration = Duration::from_secs(60);
+
+/// Which message of the app a `POST` carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AppMessage {
+    /// `POST …/proofs`: a disclosure or an attribute-based signature.
+    Proofs,
+    /// `POST …/commitments`: the commitments of an issuance.
+    Commitments,
+}
 
 /// The session engine, shared by all handlers.
 #[derive(Debug)]
@@ -75,6 +111,8 @@ pub struct Sessions {
     observers: Vec<Arc<dyn StatusObserver>>,
     /// POSTs results to chains.
     pub(super) poster: ResultPoster,
+    /// Runs the parsing and verification of the app's messages, bounded.
+    workers: Workers,
 }
 
 /// The app's protocol version headers and `Authorization`, as received.
@@ -98,7 +136,8 @@ impl Sessions {
             .build()
             .unwrap_or_default();
         let state = SchemeState::new(schemes, &settings.private_keys);
-        let poster = ResultPoster::new(settings.signer.clone(), settings.clock);
+        let public_only = settings.production && !settings.allow_private_callbacks;
+        let poster = ResultPoster::new(settings.signer.clone(), settings.clock, public_only);
         Self {
             observers: vec![Arc::new(StatusLog), Arc::new(Callbacks(poster.clone()))],
             poster,
@@ -107,6 +146,7 @@ impl Sessions {
             settings,
             schemes: RwLock::new(Arc::new(state)),
             channels: StatusChannels::default(),
+            workers: Workers::sized_to_cores(),
         }
     }
 
@@ -206,9 +246,13 @@ impl Sessions {
                 }),
                 StatusEvent::Resubscribed => {
                     // Changes while the feed was down: read the followed sessions again.
+                    // A session that is gone (Redis restarted without persistence) ends
+                    // its watchers' streams, as the reference closes them.
                     for token in self.channels.followed() {
-                        if let Ok(Some(s)) = self.store.get(&token).await {
-                            self.channels.publish(&token, s.status());
+                        match self.store.get(&token).await {
+                            Ok(Some(s)) => self.channels.publish(&token, s.status()),
+                            Ok(None) => self.channels.forget(&token),
+                            Err(_) => {}
                         }
                     }
                 }
@@ -296,6 +340,9 @@ impl Sessions {
                     "cannot augment empty client return url".to_owned(),
                 ));
             }
+        }
+        if self.settings.production && !self.settings.allow_private_callbacks {
+            refuse_internal_urls(&request).await?;
         }
         if request.validity == 0 {
             request.validity = DEFAULT_VALIDITY;
@@ -517,85 +564,163 @@ impl Sessions {
         Ok(self.session(&token).await?.request().request.clone())
     }
 
-    /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature,
-    /// verified off the async runtime. The session ends DONE with the verdict (whatever it
-    /// is), or CANCELLED when the proofs cannot be judged; a body that does not parse
-    /// leaves it alone. Returns the app's answer.
+    /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature.
+    /// See [`Sessions::client_message`].
     pub async fn client_proofs(
-        &self,
+        self: &Arc<Self>,
         client: &ClientToken,
         authorization: Option<&str>,
-        body: &[u8],
+        body: impl MessageBody,
     ) -> Result<ServerSessionResponse, SessionError> {
-        let token = self.client_connected(client, authorization).await?;
-        let now = self.now_secs();
-        let verifier = &self.scheme_state().verifier;
-        let outcome = match self.checked_request(&token).await? {
-            SessionRequest::Disclosure(request) => {
-                outcome::disclosure(verifier, request, body, now).await?
-            }
-            SessionRequest::Signature(request) => {
-                outcome::signature(verifier, &self.timestamps, request, body, now).await?
-            }
-            SessionRequest::Issuance(_) => {
-                return Err(SessionError::InvalidRequest(String::new()));
-            }
-        };
-        self.conclude_chained(&token, outcome).await
-    }
-
-    /// The request the app's message is checked against: with the attributes of earlier
-    /// sessions of a chain appended.
-    async fn checked_request(
-        &self,
-        token: &RequestorToken,
-    ) -> Result<SessionRequest, SessionError> {
-        let s = self.session(token).await?;
-        let mut request = s.request().request.clone();
-        chain::append_implicit(&mut request, s.implicit_disclosure());
-        Ok(request)
+        self.client_message(client, authorization, body, AppMessage::Proofs)
+            .await
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
-    /// credential is signed, off the async runtime. The session ends DONE with the
-    /// disclosure verdict, or CANCELLED with the reference's error (invalid proofs, expired
-    /// attributes, failed issuance); a body that does not parse leaves it alone.
+    /// credential is signed. See [`Sessions::client_message`].
     pub async fn client_commitments(
-        &self,
+        self: &Arc<Self>,
         client: &ClientToken,
         authorization: Option<&str>,
-        body: &[u8],
+        body: impl MessageBody,
     ) -> Result<ServerSessionResponse, SessionError> {
-        let token = self.client_connected(client, authorization).await?;
-        let SessionRequest::Issuance(request) = self.checked_request(&token).await? else {
-            // The reference panics here (HTTP 500) and leaves the session as it was.
-            return Err(SessionError::InvalidRequest(
-                "commitments are only accepted in issuance sessions".to_owned(),
-            ));
-        };
-        let state = self.scheme_state();
-        let outcome = outcome::issuance(
-            &state.verifier,
-            &state.issuer_keys,
-            request,
-            body,
-            self.now_secs(),
-        )
-        .await?;
-        self.conclude_chained(&token, outcome).await
+        self.client_message(client, authorization, body, AppMessage::Commitments)
+            .await
     }
 
-    /// Writes the outcome of the app's message, if the session is still waiting for it,
-    /// with the next session of a chain, if one was started.
+    /// The app's proofs or commitments. The first message to arrive claims the session
+    /// ([`Session::claim`], one atomic step in the store); any other is refused at once,
+    /// before its body is parsed, as the reference refuses a session in the wrong state.
+    /// A message that finds the verification pool full is refused too (`TOO_MANY_REQUESTS`)
+    /// and leaves the session alone. The claimed message is parsed and verified on a core
+    /// of the pool (issuance: each credential signed) unless the session stopped waiting
+    /// for it meanwhile; then the session ends DONE with the verdict (whatever it is), or
+    /// CANCELLED when the message cannot be judged. A body that does not parse leaves the
+    /// session alone. Once claimed, the message is handled to the end in a task of its own,
+    /// even if the app hangs up. Returns the app's answer.
+    async fn client_message(
+        self: &Arc<Self>,
+        client: &ClientToken,
+        authorization: Option<&str>,
+        body: impl MessageBody,
+        message: AppMessage,
+    ) -> Result<ServerSessionResponse, SessionError> {
+        let this = Arc::clone(self);
+        let (client, authorization) = (client.clone(), authorization.map(str::to_owned));
+        tokio::spawn(async move {
+            let token = this
+                .client_connected(&client, authorization.as_deref())
+                .await?;
+            let place = this.workers.place()?;
+            let (claim, request) = this.claim(&token).await?;
+            let judged = this
+                .judge(&token, claim, place, request, body, message)
+                .await;
+            if judged.is_err() {
+                // Unless the outcome was written, the session waits for another message.
+                this.store.update(&token, |s| s.release(claim)).await?;
+            }
+            judged
+        })
+        .await
+        .unwrap_or_else(|_| {
+            Err(SessionError::Failed {
+                kind: ErrorKind::Internal,
+                message: String::new(),
+            })
+        })
+    }
+
+    /// The verification pool (for tests that fill it).
+    #[cfg(test)]
+    pub(super) fn workers(&self) -> &Workers {
+        &self.workers
+    }
+
+    /// Claims the session for the app's message (see [`Session::claim`]); returns the
+    /// claim and the request the message is checked against: with the attributes of
+    /// earlier sessions of a chain appended.
+    async fn claim(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<(ClaimId, SessionRequest), SessionError> {
+        let id = ClaimId::random()?;
+        let now = self.now_ms();
+        let until = now.saturating_add(millis(CLAIM_HOLD));
+        self.update(token, |s| {
+            s.claim(id, now, until).map_err(|_| {
+                SessionError::UnexpectedRequest("Session not yet started or already finished")
+            })?;
+            let mut request = s.request().request.clone();
+            chain::append_implicit(&mut request, s.implicit_disclosure());
+            Ok((id, request))
+        })
+        .await?
+    }
+
+    /// Verifies the claimed message on a core of the pool (unless the session stopped
+    /// waiting for it), then writes the outcome.
+    async fn judge(
+        &self,
+        token: &RequestorToken,
+        claim: ClaimId,
+        place: Place<'_>,
+        request: SessionRequest,
+        body: impl MessageBody,
+        message: AppMessage,
+    ) -> Result<ServerSessionResponse, SessionError> {
+        let request = match (message, request) {
+            (AppMessage::Proofs, SessionRequest::Issuance(_)) => {
+                return Err(SessionError::InvalidRequest(String::new()));
+            }
+            (
+                AppMessage::Commitments,
+                SessionRequest::Disclosure(_) | SessionRequest::Signature(_),
+            ) => {
+                // The reference panics here (HTTP 500) and leaves the session as it was.
+                return Err(SessionError::InvalidRequest(
+                    "commitments are only accepted in issuance sessions".to_owned(),
+                ));
+            }
+            (_, request) => request,
+        };
+        let core = place.core().await;
+        // The session may have been cancelled or timed out while the message waited.
+        if !self.session(token).await?.claimed_by(claim) {
+            return Err(SessionError::UnexpectedRequest(
+                "Session not yet started or already finished",
+            ));
+        }
+        let state = self.scheme_state();
+        let now = self.now_secs();
+        let outcome = match request {
+            SessionRequest::Disclosure(request) => {
+                outcome::disclosure(core, &state.verifier, request, body, now).await?
+            }
+            SessionRequest::Signature(request) => {
+                outcome::signature(core, &state.verifier, &self.timestamps, request, body, now)
+                    .await?
+            }
+            SessionRequest::Issuance(request) => {
+                let keys = &state.issuer_keys;
+                outcome::issuance(core, &state.verifier, keys, request, body, now).await?
+            }
+        };
+        self.conclude_chained(token, claim, outcome).await
+    }
+
+    /// Writes the outcome of the app's message, if the session is still waiting for it
+    /// (its claim holds), with the next session of a chain, if one was started.
     pub(super) async fn conclude(
         &self,
         token: &RequestorToken,
+        claim: ClaimId,
         outcome: Outcome,
         next: Option<SessionPackage>,
     ) -> Result<ServerSessionResponse, SessionError> {
         self.update(token, |s| {
             let now = self.now_ms();
-            if s.status() != ServerStatus::Connected {
+            if !s.claimed_by(claim) {
                 return Err(SessionError::UnexpectedRequest(
                     "Session not yet started or already finished",
                 ));

@@ -41,6 +41,10 @@ pub enum SessionError {
         /// The message for the app.
         message: String,
     },
+    /// The server has no room to verify the app's message now (the bounded verification
+    /// pool is full); the session is left alone and the app may try again.
+    #[error("{0}")]
+    Busy(#[from] super::workers::Busy),
     /// The operating system's random generator failed.
     #[error("no randomness available")]
     Random,
@@ -63,6 +67,7 @@ impl SessionError {
             Self::ProtocolVersion => ErrorKind::ProtocolVersion,
             Self::MalformedInput(_) => ErrorKind::MalformedInput,
             Self::Failed { kind, .. } => *kind,
+            Self::Busy(_) => ErrorKind::TooManyRequests,
             Self::Random | Self::Store => ErrorKind::Internal,
         }
     }

@@ -10,10 +10,11 @@
 //! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, and the
 //!   expiry of sessions.
 //! - [`observe`]: status changes and their observers (watch channels, log, callbacks).
-//! - [`outcome`]: what the app's proofs or commitments mean for a session, computed off
-//!   the async runtime; [`issue`] signs the credentials of an issuance.
+//! - [`outcome`]: what the app's proofs or commitments mean for a session, computed on
+//!   the bounded [`workers`] pool; [`issue`] signs the credentials of an issuance.
 //! - [`chain`]: chained sessions (`nextSession`); [`callback`]: result POSTs to
-//!   `callbackUrl` (in the background, retried) and to the chain's URL.
+//!   `callbackUrl` (in the background, retried) and to the chain's URL;
+//!   [`internal_hosts`]: such URLs on internal addresses, refused in production.
 //! - [`clock`]: the system clock, or tokio's (paused in tests).
 //! - [`replay`]: the app API's replay cache for identical retries.
 //! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
@@ -23,6 +24,7 @@ pub mod chain;
 pub mod clock;
 pub mod engine;
 pub mod error;
+pub mod internal_hosts;
 pub mod issue;
 pub mod observe;
 pub mod outcome;
@@ -32,6 +34,7 @@ pub mod redis;
 pub mod replay;
 pub mod store;
 pub mod validate;
+pub mod workers;
 
 #[cfg(test)]
 mod tests;

@@ -1,11 +1,12 @@
-//! What the app's proofs or commitments mean for a session, computed off the async runtime
-//! (verification and issuing are CPU-heavy): the reference's `handlePostDisclosure`,
-//! `handlePostSignature` and `handlePostCommitments`, without the session state, which the
-//! engine re-checks when it writes the [`Outcome`].
+//! What the app's proofs or commitments mean for a session, computed on a core of the
+//! bounded [`Workers`](super::workers::Workers) pool (parsing and verification are
+//! CPU-heavy): the reference's `handlePostDisclosure`, `handlePostSignature` and
+//! `handlePostCommitments`, without the session state, which the engine re-checks when it
+//! writes the [`Outcome`].
 //!
-//! A body that does not parse is an error before any work ([`SessionError::MalformedInput`],
-//! the session is left alone, as the reference); everything after parsing ends the session:
-//! [`Outcome::Done`] or [`Outcome::Failed`].
+//! A body that does not parse is an error before any verification
+//! ([`SessionError::MalformedInput`], the session is left alone, as the reference);
+//! everything after parsing ends the session: [`Outcome::Done`] or [`Outcome::Failed`].
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 
 use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
+use super::workers::Core;
 use crate::crypto::idemix::ProofD;
 use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::ErrorKind;
@@ -86,49 +88,61 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SessionError> {
     serde_json::from_slice(body).map_err(|e| SessionError::MalformedInput(e.to_string()))
 }
 
-/// Runs `work` on the blocking pool; a panic in it fails the session as an internal error.
-async fn blocking(work: impl FnOnce() -> Outcome + Send + 'static) -> Outcome {
-    tokio::task::spawn_blocking(work)
+/// The app's message body, owned by the work that parses it.
+pub trait MessageBody: AsRef<[u8]> + Send + 'static {}
+
+impl<B: AsRef<[u8]> + Send + 'static> MessageBody for B {}
+
+/// Runs `work` on `core`; a panic in it fails the session as an internal error.
+async fn on_core(
+    core: Core<'_>,
+    work: impl FnOnce() -> Result<Outcome, SessionError> + Send + 'static,
+) -> Result<Outcome, SessionError> {
+    core.run(work)
         .await
-        .unwrap_or_else(|_| Outcome::failed(ErrorKind::Internal, ""))
+        .unwrap_or_else(|_| Ok(Outcome::failed(ErrorKind::Internal, "")))
 }
 
 /// A disclosure (`POST /proofs` of a disclosing session) verified at `now`.
 pub async fn disclosure(
+    core: Core<'_>,
     verifier: &SharedVerifier,
     request: DisclosureRequest,
-    body: &[u8],
+    body: impl MessageBody,
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: Disclosure = parse(body)?;
     let verifier = Arc::clone(verifier);
-    Ok(blocking(move || {
-        match verifier.verify_disclosure(&message.proofs, &message.indices, &request, now) {
-            Ok(verdict) => Outcome::done(verdict, None),
-            Err(e) => Outcome::unverifiable(&e),
-        }
+    on_core(core, move || {
+        let message: Disclosure = parse(body.as_ref())?;
+        Ok(
+            match verifier.verify_disclosure(&message.proofs, &message.indices, &request, now) {
+                Ok(verdict) => Outcome::done(verdict, None),
+                Err(e) => Outcome::unverifiable(&e),
+            },
+        )
     })
-    .await)
+    .await
 }
 
 /// An attribute-based signature (`POST /proofs` of a signing session) verified at `now`
 /// against the request, asking `trust` about a timestamp's key. The result keeps the
 /// signed message, whatever the verdict.
 pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
+    core: Core<'_>,
     verifier: &SharedVerifier,
     trust: &Arc<T>,
     request: SignatureRequest,
-    body: &[u8],
+    body: impl MessageBody,
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let signed: SignedMessage<ProofD> = parse(body)?;
-    let shown = serde_json::to_value(&signed).map_err(|e| SessionError::Failed {
-        kind: ErrorKind::Internal,
-        message: e.to_string(),
-    })?;
     let (verifier, trust) = (Arc::clone(verifier), Arc::clone(trust));
     let runtime = tokio::runtime::Handle::current();
-    Ok(blocking(move || {
+    on_core(core, move || {
+        let signed: SignedMessage<ProofD> = parse(body.as_ref())?;
+        let shown = serde_json::to_value(&signed).map_err(|e| SessionError::Failed {
+            kind: ErrorKind::Internal,
+            message: e.to_string(),
+        })?;
         // The timestamp key check may go online: drive it from this blocking thread.
         let verdict = runtime.block_on(verifier.verify_signature(
             &signed,
@@ -136,26 +150,30 @@ pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
             trust.as_ref(),
             now,
         ));
-        match verdict {
+        Ok(match verdict {
             Ok(verdict) => Outcome::done(verdict, Some(shown)),
             Err(e) => Outcome::unverifiable(&e),
-        }
+        })
     })
-    .await)
+    .await
 }
 
 /// The commitments of an issuance (`POST /commitments`): verified at `now` against the
 /// request, then, when the disclosure part is `VALID`, one signature per credential.
 pub async fn issuance(
+    core: Core<'_>,
     verifier: &SharedVerifier,
     keys: &Arc<IssuerKeys>,
     request: IssuanceRequest,
-    body: &[u8],
+    body: impl MessageBody,
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: IssueCommitments = parse(body)?;
     let (verifier, keys) = (Arc::clone(verifier), Arc::clone(keys));
-    Ok(blocking(move || issue(&verifier, &keys, &request, &message, now)).await)
+    on_core(core, move || {
+        let message: IssueCommitments = parse(body.as_ref())?;
+        Ok(issue(&verifier, &keys, &request, &message, now))
+    })
+    .await
 }
 
 fn issue<C: Deref<Target = Configuration>>(

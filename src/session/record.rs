@@ -90,6 +90,41 @@ enum Ending {
     Failed(RemoteError),
 }
 
+/// Who handles the app's message now: the first `POST /proofs` or `/commitments` claims a
+/// CONNECTED session ([`Session::claim`]) until its outcome is written, the claim is
+/// released, or `until_ms` passes (so a claim whose handler never finished, on an instance
+/// that crashed, does not hold the session for ever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Claim {
+    /// The claimant's random id (unique across instances sharing a store).
+    id: ClaimId,
+    /// Unix milliseconds after which the claim no longer holds.
+    until_ms: u64,
+}
+
+/// The id of one claim on a session ([`Session::claim`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ClaimId(u64);
+
+impl ClaimId {
+    /// A random id.
+    pub fn random() -> Result<Self, getrandom::Error> {
+        getrandom::u64().map(Self)
+    }
+}
+
+/// Why the app's message cannot claim the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClaimError {
+    /// The session does not wait for the app's message.
+    #[error("a {0} session takes no message")]
+    NotConnected(ServerStatus),
+    /// Another message of the app is being handled.
+    #[error("another message is being handled")]
+    Held,
+}
+
 /// A status change the state machine does not allow ([`ServerStatus::can_become`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a {from} session cannot become {to}")]
@@ -145,6 +180,9 @@ pub struct Session {
     /// and pointer (for the app and the frontend). Boxed: most sessions have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     next: Option<Box<(RequestorToken, SessionPointer)>>,
+    /// The app's message being handled, if any (CONNECTED only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    claim: Option<Claim>,
 }
 
 /// The default frontend options, which a session without its own refers to.
@@ -198,6 +236,7 @@ impl Session {
             last_active_ms: now_ms,
             implicit_disclosure: new.implicit_disclosure,
             next: None,
+            claim: None,
         }
     }
 
@@ -312,6 +351,8 @@ impl Session {
         }
         self.status = to;
         self.last_active_ms = now_ms;
+        // A claim is on the app's message of a CONNECTED session only.
+        self.claim = None;
         Ok(())
     }
 
@@ -355,6 +396,38 @@ impl Session {
             });
         }
         Ok(self.options.get_or_insert_with(Default::default))
+    }
+
+    /// The app's message arrived at `now` (unix ms): a CONNECTED session that no other
+    /// message holds is claimed by `id` until `until_ms`, and counts as active (the
+    /// reference's `markAlive`). The status does not change.
+    pub fn claim(&mut self, id: ClaimId, now_ms: u64, until_ms: u64) -> Result<(), ClaimError> {
+        if self.status != ServerStatus::Connected {
+            return Err(ClaimError::NotConnected(self.status));
+        }
+        if self
+            .claim
+            .is_some_and(|c| c.id != id && now_ms <= c.until_ms)
+        {
+            return Err(ClaimError::Held);
+        }
+        self.claim = Some(Claim { id, until_ms });
+        self.last_active_ms = now_ms;
+        Ok(())
+    }
+
+    /// Whether the claim `id` still holds the session: it is CONNECTED and no later
+    /// message took over (after `id`'s deadline). A claim past its deadline still holds
+    /// until another one replaces it.
+    pub fn claimed_by(&self, id: ClaimId) -> bool {
+        self.status == ServerStatus::Connected && self.claim.is_some_and(|c| c.id == id)
+    }
+
+    /// Gives up the claim `id` (its message left the session alone), if it still holds.
+    pub fn release(&mut self, id: ClaimId) {
+        if self.claim.is_some_and(|c| c.id == id) {
+            self.claim = None;
+        }
     }
 
     /// The app's proofs were judged: CONNECTED → DONE with the verdict, and the next

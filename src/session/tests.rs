@@ -32,7 +32,7 @@ fn test_data() -> PathBuf {
 }
 
 /// An engine over `schemes` that lets every requestor do everything, on `clock`.
-fn engine(schemes: Configuration, clock: Clock) -> Sessions {
+fn engine(schemes: Configuration, clock: Clock) -> Arc<Sessions> {
     engine_with_keys(schemes, clock, PrivateKeyFolder::default())
 }
 
@@ -41,7 +41,7 @@ fn engine_with_keys(
     schemes: Configuration,
     clock: Clock,
     private_keys: PrivateKeyFolder,
-) -> Sessions {
+) -> Arc<Sessions> {
     let all = vec!["*".to_owned()];
     let settings = Settings {
         url: "http://127.0.0.1:1/irma/".to_owned(),
@@ -68,10 +68,11 @@ fn engine_with_keys(
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
+        allow_private_callbacks: false,
         clock,
     };
     let store = Store::memory(settings.lifetimes);
-    Sessions::new(store, settings, Arc::new(schemes))
+    Arc::new(Sessions::new(store, settings, Arc::new(schemes)))
 }
 
 /// The session cases of the vectors with a client side (not the requestor-only ones).
@@ -197,7 +198,7 @@ const REFERENCE_PANICS: [&str; 2] = [
 /// Replays one recorded session into `sessions` (over `schemes`): the request, the nonce,
 /// the app's first GET and its message (or its cancel), and checks each answer and the
 /// result against the recording.
-async fn replay(sessions: &Sessions, schemes: &Configuration, case: &Value) {
+async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value) {
     let name = case["case"].as_str().unwrap();
     let package = sessions.start(recorded_request(case), None).await.unwrap();
     let token = package.token.clone();
@@ -232,8 +233,8 @@ async fn replay(sessions: &Sessions, schemes: &Configuration, case: &Value) {
     } else {
         let body = serde_json::to_vec(&message["body"]).unwrap();
         let answer = match message["path_suffix"].as_str().unwrap() {
-            "proofs" => sessions.client_proofs(&ct, Some(&auth), &body).await,
-            _ => sessions.client_commitments(&ct, Some(&auth), &body).await,
+            "proofs" => sessions.client_proofs(&ct, Some(&auth), body).await,
+            _ => sessions.client_commitments(&ct, Some(&auth), body).await,
         };
         match answer {
             Ok(answer) if answer.issue_signatures.is_empty() => {
@@ -367,7 +368,7 @@ fn recorded_proof_p(body: &Value, scheme: &str) -> Option<ProofP> {
 /// Every recorded session through the engine gives the recorded answers and result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recorded_sessions_replayed_into_the_engine() {
-    let mut pristine: Option<(i64, Sessions)> = None;
+    let mut pristine: Option<(i64, Arc<Sessions>)> = None;
     let (atum_url, asked) = atum_key_server().await;
     let loopback = loopback_scheme(&atum_url);
     let mut replayed = 0;
@@ -471,7 +472,7 @@ fn over18() -> Value {
            "disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]})
 }
 
-fn demo_engine() -> Sessions {
+fn demo_engine() -> Arc<Sessions> {
     let schemes = Configuration::load(&test_data().join("schemes/irma-demo")).unwrap();
     engine(schemes, Clock::tokio_at(1_795_323_563_000))
 }
@@ -551,6 +552,29 @@ async fn lifetimes_on_a_paused_clock() {
         sessions.client_status(&ct).await,
         Err(SessionError::Unknown)
     );
+}
+
+/// A message that finds the verification pool full is refused at once with
+/// `TOO_MANY_REQUESTS` and leaves the session waiting for the app; with room again the
+/// next message is handled. Nothing runs on the pool for a refused message.
+#[tokio::test]
+async fn full_verification_pools_refuse_messages_at_once() {
+    let sessions = demo_engine();
+    let (token, ct) = start(&sessions, over18()).await;
+    sessions.client_get(&ct, APP).await.unwrap();
+    let held: Vec<_> = std::iter::from_fn(|| sessions.workers().place().ok()).collect();
+    assert!(!held.is_empty());
+    let busy = sessions.client_proofs(&ct, APP.authorization, b"{}").await;
+    assert!(matches!(busy, Err(SessionError::Busy(_))), "{busy:?}");
+    assert_eq!(busy.unwrap_err().kind(), ErrorKind::TooManyRequests);
+    assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
+    assert_eq!(sessions.workers().started(), 0);
+    drop(held);
+    // Room again: this body does not parse, which leaves the session waiting too.
+    let malformed = sessions.client_proofs(&ct, APP.authorization, b"{").await;
+    assert!(matches!(malformed, Err(SessionError::MalformedInput(_))));
+    assert_eq!(sessions.workers().started(), 1);
+    assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
 }
 
 /// A status subscriber sees every transition of a paired session, in order, and a

@@ -70,6 +70,9 @@ const MAX_BODY: usize = 16 << 20;
 const ISSUER_NONCE_BITS: u32 = 80;
 /// How often the pairing status is polled.
 const PAIRING_POLL: Duration = Duration::from_millis(200);
+/// The longest wait between polls after the server failed (the wait doubles from
+/// [`PAIRING_POLL`] on each failure in a row).
+const PAIRING_MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How to play a session.
 #[derive(Debug, Clone)]
@@ -406,6 +409,17 @@ impl Transport<'_> {
     }
 }
 
+/// Whether `e` may pass if the request is tried again: the connection failed, or the
+/// server answered with a 5xx status.
+fn is_transient(e: &Error) -> bool {
+    match e {
+        Error::Transport(_) => true,
+        Error::Http { status, .. } => *status >= 500,
+        Error::Remote(remote) => remote.status >= 500,
+        _ => false,
+    }
+}
+
 /// Reads a JSON answer, or the IRMA error the server sent instead.
 async fn decode<T: DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
@@ -552,19 +566,32 @@ impl<'a> Context<'a> {
 
     async fn wait_for_pairing(&self, transport: &Transport<'_>) -> Result<(), Error> {
         let deadline = tokio::time::Instant::now() + self.options.pairing_timeout;
+        let mut wait = PAIRING_POLL;
         loop {
-            let status: ServerStatus = transport.get("status").await?;
-            match status {
-                ServerStatus::Pairing => {}
-                ServerStatus::Connected => return Ok(()),
-                other => return Err(Error::Ended(other.as_str().to_owned())),
-            }
+            let failed = match transport.get::<ServerStatus>("status").await {
+                Ok(ServerStatus::Pairing) => None,
+                Ok(ServerStatus::Connected) => return Ok(()),
+                Ok(other) => return Err(Error::Ended(other.as_str().to_owned())),
+                // The server or the network may recover: poll again, less often.
+                Err(e) if is_transient(&e) => Some(e),
+                Err(e) => return Err(e),
+            };
             if tokio::time::Instant::now() >= deadline {
-                return Err(Error::Protocol(
-                    "pairing was not completed in time".to_owned(),
-                ));
+                return Err(failed.unwrap_or_else(|| {
+                    Error::Protocol("pairing was not completed in time".to_owned())
+                }));
             }
-            tokio::time::sleep(PAIRING_POLL).await;
+            match failed {
+                Some(e) => {
+                    tracing::info!(error = %e, retry_in = ?wait, "session status not available");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(PAIRING_MAX_BACKOFF);
+                }
+                None => {
+                    wait = PAIRING_POLL;
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
     }
 

@@ -100,6 +100,26 @@ impl App {
     /// with `tamper_nonce` the proofs are over another nonce (the server finds them
     /// INVALID). Returns the server's answer to the proofs.
     pub(crate) async fn prove(&self, u: &str, request: &Value, tamper_nonce: bool) -> Value {
+        let (status, answer) = self
+            .post_proofs(u, &self.proofs(request, tamper_nonce))
+            .await;
+        assert_eq!(status, 200, "{answer}");
+        answer
+    }
+
+    /// `POST {u}/proofs` with `body`: the status and the JSON answer.
+    pub(crate) async fn post_proofs(&self, u: &str, body: &Value) -> (u16, Value) {
+        let mut req = self.http.post(format!("{u}/proofs")).json(body);
+        for (k, v) in HEADERS {
+            req = req.header(k, v);
+        }
+        let r = req.send().await.unwrap();
+        (r.status().as_u16(), r.json().await.unwrap())
+    }
+
+    /// The body of `POST /proofs` disclosing the first option of every disjunction of
+    /// `request` (see [`App::prove`]).
+    pub(crate) fn proofs(&self, request: &Value, tamper_nonce: bool) -> Value {
         let int = |v: &Value| serde_json::from_value::<Int>(v.clone()).unwrap().0;
         let context = int(&request["context"]);
         let mut nonce = int(&request["nonce"]);
@@ -146,16 +166,7 @@ impl App {
             })
             .collect();
         let proofs = build_proof_list(&requests, &context, &nonce, false).unwrap();
-        let mut req = self
-            .http
-            .post(format!("{u}/proofs"))
-            .json(&json!({"proofs": proofs, "indices": indices}));
-        for (k, v) in HEADERS {
-            req = req.header(k, v);
-        }
-        let r = req.send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        r.json().await.unwrap()
+        json!({"proofs": proofs, "indices": indices})
     }
 
     /// `DELETE {u}`: the app cancels the session.

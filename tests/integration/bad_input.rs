@@ -305,8 +305,9 @@ async fn slow_uploads_pass_and_stalled_headers_are_cut() {
         })
     };
 
-    // A request body sent over 4 s, twice the reference's whole-request timeout.
-    let body = over18().to_string();
+    // A request body sent over 4 s, twice the reference's whole-request timeout, at 2 KiB/s
+    // (above the minimum rate of 1 KiB/s after the first 2 s; JSON allows the padding).
+    let body = format!("{}{}", over18(), " ".repeat(8000));
     let request = format!(
         "POST /session HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n{body}",

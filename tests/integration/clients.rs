@@ -69,6 +69,49 @@ async fn static_files_under_a_prefix() {
     assert_eq!(get(&server, "/health").await.3, "OK");
 }
 
+/// Symbolic links inside the folder are followed; those leading out of it are not (Go's
+/// file server follows them).
+#[cfg(unix)]
+#[tokio::test]
+async fn static_files_do_not_follow_links_out_of_the_folder() {
+    use std::os::unix::fs::symlink;
+    let dir = site();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.txt"), "secret").unwrap();
+    fs::write(outside.path().join("index.html"), "<p>outside</p>").unwrap();
+    let root = dir.path();
+    symlink(outside.path().join("secret.txt"), root.join("secret.txt")).unwrap();
+    symlink(outside.path(), root.join("elsewhere")).unwrap();
+    symlink(
+        outside.path().join("index.html"),
+        root.join("sub/index.html.tmp"),
+    )
+    .unwrap();
+    fs::remove_file(root.join("sub/index.html")).unwrap();
+    fs::rename(root.join("sub/index.html.tmp"), root.join("sub/index.html")).unwrap();
+    symlink(root.join("app.js"), root.join("alias.js")).unwrap();
+    symlink(root.join("gone.js"), root.join("dangling.js")).unwrap();
+    let server = Server::start(&["--static-path", root.to_str().unwrap()]).await;
+    assert_eq!(get(&server, "/alias.js").await.3, "let x = 1;");
+    assert_eq!(get(&server, "/").await.3, "<p>demo</p>");
+    for refused in [
+        "/secret.txt",
+        "/elsewhere/secret.txt",
+        "/elsewhere/",
+        "/elsewhere/%73ecret.txt",
+        "/sub/",
+        "/sub/index.html",
+        "/dangling.js",
+    ] {
+        let (status, _, _, body) = get(&server, refused).await;
+        assert_eq!(
+            (status, body.as_str()),
+            (404, "404 page not found\n"),
+            "{refused}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn static_files_at_the_root_inside_the_api_prefix() {
     let dir = site();

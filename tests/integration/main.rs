@@ -7,6 +7,7 @@ mod bad_input;
 mod chains;
 mod clients;
 mod generated;
+mod hostile;
 mod idemix;
 mod jwt;
 mod keyshare;

@@ -392,6 +392,29 @@ async fn redis_stopped_and_started_again() {
     assert_eq!(events.await.unwrap(), ["<open>", "\"CANCELLED\""]);
 }
 
+/// Redis restarted without persistence loses the sessions: their status event streams
+/// end once the status feed is back, instead of sending keep-alives for ever.
+#[tokio::test]
+async fn status_events_of_sessions_lost_in_a_redis_restart_end() {
+    let redis = Redis::start();
+    let port = redis.port;
+    let a = instance(&redis, "").await;
+    let package = a.start_session(&over18()).await;
+    let token = token(&package);
+    let events = follow(&a, &format!("/session/{token}/statusevents"), &[], 5).await;
+    pause().await;
+    drop(redis);
+    let _redis = Redis::start_on(port);
+    let ended = tokio::time::timeout(Duration::from_secs(30), events).await;
+    let events = ended.expect("the stream of a lost session did not end");
+    assert_eq!(events.unwrap(), ["<open>"]);
+    let (status, _, body) = a
+        .call("GET", &format!("/session/{token}/status"), &[], None)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("SESSION_UNKNOWN"), "{body}");
+}
+
 #[test]
 fn check_connects_to_redis() {
     let redis = Redis::start();

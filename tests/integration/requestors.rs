@@ -87,6 +87,40 @@ async fn post_token(server: &Server, token: &str, request: &Value) -> (u16, Valu
     .await
 }
 
+/// A requestor name from a request JWT (its `iss`, as a `kid` would be) holding a line
+/// break cannot forge a line in the plain-text log: control characters are escaped.
+#[tokio::test]
+async fn request_values_cannot_forge_log_lines() {
+    let (_dir, path) = config_file(&vector("jwt/server-config-and-keys.json")["requestor_config"]);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let flags = ["--config", path.to_str().unwrap()];
+    let server = Server::start_logged(&flags, log.reopen().unwrap()).await;
+    let forged = "nobody\n2026-01-01T00:00:00.000000Z  INFO irma: forged\u{1b}[2K";
+    let jwt = request_jwt(&over18(), forged, &hmac(&key("hmac_key_base64")));
+    let (status, v) = post_jwt(&server, &jwt).await;
+    assert_eq!(
+        (status, v["error"].as_str()),
+        (400, Some("INVALID_REQUEST")),
+        "{v}"
+    );
+    assert_eq!(v["message"], format!("Unknown requestor: {forged}"), "{v}");
+    // The log is copied from the server's standard error by a thread: wait for the line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        if text.contains("nobody") || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(
+        text.contains(r"nobody\n2026-01-01T00:00:00.000000Z  INFO irma: forged\u{1b}[2K"),
+        "{text}"
+    );
+    assert!(!text.lines().any(|l| l.starts_with("2026-01-01")), "{text}");
+    assert!(!text.contains('\u{1b}'), "{text}");
+}
+
 #[tokio::test]
 async fn every_auth_method_accepts_its_key_and_refuses_another() {
     let (server, _dir) = reference_server().await;

@@ -692,6 +692,7 @@ fn engine(conf: &Path) -> irma::session::Sessions {
         signer: None,
         allow_unsigned_callbacks: false,
         augment_client_return_url: false,
+        allow_private_callbacks: false,
         clock: irma::session::clock::Clock::System,
     };
     let schemes = irma::scheme::Configuration::load(conf).unwrap();

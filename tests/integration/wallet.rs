@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -275,6 +277,82 @@ async fn enable_pairing(server: &Server, package: &Value) -> String {
     assert_eq!(status, 200, "{body}");
     let opts: Value = serde_json::from_str(&body).unwrap();
     opts["pairingCode"].as_str().unwrap().to_owned()
+}
+
+/// A proxy on 127.0.0.1 in front of `upstream` (`http://host:port`) that answers HTTP 500
+/// to the first `failures` GETs of a session's `status` and passes everything else on.
+/// Returns its base URL and the count of `status` GETs it saw.
+async fn flaky_status_proxy(upstream: String, failures: usize) -> (String, Arc<AtomicUsize>) {
+    use axum::body::Bytes;
+    use axum::http::{Method, StatusCode, Uri};
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&seen);
+    let http = reqwest::Client::new();
+    let handler = move |method: Method, uri: Uri, headers: axum::http::HeaderMap, body: Bytes| {
+        let (http, upstream, counter) = (http.clone(), upstream.clone(), Arc::clone(&counter));
+        async move {
+            if method == Method::GET
+                && uri.path().ends_with("/status")
+                && counter.fetch_add(1, Ordering::SeqCst) < failures
+            {
+                return (StatusCode::INTERNAL_SERVER_ERROR, Bytes::from("overloaded"));
+            }
+            let mut request = http.request(method, format!("{upstream}{uri}")).body(body);
+            for (name, value) in &headers {
+                if name != "host" {
+                    request = request.header(name, value);
+                }
+            }
+            let answer = request.send().await.unwrap();
+            let status = StatusCode::from_u16(answer.status().as_u16()).unwrap();
+            (status, answer.bytes().await.unwrap())
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = axum::Router::new().fallback(handler);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (base, seen)
+}
+
+/// While waiting for pairing, the wallet polls the status again, with backoff, when the
+/// server answers 500 (as the Yivi app does) instead of giving up.
+#[tokio::test]
+async fn pairing_survives_server_errors_while_waiting() {
+    let wallet = TestWallet::reference();
+    let server = Server::start(&[]).await;
+    let package = server.start_session(&over18()).await;
+    let token = package["token"].as_str().unwrap();
+    let code = enable_pairing(&server, &package).await;
+    let (proxy, seen) = flaky_status_proxy(server.base.clone(), 3).await;
+    let mut through_proxy = package.clone();
+    let u = package["sessionPtr"]["u"].as_str().unwrap();
+    through_proxy["sessionPtr"]["u"] = json!(u.replacen(&server.base, &proxy, 1));
+    let child = wallet.spawn(&through_proxy, &["--pairing-code", &code]);
+    // Three failures (and their backoff of 0.2 + 0.4 + 0.8 s), then a good answer.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while seen.load(Ordering::SeqCst) < 4 {
+        assert!(Instant::now() < deadline, "the wallet stopped polling");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.status(token).await, "PAIRING");
+    let ct = client_token(&package);
+    let fauth = package["frontendRequest"]["authorization"]
+        .as_str()
+        .unwrap();
+    let (status, _, _) = server
+        .call(
+            "POST",
+            &format!("/irma/session/{ct}/frontend/pairingcompleted"),
+            &[("Authorization", fauth)],
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    // Waiting blocks: not on this runtime, which runs the proxy.
+    let (run, _) = tokio::task::spawn_blocking(|| finish(child)).await.unwrap();
+    assert_eq!(run.code, Some(0), "{}\n{}", run.stdout, run.stderr);
+    assert_eq!(result(&server, &package).await["proofStatus"], "VALID");
 }
 
 #[tokio::test]
