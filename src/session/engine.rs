@@ -6,15 +6,15 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::callback::ResultPoster;
+use super::callback::{PostStats, ResultPoster};
 use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::observe::{
-    Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
+    Callbacks, Effort, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
-use super::outcome::{self, Outcome, SharedVerifier};
+use super::outcome::{self, Judged, Outcome, SharedVerifier};
 use super::permissions::{PermissionSet, url_host};
 use super::record::{NewSession, Session, SessionResult, disclosed_lists};
 use super::store::{Lifetimes, StatusEvent, Store};
@@ -191,6 +191,25 @@ impl Sessions {
         self.observers.push(observer);
     }
 
+    /// Tells every observer what an app message took, if any cryptography ran.
+    fn tell_effort(&self, effort: Option<&Effort>) {
+        if let Some(effort) = effort {
+            for observer in &self.observers {
+                observer.worked(effort);
+            }
+        }
+    }
+
+    /// The session store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// How many results of chains and callbacks were POSTed, and how it went.
+    pub fn post_stats(&self) -> &PostStats {
+        self.poster.stats()
+    }
+
     /// Forwards the status changes of other instances to this instance's subscribers,
     /// for a store shared with them; returns at once otherwise.
     pub async fn follow_status_events(&self) {
@@ -357,6 +376,9 @@ impl Sessions {
             self.now_ms(),
         );
         self.store.insert(session).await?;
+        for observer in &self.observers {
+            observer.started(action, requestor);
+        }
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
         Ok(SessionPackage {
             session_ptr: SessionPointer { url, action },
@@ -530,7 +552,7 @@ impl Sessions {
         let token = self.client_connected(client, authorization).await?;
         let now = self.now_secs();
         let verifier = &self.scheme_state().verifier;
-        let outcome = match self.checked_request(&token).await? {
+        let (outcome, effort): Judged = match self.checked_request(&token).await? {
             SessionRequest::Disclosure(request) => {
                 outcome::disclosure(verifier, request, body, now).await?
             }
@@ -541,6 +563,7 @@ impl Sessions {
                 return Err(SessionError::InvalidRequest(String::new()));
             }
         };
+        self.tell_effort(effort.as_ref());
         self.conclude_chained(&token, outcome).await
     }
 
@@ -574,7 +597,7 @@ impl Sessions {
             ));
         };
         let state = self.scheme_state();
-        let outcome = outcome::issuance(
+        let (outcome, effort) = outcome::issuance(
             &state.verifier,
             &state.issuer_keys,
             request,
@@ -582,6 +605,7 @@ impl Sessions {
             self.now_secs(),
         )
         .await?;
+        self.tell_effort(effort.as_ref());
         self.conclude_chained(&token, outcome).await
     }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::record::Session;
-use super::redis::RedisStore;
+use super::redis::{RedisStats, RedisStore};
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
 
@@ -177,6 +177,41 @@ impl Store {
         match self {
             Self::Memory(m) => Ok(m.due(now)),
             Self::Redis(r) => r.due(now).await,
+        }
+    }
+
+    /// Checks that the store answers (Redis: `PING`; memory always does).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(r) => r.ping().await,
+        }
+    }
+
+    /// Whether other instances share the store (Redis): sessions outlive this process.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Redis(_))
+    }
+
+    /// How many unfinished sessions live only in this process: those of the in-memory
+    /// store; 0 with Redis, where sessions outlive the instance.
+    pub fn unfinished_here(&self) -> usize {
+        match self {
+            Self::Memory(m) => m
+                .lock()
+                .sessions
+                .values()
+                .filter(|s| !s.status().is_finished())
+                .count(),
+            Self::Redis(_) => 0,
+        }
+    }
+
+    /// The Redis connection's counters (`None` in memory).
+    pub fn redis_stats(&self) -> Option<&RedisStats> {
+        match self {
+            Self::Memory(_) => None,
+            Self::Redis(r) => Some(r.stats()),
         }
     }
 

@@ -715,12 +715,13 @@ async fn running_server_swaps_in_whole_updated_schemes() {
     let mut remote = Remote::new();
     let (conf, _dir) = installed(&remote);
     let sessions = Arc::new(engine(conf.path()));
+    let metrics = Arc::new(irma::metrics::Metrics::new([]));
     let before = sessions.schemes();
     let first = remote.timestamp;
     assert_eq!(pbdf_timestamp(&before), first);
 
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Unchanged
     );
     assert!(Arc::ptr_eq(&before, &sessions.schemes()));
@@ -731,14 +732,14 @@ async fn running_server_swaps_in_whole_updated_schemes() {
         .server
         .set_fault(Some(Fault::Tamper(format!("pbdf/{changed}"))));
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Unchanged
     );
     assert!(Arc::ptr_eq(&before, &sessions.schemes()));
 
     remote.server.set_fault(None);
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Swapped
     );
     let after = sessions.schemes();
@@ -751,6 +752,7 @@ async fn running_server_swaps_in_whole_updated_schemes() {
     remote.publish_change();
     let task = tokio::spawn(run(
         Arc::clone(&sessions),
+        Arc::clone(&metrics),
         conf.path().to_owned(),
         std::time::Duration::from_millis(100),
     ));
