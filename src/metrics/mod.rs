@@ -12,7 +12,7 @@
 //!
 //! Labels have bounded values and never carry a token, an attribute or a key: session types
 //! and statuses, requestor names from the configuration (`none` without authentication,
-//! `other` for any other name), route templates (`/session/{token}/result`, not the path),
+//! `other` for any other name), route templates (`/session/:token/result`, not the path),
 //! key sizes. The names are listed in the README ("Metrics"); the Grafana dashboard in
 //! `contrib/` uses only those (a test checks it).
 
@@ -107,6 +107,10 @@ impl Metrics {
             sse_watchers.clone(),
         );
         let scheme_updates = Family::default();
+        for outcome in ["updated", "unchanged", "failed"] {
+            // Present from the start, at 0.
+            let _ = scheme_updates.get_or_create(&[("outcome", outcome)]);
+        }
         registry.register(
             "irma_scheme_updates",
             "Scheme update attempts by outcome (updated, unchanged, failed)",
@@ -152,7 +156,7 @@ impl Metrics {
     /// `took`.
     pub fn http_request(&self, route: &str, method: &str, code: u16, took: Duration) {
         let labels = HttpLabels {
-            route: route.to_owned(),
+            route: route_label(route),
             method: method_label(method),
             code,
         };
@@ -202,6 +206,13 @@ fn session_histogram() -> Histogram {
 
 fn crypto_histogram() -> Histogram {
     Histogram::new(CRYPTO_BUCKETS)
+}
+
+/// A route template as a label value, its parameters written `:name` (`/session/:token`):
+/// axum's `{name}` is valid in a label value, but braces trip simple parsers of the text
+/// format.
+fn route_label(route: &str) -> String {
+    route.replace('{', ":").replace('}', "")
 }
 
 /// The HTTP methods the API has; anything else is `other`.

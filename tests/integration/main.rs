@@ -10,6 +10,7 @@ mod generated;
 mod idemix;
 mod jwt;
 mod keyshare;
+mod ops;
 mod protocol;
 mod redis;
 mod requestor_client;
