@@ -267,7 +267,7 @@ impl Server {
     }
 
     /// Sends the server SIGTERM (as systemd does to stop it).
-    pub fn terminate(&self) {
+    pub(crate) fn terminate(&self) {
         let status = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
@@ -276,7 +276,7 @@ impl Server {
     }
 
     /// Waits at most `within` for the server to exit; its exit status.
-    pub async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
+    pub(crate) async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
         let deadline = Instant::now() + within;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
