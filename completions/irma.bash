@@ -1966,7 +1966,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check run help"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2053,6 +2053,18 @@ _irma() {
                     return 0
                     ;;
                 --client-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2284,7 +2296,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__check)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2371,6 +2383,18 @@ _irma() {
                     return 0
                     ;;
                 --client-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2658,7 +2682,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__run)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2745,6 +2769,18 @@ _irma() {
                     return 0
                     ;;
                 --client-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shutdown-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -307,6 +307,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
@@ -394,6 +397,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
@@ -478,6 +484,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s a -l api-prefix -d 'Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-port -d 'If specified, start a separate server for the IRMA app at this port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-listen-addr -d 'Address at which server for IRMA app listens' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''

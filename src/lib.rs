@@ -22,6 +22,8 @@
 //! - [`client`]: the requestor side: the requestor HTTP client with status events, typed
 //!   session request builders, terminal QR codes.
 //! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
+//! - [`metrics`]: Prometheus metrics of a server (the registry, the session engine's
+//!   observer, process metrics); served by [`server`].
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
@@ -38,6 +40,7 @@ pub mod config;
 pub mod crypto;
 pub mod jwt;
 pub mod keyshare;
+pub mod metrics;
 pub mod protocol;
 pub mod revocation;
 pub mod scheme;

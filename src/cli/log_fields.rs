@@ -10,7 +10,7 @@ use tracing_subscriber::fmt::format::{self, FormatFields, Writer};
 /// The plain-text formatter of event and span fields: `message` as is, others as
 /// `name=value` (strings quoted, as tracing's default), separated by spaces; control
 /// characters in either escaped as Rust does (`\n`, `\u{1b}`).
-pub fn escaped_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
+pub(super) fn escaped_fields() -> impl for<'w> FormatFields<'w> + Send + Sync + 'static {
     format::debug_fn(|writer: &mut Writer<'_>, field, value| {
         let mut text = String::new();
         write!(text, "{value:?}")?;

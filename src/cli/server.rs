@@ -94,6 +94,15 @@ struct ConfigFlags {
     /// Address at which server for IRMA app listens.
     #[arg(long)]
     client_listen_addr: Option<String>,
+    /// If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port.
+    #[arg(long)]
+    metrics_port: Option<u32>,
+    /// Address at which the metrics listener listens (default 0.0.0.0).
+    #[arg(long)]
+    metrics_listen_addr: Option<String>,
+    /// On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60).
+    #[arg(long)]
+    shutdown_timeout: Option<u64>,
     /// Enable server sent for status updates (experimental).
     #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
     sse: Option<bool>,
@@ -323,7 +332,18 @@ fn serve_forever(flags: &ConfigFlags, verbose: u8, quiet: bool) -> anyhow::Resul
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         let server = Server::start_prepared(&conf, prepared, Exposure::Full).await?;
-        server.serve(shutdown_signal()).await?;
+        // The first signal drains the server (see `server::shutdown`); a second one stops
+        // it at once.
+        let (first, drain) = tokio::sync::oneshot::channel::<()>();
+        let signals = async {
+            shutdown_signal().await;
+            let _ = first.send(());
+            shutdown_signal().await;
+        };
+        tokio::select! {
+            served = server.serve(async { let _ = drain.await; }) => served?,
+            () = signals => tracing::warn!("second signal: stopping at once"),
+        }
         tracing::info!("stopped");
         anyhow::Ok(())
     })?;

@@ -60,6 +60,19 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_string")]
     pub client_listen_addr: Option<String>,
+    /// Port of a separate listener for `/metrics` (and `/ready`, `/health`); not in the
+    /// reference.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient")]
+    pub metrics_port: Option<u32>,
+    /// Listen address of the metrics listener (not in the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub metrics_listen_addr: Option<String>,
+    /// Seconds a stopping server may drain (not in the reference).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient")]
+    pub shutdown_timeout: Option<u64>,
     /// Folder served as static files.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_string")]

@@ -38,6 +38,12 @@ pub struct ServerConfig {
     pub listener: Listener,
     /// A separate listener for the app API (`/irma/...`).
     pub client_listener: Option<Listener>,
+    /// A separate listener for `/metrics`, `/ready` and `/health` (plain HTTP); without
+    /// it `/metrics` is on the requestor API's listener.
+    pub metrics_listener: Option<Listener>,
+    /// How long a stopping server keeps serving the sessions already started.
+    #[serde(serialize_with = "as_seconds")]
+    pub shutdown_timeout: Duration,
     /// External URL of the app API, normalised to end in `irma/`; `None` in production
     /// when not configured (then only requests with `host`... are refused at start).
     pub url: Option<String>,
@@ -244,6 +250,13 @@ fn as_seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Erro
 
 /// Default requestor API port, as the reference.
 pub const DEFAULT_PORT: u16 = 8088;
+
+/// Default of `shutdown_timeout`, in seconds: time for a user to finish a session in the
+/// app after the server was told to stop.
+const DEFAULT_SHUTDOWN_TIMEOUT: u64 = 60;
+
+/// Largest `shutdown_timeout`, in seconds: an hour is longer than any drain should take.
+const MAX_SHUTDOWN_TIMEOUT: u64 = 3600;
 
 fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
     ConfigError::Invalid {
@@ -499,6 +512,9 @@ impl TryFrom<RawConfig> for ServerConfig {
             api_prefix,
             client_port,
             client_listen_addr,
+            metrics_port,
+            metrics_listen_addr,
+            shutdown_timeout,
             static_path,
             static_prefix,
             sse,
@@ -599,6 +615,12 @@ impl TryFrom<RawConfig> for ServerConfig {
                 (client_tls_privkey, client_tls_privkey_file),
             )?,
         )?;
+        let metrics_listener = metrics_listener(
+            &listener,
+            client_listener.as_ref(),
+            metrics_port,
+            metrics_listen_addr,
+        )?;
         let url = app_url(
             url,
             client_listener.as_ref().unwrap_or(&listener),
@@ -629,6 +651,12 @@ impl TryFrom<RawConfig> for ServerConfig {
             skip_private_keys_check: skip_private_keys_check.unwrap_or(false),
             listener,
             client_listener,
+            metrics_listener,
+            shutdown_timeout: seconds_at_most(
+                "shutdown_timeout",
+                shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
+                MAX_SHUTDOWN_TIMEOUT,
+            )?,
             url,
             api_prefix,
             static_files,
@@ -770,6 +798,54 @@ fn client_listener(
         }
         None => None,
     })
+}
+
+/// The separate metrics listener, when `metrics_port` is set: on a port of its own.
+fn metrics_listener(
+    listener: &Listener,
+    client_listener: Option<&Listener>,
+    metrics_port: Option<u32>,
+    metrics_listen_addr: Option<String>,
+) -> Result<Option<Listener>, ConfigError> {
+    let port = match metrics_port {
+        None | Some(0) => None,
+        Some(p) => Some(port_number("metrics_port", p)?),
+    };
+    let addr = addr("metrics_listen_addr", metrics_listen_addr)?;
+    let Some(port) = port else {
+        if addr.is_some() {
+            return Err(invalid(
+                "metrics_listen_addr",
+                "must be combined with a nonzero metrics_port",
+            ));
+        }
+        return Ok(None);
+    };
+    if port == listener.port {
+        return Err(invalid("metrics_port", "must be different from port"));
+    }
+    if client_listener.is_some_and(|c| c.port == port) {
+        return Err(invalid(
+            "metrics_port",
+            "must be different from client_port",
+        ));
+    }
+    Ok(Some(Listener {
+        addr,
+        port,
+        tls: None,
+    }))
+}
+
+/// A number of seconds no larger than `max`.
+fn seconds_at_most(key: &'static str, value: u64, max: u64) -> Result<Duration, ConfigError> {
+    if value > max {
+        return Err(invalid(
+            key,
+            format!("must be at most {max} seconds (was {value})"),
+        ));
+    }
+    Ok(Duration::from_secs(value))
 }
 
 /// The configured app URL, normalised; in production it must be `https` unless `no_tls`.

@@ -203,6 +203,36 @@ fn listener_checks() {
 }
 
 #[test]
+fn metrics_listener_and_shutdown_timeout() {
+    Jail::expect_with(|jail| {
+        let c = load(&flags(), None).unwrap();
+        assert!(c.metrics_listener.is_none());
+        assert_eq!(c.shutdown_timeout.as_secs(), 60);
+        jail.set_env("IRMASERVER_METRICS_PORT", "9188");
+        jail.set_env("IRMASERVER_METRICS_LISTEN_ADDR", "127.0.0.1");
+        jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "5");
+        let c = load(&flags(), None).unwrap();
+        let metrics = c.metrics_listener.unwrap();
+        assert_eq!(metrics.port, 9188);
+        assert_eq!(metrics.addr.unwrap().to_string(), "127.0.0.1");
+        assert_eq!(c.shutdown_timeout.as_secs(), 5);
+        let refused = |key: &str| load(&flags(), None).unwrap_err().to_string().contains(key);
+        jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "3601");
+        assert!(refused("shutdown_timeout"));
+        jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "0");
+        jail.set_env("IRMASERVER_METRICS_PORT", "8088");
+        assert!(refused("metrics_port"));
+        jail.set_env("IRMASERVER_CLIENT_PORT", "9188");
+        jail.set_env("IRMASERVER_METRICS_PORT", "9188");
+        assert!(refused("metrics_port"));
+        jail.set_env("IRMASERVER_CLIENT_PORT", "0");
+        jail.set_env("IRMASERVER_METRICS_PORT", "0");
+        assert!(refused("metrics_listen_addr"));
+        Ok(())
+    });
+}
+
+#[test]
 fn url_is_normalised() {
     Jail::expect_with(|jail| {
         jail.set_env("IRMASERVER_URL", "http://example.com:port");

@@ -29,6 +29,20 @@ pub enum ProofStatus {
     Expired,
 }
 
+impl ProofStatus {
+    /// The name on the wire, e.g. `VALID`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "VALID",
+            Self::Invalid => "INVALID",
+            Self::InvalidTimestamp => "INVALID_TIMESTAMP",
+            Self::UnmatchedRequest => "UNMATCHED_REQUEST",
+            Self::MissingAttributes => "MISSING_ATTRIBUTES",
+            Self::Expired => "EXPIRED",
+        }
+    }
+}
+
 /// The status of one disclosed attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

@@ -79,6 +79,9 @@ async fn static_session(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
+    if state.lifecycle.draining() {
+        return Ok(super::shutdown::no_new_sessions());
+    }
     let request = state
         .static_sessions
         .get(&name)
@@ -265,7 +268,7 @@ async fn status_events(
     }
     let token = state.sessions.requestor_token(&client(&ct)?).await?;
     let rx = state.sessions.subscribe(&token).await?;
-    Ok(sse::status_stream(rx, |s| async move {
+    Ok(sse::status_stream(&state, rx, |s| async move {
         serde_json::to_string(&s)
     }))
 }
@@ -298,7 +301,7 @@ async fn frontend_status_events(
         .await?;
     let rx = state.sessions.subscribe(&token).await?;
     let sessions = std::sync::Arc::clone(&state.sessions);
-    Ok(sse::status_stream(rx, move |status| {
+    Ok(sse::status_stream(&state, rx, move |status| {
         let (sessions, token) = (std::sync::Arc::clone(&sessions), token.clone());
         async move {
             serde_json::to_string(&FrontendSessionStatus {

@@ -29,6 +29,7 @@ use crate::config::Permissions;
 use crate::crypto::bigint::Int;
 use crate::jwt::auth::RequestorAuth;
 use crate::keyshare::{Error, KeyshareServer};
+use crate::metrics::Metrics;
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::keyshare::{AuthRequest, AuthResponse, Enrollment, KeyId, USERNAME_HEADER};
 use crate::scheme::Configuration;
@@ -68,7 +69,7 @@ pub fn router(core: Arc<KeyshareServer>, issuer: AppState) -> Router {
         .route("/api/v2/prove/getPs", post(ps))
         .route("/health", get(|| async { "OK" }))
         .with_state(state)
-        .merge(super::router(issuer, "", Routes::App, None))
+        .merge(super::router(issuer, "", Routes::App, None, false))
 }
 
 /// The embedded issuer of a keyshare server: a session engine over `schemes` (in memory)
@@ -109,6 +110,8 @@ pub fn embedded_issuer(
         static_sessions: Arc::new(BTreeMap::new()),
         replay: Arc::new(ReplayCache::memory(clock)),
         sse: false,
+        metrics: Arc::new(Metrics::new([])),
+        lifecycle: Arc::default(),
     }
 }
 

@@ -14,7 +14,7 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use axum_server::{AddrListener, Address, Handle};
@@ -24,7 +24,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use super::{AppState, Routes, StaticFiles, router};
 
-/// How long open connections may finish after a shutdown signal.
+/// How long open connections may at least finish when the server stops.
 const GRACE: Duration = Duration::from_secs(1);
 
 /// How long a client may take to send a request's headers (and an idle keep-alive
@@ -95,7 +95,7 @@ impl Listeners {
     pub fn app_addr(&self) -> Option<SocketAddr> {
         self.0
             .iter()
-            .find(|(endpoint, _, _)| endpoint.routes != Routes::Requestor)
+            .find(|(endpoint, _, _)| matches!(endpoint.routes, Routes::All | Routes::App))
             .map(|(_, _, local)| *local)
     }
 
@@ -104,19 +104,29 @@ impl Listeners {
         self.0.iter().map(|(_, _, local)| *local).collect()
     }
 
-    /// Serves every listener until `shutdown` resolves (or one of them fails); the static
-    /// files go with the requestor API.
+    /// Serves every listener until `stop` resolves to the deadline of the requests in
+    /// flight (or one of the listeners fails); then the event streams end, the listeners
+    /// stop accepting and the open requests finish until the deadline (at least [`GRACE`]).
+    /// The static files go with the requestor API.
     pub async fn serve(
         self,
         state: AppState,
         api_prefix: &str,
         static_files: Option<&StaticFiles>,
-        shutdown: impl Future<Output = ()>,
+        stop: impl Future<Output = Instant>,
     ) -> Result<(), ListenError> {
         let handle: Handle<Peer> = Handle::new();
         let mut tasks = tokio::task::JoinSet::new();
+        let metrics_here = !self.0.iter().any(|(e, _, _)| e.routes == Routes::Metrics);
+        let lifecycle = Arc::clone(&state.lifecycle);
         for (endpoint, listener, local) in self.0 {
-            let app = router(state.clone(), api_prefix, endpoint.routes, static_files);
+            let app = router(
+                state.clone(),
+                api_prefix,
+                endpoint.routes,
+                static_files,
+                metrics_here,
+            );
             let make = app.into_make_service();
             let handle = handle.clone();
             let serve_err = move |source| ListenError::Serve {
@@ -143,15 +153,20 @@ impl Listeners {
             }
         }
         let mut result = Ok(());
-        tokio::select! {
-            () = shutdown => {}
+        let deadline = tokio::select! {
+            deadline = stop => deadline,
             finished = tasks.join_next() => {
                 if let Some(Ok(Err(e))) = finished {
                     result = Err(e);
                 }
+                Instant::now()
             }
-        }
-        handle.graceful_shutdown(Some(GRACE));
+        };
+        lifecycle.close_streams();
+        let grace = deadline
+            .saturating_duration_since(Instant::now())
+            .max(GRACE);
+        handle.graceful_shutdown(Some(grace));
         while let Some(finished) = tasks.join_next().await {
             if let (Ok(Err(e)), Ok(())) = (finished, &result) {
                 result = Err(e);

@@ -2,7 +2,9 @@
 //!
 //! - [`body`]: request bodies, with the size limit and minimum data rate.
 //! - [`error`]: the one error boundary, mapping errors to the reference's JSON bodies.
-//! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`, `/health`.
+//! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`.
+//! - [`health`]: `/health`, `/ready`, `/metrics`, and the request timing for the metrics.
+//! - [`shutdown`]: draining before stopping (no new sessions, the started ones finish).
 //! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
 //! - [`listen`]: the listeners (TLS with rustls, separate app port, connection caps);
@@ -20,6 +22,7 @@
 pub mod body;
 pub mod client_api;
 pub mod error;
+pub mod health;
 pub mod keyshare;
 pub mod listen;
 pub mod open_files;
@@ -27,6 +30,7 @@ pub mod prepare;
 pub mod requestor_api;
 pub mod run;
 pub mod schemes_update;
+pub mod shutdown;
 pub mod sse;
 pub mod static_files;
 
@@ -40,11 +44,13 @@ use axum::response::{IntoResponse, Response};
 
 use crate::config::StaticFiles;
 use crate::jwt::auth::RequestorAuth;
+use crate::metrics::Metrics;
 use crate::protocol::request::RequestorRequest;
 use crate::session::Sessions;
 use crate::session::error::SessionError;
 use crate::session::replay::ReplayCache;
 use error::ApiError;
+use shutdown::Lifecycle;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
@@ -59,32 +65,48 @@ pub struct AppState {
     pub replay: Arc<ReplayCache>,
     /// Whether server-sent events are enabled.
     pub sse: bool,
+    /// The server's metrics.
+    pub metrics: Arc<Metrics>,
+    /// Draining and stopping.
+    pub lifecycle: Arc<Lifecycle>,
 }
 
 /// Which APIs a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Routes {
-    /// Requestor API under `api_prefix`, app API under `{api_prefix}irma` (one listener).
+    /// Requestor API under `api_prefix`, app API under `{api_prefix}irma` (one listener);
+    /// `/metrics` too unless the metrics have their own listener.
     All,
-    /// Only the requestor API (the app API has its own `client_port` listener).
+    /// Only the requestor API (the app API has its own `client_port` listener); `/metrics`
+    /// too unless the metrics have their own listener.
     Requestor,
     /// Only the app and frontend API under `{api_prefix}irma` (the `client_port` listener,
     /// and the embedded server of `irma session`).
     App,
+    /// Only `/metrics`, `/ready` and `/health` (the `metrics_port` listener, without
+    /// `api_prefix`).
+    Metrics,
 }
 
 /// The router of one listener; the static files, if any, are served next to the requestor
-/// API under `{api_prefix}{static prefix}`.
+/// API under `{api_prefix}{static prefix}`. `metrics_here`: `/metrics` is on the requestor
+/// API's listener (no `metrics_port`).
 pub fn router(
     state: AppState,
     api_prefix: &str,
     routes: Routes,
     static_files: Option<&StaticFiles>,
+    metrics_here: bool,
 ) -> Router {
+    let requestor = || requestor_api::router().merge(health::router(metrics_here));
     let routed = match routes {
-        Routes::All => requestor_api::router().nest("/irma", app_api(&state)),
-        Routes::Requestor => requestor_api::router(),
+        Routes::All => requestor().nest("/irma", app_api(&state)),
+        Routes::Requestor => requestor(),
         Routes::App => Router::new().nest("/irma", app_api(&state)),
+        Routes::Metrics => {
+            let routed = health::router(true).fallback(not_found);
+            return with_layers(routed, state, "/");
+        }
     }
     .fallback(not_found);
     let routed = match static_files {
@@ -102,11 +124,15 @@ fn app_api(state: &AppState) -> Router<AppState> {
         })
 }
 
-/// Body limit, CORS and the prefix around `routes` (which bring their fallback).
+/// CORS, request timing and the prefix around `routes` (which bring their fallback).
 fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
     let inner = routes
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            health::track,
+        ))
         .with_state(state);
     let prefix = api_prefix.trim_end_matches('/');
     if prefix.is_empty() {

@@ -19,7 +19,6 @@ use crate::session::clock::Clock;
 /// The requestor routes (without state).
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/health", get(|| async { "OK" }))
         .route("/session", post(start))
         .route("/session/", post(start))
         .route("/session/{token}", delete(cancel))
@@ -48,6 +47,9 @@ async fn start(
     headers: HeaderMap,
     body: Result<Body, BodyError>,
 ) -> Response {
+    if state.lifecycle.draining() {
+        return super::shutdown::no_new_sessions();
+    }
     let body = match body {
         Ok(Body(body)) => body,
         Err(e) => return e.with_kind(ErrorKind::InvalidRequest).into_response(),
@@ -125,7 +127,7 @@ async fn status_events(
         return Err(ApiError::kind(ErrorKind::SseDisabled));
     }
     let rx = state.sessions.subscribe(&token(&t)?).await?;
-    Ok(sse::status_stream(rx, |s| async move {
+    Ok(sse::status_stream(&state, rx, |s| async move {
         serde_json::to_string(&s)
     }))
 }

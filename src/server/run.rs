@@ -1,8 +1,9 @@
 //! [`Server`]: an IRMA server assembled from a resolved [`ServerConfig`]: its session store
-//! and replay cache, the session engine, the listeners (bound at start, so a busy port fails
-//! there), and the background tasks (expiry, status events of other instances, scheme
-//! updates). `irma server`, the embedded server of `irma session` and tests start one with
-//! one call and run it until a shutdown future resolves.
+//! and replay cache, the session engine, its metrics, the listeners (bound at start, so a
+//! busy port fails there), and the background tasks (expiry, status events of other
+//! instances, scheme updates). `irma server`, the embedded server of `irma session` and
+//! tests start one with one call and run it until a shutdown future resolves; then it
+//! drains ([`super::shutdown`]) and stops.
 //!
 //! The background tasks belong to the server: they are stopped when it is dropped
 //! ([`TaskGuard`], as mini-redis's `DbDropGuard`), whether it served or not.
@@ -10,14 +11,15 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::listen::{Endpoint, ListenError, Listeners};
 use super::open_files;
 use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
 use super::{AppState, Routes, schemes_update};
-use crate::config::{ServerConfig, StaticFiles, StoreConfig};
+use crate::config::{Auth, ServerConfig, StaticFiles, StoreConfig};
+use crate::metrics::Metrics;
 use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
 use crate::session::store::{Store, StoreError};
@@ -59,6 +61,8 @@ pub struct Server {
     api_prefix: String,
     static_files: Option<StaticFiles>,
     warnings: Vec<String>,
+    /// How long the drain and the requests in flight may take after the shutdown signal.
+    shutdown_timeout: Duration,
     /// Stops the background tasks when the server goes away.
     tasks: TaskGuard,
 }
@@ -93,16 +97,19 @@ impl Server {
         let (store, replay) = stores(conf, &prepared.settings).await?;
         let updates = scheme_updates(conf, &prepared.schemes_path);
         let warnings = std::mem::take(&mut prepared.warnings);
+        let mut metrics = Metrics::new(requestor_names(conf));
+        let mut sessions = Sessions::new(store, prepared.settings, Arc::new(prepared.schemes));
+        sessions.observe(metrics.observer());
+        let sessions = Arc::new(sessions);
+        metrics.collect_from(Arc::clone(&sessions));
         let state = AppState {
-            sessions: Arc::new(Sessions::new(
-                store,
-                prepared.settings,
-                Arc::new(prepared.schemes),
-            )),
+            sessions,
             auth: Arc::new(prepared.auth),
             static_sessions: Arc::new(prepared.static_sessions),
             replay: Arc::new(replay),
             sse: conf.sse,
+            metrics: Arc::new(metrics),
+            lifecycle: Arc::default(),
         };
         let tasks = TaskGuard::spawn(&state, updates);
         Ok(Self {
@@ -111,6 +118,7 @@ impl Server {
             api_prefix: conf.api_prefix.clone(),
             static_files: conf.static_files.clone(),
             warnings,
+            shutdown_timeout: conf.shutdown_timeout,
             tasks,
         })
     }
@@ -130,20 +138,38 @@ impl Server {
         &self.warnings
     }
 
-    /// Serves until `shutdown` resolves or a listener fails; then the background tasks
-    /// stop.
+    /// Serves until `shutdown` resolves, then drains for at most `shutdown_timeout` (see
+    /// [`super::shutdown`]) and stops; or stops when a listener fails. The background tasks
+    /// stop last.
     pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ListenError> {
         let Self {
             state,
             listeners,
             api_prefix,
             static_files,
+            shutdown_timeout,
             tasks,
             ..
         } = self;
+        let (sessions, metrics, lifecycle) = (
+            Arc::clone(&state.sessions),
+            Arc::clone(&state.metrics),
+            Arc::clone(&state.lifecycle),
+        );
+        // Set by the shutdown signal; a failing listener stops the server without a drain.
+        let stopping = OnceLock::new();
+        let drained = async {
+            shutdown.await;
+            let deadline = *stopping.get_or_init(|| Instant::now() + shutdown_timeout);
+            lifecycle.drain(&sessions, &metrics, deadline).await;
+            deadline
+        };
         let served = listeners
-            .serve(state, &api_prefix, static_files.as_ref(), shutdown)
+            .serve(state, &api_prefix, static_files.as_ref(), drained)
             .await;
+        if let Some(deadline) = stopping.get() {
+            lifecycle.finish_callbacks(&sessions, *deadline).await;
+        }
         drop(tasks);
         served
     }
@@ -172,6 +198,15 @@ fn connection_cap(conf: &ServerConfig, listeners: usize) -> usize {
     cap
 }
 
+/// The names of the configured requestors (the values of the metrics' `requestor` label).
+fn requestor_names(conf: &ServerConfig) -> impl Iterator<Item = &str> {
+    let names = match &conf.auth {
+        Auth::Disabled => None,
+        Auth::Requestors(requestors) => Some(requestors.keys().map(String::as_str)),
+    };
+    names.into_iter().flatten()
+}
+
 /// The listeners `conf` asks for, with their TLS taken from `prepared` (and a cap of one
 /// connection, which [`connection_cap`] replaces).
 fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -> Vec<Endpoint> {
@@ -181,10 +216,10 @@ fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -
         routes: Routes::All,
         max_connections: 1,
     };
-    match (exposure, &conf.client_listener) {
+    let mut endpoints = match (exposure, &conf.client_listener) {
         (Exposure::AppOnly, _) => {
             main.routes = Routes::App;
-            vec![main]
+            return vec![main];
         }
         (Exposure::Full, None) => vec![main],
         (Exposure::Full, Some(client)) => {
@@ -197,7 +232,16 @@ fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -
             };
             vec![main, app]
         }
+    };
+    if let Some(metrics) = &conf.metrics_listener {
+        endpoints.push(Endpoint {
+            addr: socket_addr(metrics),
+            tls: None,
+            routes: Routes::Metrics,
+            max_connections: 1,
+        });
     }
+    endpoints
 }
 
 /// The session store and the replay cache as configured (connecting to Redis).
@@ -248,6 +292,7 @@ impl TaskGuard {
         if let Some((path, period)) = updates {
             tasks.push(tokio::spawn(schemes_update::run(
                 Arc::clone(&state.sessions),
+                Arc::clone(&state.metrics),
                 path,
                 period,
             )));

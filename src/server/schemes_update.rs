@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::metrics::Metrics;
 use crate::scheme::Configuration;
 use crate::scheme::download::{DownloadOptions, update_all};
 use crate::session::Sessions;
@@ -28,41 +29,59 @@ pub enum Round {
 }
 
 /// Updates every scheme of the engine's current schemes once, and swaps in the reloaded
-/// folder `path` when something changed.
-pub async fn update_once(sessions: &Sessions, path: &Path, opts: &DownloadOptions) -> Round {
+/// folder `path` when something changed. Each scheme's attempt is counted in `metrics`,
+/// and the round's time when every scheme was reached and loaded.
+pub async fn update_once(
+    sessions: &Sessions,
+    metrics: &Metrics,
+    path: &Path,
+    opts: &DownloadOptions,
+) -> Round {
     let mut changed = false;
+    let mut failed = false;
     for (dir, result) in update_all(&sessions.schemes(), opts).await {
         match result {
             Ok(outcome) => {
                 tracing::debug!(%outcome, "scheme update");
-                changed |= outcome.action == "updated";
+                let updated = outcome.action == "updated";
+                metrics.scheme_update(if updated { "updated" } else { "unchanged" });
+                changed |= updated;
             }
-            Err(e) => tracing::warn!(scheme = %dir.display(), "scheme update failed: {e}"),
+            Err(e) => {
+                tracing::warn!(scheme = %dir.display(), "scheme update failed: {e}");
+                metrics.scheme_update("failed");
+                failed = true;
+            }
         }
     }
-    if !changed {
-        return Round::Unchanged;
-    }
-    match Configuration::load(path) {
-        Ok(conf) => {
-            sessions.replace_schemes(Arc::new(conf));
-            tracing::info!(path = %path.display(), "schemes updated");
-            Round::Swapped
+    let round = if changed {
+        match Configuration::load(path) {
+            Ok(conf) => {
+                sessions.replace_schemes(Arc::new(conf));
+                tracing::info!(path = %path.display(), "schemes updated");
+                Round::Swapped
+            }
+            Err(e) => {
+                tracing::error!(path = %path.display(), "updated schemes do not load, keeping the old ones: {e}");
+                Round::Kept(e.to_string())
+            }
         }
-        Err(e) => {
-            tracing::error!(path = %path.display(), "updated schemes do not load, keeping the old ones: {e}");
-            Round::Kept(e.to_string())
-        }
+    } else {
+        Round::Unchanged
+    };
+    if !failed && !matches!(round, Round::Kept(_)) {
+        metrics.scheme_update_succeeded(sessions.now_ms() as f64 / 1000.0);
     }
+    round
 }
 
 /// Updates the schemes at `path` every `period`, forever (spawn it; abort to stop).
-pub async fn run(sessions: Arc<Sessions>, path: PathBuf, period: Duration) {
+pub async fn run(sessions: Arc<Sessions>, metrics: Arc<Metrics>, path: PathBuf, period: Duration) {
     let opts = DownloadOptions::default();
     let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;
-        update_once(&sessions, &path, &opts).await;
+        update_once(&sessions, &metrics, &path, &opts).await;
     }
 }

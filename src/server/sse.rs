@@ -5,6 +5,11 @@
 //! several treat an unexpected INITIALIZED message as an unknown state
 //! (irmago `irma/server/irmaserver/api.go` `subscribeServerSentEvents`,
 //! `helpers.go` `serverSentEventsHandler`).
+//!
+//! When the server stops ([`super::shutdown`]) an open stream gets a last `shutdown` event
+//! (again without data: the reference has no such event, and clients that do not know it
+//! ignore it) and ends; clients then reconnect to another instance or fall back to
+//! polling, as after any broken stream.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -15,11 +20,17 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::watch;
 
+use super::AppState;
 use crate::protocol::status::ServerStatus;
 
-/// An SSE response following `rx` from its next change; `render` makes each message's data
-/// (it may read the store, hence a future).
-pub fn status_stream<F, Fut>(mut rx: watch::Receiver<ServerStatus>, render: F) -> Response
+/// An SSE response following `rx` from its next change until a final status or until the
+/// server stops; `render` makes each message's data (it may read the store, hence a
+/// future).
+pub fn status_stream<F, Fut>(
+    state: &AppState,
+    mut rx: watch::Receiver<ServerStatus>,
+    render: F,
+) -> Response
 where
     F: Fn(ServerStatus) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<String, serde_json::Error>> + Send,
@@ -28,20 +39,51 @@ where
     rx.mark_unchanged();
     let render = Arc::new(render);
     let open = stream::once(async { Ok::<Event, Infallible>(Event::default().event("open")) });
-    // State: the receiver and whether a final status was sent.
-    let changes = stream::unfold((rx, false), move |(mut rx, done)| {
+    let follow = Follow {
+        rx,
+        closing: state.lifecycle.closing(),
+        done: false,
+        _watcher: state.metrics.sse_watcher(),
+    };
+    let changes = stream::unfold(follow, move |mut follow| {
         let render = Arc::clone(&render);
         async move {
-            if done || rx.changed().await.is_err() {
+            if follow.done {
                 return None;
             }
-            let status = *rx.borrow_and_update();
-            let data = render(status).await.ok()?;
-            let event: Result<Event, Infallible> = Ok(Event::default().data(data));
-            Some((event, (rx, status.is_finished())))
+            tokio::select! {
+                changed = follow.rx.changed() => {
+                    changed.ok()?;
+                    let status = *follow.rx.borrow_and_update();
+                    let data = render(status).await.ok()?;
+                    follow.done = status.is_finished();
+                    Some((Ok(Event::default().data(data)), follow))
+                }
+                () = closed(&mut follow.closing) => {
+                    follow.done = true;
+                    Some((Ok(Event::default().event("shutdown")), follow))
+                }
+            }
         }
     });
     Sse::new(open.chain(changes))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
         .into_response()
+}
+
+/// Resolves when `closing` becomes true (or its server is gone).
+async fn closed(closing: &mut watch::Receiver<bool>) {
+    // The guard `wait_for` returns is not `Send`: drop it here, not across an await.
+    let _ = closing.wait_for(|closing| *closing).await.is_ok();
+}
+
+/// The state of one stream.
+struct Follow {
+    rx: watch::Receiver<ServerStatus>,
+    /// Becomes true when the server stops.
+    closing: watch::Receiver<bool>,
+    /// A final status or the `shutdown` event was sent.
+    done: bool,
+    /// Counts the stream in the metrics while it lives.
+    _watcher: crate::metrics::SseWatcher,
 }

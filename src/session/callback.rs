@@ -8,6 +8,7 @@
 //! query (which may hold secrets) or the result.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::clock::Clock;
@@ -60,6 +61,107 @@ pub struct Answer {
     pub body: Vec<u8>,
 }
 
+/// What a result was POSTed for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostKind {
+    /// A finished session's `callbackUrl`.
+    Callback,
+    /// A chain's `nextSession.url`.
+    NextSession,
+}
+
+impl PostKind {
+    /// Every kind.
+    pub const ALL: [Self; 2] = [Self::Callback, Self::NextSession];
+
+    /// The name in metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Callback => "callback",
+            Self::NextSession => "next_session",
+        }
+    }
+}
+
+/// How a POST of a result went (a callback's after its retries).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PostOutcome {
+    /// Answered with a 2xx status.
+    Delivered,
+    /// Answered with another status.
+    Refused,
+    /// No answer (connection, timeout) or nothing to send (signing failed).
+    Failed,
+}
+
+impl PostOutcome {
+    /// Every outcome.
+    pub const ALL: [Self; 3] = [Self::Delivered, Self::Refused, Self::Failed];
+
+    /// The name in metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Delivered => "delivered",
+            Self::Refused => "refused",
+            Self::Failed => "failed",
+        }
+    }
+
+    fn of(answer: &Result<Answer, PostError>) -> Self {
+        match answer {
+            Ok(a) if (200..300).contains(&a.status) => Self::Delivered,
+            Ok(_) => Self::Refused,
+            Err(_) => Self::Failed,
+        }
+    }
+}
+
+/// How the POSTs of results went, for metrics. The counters only go up.
+#[derive(Debug, Default)]
+pub struct PostStats {
+    /// By [`PostKind`], then [`PostOutcome`], in the order of their `ALL`.
+    posts: [[AtomicU64; 3]; 2],
+    retries: AtomicU64,
+    in_flight: AtomicUsize,
+}
+
+impl PostStats {
+    /// How many POSTs of `kind` ended with `outcome`.
+    pub fn posts(&self, kind: PostKind, outcome: PostOutcome) -> u64 {
+        self.posts[kind as usize][outcome as usize].load(Ordering::Relaxed)
+    }
+
+    /// How many callback attempts were repeated after a failed one.
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Callbacks being delivered now (in the background, retries included).
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    fn count(&self, kind: PostKind, outcome: PostOutcome) {
+        self.posts[kind as usize][outcome as usize].fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Counts a callback in flight until dropped (also when its task is aborted).
+struct InFlight(Arc<PostStats>);
+
+impl InFlight {
+    fn new(stats: &Arc<PostStats>) -> Self {
+        stats.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(stats))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// POSTs session results, signed when a key is configured.
 #[derive(Debug, Clone)]
 pub struct ResultPoster {
@@ -67,6 +169,8 @@ pub struct ResultPoster {
     signer: Option<Arc<ResultSigner>>,
     /// The engine's clock, for the JWTs' `iat`.
     clock: Clock,
+    /// Shared by the clones.
+    stats: Arc<PostStats>,
 }
 
 impl ResultPoster {
@@ -87,7 +191,13 @@ impl ResultPoster {
             client,
             signer,
             clock,
+            stats: Arc::default(),
         }
+    }
+
+    /// How the POSTs went.
+    pub fn stats(&self) -> &PostStats {
+        &self.stats
     }
 
     /// Whether results are signed (a `jwt_privkey` is configured).
@@ -113,15 +223,21 @@ impl ResultPoster {
         }
     }
 
-    /// POSTs `result` to `url` once; any status is an [`Answer`].
+    /// POSTs `result` to `url` once (a chain's next session URL); any status is an
+    /// [`Answer`].
     pub async fn post(
         &self,
         url: &str,
         result: &SessionResult,
         validity: u64,
     ) -> Result<Answer, PostError> {
-        let (content_type, body) = self.body(result, validity)?;
-        self.send(url, content_type, body).await
+        let answer = match self.body(result, validity) {
+            Ok((content_type, body)) => self.send(url, content_type, body).await,
+            Err(e) => Err(e),
+        };
+        self.stats
+            .count(PostKind::NextSession, PostOutcome::of(&answer));
+        answer
     }
 
     async fn send(
@@ -177,16 +293,22 @@ impl ResultPoster {
             Ok(b) => b,
             Err(e) => {
                 tracing::error!(error = %e, "session result callback not sent");
+                self.stats.count(PostKind::Callback, PostOutcome::Failed);
                 return;
             }
         };
         let poster = self.clone();
+        let in_flight = InFlight::new(&self.stats);
         runtime.spawn(async move {
+            let _in_flight = in_flight;
             let mut wait = CALLBACK_FIRST_BACKOFF;
             for attempt in 1..=CALLBACK_ATTEMPTS {
-                let error = match poster.send(&url, content_type, body.clone()).await {
-                    Ok(a) if (200..300).contains(&a.status) => {
+                let answer = poster.send(&url, content_type, body.clone()).await;
+                let outcome = PostOutcome::of(&answer);
+                let error = match answer {
+                    Ok(_) if outcome == PostOutcome::Delivered => {
                         tracing::debug!(host = %host_of(&url), attempt, "session result callback delivered");
+                        poster.stats.count(PostKind::Callback, outcome);
                         return;
                     }
                     Ok(a) => PostError::Status {
@@ -197,9 +319,11 @@ impl ResultPoster {
                 };
                 if attempt == CALLBACK_ATTEMPTS {
                     tracing::warn!(error = %error, attempt, "session result callback failed; giving up");
+                    poster.stats.count(PostKind::Callback, outcome);
                     return;
                 }
                 tracing::info!(error = %error, attempt, "session result callback failed; retrying");
+                poster.stats.retries.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(wait).await;
                 wait = wait.saturating_mul(2);
             }

@@ -6,16 +6,16 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::callback::ResultPoster;
+use super::callback::{PostStats, ResultPoster};
 use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
 use super::internal_hosts::refuse_internal;
 use super::issue::IssuerKeys;
 use super::observe::{
-    Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
+    Callbacks, Effort, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
-use super::outcome::{self, MessageBody, Outcome, SharedVerifier};
+use super::outcome::{self, Judged, MessageBody, Outcome, SharedVerifier};
 use super::permissions::{PermissionSet, url_host};
 use super::record::{ClaimId, NewSession, Session, SessionResult, disclosed_lists};
 use super::store::{Lifetimes, StatusEvent, Store, millis};
@@ -231,6 +231,25 @@ impl Sessions {
         self.observers.push(observer);
     }
 
+    /// Tells every observer what an app message took, if any cryptography ran.
+    fn tell_effort(&self, effort: Option<&Effort>) {
+        if let Some(effort) = effort {
+            for observer in &self.observers {
+                observer.worked(effort);
+            }
+        }
+    }
+
+    /// The session store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// How many results of chains and callbacks were POSTed, and how it went.
+    pub fn post_stats(&self) -> &PostStats {
+        self.poster.stats()
+    }
+
     /// Forwards the status changes of other instances to this instance's subscribers,
     /// for a store shared with them; returns at once otherwise.
     pub async fn follow_status_events(&self) {
@@ -404,6 +423,9 @@ impl Sessions {
             self.now_ms(),
         );
         self.store.insert(session).await?;
+        for observer in &self.observers {
+            observer.started(action, requestor);
+        }
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
         Ok(SessionPackage {
             session_ptr: SessionPointer { url, action },
@@ -693,7 +715,7 @@ impl Sessions {
         }
         let state = self.scheme_state();
         let now = self.now_secs();
-        let outcome = match request {
+        let (outcome, effort): Judged = match request {
             SessionRequest::Disclosure(request) => {
                 outcome::disclosure(core, &state.verifier, request, body, now).await?
             }
@@ -706,6 +728,7 @@ impl Sessions {
                 outcome::issuance(core, &state.verifier, keys, request, body, now).await?
             }
         };
+        self.tell_effort(effort.as_ref());
         self.conclude_chained(token, claim, outcome).await
     }
 

@@ -2,15 +2,18 @@
 //! each change, made here ([`LocalChange`]) or by another instance sharing the store: the
 //! status channels of this instance's watchers ([`StatusChannels`], for SSE and
 //! `irma session`), the log ([`StatusLog`]), the result callbacks ([`Callbacks`]), and what
-//! a server adds (metrics).
+//! a server adds (metrics, [`crate::metrics`]). Observers also hear of the sessions started
+//! here and of the work the app's messages took ([`Effort`]).
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
 use super::callback::ResultPoster;
 use super::record::Session;
+use crate::protocol::session::Action;
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::RequestorToken;
 
@@ -35,11 +38,38 @@ pub struct LocalChange<'a> {
     pub session: &'a Session,
 }
 
+/// The CPU-heavy work of one app message (verifying proofs or commitments, signing
+/// credentials), measured where it ran.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Effort {
+    /// The session type.
+    pub action: Action,
+    /// Bits of the largest issuer public key involved; 0 when none was found.
+    pub key_bits: u64,
+    /// Verifying the proofs (disclosure, signature) or commitments (issuance).
+    pub verification: Duration,
+    /// Signing the credentials, in an issuance whose commitments were valid.
+    pub issuance: Option<Duration>,
+}
+
 /// Hears of every status change. Called on the task that made the change (or that read
 /// the event feed), so it must not block: hand slow work to a task.
 pub trait StatusObserver: Send + Sync + std::fmt::Debug {
     /// A session's status changed.
     fn changed(&self, change: &StatusChange<'_>);
+
+    /// A session was started on this instance (its first status, INITIALIZED, which is
+    /// no change): of type `action` for `requestor` (`None` without authentication and
+    /// for static sessions).
+    fn started(&self, action: Action, requestor: Option<&str>) {
+        let _ = (action, requestor);
+    }
+
+    /// An app message of a session on this instance was verified (and, in an issuance,
+    /// answered with signatures).
+    fn worked(&self, effort: &Effort) {
+        let _ = effort;
+    }
 }
 
 /// One line in the log for each change this instance makes (shortened token only).

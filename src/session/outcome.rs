@@ -4,24 +4,27 @@
 //! `handlePostCommitments`, without the session state, which the engine re-checks when it
 //! writes the [`Outcome`].
 //!
-//! A body that does not parse is an error before any verification
-//! ([`SessionError::MalformedInput`], the session is left alone, as the reference);
-//! everything after parsing ends the session: [`Outcome::Done`] or [`Outcome::Failed`].
+//! A body that does not parse is an error before any work ([`SessionError::MalformedInput`],
+//! the session is left alone, as the reference); everything after parsing ends the session:
+//! [`Outcome::Done`] or [`Outcome::Failed`]. Each outcome comes with the [`Effort`] it took,
+//! when any cryptography ran.
 
 use std::ops::Deref;
 use std::sync::Arc;
+use std::time::Instant;
 
 use serde::Deserialize;
 
 use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
+use super::observe::Effort;
 use super::workers::Core;
 use crate::crypto::idemix::ProofD;
 use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
-use crate::protocol::session::ServerSessionResponse;
+use crate::protocol::session::{Action, ServerSessionResponse};
 use crate::protocol::signature::SignedMessage;
 use crate::protocol::timestamp::KeyTrust;
 use crate::protocol::verify::Verdict;
@@ -88,6 +91,9 @@ fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SessionError> {
     serde_json::from_slice(body).map_err(|e| SessionError::MalformedInput(e.to_string()))
 }
 
+/// An outcome and the work it took (`None` when no cryptography ran).
+pub type Judged = (Outcome, Option<Effort>);
+
 /// The app's message body, owned by the work that parses it.
 pub trait MessageBody: AsRef<[u8]> + Send + 'static {}
 
@@ -96,11 +102,22 @@ impl<B: AsRef<[u8]> + Send + 'static> MessageBody for B {}
 /// Runs `work` on `core`; a panic in it fails the session as an internal error.
 async fn on_core(
     core: Core<'_>,
-    work: impl FnOnce() -> Result<Outcome, SessionError> + Send + 'static,
-) -> Result<Outcome, SessionError> {
+    work: impl FnOnce() -> Result<Judged, SessionError> + Send + 'static,
+) -> Result<Judged, SessionError> {
     core.run(work)
         .await
-        .unwrap_or_else(|_| Ok(Outcome::failed(ErrorKind::Internal, "")))
+        .unwrap_or_else(|_| Ok((Outcome::failed(ErrorKind::Internal, ""), None)))
+}
+
+/// The effort of verifying proofs of a `action` session with keys of `key_bits`, since
+/// `started`.
+fn verified(action: Action, key_bits: u64, started: Instant) -> Option<Effort> {
+    Some(Effort {
+        action,
+        key_bits,
+        verification: started.elapsed(),
+        issuance: None,
+    })
 }
 
 /// A disclosure (`POST /proofs` of a disclosing session) verified at `now`.
@@ -110,16 +127,18 @@ pub async fn disclosure(
     request: DisclosureRequest,
     body: impl MessageBody,
     now: i64,
-) -> Result<Outcome, SessionError> {
+) -> Result<Judged, SessionError> {
     let verifier = Arc::clone(verifier);
     on_core(core, move || {
         let message: Disclosure = parse(body.as_ref())?;
-        Ok(
+        let started = Instant::now();
+        let outcome =
             match verifier.verify_disclosure(&message.proofs, &message.indices, &request, now) {
                 Ok(verdict) => Outcome::done(verdict, None),
                 Err(e) => Outcome::unverifiable(&e),
-            },
-        )
+            };
+        let bits = verifier.key_bits(&message.proofs);
+        Ok((outcome, verified(Action::Disclosing, bits, started)))
     })
     .await
 }
@@ -134,7 +153,7 @@ pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
     request: SignatureRequest,
     body: impl MessageBody,
     now: i64,
-) -> Result<Outcome, SessionError> {
+) -> Result<Judged, SessionError> {
     let (verifier, trust) = (Arc::clone(verifier), Arc::clone(trust));
     let runtime = tokio::runtime::Handle::current();
     on_core(core, move || {
@@ -143,6 +162,7 @@ pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
             kind: ErrorKind::Internal,
             message: e.to_string(),
         })?;
+        let started = Instant::now();
         // The timestamp key check may go online: drive it from this blocking thread.
         let verdict = runtime.block_on(verifier.verify_signature(
             &signed,
@@ -150,10 +170,12 @@ pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
             trust.as_ref(),
             now,
         ));
-        Ok(match verdict {
+        let outcome = match verdict {
             Ok(verdict) => Outcome::done(verdict, Some(shown)),
             Err(e) => Outcome::unverifiable(&e),
-        })
+        };
+        let bits = verifier.key_bits(&signed.signature);
+        Ok((outcome, verified(Action::Signing, bits, started)))
     })
     .await
 }
@@ -167,7 +189,7 @@ pub async fn issuance(
     request: IssuanceRequest,
     body: impl MessageBody,
     now: i64,
-) -> Result<Outcome, SessionError> {
+) -> Result<Judged, SessionError> {
     let (verifier, keys) = (Arc::clone(verifier), Arc::clone(keys));
     on_core(core, move || {
         let message: IssueCommitments = parse(body.as_ref())?;
@@ -182,48 +204,61 @@ fn issue<C: Deref<Target = Configuration>>(
     request: &IssuanceRequest,
     message: &IssueCommitments,
     now: i64,
-) -> Outcome {
+) -> Judged {
     if message.commitments.proofs.0.len() < request.credentials.len() {
-        return Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
+        let outcome = Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
+        return (outcome, None);
     }
-    let checked =
-        match verifier.verify_commitments(&message.commitments, &message.indices, request, now) {
-            Ok(checked) => checked,
-            Err(e) => return commitments_refused(&e),
-        };
+    let started = Instant::now();
+    let checked = verifier.verify_commitments(&message.commitments, &message.indices, request, now);
+    let mut effort = Effort {
+        action: Action::Issuing,
+        key_bits: 0,
+        verification: started.elapsed(),
+        issuance: None,
+    };
+    let checked = match checked {
+        Ok(checked) => checked,
+        Err(e) => return (commitments_refused(&e), Some(effort)),
+    };
     // Only what the verifier verified is signed: the commitments with the keyshare
     // server's share merged in, under the keys they were verified against.
     let Some(commitments) = checked.to_sign() else {
-        return match checked.verdict.status {
+        let outcome = match checked.verdict.status {
             ProofStatus::Expired => Outcome::failed(ErrorKind::AttributesExpired, ""),
             _ => Outcome::failed(ErrorKind::InvalidProofs, ""),
         };
+        return (outcome, Some(effort));
     };
+    effort.key_bits = commitments
+        .iter()
+        .map(|c| c.public_key().n().bits())
+        .max()
+        .unwrap_or(0);
+    let signing = Instant::now();
     let conf = verifier.configuration();
     let mut sigs = Vec::with_capacity(commitments.len());
     for (cred, commitment) in request.credentials.iter().zip(commitments) {
-        match issue_credential(
-            conf,
-            keys,
-            cred,
-            commitment,
-            &message.commitments.nonce2.0,
-            now,
-        ) {
+        match issue_credential(conf, keys, cred, commitment, &message.commitments.nonce2.0, now) {
             Ok(sig) => sigs.push(sig),
-            Err(e) => return Outcome::failed(ErrorKind::IssuanceFailed, e.to_string()),
+            Err(e) => {
+                let outcome = Outcome::failed(ErrorKind::IssuanceFailed, e.to_string());
+                return (outcome, Some(effort));
+            }
         }
     }
+    effort.issuance = Some(signing.elapsed());
     let answer = ServerSessionResponse {
         proof_status: checked.verdict.status,
         issue_signatures: sigs,
         next_session: None,
     };
-    Outcome::Done {
+    let outcome = Outcome::Done {
         verdict: checked.verdict,
         signature: None,
         answer,
-    }
+    };
+    (outcome, Some(effort))
 }
 
 /// The reference's errors for commitments that cannot be judged.

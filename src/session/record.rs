@@ -172,6 +172,10 @@ pub struct Session {
     ending: Option<Box<Ending>>,
     /// Unix milliseconds of the last change; lifetimes count from here.
     last_active_ms: u64,
+    /// Unix milliseconds of the start (0 in records written before it was kept), for the
+    /// session duration in the metrics.
+    #[serde(default)]
+    started_ms: u64,
     /// In a chain: what the earlier sessions disclosed, which the app discloses again here
     /// (irmago `implicitDisclosure`); appended to the request when the proofs are checked.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -234,6 +238,7 @@ impl Session {
             options: None,
             ending: None,
             last_active_ms: now_ms,
+            started_ms: now_ms,
             implicit_disclosure: new.implicit_disclosure,
             next: None,
             claim: None,
@@ -298,6 +303,19 @@ impl Session {
     /// Unix milliseconds of the last change.
     pub fn last_active_ms(&self) -> u64 {
         self.last_active_ms
+    }
+
+    /// Unix milliseconds of the start; 0 when the record does not say.
+    pub fn started_ms(&self) -> u64 {
+        self.started_ms
+    }
+
+    /// The verdict on the app's proofs, once judged.
+    pub fn proof_status(&self) -> Option<ProofStatus> {
+        match self.ending.as_deref() {
+            Some(Ending::Judged { proof_status, .. }) => Some(*proof_status),
+            _ => None,
+        }
     }
 
     /// The requestor's view of the session (irmago `server.SessionResult`).

@@ -18,6 +18,8 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -76,6 +78,59 @@ pub struct RedisStore {
     prefix: String,
     lifetimes: Lifetimes,
     cas: Script,
+    /// Shared by the clones (the store and the replay cache).
+    stats: Arc<RedisStats>,
+}
+
+/// What the commands to Redis went through, for metrics. The counters only go up.
+#[derive(Debug, Default)]
+pub struct RedisStats {
+    failed: AtomicU64,
+    retried: AtomicU64,
+    conflicts: AtomicU64,
+    /// Whether the last command reached Redis (a refused command did).
+    up: AtomicBool,
+}
+
+impl RedisStats {
+    /// Commands whose caller got an error (after a retry, if any).
+    pub fn failed(&self) -> u64 {
+        self.failed.load(Ordering::Relaxed)
+    }
+
+    /// Commands tried again on a new connection after the connection broke.
+    pub fn retried(&self) -> u64 {
+        self.retried.load(Ordering::Relaxed)
+    }
+
+    /// Session writes that found another instance's change first and started over.
+    pub fn conflicts(&self) -> u64 {
+        self.conflicts.load(Ordering::Relaxed)
+    }
+
+    /// Whether the last command reached Redis.
+    pub fn up(&self) -> bool {
+        self.up.load(Ordering::Relaxed)
+    }
+
+    /// Counts the outcome of one command and passes it on.
+    fn count<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        match &result {
+            Ok(_) => self.up.store(true, Ordering::Relaxed),
+            Err(e) => {
+                self.failed.fetch_add(1, Ordering::Relaxed);
+                let unreachable = match e {
+                    StoreError::Timeout(_) => true,
+                    StoreError::Redis(e) => connection_lost(e),
+                    _ => false,
+                };
+                if unreachable {
+                    self.up.store(false, Ordering::Relaxed);
+                }
+            }
+        }
+        result
+    }
 }
 
 impl fmt::Debug for RedisStore {
@@ -97,19 +152,22 @@ async fn bounded<T>(op: impl Future<Output = redis::RedisResult<T>>) -> Result<T
 
 /// Runs an idempotent Redis operation with the [`OP_TIMEOUT`]; after a broken connection
 /// it is tried once more, as the connection manager reconnects after the first failure
-/// (so the first request after Redis came back succeeds).
-async fn idempotent<T, F, Fut>(mut op: F) -> Result<T, StoreError>
+/// (so the first request after Redis came back succeeds). Counted in `stats`.
+async fn idempotent<T, F, Fut>(stats: &RedisStats, mut op: F) -> Result<T, StoreError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = redis::RedisResult<T>>,
 {
-    match bounded(op()).await {
+    let result = match bounded(op()).await {
         Err(StoreError::Redis(e)) if connection_lost(&e) => {
+            stats.up.store(false, Ordering::Relaxed);
+            stats.retried.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(RECONNECT_PAUSE).await;
             bounded(op()).await
         }
         other => other,
-    }
+    };
+    stats.count(result)
 }
 
 /// Whether an error means the connection is gone (rather than a refused command).
@@ -245,9 +303,15 @@ impl RedisStore {
             prefix: config.key_prefix.clone(),
             lifetimes,
             cas: Script::new(CAS),
+            stats: Arc::default(),
         };
         store.ping().await?;
         Ok(store)
+    }
+
+    /// What the commands to Redis went through.
+    pub fn stats(&self) -> &RedisStats {
+        &self.stats
     }
 
     fn key(&self, kind: &str, id: &str) -> String {
@@ -272,7 +336,7 @@ impl RedisStore {
 
     /// Runs an idempotent command (see [`idempotent`]).
     async fn query<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T, StoreError> {
-        idempotent(|| {
+        idempotent(&self.stats, || {
             let mut conn = self.conn.clone();
             async move { cmd.query_async(&mut conn).await }
         })
@@ -281,7 +345,7 @@ impl RedisStore {
 
     /// Runs an idempotent pipeline (see [`idempotent`]).
     async fn query_pipe(&self, pipe: &Pipeline) -> Result<(), StoreError> {
-        idempotent(|| {
+        idempotent(&self.stats, || {
             let mut conn = self.conn.clone();
             async move { pipe.query_async(&mut conn).await }
         })
@@ -375,6 +439,7 @@ impl RedisStore {
                 Written::Yes => return Ok(Some(r)),
                 Written::Gone => return Ok(None),
                 Written::Conflict => {
+                    self.stats.conflicts.fetch_add(1, Ordering::Relaxed);
                     tracing::debug!(session = ?token, attempt, "concurrent change; retrying");
                     backoff(attempt).await;
                 }
@@ -415,7 +480,9 @@ impl RedisStore {
             .arg(self.channel())
             .arg(message);
         let mut conn = self.conn.clone();
-        let outcome: i64 = bounded(invocation.invoke_async(&mut conn)).await?;
+        let outcome: i64 = self
+            .stats
+            .count(bounded(invocation.invoke_async(&mut conn)).await)?;
         Ok(match outcome {
             1 => Written::Yes,
             0 => Written::Conflict,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use super::record::Session;
-use super::redis::RedisStore;
+use super::redis::{RedisStats, RedisStore};
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
 
@@ -175,6 +175,36 @@ impl Store {
         }
     }
 
+    /// Checks that the store answers (Redis: `PING`; memory always does).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(r) => r.ping().await,
+        }
+    }
+
+    /// Whether other instances share the store (Redis): sessions outlive this process.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Redis(_))
+    }
+
+    /// How many unfinished sessions live only in this process: those of the in-memory
+    /// store; 0 with Redis, where sessions outlive the instance.
+    pub fn unfinished_here(&self) -> usize {
+        match self {
+            Self::Memory(m) => m.unfinished(),
+            Self::Redis(_) => 0,
+        }
+    }
+
+    /// The Redis connection's counters (`None` in memory).
+    pub fn redis_stats(&self) -> Option<&RedisStats> {
+        match self {
+            Self::Memory(_) => None,
+            Self::Redis(r) => Some(r.stats()),
+        }
+    }
+
     /// Status changes made by other instances, for a store shared with them (`None` in
     /// memory). Starts a task that follows them, reconnecting as needed.
     pub fn status_events(&self) -> Option<mpsc::Receiver<StatusEvent>> {
@@ -254,6 +284,20 @@ impl MemoryStore {
             picker: RandomState::new(),
             lifetimes,
         }
+    }
+
+    /// How many sessions are not finished, counted one shard at a time.
+    fn unfinished(&self) -> usize {
+        self.shards
+            .iter()
+            .map(|shard| {
+                lock(shard)
+                    .sessions
+                    .values()
+                    .filter(|s| !s.status().is_finished())
+                    .count()
+            })
+            .sum()
     }
 
     /// The index of a token's shard.

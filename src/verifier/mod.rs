@@ -249,6 +249,18 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
             .collect()
     }
 
+    /// Bits of the largest issuer public key that the proofs' metadata attributes point
+    /// at; 0 when none is known (for metrics: a proof's cost grows with its key).
+    pub fn key_bits(&self, proofs: &[ProofD]) -> u64 {
+        proofs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.resolve_disclosure(i, p).ok())
+            .map(|r| r.key.n().bits())
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Verifies a disclosure (`POST /proofs` of a disclosing session) at `now`.
     pub fn verify_disclosure(
         &self,

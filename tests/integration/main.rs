@@ -11,6 +11,7 @@ mod hostile;
 mod idemix;
 mod jwt;
 mod keyshare;
+mod ops;
 mod protocol;
 mod redis;
 mod requestor_client;

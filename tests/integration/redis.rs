@@ -13,18 +13,18 @@ use crate::app::App;
 use crate::util::{Server, free_port, irma, sse_events};
 
 /// A `redis-server` on 127.0.0.1 without persistence, killed on drop.
-struct Redis {
+pub(crate) struct Redis {
     child: Child,
-    port: u16,
+    pub(crate) port: u16,
 }
 
 impl Redis {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         Self::start_on(free_port())
     }
 
     /// Starts on `port` and waits until it accepts connections.
-    fn start_on(port: u16) -> Self {
+    pub(crate) fn start_on(port: u16) -> Self {
         let child = Command::new("redis-server")
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
@@ -43,7 +43,7 @@ impl Redis {
         Self { child, port }
     }
 
-    fn addr(&self) -> String {
+    pub(crate) fn addr(&self) -> String {
         format!("127.0.0.1:{}", self.port)
     }
 
@@ -65,7 +65,7 @@ impl Drop for Redis {
 }
 
 /// The flags of an instance on `redis` with key prefix `prefix`.
-fn flags<'a>(redis: &'a str, prefix: &'a str) -> Vec<&'a str> {
+pub(crate) fn flags<'a>(redis: &'a str, prefix: &'a str) -> Vec<&'a str> {
     vec![
         "--sse",
         "--store-type",

@@ -716,12 +716,13 @@ async fn running_server_swaps_in_whole_updated_schemes() {
     let mut remote = Remote::new();
     let (conf, _dir) = installed(&remote);
     let sessions = Arc::new(engine(conf.path()));
+    let metrics = Arc::new(irma::metrics::Metrics::new([]));
     let before = sessions.schemes();
     let first = remote.timestamp;
     assert_eq!(pbdf_timestamp(&before), first);
 
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Unchanged
     );
     assert!(Arc::ptr_eq(&before, &sessions.schemes()));
@@ -732,18 +733,45 @@ async fn running_server_swaps_in_whole_updated_schemes() {
         .server
         .set_fault(Some(Fault::Tamper(format!("pbdf/{changed}"))));
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Unchanged
     );
     assert!(Arc::ptr_eq(&before, &sessions.schemes()));
 
     remote.server.set_fault(None);
     assert_eq!(
-        update_once(&sessions, conf.path(), &opts).await,
+        update_once(&sessions, &metrics, conf.path(), &opts).await,
         Round::Swapped
     );
     let after = sessions.schemes();
     assert!(!Arc::ptr_eq(&before, &after));
+    // Each scheme's attempt is counted, and the time of the last round without failures.
+    let text = metrics.encode();
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned()))).unwrap();
+    let value = |name: &str, outcome: Option<&str>| {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| {
+                s.metric == name && outcome.is_none_or(|o| s.labels.get("outcome") == Some(o))
+            })
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(v) | prometheus_parse::Value::Gauge(v) => v,
+                _ => panic!("{name}"),
+            })
+            .sum::<f64>()
+    };
+    assert_eq!(
+        value("irma_scheme_updates_total", Some("updated")),
+        1.0,
+        "{text}"
+    );
+    assert!(
+        value("irma_scheme_updates_total", Some("failed")) >= 1.0,
+        "{text}"
+    );
+    let last = value("irma_scheme_update_last_success_timestamp_seconds", None);
+    assert!(last > 1.6e9, "{text}");
     assert_eq!(pbdf_timestamp(&after), remote.timestamp);
     assert_eq!(pbdf_timestamp(&before), first, "old snapshot unchanged");
     assert!(leftovers(conf.path()).is_empty());
@@ -752,6 +780,7 @@ async fn running_server_swaps_in_whole_updated_schemes() {
     remote.publish_change();
     let task = tokio::spawn(run(
         Arc::clone(&sessions),
+        Arc::clone(&metrics),
         conf.path().to_owned(),
         std::time::Duration::from_millis(100),
     ));

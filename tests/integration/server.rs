@@ -365,8 +365,17 @@ async fn logs_one_line_per_session_event() {
         .call("DELETE", &format!("/session/{token}"), &[], None)
         .await;
     assert_eq!(status, 200);
-    let text = std::fs::read_to_string(log.path()).unwrap();
     let short = format!("RequestorToken({}…)", &token[..4]);
+    // The log reaches the file through a pipe and a copying thread: wait for the last line.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let text = loop {
+        let text = std::fs::read_to_string(log.path()).unwrap();
+        let done = text.lines().filter(|l| l.contains(&short)).count() >= 3;
+        if done || std::time::Instant::now() > deadline {
+            break text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     let lines: Vec<&str> = text.lines().filter(|l| l.contains(&short)).collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].contains("session started"), "{text}");

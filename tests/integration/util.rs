@@ -274,6 +274,30 @@ impl Server {
         }
     }
 
+    /// Sends the server SIGTERM (as systemd does to stop it).
+    pub(crate) fn terminate(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits at most `within` for the server to exit; its exit status.
+    pub(crate) async fn exited(&mut self, within: Duration) -> std::process::ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the server did not exit within {within:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// `base` + `path`.
     pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)

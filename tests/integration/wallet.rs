@@ -36,7 +36,7 @@ impl TestWallet {
     }
 
     /// A wallet holding the reference's credentials (wallet P).
-    fn reference() -> Self {
+    pub(crate) fn reference() -> Self {
         let w = Self::empty();
         let dump = data_dir().join("vectors/credentials/wallet-P.json");
         let run = w.run(&["import", dump.to_str().unwrap()]).success();
@@ -64,7 +64,7 @@ impl TestWallet {
     }
 
     /// Runs a session on a package; returns the run and its JSON report.
-    fn session(&self, package: &Value, extra: &[&str]) -> (Run, Value) {
+    pub(crate) fn session(&self, package: &Value, extra: &[&str]) -> (Run, Value) {
         let package = package.to_string();
         let mut args = vec!["session", package.as_str(), "--timestamp", "off"];
         args.extend_from_slice(extra);
