@@ -85,7 +85,7 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "issuer" -d 'Manage Idemix issuer keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and not __fish_seen_subcommand_from verify sign keygen keycopy download update issuer help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -l schemes-path -d 'Folder verified when no PATH is given [default: $IRMA_SCHEMES_PATH, else the current directory]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -8,8 +8,8 @@
 //! Dependencies point one way: `crypto ← protocol ← scheme ← cli`.
 //!
 //! - [`protocol`]: wire types shared by every side (identifiers, session requests, attribute
-//!   encoding, signed messages, timestamps) and the rules above the crypto: the verdict on
-//!   verified proofs against a request.
+//!   encoding, the app's messages in [`protocol::app`], signed messages, timestamps) and the
+//!   rules above the crypto: the verdict on verified proofs against a request.
 //! - [`crypto`]: pure math, no I/O: big integers, the Idemix core and revocation (accumulators,
 //!   witnesses, nonrevocation proofs, signed updates).
 //! - [`revocation`]: issuance records and the SQL storage of revocation state, compatible with
@@ -21,10 +21,12 @@
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
 //! - [`client`]: the requestor side: the requestor HTTP client with status events, typed
 //!   session request builders, terminal QR codes.
-//! - [`session`]: the session engine (no HTTP): states, lifetimes, the store.
+//! - [`session`]: the session engine (no HTTP): the session record and its one transition
+//!   table, lifetimes, the store (memory or Redis), observers of status changes.
 //! - [`metrics`]: Prometheus metrics of a server (the registry, the session engine's
 //!   observer, process metrics); served by [`server`].
-//! - [`server`]: the HTTP server (axum).
+//! - [`server`]: the HTTP server (axum): [`server::Server`] assembles listeners, store,
+//!   engine and background tasks from a resolved [`config::ServerConfig`].
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
 //! - [`keyshare`]: a keyshare server without HTTP: users with a share of their secret key

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 use crate::scheme::download::{self, DownloadOptions, Event, Progress, SchemePointer};
 use crate::scheme::encrypted_key;
 use crate::scheme::keys::SchemeSigningKey;
-use crate::scheme::storage::{ensure_default_assets_path, prepare_folder};
+use crate::scheme::storage::{configured_schemes_path, ensure_default_assets_path, prepare_folder};
 use crate::scheme::{Configuration, default_schemes_path, sign::sign_scheme, verify};
 
 /// Manage credential schemes.
@@ -27,12 +27,14 @@ pub enum SchemeCommand {
     /// PATH is either an irma_configuration folder (each subfolder a scheme) or one scheme,
     /// an issuer scheme (description.xml) or a requestor scheme (description.json), in a
     /// folder of any name. Without PATH: --schemes-path, else $IRMA_SCHEMES_PATH, else the
-    /// default schemes folder.
+    /// current directory (as the reference: scheme maintainers run it in their clone).
     Verify {
         /// The scheme or irma_configuration folder.
         path: Option<PathBuf>,
-        #[command(flatten)]
-        schemes: SchemesPathArg,
+        /// Folder verified when no PATH is given [default: $IRMA_SCHEMES_PATH, else the
+        /// current directory].
+        #[arg(long, value_name = "PATH")]
+        schemes_path: Option<PathBuf>,
     },
     /// Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify.
     ///
@@ -141,15 +143,12 @@ pub struct OutputArgs {
 /// Runs `irma scheme`.
 pub(super) fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
     match cmd {
-        SchemeCommand::Verify { path, schemes } => {
+        SchemeCommand::Verify { path, schemes_path } => {
             let path = match path {
                 Some(path) => path,
-                None => {
-                    // The schemes folder is filled on first use, as for any other command.
-                    let path = default_schemes_path(schemes.schemes_path.as_deref());
-                    prepare_folder(&path, None)?;
-                    path
-                }
+                None => configured_schemes_path(schemes_path.as_deref())
+                    .map_or_else(std::env::current_dir, Ok)
+                    .context("no PATH given and the current directory is unreadable")?,
             };
             run_verify(&path)
         }

@@ -64,15 +64,22 @@ fn ensure_dir(path: &Path) -> std::io::Result<()> {
     builder.create(path)
 }
 
+/// The schemes folder the user named: `flag` (`--schemes-path`), else `$IRMA_SCHEMES_PATH`
+/// when set.
+pub fn configured_schemes_path(flag: Option<&Path>) -> Option<PathBuf> {
+    flag.map(Path::to_owned).or_else(|| {
+        std::env::var_os(SCHEMES_PATH_ENV)
+            .filter(|p| !p.is_empty())
+            .map(PathBuf::from)
+    })
+}
+
 /// The schemes folder to use: `flag` (`--schemes-path`) if given, else `$IRMA_SCHEMES_PATH`
 /// if set and non-empty, else the reference's default `<data>/irma/irma_configuration`
 /// (created if missing, as irmago `DefaultSchemesPath`).
 pub fn default_schemes_path(flag: Option<&Path>) -> PathBuf {
-    if let Some(p) = flag {
-        return p.to_owned();
-    }
-    if let Some(p) = std::env::var_os(SCHEMES_PATH_ENV).filter(|p| !p.is_empty()) {
-        return PathBuf::from(p);
+    if let Some(p) = configured_schemes_path(flag) {
+        return p;
     }
     let data = data_path().unwrap_or_else(|| std::env::temp_dir().join("irma"));
     let path = data.join("irma_configuration");

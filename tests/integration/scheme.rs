@@ -11,7 +11,7 @@ use irma::scheme::keys::SchemeSigningKey;
 use irma::scheme::sign::sign_scheme;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::util::{Run, data_dir, irma, irma_env, repo_root, vector};
+use crate::util::{Run, command, data_dir, irma, irma_env, repo_root, vector};
 
 fn shared_scheme(name: &str) -> PathBuf {
     data_dir().join("schemes").join(name)
@@ -99,10 +99,20 @@ fn shared_and_bundled_schemes_verify() {
         run.stdout
             .contains("Warning: Issuer irma-demo.demo-airline has no nonexpired public keys")
     );
-    // No path: the bundled schemes.
-    let run = irma_env(&[], ["scheme", "verify"]).success();
+    // No path: the current directory, as the reference (a maintainer in the scheme's clone,
+    // whatever the clone's folder is called).
+    let (_tmp, dir) = scheme_copy("irma-demo");
+    let clone = dir.with_file_name("irma-demo-schememanager");
+    fs::rename(&dir, &clone).unwrap();
+    let output = command()
+        .args(["scheme", "verify"])
+        .current_dir(&clone)
+        .output()
+        .unwrap();
+    let run = Run::from_output(output).success();
     assert!(
-        run.stdout.contains("irma-demo") && run.stdout.contains("pbdf"),
+        run.stdout
+            .contains(&format!("Verifying scheme {}", clone.display())),
         "{}",
         run.stdout
     );

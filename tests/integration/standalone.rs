@@ -191,7 +191,11 @@ async fn the_binary_alone_serves_sessions_from_its_built_in_schemes() {
     );
 
     // Other commands use the same folder, now filled.
-    let run = alone.run(&["scheme", "verify"]);
+    let run = alone.run(&[
+        OsStr::new("scheme"),
+        OsStr::new("verify"),
+        alone.schemes().as_os_str(),
+    ]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert!(run.stdout.contains(&alone.schemes().display().to_string()));
 }
