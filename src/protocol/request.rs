@@ -121,10 +121,10 @@ pub struct NonRevocationRequest {
     /// Maximum age in seconds of the accumulator the proof is against (0: server default).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tolerance: u64,
-    /// Per issuer key counter, the revocation update the server sent along.
-    /// Kept as JSON until the revocation module types gabi's `revocation.Update`.
+    /// Per issuer key counter (a JSON object key, `"2"`), the latest update the server
+    /// attached when the app fetched the request.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub updates: BTreeMap<MapIndex, serde_json::Value>,
+    pub updates: crate::crypto::revocation::Updates,
 }
 
 /// A non-negative integer used as a JSON object key (`"0"`), as Go writes `map[int]…`.
@@ -730,7 +730,7 @@ mod tests {
             "context": "AQ==",
             "nonce": "jLRZ9vjdEi1Wr+Qe3y2ohg==",
             "protocolVersion": "2.8",
-            "revocation": {"irma-demo.MijnOverheid.root": {"tolerance": 60, "updates": {"2": {"events": []}}}},
+            "revocation": {"irma-demo.MijnOverheid.root": {"tolerance": 60, "updates": {"2": {"sacc": {"data": "AA==", "pk": 2}}}}},
             "devMode": true,
             "clientReturnUrl": "https://example.com/back",
             "augmentReturnUrl": true,
