@@ -41,7 +41,8 @@ use serde::Serialize;
 pub use host_pattern::{HostPattern, HostPatternError};
 pub use raw::{List, MapOrJson, RawConfig, RawRequestor};
 pub use revocation::{
-    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig, TypeSettings as RevocationSettings,
+    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig,
+    TypeSettings as RevocationSettings,
 };
 pub use secret::Secret;
 pub use server::{

@@ -392,7 +392,10 @@ fn reference_configurations_load_as_in_the_reference() {
         assert_eq!(c.global_permissions.revoke, ["*"]);
         assert!(matches!(
             &c.revocation.database,
-            Some(crate::config::Database::Configured { db_type: crate::revocation::DbType::Postgres, .. })
+            Some(crate::config::Database::Configured {
+                db_type: crate::revocation::DbType::Postgres,
+                ..
+            })
         ));
         let c = load_file("irmago-issuer.yml").unwrap();
         let root = &c.revocation.types["irma-demo.MijnOverheid.root"];

@@ -142,7 +142,10 @@ impl Client {
             .await
             .map_err(|e| unreachable(&target, &e))?;
         if !response.status().is_success() {
-            return Err(read(&target, response).await.err().unwrap_or(FetchError::Status(200)));
+            return Err(read(&target, response)
+                .await
+                .err()
+                .unwrap_or(FetchError::Status(200)));
         }
         Ok(UpdateStream {
             response,
@@ -199,7 +202,11 @@ async fn read(target: &str, response: reqwest::Response) -> Result<Vec<u8>, Fetc
     if status.is_success() {
         return Ok(body);
     }
-    tracing::warn!(url = target, status = status.as_u16(), "revocation server refused");
+    tracing::warn!(
+        url = target,
+        status = status.as_u16(),
+        "revocation server refused"
+    );
     // Error bodies are CBOR on the revocation endpoints, JSON elsewhere.
     let remote = from_cbor::<RemoteError>(&body)
         .ok()

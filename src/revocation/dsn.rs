@@ -59,7 +59,11 @@ pub fn to_url(db: DbType, dsn: &str) -> Result<String, DsnError> {
 pub fn sqlite_path(dsn: &str) -> Option<String> {
     let dsn = dsn.trim();
     let path = match dsn.strip_prefix("sqlite:") {
-        Some(rest) => rest.trim_start_matches("//").split('?').next().unwrap_or(""),
+        Some(rest) => rest
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or(""),
         None => dsn,
     };
     (!path.is_empty() && path != ":memory:").then(|| path.to_owned())

@@ -128,9 +128,9 @@ pub struct Service {
     store: OnceCell<Store>,
     client: Client,
     clock: Clock,
-    /// Per credential type, up to when (unix s) this server knows its state to be current:
+    /// Per credential type, up to when (unix ms) this server knows its state to be current:
     /// its last successful fetch or push (irmago `RevocationSetting.updated`).
-    updated: Mutex<HashMap<CredentialTypeId, i64>>,
+    updated: Mutex<HashMap<CredentialTypeId, u64>>,
     /// Updates for `updateevents` subscribers.
     pushes: broadcast::Sender<(CredentialTypeId, Update)>,
 }
@@ -197,6 +197,11 @@ impl Service {
 
     /// When `cred`'s state was last known current, if ever.
     pub fn updated(&self, cred: &CredentialTypeId) -> Option<i64> {
+        self.updated_ms(cred)
+            .map(|ms| i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+    }
+
+    fn updated_ms(&self, cred: &CredentialTypeId) -> Option<u64> {
         self.updated
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -205,7 +210,7 @@ impl Service {
     }
 
     fn mark_updated(&self, cred: &CredentialTypeId) {
-        let now = self.now();
+        let now = self.clock.now_ms();
         self.updated
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -254,7 +259,9 @@ impl Service {
                         })
                     })
                     .await??;
-                created.push(format!("created the initial accumulator of {cred} for key {id}"));
+                created.push(format!(
+                    "created the initial accumulator of {cred} for key {id}"
+                ));
             }
         }
         Ok(created)
@@ -414,7 +421,9 @@ impl Service {
         let acc = update.verify(&pk)?;
         self.store()
             .await?
-            .append_update(cred, |heads| new_part(&pk, heads.get(&counter), &acc, update))
+            .append_update(cred, |heads| {
+                new_part(&pk, heads.get(&counter), &acc, update)
+            })
             .await??;
         Ok(())
     }
@@ -454,11 +463,12 @@ impl Service {
         cred: &CredentialTypeId,
         max_age: u64,
     ) -> Result<(), ServiceError> {
-        let old = self.updated(cred).is_none_or(|at| {
-            at < self
-                .now()
-                .saturating_sub(i64::try_from(max_age).unwrap_or(i64::MAX))
-        });
+        // In ms, as the reference compares times in ns: a maximum age of 0 (a tolerance of
+        // 1 s) always fetches.
+        let now = self.clock.now_ms();
+        let old = self
+            .updated_ms(cred)
+            .is_none_or(|at| at.saturating_add(max_age.saturating_mul(1000)) <= now);
         if old {
             self.sync(keys, cred).await?;
         }
@@ -650,7 +660,10 @@ fn credential_type<'a>(
 }
 
 /// Public key `id` if it has revocation material (irmago `RevocationKeys.PublicKey`).
-fn revocation_public_key(keys: &dyn Keys, id: &PublicKeyId) -> Result<Arc<PublicKey>, ServiceError> {
+fn revocation_public_key(
+    keys: &dyn Keys,
+    id: &PublicKeyId,
+) -> Result<Arc<PublicKey>, ServiceError> {
     keys.public_key(id)
         .filter(|pk| pk.revocation_supported())
         .ok_or_else(|| ServiceError::UnknownPublicKey(id.clone()))

@@ -153,7 +153,10 @@ impl Store {
             _ => url,
         };
         sqlx::any::install_default_drivers();
-        let pool = AnyPoolOptions::new().max_connections(1).connect(&url).await?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&url)
+            .await?;
         sqlx::query("SELECT 1").execute(&pool).await?;
         pool.close().await;
         Ok(())

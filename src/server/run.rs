@@ -88,12 +88,15 @@ impl Server {
         let (store, replay) = stores(conf, &prepared.settings).await?;
         let updates = scheme_updates(conf, &prepared.schemes_path);
         let warnings = std::mem::take(&mut prepared.warnings);
+        let revocation = Arc::new(crate::revocation::Service::new(
+            std::mem::take(&mut prepared.revocation),
+            None,
+            prepared.settings.clock,
+        ));
+        let mut sessions = Sessions::new(store, prepared.settings, Arc::new(prepared.schemes));
+        sessions.set_revocation(revocation);
         let state = AppState {
-            sessions: Arc::new(Sessions::new(
-                store,
-                prepared.settings,
-                Arc::new(prepared.schemes),
-            )),
+            sessions: Arc::new(sessions),
             auth: Arc::new(prepared.auth),
             static_sessions: Arc::new(prepared.static_sessions),
             replay: Arc::new(replay),

@@ -34,6 +34,8 @@ pub mod store;
 pub mod validate;
 
 #[cfg(test)]
+mod revocation_tests;
+#[cfg(test)]
 mod tests;
 
 pub use engine::{Sessions, Settings};
