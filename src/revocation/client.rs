@@ -33,7 +33,7 @@ pub enum FetchError {
     Unreachable,
     /// The server answered with an IRMA error.
     #[error("the revocation server answered {0}")]
-    Remote(RemoteError),
+    Remote(Box<RemoteError>),
     /// The server answered with another HTTP status and no IRMA error.
     #[error("the revocation server answered HTTP {0}")]
     Status(u16),
@@ -213,7 +213,7 @@ async fn read(target: &str, response: reqwest::Response) -> Result<Vec<u8>, Fetc
         .or_else(|| serde_json::from_slice::<RemoteError>(&body).ok())
         .filter(|r| !r.error.is_empty());
     Err(match remote {
-        Some(r) => FetchError::Remote(r),
+        Some(r) => FetchError::Remote(Box::new(r)),
         None => FetchError::Status(status.as_u16()),
     })
 }

@@ -392,7 +392,7 @@ impl Service {
         from: u64,
         to: u64,
     ) -> Result<EventList, ServiceError> {
-        if from >= to || from % EVENT_BLOCK != 0 || to % EVENT_BLOCK != 0 {
+        if from >= to || !from.is_multiple_of(EVENT_BLOCK) || !to.is_multiple_of(EVENT_BLOCK) {
             return Err(ServiceError::IllegalInterval);
         }
         let events = self.store().await?.events(cred, counter, from, to).await?;
@@ -722,17 +722,16 @@ fn remove_records(
         BTreeMap::new();
     for record in records.iter_mut() {
         let counter = record.pk_counter;
-        let (_, sk) = revocation_key_pair(keys, cred, counter)?;
-        if !chains.contains_key(&counter) {
-            let head = heads
-                .get(&counter)
-                .ok_or(ServiceError::Store(StoreError::StateNotFound))?;
-            let (pk, _) = revocation_key_pair(keys, cred, counter)?;
-            let acc = head.signed_accumulator.verify(&pk)?;
-            chains.insert(counter, (acc, head.latest_event.clone(), Vec::new()));
-        }
-        let Some((acc, parent, events)) = chains.get_mut(&counter) else {
-            continue; // inserted just above
+        let (pk, sk) = revocation_key_pair(keys, cred, counter)?;
+        let (acc, parent, events) = match chains.entry(counter) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                let head = heads
+                    .get(&counter)
+                    .ok_or(ServiceError::Store(StoreError::StateNotFound))?;
+                let acc = head.signed_accumulator.verify(&pk)?;
+                e.insert((acc, head.latest_event.clone(), Vec::new()))
+            }
         };
         let (next, event) = acc.remove(&sk, record.e(), parent, now)?;
         *acc = next;
