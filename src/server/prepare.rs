@@ -237,12 +237,6 @@ fn revocation_settings(
     schemes: &Configuration,
 ) -> Result<BTreeMap<CredentialTypeId, RevocationSettings>, PrepareError> {
     let refused = |key, reason: String| PrepareError::Refused { key, reason };
-    if conf.revocation.database.is_some() {
-        return Err(refused(
-            "revocation_db_type",
-            "a revocation database is only used by a revocation server or authority, which this server cannot be yet".to_owned(),
-        ));
-    }
     let mut resolved = BTreeMap::new();
     for (name, settings) in &conf.revocation.types {
         let ct = schemes
@@ -270,6 +264,12 @@ fn revocation_settings(
             ));
         }
         resolved.insert(ct.id.clone(), settings.clone());
+    }
+    if conf.revocation.database.is_some() {
+        return Err(refused(
+            "revocation_db_type",
+            "a revocation database is only used by a revocation server or authority, which this server cannot be yet".to_owned(),
+        ));
     }
     Ok(resolved)
 }

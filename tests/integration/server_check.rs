@@ -448,16 +448,24 @@ fn every_reference_key_is_recognised() {
     let verifier = r#"{"irma-demo.MijnOverheid.root":{"revocation_server_url":"http://127.0.0.1:1/irma","tolerance":60}}"#;
     check(&[("IRMASERVER_REVOCATION_SETTINGS", verifier)], &[]).success();
     // The authority and server roles are not yet: refused by name (never "unknown field").
+    // The reference's files name a schemes folder next to irmago: an empty one here.
+    let schemes = tempfile::tempdir().unwrap();
+    let schemes = schemes.path().to_str().unwrap();
+    let reference = |name| check(&[], &["--config", &file(name), "--schemes-path", schemes]);
     refused(
-        check(&[], &["--config", &file("irmago-revocation.yml")]),
-        &["revocation_db_type", "revocation server or authority"],
+        reference("irmago-revocation.yml"),
+        &["revoke_perms", "revocation is not supported by this server"],
     );
     refused(
-        check(&[], &["--config", &file("irmago-issuer.yml")]),
+        reference("irmago-issuer.yml"),
         &[
             "revocation_settings",
             "sse are not supported by this server yet",
         ],
+    );
+    refused(
+        check(&[], &["--revocation-db-type", "sqlite"]),
+        &["revocation_db_type", "revocation server or authority"],
     );
     refused(
         check(&[], &["--revocation-db-type", "postgres"]),
