@@ -213,3 +213,27 @@ fn case_file(name: &str) -> Value {
     let path = test_data().join(format!("vectors/revocation/{name}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// With the authority down, a verifier that fetched before attaches its older copy (and
+/// logs a warning) instead of failing the session, and the result says since when
+/// nonrevocation is known (`disclosure-authority-unreachable-verifier-cached`, here with a
+/// tolerance of 1 s, which always fetches, instead of waiting 30 s).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cached_update_serves_while_the_authority_is_down() {
+    let (authority, url) = authority().await;
+    let first = case("disclosure-nonrevoked");
+    let sessions = verifier(&url, first["recorded_at"].as_i64().unwrap());
+    let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+    *authority.answers.lock().unwrap() = first["exchanges"]["revocation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .cloned()
+        .collect();
+    replay(&sessions, &schemes, &first).await;
+    // Nothing more to answer: the authority now fails every request (503).
+    let fresh = case("disclosure-notrevokedbefore");
+    replay(&sessions, &schemes, &fresh).await;
+    let path = "/irma/revocation/irma-demo.MijnOverheid.root/update/16";
+    assert_eq!(*authority.asked.lock().unwrap(), [path, path]);
+}
