@@ -201,13 +201,17 @@ struct ConfigFlags {
     /// Accepted for compatibility and ignored: this server sends no email.
     #[arg(short, long)]
     email: Option<String>,
-    /// Database type for revocation (not supported yet: refused when set).
+    /// Database type for revocation: postgres, mysql, or sqlite (the default for a revocation
+    /// server or authority: revocation.db in the data folder).
     #[arg(long)]
     revocation_db_type: Option<String>,
-    /// Connection string for the revocation database (not supported yet: refused when set).
+    /// Connection string for the revocation database (postgres: "host=… port=… user=…
+    /// dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a
+    /// file).
     #[arg(long)]
     revocation_db_str: Option<String>,
-    /// Revocation settings, in JSON (not supported yet: refused when not empty).
+    /// Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or
+    /// {"server", "revocation_server_url", "tolerance", "sse"}.
     #[arg(long)]
     revocation_settings: Option<String>,
     /// SD-JWT VC issuer certificates directory (not supported: refused when set).

@@ -27,6 +27,7 @@
 
 mod host_pattern;
 mod raw;
+mod revocation;
 mod secret;
 mod server;
 
@@ -39,6 +40,10 @@ use serde::Serialize;
 
 pub use host_pattern::{HostPattern, HostPatternError};
 pub use raw::{List, MapOrJson, RawConfig, RawRequestor};
+pub use revocation::{
+    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig,
+    TypeSettings as RevocationSettings,
+};
 pub use secret::Secret;
 pub use server::{
     Auth, DEFAULT_PORT, Listener, LogConfig, Permissions, RedisConfig, Requestor, ServerConfig,

@@ -296,8 +296,8 @@ pub struct RawConfig {
     #[serde(default, deserialize_with = "lenient_bool")]
     pub no_email: Option<bool>,
 
-    // Not supported: accepted, refused when they enable something.
-    /// Revocation database type (`postgres`, `mysql`, `sqlserver`).
+    // Revocation.
+    /// Revocation database type (`postgres`, `mysql`, or ours: `sqlite`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_string")]
     pub revocation_db_type: Option<String>,
@@ -308,6 +308,8 @@ pub struct RawConfig {
     /// Revocation settings by credential type (JSON in a flag or environment variable).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revocation_settings: Option<MapOrJson<serde_json::Value>>,
+
+    // Not supported: accepted, refused when they enable something.
     /// SD-JWT VC issuer certificates folder.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_string")]

@@ -89,6 +89,8 @@ pub struct ServerConfig {
     pub no_tls: bool,
     /// Where sessions live.
     pub store: StoreConfig,
+    /// Revocation roles per credential type and the revocation database.
+    pub revocation: super::RevocationConfig,
     /// Logging.
     pub log: LogConfig,
     /// Keys that were given and are accepted for compatibility only (`email`, `no_email`):
@@ -576,7 +578,8 @@ impl TryFrom<RawConfig> for ServerConfig {
             sdjwtvc_issuer_private_keys_dir,
             sdjwtvc,
         } = raw;
-        refuse_revocation(revocation_db_type, revocation_db_str, revocation_settings)?;
+        let revocation =
+            super::revocation::resolve(revocation_db_type, revocation_db_str, revocation_settings)?;
         refuse_sdjwtvc(
             sdjwtvc_issuer_certificates_dir,
             sdjwtvc_issuer_private_keys_dir,
@@ -709,6 +712,7 @@ impl TryFrom<RawConfig> for ServerConfig {
                     key_prefix: redis_key_prefix,
                 },
             )?,
+            revocation,
             log: LogConfig {
                 verbose: verbose.unwrap_or(0),
                 quiet: quiet.unwrap_or(false),
@@ -717,30 +721,6 @@ impl TryFrom<RawConfig> for ServerConfig {
             ignored,
         })
     }
-}
-
-/// Revocation is not supported yet: its keys are accepted as long as they enable nothing.
-fn refuse_revocation(
-    db_type: Option<String>,
-    db_str: Option<String>,
-    settings: Option<MapOrJson<serde_json::Value>>,
-) -> Result<(), ConfigError> {
-    let refused = |key| {
-        invalid(
-            key,
-            "revocation is not supported by this server yet: remove revocation_settings, revocation_db_type and revocation_db_str",
-        )
-    };
-    if settings.is_some_and(|s| !s.0.is_empty()) {
-        return Err(refused("revocation_settings"));
-    }
-    if db_type.is_some_and(|s| !s.is_empty()) {
-        return Err(refused("revocation_db_type"));
-    }
-    if db_str.is_some_and(|s| !s.is_empty()) {
-        return Err(refused("revocation_db_str"));
-    }
-    Ok(())
 }
 
 /// SD-JWT VC issuance (irmago 1.x) is not supported: its keys are accepted while empty.

@@ -414,15 +414,24 @@ fn reference_configurations_load_as_in_the_reference() {
         assert_eq!(c.ignored, ["no_email"]);
         assert!(c.global_permissions.revoke.is_empty());
 
-        // Configurations that enable revocation are refused, naming it.
-        for name in ["irmago-revocation.yml", "irmago-issuer.yml"] {
-            let err = load_file(name).unwrap_err().to_string();
-            assert!(
-                err.contains("revocation_settings")
-                    && err.contains("revocation is not supported by this server yet"),
-                "{name}: {err}"
-            );
-        }
+        // The reference's revocation configurations: an authority on PostgreSQL, and an
+        // issuer that sends its records to a remote authority.
+        let c = load_file("irmago-revocation.yml").unwrap();
+        let root = &c.revocation.types["irma-demo.MijnOverheid.root"];
+        assert!(root.authority && root.server);
+        assert_eq!(c.global_permissions.revoke, ["*"]);
+        assert!(matches!(
+            &c.revocation.database,
+            Some(crate::config::Database::Configured {
+                db_type: crate::revocation::DbType::Postgres,
+                ..
+            })
+        ));
+        let c = load_file("irmago-issuer.yml").unwrap();
+        let root = &c.revocation.types["irma-demo.MijnOverheid.root"];
+        assert_eq!(root.url.as_deref(), Some("http://localhost:8090/irma"));
+        assert!(root.sse && !root.server);
+        assert!(c.revocation.database.is_none());
         Ok(())
     });
 }

@@ -121,10 +121,24 @@ pub struct NonRevocationRequest {
     /// Maximum age in seconds of the accumulator the proof is against (0: server default).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub tolerance: u64,
-    /// Per issuer key counter, the revocation update the server sent along.
-    /// Kept as JSON until the revocation module types gabi's `revocation.Update`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub updates: BTreeMap<MapIndex, serde_json::Value>,
+    /// Per issuer key counter (a JSON object key, `"2"`), the latest update the server
+    /// attached when the app fetched the request.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "updates_by_counter"
+    )]
+    pub updates: crate::crypto::revocation::Updates,
+}
+
+/// The updates by key counter, whose keys are JSON strings (`"2"`) also when the map was
+/// buffered (inside [`NonRevocationParameters`]' either-form parsing), where a plain `u32`
+/// key would not parse.
+fn updates_by_counter<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<crate::crypto::revocation::Updates, D::Error> {
+    let by_key = BTreeMap::<MapIndex, crate::crypto::revocation::Update>::deserialize(d)?;
+    Ok(by_key.into_iter().map(|(k, v)| (k.0, v)).collect())
 }
 
 /// A non-negative integer used as a JSON object key (`"0"`), as Go writes `map[int]…`.
@@ -730,7 +744,6 @@ mod tests {
             "context": "AQ==",
             "nonce": "jLRZ9vjdEi1Wr+Qe3y2ohg==",
             "protocolVersion": "2.8",
-            "revocation": {"irma-demo.MijnOverheid.root": {"tolerance": 60, "updates": {"2": {"events": []}}}},
             "devMode": true,
             "clientReturnUrl": "https://example.com/back",
             "augmentReturnUrl": true,
@@ -749,6 +762,19 @@ mod tests {
                 "sdJwtBatchSize": 5
             }]
         });
+        // The revocation parameters as the reference attached them, with a tolerance.
+        let recorded: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/tests/data/vectors/revocation/disclosure-nonrevoked.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let mut full = full;
+        let mut revocation = recorded["client_session_request"]["request"]["revocation"].clone();
+        revocation["irma-demo.MijnOverheid.root"]["tolerance"] = json!(60);
+        full["revocation"] = revocation;
         let parsed: SessionRequest = serde_json::from_value(full.clone()).unwrap();
         assert_eq!(serde_json::to_value(&parsed).unwrap(), full);
         let disclosure = parsed.disclosure();

@@ -54,6 +54,21 @@ pub fn to_url(db: DbType, dsn: &str) -> Result<String, DsnError> {
     }
 }
 
+/// The file of an SQLite connection string (a path, or a `sqlite:` URL's path); `None` for
+/// an in-memory database.
+pub fn sqlite_path(dsn: &str) -> Option<String> {
+    let dsn = dsn.trim();
+    let path = match dsn.strip_prefix("sqlite:") {
+        Some(rest) => rest
+            .trim_start_matches("//")
+            .split('?')
+            .next()
+            .unwrap_or(""),
+        None => dsn,
+    };
+    (!path.is_empty() && path != ":memory:").then(|| path.to_owned())
+}
+
 fn malformed(db: &'static str, reason: impl ToString) -> DsnError {
     DsnError::Malformed {
         db,

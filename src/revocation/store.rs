@@ -50,6 +50,17 @@ pub enum DbType {
     Sqlite,
 }
 
+impl DbType {
+    /// The name as `revocation_db_type` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+            Self::Sqlite => "sqlite",
+        }
+    }
+}
+
 impl FromStr for DbType {
     type Err = StoreError;
 
@@ -107,15 +118,53 @@ pub struct Store {
 impl Store {
     /// Connects and creates the tables that are missing.
     pub async fn open(db: DbType, connection: &str) -> Result<Self, StoreError> {
-        sqlx::any::install_default_drivers();
         let url = dsn::to_url(db, connection)?;
         // SQLite allows one writer at a time: one connection serializes the transactions
         // instead of failing them with SQLITE_BUSY.
         let max = if db == DbType::Sqlite { 1 } else { 8 };
+        Self::connect(db, &url, AnyPoolOptions::new().max_connections(max)).await
+    }
+
+    /// An SQLite database in memory, for a server without a configured database (irmago's
+    /// memory storage, which keeps the updates a verifier or issuer fetched): it lives as long
+    /// as its one connection, which is never closed for idling or age.
+    pub async fn memory() -> Result<Self, StoreError> {
+        let options = AnyPoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None);
+        Self::connect(DbType::Sqlite, "sqlite::memory:", options).await
+    }
+
+    /// Whether a database answers at all, without creating or changing anything (for
+    /// `irma server check`): PostgreSQL and MySQL are connected to; an SQLite file that does
+    /// not exist yet is fine (it will be created), one that exists is opened read-only.
+    pub async fn check(db: DbType, connection: &str) -> Result<(), StoreError> {
+        let url = dsn::to_url(db, connection)?;
+        let url = match db {
+            DbType::Sqlite => {
+                let path = dsn::sqlite_path(connection);
+                if !path.is_some_and(|p| std::path::Path::new(&p).exists()) {
+                    return Ok(());
+                }
+                url.replace("mode=rwc", "mode=ro")
+            }
+            _ => url,
+        };
+        sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
-            .max_connections(max)
+            .max_connections(1)
             .connect(&url)
             .await?;
+        sqlx::query("SELECT 1").execute(&pool).await?;
+        pool.close().await;
+        Ok(())
+    }
+
+    async fn connect(db: DbType, url: &str, options: AnyPoolOptions) -> Result<Self, StoreError> {
+        sqlx::any::install_default_drivers();
+        let pool = options.connect(url).await?;
         let store = Self { pool, db };
         for statement in store.schema() {
             sqlx::query(AssertSqlSafe(statement))
@@ -296,6 +345,67 @@ impl Store {
         handler: impl FnOnce(BTreeMap<u32, UpdateHead>) -> Result<BTreeMap<u32, Update>, E>,
     ) -> Result<Result<(), E>, StoreError> {
         let mut tx = self.pool.begin().await?;
+        let heads = self.heads(&mut tx, cred).await?;
+        let updates = match handler(heads) {
+            Ok(updates) => updates,
+            Err(e) => return Ok(Err(e)),
+        };
+        self.write_updates(&mut tx, cred, &updates).await?;
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    /// Revokes in one transaction (irmago `Revoke`: `UpdateIssuanceRecord` around
+    /// `AppendAccumulatorUpdate`): `handler` gets the unrevoked issuance records with this key
+    /// (and issuance time, when given), which it marks revoked, and the heads of the
+    /// accumulator chains, and returns the updates that remove them; records and updates are
+    /// written together, or nothing when it fails. [`StoreError::UnknownRevocationKey`] when
+    /// there are no such records.
+    pub async fn revoke<E>(
+        &self,
+        cred: &CredentialTypeId,
+        key: &str,
+        issued: Option<i64>,
+        handler: impl FnOnce(
+            &mut [IssuanceRecord],
+            BTreeMap<u32, UpdateHead>,
+        ) -> Result<BTreeMap<u32, Update>, E>,
+    ) -> Result<Result<BTreeMap<u32, Update>, E>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut records = self
+            .select_issuance_records(&mut tx, cred, key, issued, true)
+            .await?;
+        let heads = self.heads(&mut tx, cred).await?;
+        let updates = match handler(&mut records, heads) {
+            Ok(updates) => updates,
+            Err(e) => return Ok(Err(e)),
+        };
+        for r in &records {
+            sqlx::query(self.sql(
+                "UPDATE issuance_records SET pk_counter = ?, attr = ?, valid_until = ?, \
+                 revoked_at = ? WHERE revocationkey = ? AND cred_type = ? AND issued = ?",
+            ))
+            .bind(i64::from(r.pk_counter))
+            .bind(r.attr.to_bytes())
+            .bind(r.valid_until)
+            .bind(r.revoked_at)
+            .bind(r.key.clone())
+            .bind(r.cred_type.as_str().to_owned())
+            .bind(r.issued)
+            .execute(&mut *tx)
+            .await?;
+        }
+        self.write_updates(&mut tx, cred, &updates).await?;
+        tx.commit().await?;
+        Ok(Ok(updates))
+    }
+
+    /// The head of every key's chain of a credential type, locking the accumulators.
+    async fn heads(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        cred: &CredentialTypeId,
+    ) -> Result<BTreeMap<u32, UpdateHead>, StoreError> {
         let mut sql = format!(
             "SELECT data, {} FROM accumulator_records WHERE cred_type = ?",
             self.unsigned("pk_counter")
@@ -306,7 +416,7 @@ impl Store {
         }
         let rows = sqlx::query(self.sql(&sql))
             .bind(cred.as_str().to_owned())
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await?;
         let mut heads = BTreeMap::new();
         for row in &rows {
@@ -319,7 +429,7 @@ impl Store {
             let row = sqlx::query(self.sql(&sql))
                 .bind(cred.as_str().to_owned())
                 .bind(i64::from(counter))
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut *conn)
                 .await?
                 .ok_or(StoreError::Corrupt("accumulator without events"))?;
             heads.insert(
@@ -330,11 +440,17 @@ impl Store {
                 },
             );
         }
-        let updates = match handler(heads) {
-            Ok(updates) => updates,
-            Err(e) => return Ok(Err(e)),
-        };
-        for (counter, update) in updates {
+        Ok(heads)
+    }
+
+    /// Inserts the events of `updates` and replaces their accumulators.
+    async fn write_updates(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        cred: &CredentialTypeId,
+        updates: &BTreeMap<u32, Update>,
+    ) -> Result<(), StoreError> {
+        for (&counter, update) in updates {
             for event in update.events.events() {
                 sqlx::query(self.sql(
                     "INSERT INTO event_records (eventindex, cred_type, pk_counter, e, parent_hash) \
@@ -345,7 +461,7 @@ impl Store {
                 .bind(i64::from(counter))
                 .bind(Int(event.e.clone()).to_bytes())
                 .bind(event.parent_hash.as_bytes().to_vec())
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             }
             let upsert = match self.db {
@@ -362,11 +478,10 @@ impl Store {
                 .bind(cred.as_str().to_owned())
                 .bind(to_cbor(&update.signed_accumulator.data))
                 .bind(i64::from(counter))
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
         }
-        tx.commit().await?;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// Stores a new issuance record (irmago `AddIssuanceRecord`).
@@ -396,44 +511,8 @@ impl Store {
         issued: Option<i64>,
     ) -> Result<Vec<IssuanceRecord>, StoreError> {
         let mut conn = self.pool.acquire().await?;
-        self.select_issuance_records(&mut conn, cred, key, issued)
+        self.select_issuance_records(&mut conn, cred, key, issued, false)
             .await
-    }
-
-    /// Changes the unrevoked issuance records with this key (and issuance time, when given)
-    /// in one transaction (irmago `UpdateIssuanceRecord`); `handler` edits them (typically
-    /// sets `revoked_at`) and they are written back. Nothing is stored when it fails.
-    pub async fn update_issuance_records<E>(
-        &self,
-        cred: &CredentialTypeId,
-        key: &str,
-        issued: Option<i64>,
-        handler: impl FnOnce(&mut [IssuanceRecord]) -> Result<(), E>,
-    ) -> Result<Result<(), E>, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let mut records = self
-            .select_issuance_records(&mut tx, cred, key, issued)
-            .await?;
-        if let Err(e) = handler(&mut records) {
-            return Ok(Err(e));
-        }
-        for r in &records {
-            sqlx::query(self.sql(
-                "UPDATE issuance_records SET pk_counter = ?, attr = ?, valid_until = ?, \
-                 revoked_at = ? WHERE revocationkey = ? AND cred_type = ? AND issued = ?",
-            ))
-            .bind(i64::from(r.pk_counter))
-            .bind(r.attr.to_bytes())
-            .bind(r.valid_until)
-            .bind(r.revoked_at)
-            .bind(r.key.clone())
-            .bind(r.cred_type.as_str().to_owned())
-            .bind(r.issued)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(Ok(()))
     }
 
     /// Deletes the issuance records whose credential expired before `now` (ns) (irmago
@@ -452,6 +531,7 @@ impl Store {
         cred: &CredentialTypeId,
         key: &str,
         issued: Option<i64>,
+        lock: bool,
     ) -> Result<Vec<IssuanceRecord>, StoreError> {
         let mut sql = format!(
             "SELECT revocationkey, cred_type, issued, {}, attr, valid_until, revoked_at \
@@ -460,6 +540,9 @@ impl Store {
         );
         if issued.is_some() {
             sql.push_str(" AND issued = ?");
+        }
+        if lock && self.db != DbType::Sqlite {
+            sql.push_str(" FOR UPDATE");
         }
         let mut query = sqlx::query(self.sql(&sql))
             .bind(cred.as_str().to_owned())

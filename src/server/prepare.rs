@@ -13,12 +13,13 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::config::RevocationSettings;
 use crate::config::{Auth, Listener, Permissions, ServerConfig, Tls};
 use crate::crypto::idemix::keys::{PrivateKey, PublicKey};
 use crate::jwt::auth::RequestorAuth;
 use crate::jwt::keys::{KeyError, RsaPrivateKey};
 use crate::jwt::result::ResultSigner;
-use crate::protocol::identifiers::{IssuerId, PublicKeyId};
+use crate::protocol::identifiers::{CredentialTypeId, IssuerId, PublicKeyId};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::scheme::storage::{default_assets_path, prepare_folder};
 use crate::scheme::{Configuration, default_schemes_path};
@@ -47,6 +48,8 @@ pub struct Prepared {
     pub client_tls: Option<Arc<rustls::ServerConfig>>,
     /// Risky but allowed settings, for the log.
     pub warnings: Vec<String>,
+    /// `revocation_settings` by credential type, as the schemes spell it.
+    pub revocation: BTreeMap<CredentialTypeId, RevocationSettings>,
 }
 
 /// Why the server cannot start with this configuration; each names the setting.
@@ -167,6 +170,7 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         }
     }
 
+    let revocation = revocation_settings(conf, &schemes)?;
     let url = app_url(conf);
     let signer = result_signer(conf)?.map(Arc::new);
     let static_sessions = static_sessions(conf, signer.is_some(), &permissions, &url)?;
@@ -221,7 +225,54 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         tls,
         client_tls,
         warnings,
+        revocation,
     })
+}
+
+/// `revocation_settings` matched against the schemes (irmago `verifyRevocation`): every
+/// credential type must exist, case-insensitively as the reference undoes viper's
+/// lower-casing, and support revocation. Only the verifier role is served so far: the
+/// `authority`, `server` and `sse` settings and a revocation database are refused by name.
+fn revocation_settings(
+    conf: &ServerConfig,
+    schemes: &Configuration,
+) -> Result<BTreeMap<CredentialTypeId, RevocationSettings>, PrepareError> {
+    let refused = |key, reason: String| PrepareError::Refused { key, reason };
+    let mut resolved = BTreeMap::new();
+    for (name, settings) in &conf.revocation.types {
+        let ct = schemes
+            .credential_types()
+            .find(|ct| ct.id.as_str().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                refused(
+                    "revocation_settings",
+                    format!("unknown credential type {name} in revocation settings"),
+                )
+            })?;
+        if !ct.revocation_supported() {
+            return Err(refused(
+                "revocation_settings",
+                format!("credential type {} does not support revocation", ct.id),
+            ));
+        }
+        if settings.authority || settings.server || settings.sse {
+            return Err(refused(
+                "revocation_settings",
+                format!(
+                    "{}: authority, server and sse are not supported by this server yet (only revocation_server_url and tolerance)",
+                    ct.id
+                ),
+            ));
+        }
+        resolved.insert(ct.id.clone(), settings.clone());
+    }
+    if conf.revocation.database.is_some() {
+        return Err(refused(
+            "revocation_db_type",
+            "a revocation database is only used by a revocation server or authority, which this server cannot be yet".to_owned(),
+        ));
+    }
+    Ok(resolved)
 }
 
 /// ` with schemes_assets_path X` when an assets folder is used, for messages.

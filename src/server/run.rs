@@ -97,8 +97,14 @@ impl Server {
         let (store, replay) = stores(conf, &prepared.settings).await?;
         let updates = scheme_updates(conf, &prepared.schemes_path);
         let warnings = std::mem::take(&mut prepared.warnings);
+        let revocation = Arc::new(crate::revocation::Service::new(
+            std::mem::take(&mut prepared.revocation),
+            None,
+            prepared.settings.clock,
+        ));
         let mut metrics = Metrics::new(requestor_names(conf));
         let mut sessions = Sessions::new(store, prepared.settings, Arc::new(prepared.schemes));
+        sessions.set_revocation(revocation);
         sessions.observe(metrics.observer());
         let sessions = Arc::new(sessions);
         metrics.collect_from(Arc::clone(&sessions));

@@ -23,7 +23,7 @@ use super::validate::{PrivateKeyFolder, complete_request};
 use super::workers::{Place, Workers};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::request::{RequestorRequest, SessionRequest};
+use crate::protocol::request::{NonRevocationParameters, RequestorRequest, SessionRequest};
 use crate::protocol::session::{
     ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest, FrontendSessionStatus,
     LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion, ServerSessionResponse,
@@ -32,6 +32,7 @@ use crate::protocol::session::{
 use crate::protocol::status::ServerStatus;
 use crate::protocol::timestamp::AtumKeyCheck;
 use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken, same_secret};
+use crate::revocation::{Keys, Service};
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
 
@@ -113,6 +114,9 @@ pub struct Sessions {
     pub(super) poster: ResultPoster,
     /// Runs the parsing and verification of the app's messages, bounded.
     workers: Workers,
+    /// Revocation: the updates attached to requests, and what nonrevocation proofs are
+    /// judged against.
+    revocation: Arc<Service>,
 }
 
 /// The app's protocol version headers and `Authorization`, as received.
@@ -135,10 +139,12 @@ impl Sessions {
             .timeout(KEY_CHECK_TIMEOUT)
             .build()
             .unwrap_or_default();
-        let state = SchemeState::new(schemes, &settings.private_keys);
+        let revocation = Arc::new(Service::new(Default::default(), None, settings.clock));
+        let state = SchemeState::new(schemes, &settings.private_keys, &revocation);
         let public_only = settings.production && !settings.allow_private_callbacks;
         let poster = ResultPoster::new(settings.signer.clone(), settings.clock, public_only);
         Self {
+            revocation,
             observers: vec![Arc::new(StatusLog), Arc::new(Callbacks(poster.clone()))],
             poster,
             timestamps: Arc::new(AtumKeyCheck::new(client)),
@@ -184,7 +190,11 @@ impl Sessions {
     /// Replaces the schemes at once (after a scheme update), with a new verifier and issuer
     /// key cache; operations that already took a snapshot finish with the old schemes.
     pub fn replace_schemes(&self, schemes: Arc<Configuration>) {
-        let state = Arc::new(SchemeState::new(schemes, &self.settings.private_keys));
+        let state = Arc::new(SchemeState::new(
+            schemes,
+            &self.settings.private_keys,
+            &self.revocation,
+        ));
         *self.schemes.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
@@ -224,6 +234,19 @@ impl Sessions {
         for observer in &self.observers {
             observer.changed(change);
         }
+    }
+
+    /// Uses `service` for revocation (before the engine is shared); by default the engine
+    /// has one without settings or database, fetching from the schemes' revocation servers.
+    pub fn set_revocation(&mut self, service: Arc<Service>) {
+        let schemes = self.schemes();
+        self.revocation = service;
+        self.replace_schemes(schemes);
+    }
+
+    /// The revocation component.
+    pub fn revocation(&self) -> &Arc<Service> {
+        &self.revocation
     }
 
     /// Adds an observer of every status change (before the engine is shared).
@@ -519,7 +542,14 @@ impl Sessions {
         headers: ClientHeaders<'_>,
     ) -> Result<ClientSessionRequest<SessionRequest>, SessionError> {
         let token = self.by_client(client).await?;
-        self.session(&token).await?;
+        let session = self.session(&token).await?;
+        // The latest revocation updates go with the request when the app fetches it, not
+        // when the session starts, so that they are as recent as can be (irmago
+        // `handleGetClientRequest`). Fetched before the update, which cannot wait.
+        let updates = match session.status() {
+            ServerStatus::Initialized => self.revocation_updates(session.request()).await,
+            _ => Ok(None),
+        };
         let min = parse_version_header(headers.min);
         let max = parse_version_header(headers.max);
         self.update(&token, |s| {
@@ -538,6 +568,19 @@ impl Sessions {
                 fail(s, ErrorKind::IrmaUnauthorized, message, now);
                 return Err(SessionError::Unauthorized(message));
             };
+            match &updates {
+                Ok(Some(updates)) => s
+                    .attach_revocation(updates.clone())
+                    .map_err(|_| SessionError::UnexpectedRequest("Session already started"))?,
+                Ok(None) => {}
+                Err(message) => {
+                    fail(s, ErrorKind::Revocation, message, now);
+                    return Err(SessionError::Failed {
+                        kind: ErrorKind::Revocation,
+                        message: message.clone(),
+                    });
+                }
+            }
             let status = s
                 .connect(version, auth, now)
                 .map_err(|_| SessionError::UnexpectedRequest("Session already started"))?;
@@ -549,6 +592,31 @@ impl Sessions {
             })
         })
         .await?
+    }
+
+    /// The request's nonrevocation parameters with the latest update of each credential
+    /// type attached (`None` when it asks for no nonrevocation proof), or why they could
+    /// not be had.
+    async fn revocation_updates(
+        &self,
+        request: &RequestorRequest,
+    ) -> Result<Option<NonRevocationParameters>, String> {
+        let mut params = request.request.base().revocation.clone();
+        if params.is_empty() {
+            return Ok(None);
+        }
+        let state = self.scheme_state();
+        match self
+            .revocation
+            .attach_updates(state.as_ref(), &mut params)
+            .await
+        {
+            Ok(()) => Ok(Some(params)),
+            Err(e) => {
+                tracing::warn!(error = %e, "revocation updates for a session request");
+                Err(e.to_string())
+            }
+        }
     }
 
     /// Checks the app's access to a connected session (the reference's pairing
@@ -974,12 +1042,37 @@ struct SchemeState {
 }
 
 impl SchemeState {
-    fn new(schemes: Arc<Configuration>, private_keys: &PrivateKeyFolder) -> Self {
+    fn new(
+        schemes: Arc<Configuration>,
+        private_keys: &PrivateKeyFolder,
+        revocation: &Arc<Service>,
+    ) -> Self {
+        let knowledge: Arc<dyn crate::verifier::RevocationKnowledge> = revocation.clone();
         Self {
-            verifier: Arc::new(Verifier::new(Arc::clone(&schemes))),
+            verifier: Arc::new(Verifier::with_revocation(Arc::clone(&schemes), knowledge)),
             issuer_keys: Arc::new(IssuerKeys::new(Arc::clone(&schemes), private_keys.clone())),
             schemes,
         }
+    }
+}
+
+impl Keys for SchemeState {
+    fn schemes(&self) -> &Configuration {
+        &self.schemes
+    }
+
+    fn public_key(
+        &self,
+        id: &crate::protocol::identifiers::PublicKeyId,
+    ) -> Option<Arc<crate::crypto::idemix::PublicKey>> {
+        self.verifier.public_key(id).ok()
+    }
+
+    fn private_key(
+        &self,
+        id: &crate::protocol::identifiers::PublicKeyId,
+    ) -> Option<Arc<crate::crypto::idemix::PrivateKey>> {
+        self.issuer_keys.private_key(id).ok()
     }
 }
 

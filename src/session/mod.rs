@@ -37,6 +37,8 @@ pub mod validate;
 pub mod workers;
 
 #[cfg(test)]
+mod revocation_tests;
+#[cfg(test)]
 mod tests;
 
 pub use engine::{Sessions, Settings};

@@ -239,7 +239,14 @@ fn issue<C: Deref<Target = Configuration>>(
     let conf = verifier.configuration();
     let mut sigs = Vec::with_capacity(commitments.len());
     for (cred, commitment) in request.credentials.iter().zip(commitments) {
-        match issue_credential(conf, keys, cred, commitment, &message.commitments.nonce2.0, now) {
+        match issue_credential(
+            conf,
+            keys,
+            cred,
+            commitment,
+            &message.commitments.nonce2.0,
+            now,
+        ) {
             Ok(sig) => sigs.push(sig),
             Err(e) => {
                 let outcome = Outcome::failed(ErrorKind::IssuanceFailed, e.to_string());

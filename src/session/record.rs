@@ -486,6 +486,23 @@ impl Session {
         self.become_(ServerStatus::Timeout, now_ms)
     }
 
+    /// Attaches the latest revocation updates to the request's nonrevocation parameters,
+    /// before the app connects (the app gets them with the request; the proofs are judged
+    /// against them).
+    pub fn attach_revocation(
+        &mut self,
+        params: crate::protocol::request::NonRevocationParameters,
+    ) -> Result<(), Transition> {
+        if self.status != ServerStatus::Initialized {
+            return Err(Transition {
+                from: self.status,
+                to: ServerStatus::Connected,
+            });
+        }
+        self.request.request.base_mut().revocation = params;
+        Ok(())
+    }
+
     /// The request, to change before the app sees it (tests that replay recorded messages
     /// give it the recorded nonce).
     #[cfg(test)]

@@ -27,12 +27,12 @@ use crate::session::issue::credential_attributes;
 use crate::session::permissions::PermissionSet;
 use crate::session::validate::PrivateKeyFolder;
 
-fn test_data() -> PathBuf {
+pub(super) fn test_data() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data")
 }
 
 /// An engine over `schemes` that lets every requestor do everything, on `clock`.
-fn engine(schemes: Configuration, clock: Clock) -> Arc<Sessions> {
+pub(super) fn engine(schemes: Configuration, clock: Clock) -> Arc<Sessions> {
     engine_with_keys(schemes, clock, PrivateKeyFolder::default())
 }
 
@@ -81,7 +81,7 @@ fn session_cases() -> Vec<Value> {
 }
 
 /// The session cases of these folders of the vectors.
-fn cases_in(folders: &[&str]) -> Vec<Value> {
+pub(super) fn cases_in(folders: &[&str]) -> Vec<Value> {
     let mut out = Vec::new();
     for folder in folders {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(test_data().join("vectors").join(folder))
@@ -198,12 +198,15 @@ const REFERENCE_PANICS: [&str; 2] = [
 /// Replays one recorded session into `sessions` (over `schemes`): the request, the nonce,
 /// the app's first GET and its message (or its cancel), and checks each answer and the
 /// result against the recording.
-async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value) {
+pub(super) async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value) {
     let name = case["case"].as_str().unwrap();
     let package = sessions.start(recorded_request(case), None).await.unwrap();
     let token = package.token.clone();
     let ct = client_token(&package.session_ptr.url);
-    let recorded = &case["client_session_request"];
+    // What the server sent, where a proxy changed it before the app saw it.
+    let recorded = case
+        .get("client_session_request_untampered")
+        .unwrap_or(&case["client_session_request"]);
     let int = |v: &Value| serde_json::from_value::<Int>(v.clone()).unwrap();
     sessions
         .set_nonce_for_test(
@@ -231,6 +234,11 @@ async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value)
             sessions.client_cancel(&ct).await.unwrap();
         }
     } else {
+        if case["tamper"]["action"] == "delay" {
+            // A recording proxy held the message back.
+            let seconds = case["tamper"]["seconds"].as_u64().unwrap();
+            tokio::time::sleep(Duration::from_secs(seconds)).await;
+        }
         let body = serde_json::to_vec(&message["body"]).unwrap();
         let answer = match message["path_suffix"].as_str().unwrap() {
             "proofs" => sessions.client_proofs(&ct, Some(&auth), body).await,
@@ -285,6 +293,18 @@ async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value)
         // Go's RSA error text; ours says the same in our words.
         assert!(ours.contains("signature"), "{name}: {ours}");
         *theirs = Value::String(ours.to_owned());
+    }
+    if let (Some(ours), Some(theirs)) = (
+        result.pointer("/disclosed/0/0/notrevokedbefore"),
+        expected.pointer_mut("/disclosed/0/0/notrevokedbefore"),
+    ) {
+        // The verifier's last fetch: the reference's then, ours a few seconds ago.
+        let now = sessions.now_secs();
+        assert!(
+            (now - 10..now).contains(&ours.as_i64().unwrap()),
+            "{name}: {ours}"
+        );
+        *theirs = ours.clone();
     }
     if let Some(url) = expected.pointer_mut("/signature/timestamp/ServerUrl") {
         // The scheme's timestamp server, here on another port.

@@ -70,6 +70,22 @@ pub fn complete_request(
             )));
         }
     }
+    for credtype in request.base().revocation.0.keys() {
+        // The reference's messages, typo included (irmago `BaseRequest.Validate`).
+        match schemes.credential_type(credtype) {
+            None => {
+                return Err(SessionError::InvalidRequest(format!(
+                    "cannot requet nonrevocation proof for {credtype}: unknown credential type"
+                )));
+            }
+            Some(ct) if !ct.revocation_supported() => {
+                return Err(SessionError::InvalidRequest(format!(
+                    "cannot request nonrevocation proof for {credtype}: revocation not enabled in scheme"
+                )));
+            }
+            Some(_) => {}
+        }
+    }
     if let SessionRequest::Issuance(issuance) = request {
         for cred in &mut issuance.credentials {
             complete_credential(cred, schemes, keys, now)?;

@@ -29,7 +29,9 @@ use crate::protocol::attributes::{
 };
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId, SchemeId};
 use crate::protocol::messages::{AttributeIndex, ProofStatus};
-use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
+use crate::protocol::request::{
+    DisclosureRequest, IssuanceRequest, NonRevocationParameters, SignatureRequest,
+};
 use crate::protocol::signature::{Checked, SignedMessage};
 use crate::protocol::timestamp::{KeyTrust, TimestampProof};
 use crate::protocol::verify::{self, Verdict, VerifiedProof, VerifyError};
@@ -158,6 +160,31 @@ impl CheckedCommitments {
     }
 }
 
+/// What a verifier knows of a credential type's revocation state beyond the session request
+/// (irmago `RevocationSetting`): the configured tolerance and when it last fetched.
+pub trait RevocationKnowledge: Send + Sync {
+    /// The tolerance in seconds when the request gives none.
+    fn tolerance(&self, cred: &CredentialTypeId) -> u64;
+    /// Up to when (unix s) this verifier knows its copy of the revocation state to be
+    /// current (its last successful fetch), if ever.
+    fn updated(&self, cred: &CredentialTypeId) -> Option<i64>;
+}
+
+/// A verifier without revocation state of its own (offline verification): the default
+/// tolerance, nothing fetched.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoRevocationState;
+
+impl RevocationKnowledge for NoRevocationState {
+    fn tolerance(&self, _: &CredentialTypeId) -> u64 {
+        crate::config::DEFAULT_TOLERANCE
+    }
+
+    fn updated(&self, _: &CredentialTypeId) -> Option<i64> {
+        None
+    }
+}
+
 /// Verifies IRMA messages against a [`Configuration`], caching parsed issuer keys.
 ///
 /// `C` is how the configuration is held: `&Configuration` for one command,
@@ -165,6 +192,8 @@ impl CheckedCommitments {
 pub struct Verifier<C: Deref<Target = Configuration>> {
     conf: C,
     keys: Mutex<HashMap<PublicKeyId, Arc<PublicKey>>>,
+    /// Judges how recent a nonrevocation proof is.
+    revocation: Arc<dyn RevocationKnowledge>,
 }
 
 impl<C: Deref<Target = Configuration>> std::fmt::Debug for Verifier<C> {
@@ -174,11 +203,18 @@ impl<C: Deref<Target = Configuration>> std::fmt::Debug for Verifier<C> {
 }
 
 impl<C: Deref<Target = Configuration>> Verifier<C> {
-    /// A verifier for the schemes in `conf`.
+    /// A verifier for the schemes in `conf`, without revocation state of its own.
     pub fn new(conf: C) -> Self {
+        Self::with_revocation(conf, Arc::new(NoRevocationState))
+    }
+
+    /// A verifier for the schemes in `conf` that judges nonrevocation proofs with what
+    /// `revocation` knows (a server's revocation component).
+    pub fn with_revocation(conf: C, revocation: Arc<dyn RevocationKnowledge>) -> Self {
         Self {
             conf,
             keys: Mutex::new(HashMap::new()),
+            revocation,
         }
     }
 
@@ -273,9 +309,10 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
         let list: Vec<Proof> = proofs.iter().cloned().map(Proof::D).collect();
         let context = request.base.context_or_default();
         let nonce = request.base.nonce_or_default();
-        let crypto = || crypto_ok(&list, &r, &context, &nonce, false);
+        let (disclosed, current) = self.verified(&r, proofs, Some(&request.base.revocation), now);
+        let crypto = || current && crypto_ok(&list, &r, &context, &nonce, false);
         Ok(verify::verify_disclosure(
-            &verified(&r, proofs),
+            &disclosed,
             indices,
             Some(request),
             now,
@@ -295,7 +332,8 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
     ) -> Result<Verdict, Error> {
         let proofs = &signed.signature;
         let r = self.resolve_all(proofs)?;
-        let disclosed = verified(&r, proofs);
+        let revocation = request.map(|r| &r.disclosure.base.revocation);
+        let (disclosed, current) = self.verified(&r, proofs, revocation, now);
         let servers: Vec<String> = r
             .iter()
             .map(|r| {
@@ -319,7 +357,7 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
             })
             .collect();
         let list: Vec<Proof> = proofs.iter().cloned().map(Proof::D).collect();
-        let crypto = |c: &Checked<'_>| crypto_ok(&list, &r, c.context, &c.nonce, true);
+        let crypto = |c: &Checked<'_>| current && crypto_ok(&list, &r, c.context, &c.nonce, true);
         Ok(signed
             .verify(request, &disclosed, &timestamp_proofs, crypto, trust, now)
             .await?)
@@ -400,16 +438,112 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
                 Proof::D(_) => None,
             })
             .collect();
-        let verdict = verify::verdict(
-            &verified(&r[..disclosures], &proof_ds),
-            indices,
-            Some(&request.disclosure),
+        let (disclosed, current) = self.verified(
+            &r[..disclosures],
+            &proof_ds,
+            Some(&request.disclosure.base.revocation),
             now,
-        )?;
+        );
+        let verdict = if current {
+            verify::verdict(&disclosed, indices, Some(&request.disclosure), now)?
+        } else {
+            Verdict {
+                status: ProofStatus::Invalid,
+                disclosed: Vec::new(),
+            }
+        };
         Ok(CheckedCommitments {
             verdict,
             commitments,
         })
+    }
+
+    /// The proofs as the verdict needs them, and whether every nonrevocation proof among them
+    /// is against an accumulator at least as new as the one the server sent with the request
+    /// (else the proofs are `INVALID`).
+    fn verified<'a>(
+        &self,
+        r: &'a [Resolved],
+        proofs: &[ProofD],
+        requested: Option<&NonRevocationParameters>,
+        now: i64,
+    ) -> (Vec<VerifiedProof<'a>>, bool) {
+        let mut current = true;
+        let list = proofs
+            .iter()
+            .zip(r)
+            .filter_map(|(p, r)| {
+                let nonrev = match self.nonrevocation(r, p, requested, now) {
+                    Ok(n) => n,
+                    Err(()) => {
+                        current = false;
+                        None
+                    }
+                };
+                Some(VerifiedProof {
+                    credential_type: &r.info,
+                    metadata: r.metadata?,
+                    public_key_expiry: r.key.expiry_date(),
+                    disclosed: p
+                        .a_disclosed
+                        .iter()
+                        .map(|(k, v)| (*k, v.0.clone()))
+                        .collect(),
+                    has_nonrevocation_proof: nonrev.is_some(),
+                    not_revoked_before: nonrev.and_then(|n| n.before),
+                })
+            })
+            .collect();
+        (list, current)
+    }
+
+    /// Judges a proof's nonrevocation proof (whose cryptography the proof list's check
+    /// covers) as irmago `ProofList.VerifyProofs` does: its accumulator must be signed by the
+    /// issuer and not older (by index) than the last event of the update the server attached
+    /// for that key; nonrevocation is then known up to the accumulator's time, or up to this
+    /// verifier's last fetch when that accumulator is the newest it has; older than the
+    /// tolerance, the result says since when. `Err` when the proof cannot count.
+    fn nonrevocation(
+        &self,
+        r: &Resolved,
+        proof: &ProofD,
+        requested: Option<&NonRevocationParameters>,
+        now: i64,
+    ) -> Result<Option<NonRevocation>, ()> {
+        let Some(nonrev) = &proof.nonrev_proof else {
+            return Ok(None);
+        };
+        let id = &r.info.id;
+        let counter = nonrev.sacc.pk_counter;
+        let pk = self
+            .public_key(&PublicKeyId {
+                issuer: id.issuer(),
+                counter,
+            })
+            .map_err(drop)?;
+        let acc = nonrev.sacc.verify(&pk).map_err(drop)?;
+        let request = requested.and_then(|p| p.0.get(id));
+        let ours = request
+            .and_then(|p| p.updates.get(&counter))
+            .and_then(|u| u.events.events().last())
+            .map_or(0, |e| e.index);
+        if ours > acc.index {
+            return Err(());
+        }
+        let mut known = acc.time;
+        if ours == acc.index
+            && let Some(updated) = self.revocation.updated(id)
+        {
+            known = known.max(updated);
+        }
+        let tolerance = match request.map_or(0, |p| p.tolerance) {
+            0 => self.revocation.tolerance(id),
+            t => t,
+        };
+        let age = u64::try_from(now.saturating_sub(known)).unwrap_or(0);
+        Ok(Some(NonRevocation {
+            before: (age > tolerance).then_some(known),
+        }))
     }
 
     /// Merges each keyshare scheme's ProofP into the proofs of that scheme.
@@ -473,29 +607,10 @@ fn crypto_ok(
     verify_proof_list(list, &keys, &groups, context, nonce, issig).is_ok()
 }
 
-fn verified<'a>(r: &'a [Resolved], proofs: &[ProofD]) -> Vec<VerifiedProof<'a>> {
-    proofs
-        .iter()
-        .zip(r)
-        .filter_map(|(p, r)| {
-            Some(VerifiedProof {
-                credential_type: &r.info,
-                metadata: r.metadata?,
-                public_key_expiry: r.key.expiry_date(),
-                disclosed: p
-                    .a_disclosed
-                    .iter()
-                    .map(|(k, v)| (*k, v.0.clone()))
-                    .collect(),
-                // A nonrevocation proof now verifies cryptographically, but it says nothing
-                // until its accumulator is compared with the authority's latest one, which
-                // this verifier does not fetch yet: it does not count (a request asking for
-                // one stays INVALID, and no result claims `notrevoked`).
-                has_nonrevocation_proof: false,
-                not_revoked_before: None,
-            })
-        })
-        .collect()
+/// What a verified nonrevocation proof says.
+struct NonRevocation {
+    /// Up to when nonrevocation is known, when that is longer ago than the tolerance.
+    before: Option<i64>,
 }
 
 #[cfg(test)]

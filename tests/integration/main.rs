@@ -18,6 +18,7 @@ mod requestor_client;
 mod requestors;
 mod revocation;
 mod revocation_store;
+mod revocation_verifier;
 mod scheme;
 mod server;
 mod server_check;

@@ -356,21 +356,15 @@ async fn authority_round_trip(store: &Store) {
         .await
         .unwrap()
         .remove(0);
-    store
-        .update_issuance_records(&cred, "alice", Some(2), |records| {
-            records[0].revoked_at = 99;
-            Ok::<_, ()>(())
-        })
-        .await
-        .unwrap()
-        .unwrap();
     let mut removed = None;
-    store
-        .append_update(&cred, |heads| {
+    let written = store
+        .revoke(&cred, "alice", Some(2), |records, heads| {
+            assert_eq!(records.len(), 1);
+            records[0].revoked_at = 99;
             let head = &heads[&2];
             let acc = head.signed_accumulator.verify(&pk).unwrap();
             let (next, event) = acc
-                .remove(&sk, revoked.e(), &head.latest_event, 1_800_000_060)
+                .remove(&sk, records[0].e(), &head.latest_event, 1_800_000_060)
                 .unwrap();
             let update = Update::new(&sk, &next, vec![event]).unwrap();
             removed = Some(next);
@@ -379,6 +373,7 @@ async fn authority_round_trip(store: &Store) {
         .await
         .unwrap()
         .unwrap();
+    assert_eq!(written.len(), 1);
     let latest = store.latest_updates(&cred, None, 0).await.unwrap();
     let acc1 = latest[&2].verify(&pk).unwrap();
     assert_eq!(Some(acc1.clone()), removed);

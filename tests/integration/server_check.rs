@@ -443,30 +443,53 @@ fn every_reference_key_is_recognised() {
             format!("{key} is accepted for compatibility and ignored: this server sends no email");
         assert!(run.stderr.contains(&notice), "{notice}:\n{}", run.stderr);
     }
-    // Revocation enabled: refused, naming revocation (never "unknown field").
-    for name in ["irmago-revocation.yml", "irmago-issuer.yml"] {
-        refused(
-            check(&[], &["--config", &file(name)]),
-            &[
-                "revocation_settings",
-                "revocation is not supported by this server yet",
-            ],
-        );
-    }
+    // The verifier role of revocation is served: a revocation server URL and tolerance
+    // per credential type are accepted.
+    let verifier = r#"{"irma-demo.MijnOverheid.root":{"revocation_server_url":"http://127.0.0.1:1/irma","tolerance":60}}"#;
+    check(&[("IRMASERVER_REVOCATION_SETTINGS", verifier)], &[]).success();
+    // The authority and server roles are not yet: refused by name (never "unknown field").
+    // The reference's files name a schemes folder next to irmago: an empty one here.
+    let schemes = tempfile::tempdir().unwrap();
+    let schemes = schemes.path().to_str().unwrap();
+    let reference = |name| check(&[], &["--config", &file(name), "--schemes-path", schemes]);
+    refused(
+        reference("irmago-revocation.yml"),
+        &["revoke_perms", "revocation is not supported by this server"],
+    );
+    refused(
+        reference("irmago-issuer.yml"),
+        &[
+            "revocation_settings",
+            "sse are not supported by this server yet",
+        ],
+    );
+    refused(
+        check(&[], &["--revocation-db-type", "sqlite"]),
+        &["revocation_db_type", "revocation server or authority"],
+    );
     refused(
         check(&[], &["--revocation-db-type", "postgres"]),
-        &["revocation_db_type", "revocation is not supported"],
+        &["revocation_db_str", "needs a connection string"],
     );
-    refused(
-        check(
-            &[(
-                "IRMASERVER_REVOCATION_SETTINGS",
-                r#"{"irma-demo.MijnOverheid.root":{"authority":true}}"#,
-            )],
-            &[],
+    for (settings, says) in [
+        (
+            r#"{"irma-demo.MijnOverheid.root":{"authority":true}}"#,
+            "authority, server and sse are not supported by this server yet",
         ),
-        &["revocation_settings", "revocation is not supported"],
-    );
+        (
+            r#"{"irma-demo.MijnOverheid.nosuch":{"tolerance":60}}"#,
+            "unknown credential type irma-demo.MijnOverheid.nosuch",
+        ),
+        (
+            r#"{"irma-demo.MijnOverheid.ageLower":{"tolerance":60}}"#,
+            "irma-demo.MijnOverheid.ageLower does not support revocation",
+        ),
+    ] {
+        refused(
+            check(&[("IRMASERVER_REVOCATION_SETTINGS", settings)], &[]),
+            &["revocation_settings", says],
+        );
+    }
     // The reference's own test configuration for static sessions checks here too.
     check(&[], &["--config", &file("irmago-static.yml")]).success();
 }
