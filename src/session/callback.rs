@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::clock::Clock;
-use super::record::SessionResult;
+use super::record::{RequestorResult, SessionResult};
 use crate::jwt::result::ResultSigner;
 
 /// How long one outgoing POST (connect, send, answer) may take.
@@ -85,10 +85,12 @@ impl ResultPoster {
         self.signer.is_some()
     }
 
-    /// The body and content type of `result`: its JWT valid `validity` seconds, or JSON.
+    /// The body and content type of `result`: its JWT valid `validity` seconds (in the
+    /// legacy form for a legacy session, as the reference's `ResultJwt`), or the full result
+    /// as JSON (as the reference's `DoResultCallback`, whatever the form).
     fn body(
         &self,
-        result: &SessionResult,
+        result: &RequestorResult,
         validity: u64,
     ) -> Result<(&'static str, Vec<u8>), PostError> {
         match &self.signer {
@@ -98,7 +100,7 @@ impl ResultPoster {
             }
             None => Ok((
                 "application/json; charset=UTF-8",
-                serde_json::to_vec(result)?,
+                serde_json::to_vec(&result.result)?,
             )),
         }
     }
@@ -110,7 +112,11 @@ impl ResultPoster {
         result: &SessionResult,
         validity: u64,
     ) -> Result<Answer, PostError> {
-        let (content_type, body) = self.body(result, validity)?;
+        let result = RequestorResult {
+            result: result.clone(),
+            legacy: false,
+        };
+        let (content_type, body) = self.body(&result, validity)?;
         self.send(url, content_type, body).await
     }
 
@@ -154,7 +160,7 @@ impl ResultPoster {
     /// Delivers `result` to the session's `callbackUrl` in the background: up to
     /// [`CALLBACK_ATTEMPTS`] tries until one is answered 2xx, with doubling waits. Never
     /// blocks the caller; without an async runtime nothing is sent (logged).
-    pub fn callback(&self, url: String, result: SessionResult, validity: u64) {
+    pub fn callback(&self, url: String, result: RequestorResult, validity: u64) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(host = %host_of(&url), "no async runtime: session result callback not sent");
             return;

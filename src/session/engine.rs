@@ -14,7 +14,7 @@ use super::error::SessionError;
 use super::issue::IssuerKeys;
 use super::outcome::{self, Outcome, SharedVerifier};
 use super::permissions::PermissionSet;
-use super::record::{Session, SessionResult, disclosed_lists};
+use super::record::{RequestorResult, Session, SessionResult, disclosed_lists};
 use super::store::{StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
@@ -156,7 +156,7 @@ impl Sessions {
                 .then(|| {
                     (
                         s.request.callback_url.clone(),
-                        s.result.clone(),
+                        s.requestor_result(),
                         s.request.validity,
                     )
                 });
@@ -326,6 +326,7 @@ impl Sessions {
             &request.request.base().host,
             &client_token,
         );
+        let legacy = request.legacy;
         let session = Session {
             requestor_token: requestor_token.clone(),
             client_token,
@@ -350,6 +351,7 @@ impl Sessions {
             last_active_ms: self.now_ms(),
             implicit_disclosure,
             next: None,
+            legacy,
         };
         self.store.insert(session).await?;
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
@@ -388,6 +390,16 @@ impl Sessions {
     /// The requestor's result of a session.
     pub async fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
         Ok(self.session(token).await?.result)
+    }
+
+    /// The result as the requestor gets it (legacy form for a legacy request) and the
+    /// validity (seconds) the requestor asked for its JWT.
+    pub async fn requestor_result(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<(RequestorResult, u64), SessionError> {
+        let s = self.session(token).await?;
+        Ok((s.requestor_result(), s.request.validity))
     }
 
     /// The result and the validity (seconds) the requestor asked for its JWT.

@@ -9,6 +9,7 @@ mod clients;
 mod generated;
 mod idemix;
 mod jwt;
+mod legacy;
 mod proof_sizes;
 mod protocol;
 mod redis;
