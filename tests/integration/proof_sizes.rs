@@ -27,9 +27,9 @@ fn huge() -> Value {
 fn started(log: &std::path::Path) -> u64 {
     let text = std::fs::read_to_string(log).unwrap();
     text.lines()
+        .rev()
         .filter_map(|l| l.split("verifications_started=").nth(1))
-        .filter_map(|rest| rest.split_whitespace().next()?.parse().ok())
-        .last()
+        .find_map(|rest| rest.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
 }
 

@@ -464,12 +464,15 @@ mod tests {
         [Int(&top - 1u8), Int(top)]
     }
 
+    /// A field of a proof: its name, its bound in bits, and where it is.
+    type Field<P> = (&'static str, u32, fn(&mut P) -> &mut Int);
+
     /// Sets each field to the largest value its bound allows (accepted) and to one bit more
     /// (refused), starting from `proof` (accepted as recorded).
     fn assert_bounds<P: Clone>(
         proof: &P,
         check: impl Fn(&P) -> Result<(), VerifyError>,
-        fields: &[(&str, u32, fn(&mut P) -> &mut Int)],
+        fields: &[Field<P>],
     ) {
         check(proof).unwrap();
         for (name, bits, field) in fields {
