@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS seconds (default 60) and fails as soon as one finds a
-# crash (a panic, an abort, a timeout of 5 s on one input, or more than 2 GiB of memory).
+# Runs every fuzz target (or the TARGETs named) for SECONDS seconds (default 60) and fails
+# as soon as one finds a crash (a panic, an abort, a timeout of 5 s on one input, or more
+# than 2 GiB of memory).
 #
 #   fuzz/run-all.sh 30
+#   fuzz/run-all.sh 300 disclosure commitments
 #
 # Builds the seed corpora from the recorded vectors first (fuzz/seeds), then the targets
 # once, with cargo-fuzz on the stable toolchain (RUSTC_BOOTSTRAP=1, no sanitizer, debug
@@ -13,6 +15,7 @@
 set -euo pipefail
 
 seconds=${1:-60}
+shift || true
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"
 export RUSTC_BOOTSTRAP=1
@@ -23,7 +26,11 @@ cargo fuzz build "${flags[@]}"
 
 mkdir -p target/logs
 summary=()
-for target in $(cargo fuzz list); do
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    mapfile -t targets < <(cargo fuzz list)
+fi
+for target in "${targets[@]}"; do
     log=target/logs/$target.log
     echo "== $target: ${seconds}s"
     if ! cargo fuzz run "${flags[@]}" "$target" -- \
