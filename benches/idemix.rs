@@ -69,6 +69,7 @@ fn bench_key(c: &mut Criterion, name: &str, s: &Setup) {
     let disclose = ProofRequest::Disclosure {
         credential: &s.credential,
         disclosed: &[1, 2],
+        nonrev: false,
     };
     let proofs = build_proof_list(&[disclose], &context, &nonce, false).unwrap();
     let mut group = c.benchmark_group(name);

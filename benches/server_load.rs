@@ -171,6 +171,7 @@ fn verify_cost(wallet: &Wallet, n: u32) -> Duration {
     let request = ProofRequest::Disclosure {
         credential,
         disclosed: &disclosed,
+        nonrev: false,
     };
     let proofs = build_proof_list(&[request], &context, &nonce, false).unwrap();
     let key = credential.public_key();

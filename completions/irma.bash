@@ -16,11 +16,17 @@ _irma() {
             ",$1")
                 cmd="irma"
                 ;;
+            irma,completion)
+                cmd="irma__subcmd__completion"
+                ;;
             irma,generate)
                 cmd="irma__subcmd__generate"
                 ;;
             irma,help)
                 cmd="irma__subcmd__help"
+                ;;
+            irma,issuer)
+                cmd="irma__subcmd__issuer"
                 ;;
             irma,jwt)
                 cmd="irma__subcmd__jwt"
@@ -67,11 +73,17 @@ _irma() {
             irma__subcmd__generate__subcmd__help,man)
                 cmd="irma__subcmd__generate__subcmd__help__subcmd__man"
                 ;;
+            irma__subcmd__help,completion)
+                cmd="irma__subcmd__help__subcmd__completion"
+                ;;
             irma__subcmd__help,generate)
                 cmd="irma__subcmd__help__subcmd__generate"
                 ;;
             irma__subcmd__help,help)
                 cmd="irma__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__help,issuer)
+                cmd="irma__subcmd__help__subcmd__issuer"
                 ;;
             irma__subcmd__help,jwt)
                 cmd="irma__subcmd__help__subcmd__jwt"
@@ -106,6 +118,12 @@ _irma() {
             irma__subcmd__help__subcmd__generate,man)
                 cmd="irma__subcmd__help__subcmd__generate__subcmd__man"
                 ;;
+            irma__subcmd__help__subcmd__issuer,keygen)
+                cmd="irma__subcmd__help__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__help__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__help__subcmd__jwt,sign)
                 cmd="irma__subcmd__help__subcmd__jwt__subcmd__sign"
                 ;;
@@ -117,6 +135,9 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__scheme,issuer)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer"
+                ;;
+            irma__subcmd__help__subcmd__scheme,keycopy)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__keycopy"
                 ;;
             irma__subcmd__help__subcmd__scheme,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__keygen"
@@ -133,8 +154,14 @@ _irma() {
             irma__subcmd__help__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__help__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__help__subcmd__server,check)
                 cmd="irma__subcmd__help__subcmd__server__subcmd__check"
+                ;;
+            irma__subcmd__help__subcmd__server,run)
+                cmd="irma__subcmd__help__subcmd__server__subcmd__run"
                 ;;
             irma__subcmd__help__subcmd__session,cancel)
                 cmd="irma__subcmd__help__subcmd__session__subcmd__cancel"
@@ -147,6 +174,9 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__signature,verify)
                 cmd="irma__subcmd__help__subcmd__signature__subcmd__verify"
+                ;;
+            irma__subcmd__help__subcmd__wallet,enroll)
+                cmd="irma__subcmd__help__subcmd__wallet__subcmd__enroll"
                 ;;
             irma__subcmd__help__subcmd__wallet,export)
                 cmd="irma__subcmd__help__subcmd__wallet__subcmd__export"
@@ -162,6 +192,24 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__wallet,session)
                 cmd="irma__subcmd__help__subcmd__wallet__subcmd__session"
+                ;;
+            irma__subcmd__issuer,help)
+                cmd="irma__subcmd__issuer__subcmd__help"
+                ;;
+            irma__subcmd__issuer,keygen)
+                cmd="irma__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
+            irma__subcmd__issuer__subcmd__help,help)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__issuer__subcmd__help,keygen)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__keygen"
+                ;;
+            irma__subcmd__issuer__subcmd__help,revocation-keypair)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
                 ;;
             irma__subcmd__jwt,help)
                 cmd="irma__subcmd__jwt__subcmd__help"
@@ -190,6 +238,9 @@ _irma() {
             irma__subcmd__scheme,issuer)
                 cmd="irma__subcmd__scheme__subcmd__issuer"
                 ;;
+            irma__subcmd__scheme,keycopy)
+                cmd="irma__subcmd__scheme__subcmd__keycopy"
+                ;;
             irma__subcmd__scheme,keygen)
                 cmd="irma__subcmd__scheme__subcmd__keygen"
                 ;;
@@ -211,6 +262,9 @@ _irma() {
             irma__subcmd__scheme__subcmd__help,issuer)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer"
                 ;;
+            irma__subcmd__scheme__subcmd__help,keycopy)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__keycopy"
+                ;;
             irma__subcmd__scheme__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__keygen"
                 ;;
@@ -226,11 +280,17 @@ _irma() {
             irma__subcmd__scheme__subcmd__help__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__help__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__scheme__subcmd__issuer,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help"
                 ;;
             irma__subcmd__scheme__subcmd__issuer,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__keygen"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
                 ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help"
@@ -238,17 +298,26 @@ _irma() {
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,keygen)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen"
                 ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,revocation-keypair)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
+                ;;
             irma__subcmd__server,check)
                 cmd="irma__subcmd__server__subcmd__check"
                 ;;
             irma__subcmd__server,help)
                 cmd="irma__subcmd__server__subcmd__help"
                 ;;
+            irma__subcmd__server,run)
+                cmd="irma__subcmd__server__subcmd__run"
+                ;;
             irma__subcmd__server__subcmd__help,check)
                 cmd="irma__subcmd__server__subcmd__help__subcmd__check"
                 ;;
             irma__subcmd__server__subcmd__help,help)
                 cmd="irma__subcmd__server__subcmd__help__subcmd__help"
+                ;;
+            irma__subcmd__server__subcmd__help,run)
+                cmd="irma__subcmd__server__subcmd__help__subcmd__run"
                 ;;
             irma__subcmd__session,cancel)
                 cmd="irma__subcmd__session__subcmd__cancel"
@@ -286,6 +355,9 @@ _irma() {
             irma__subcmd__signature__subcmd__help,verify)
                 cmd="irma__subcmd__signature__subcmd__help__subcmd__verify"
                 ;;
+            irma__subcmd__wallet,enroll)
+                cmd="irma__subcmd__wallet__subcmd__enroll"
+                ;;
             irma__subcmd__wallet,export)
                 cmd="irma__subcmd__wallet__subcmd__export"
                 ;;
@@ -303,6 +375,9 @@ _irma() {
                 ;;
             irma__subcmd__wallet,session)
                 cmd="irma__subcmd__wallet__subcmd__session"
+                ;;
+            irma__subcmd__wallet__subcmd__help,enroll)
+                cmd="irma__subcmd__wallet__subcmd__help__subcmd__enroll"
                 ;;
             irma__subcmd__wallet__subcmd__help,export)
                 cmd="irma__subcmd__wallet__subcmd__help__subcmd__export"
@@ -329,8 +404,22 @@ _irma() {
 
     case "${cmd}" in
         irma)
-            opts="-v -q -h -V --verbose --quiet --help --version version generate scheme jwt meta signature session request server wallet help"
+            opts="-v -q -h -V --verbose --quiet --help --version version generate completion scheme issuer jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__completion)
+            opts="-v -q -h -V --verbose --quiet --help --version bash zsh fish powershell"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -364,7 +453,7 @@ _irma() {
             fi
             case "${prev}" in
                 --shell)
-                    COMPREPLY=($(compgen -W "bash zsh fish" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "bash zsh fish powershell" -- "${cur}"))
                     return 0
                     ;;
                 --dir)
@@ -453,8 +542,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help)
-            opts="version generate scheme jwt meta signature session request server wallet help"
+            opts="version generate completion scheme issuer jwt meta signature session request server wallet help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -511,6 +614,48 @@ _irma() {
         irma__subcmd__help__subcmd__help)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer)
+            opts="keygen revocation-keypair"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -593,7 +738,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme)
-            opts="verify sign keygen download update issuer"
+            opts="verify sign keygen keycopy download update issuer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,7 +766,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,6 +782,34 @@ _irma() {
         irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__keycopy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -705,7 +878,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__server)
-            opts="check"
+            opts="check run"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +892,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__server__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__server__subcmd__run)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -831,8 +1018,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__wallet)
-            opts="session list remove export import"
+            opts="session enroll list remove export import"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__wallet__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -903,6 +1104,156 @@ _irma() {
         irma__subcmd__help__subcmd__wallet__subcmd__session)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer)
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help)
+            opts="keygen revocation-keypair help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__keygen)
+            opts="-s -p -e -l -c -a -f -v -q -h -V --privatekey --publickey --expirydate --valid-for --keylength --counter --numattributes --force-overwrite --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --privatekey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publickey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expirydate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --valid-for)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keylength)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --counter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --numattributes)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts="-v -q -h -V --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1053,13 +1404,25 @@ _irma() {
             return 0
             ;;
         irma__subcmd__meta)
-            opts="-v -q -h -V --schemes-path --json --at --verbose --quiet --help --version"
+            opts="-i -v -q -h -V --schemes-path --irmaconf --irmaconf-assets --json --at --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --irmaconf)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --irmaconf-assets)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1075,7 +1438,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__request)
-            opts="-s -a -r -v -q -h -V --schemes-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version"
+            opts="-s -a -r -v -q -h -V --schemes-path --schemes-assets-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1086,6 +1449,10 @@ _irma() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1141,7 +1508,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme)
-            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen download update issuer help"
+            opts="-v -q -h -V --verbose --quiet --help --version verify sign keygen keycopy download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1155,7 +1522,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__download)
-            opts="-v -q -h -V --schemes-path --json --timeout --verbose --quiet --help --version"
+            opts="-v -q -h -V --schemes-path --use-schemes-assets-path --json --timeout --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1177,7 +1544,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help)
-            opts="verify sign keygen download update issuer help"
+            opts="verify sign keygen keycopy download update issuer help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,7 +1586,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer)
-            opts="keygen"
+            opts="keygen revocation-keypair"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1235,6 +1602,34 @@ _irma() {
         irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__keygen)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__keycopy)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1303,7 +1698,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer)
-            opts="-v -q -h -V --verbose --quiet --help --version keygen help"
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1317,7 +1712,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help)
-            opts="keygen help"
+            opts="keygen revocation-keypair help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1345,6 +1740,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__keygen)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1424,8 +1833,56 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts="-v -q -h -V --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__keycopy)
+            opts="-i -o -v -q -h -V --in --out --pass --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --out)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pass)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__scheme__subcmd__keygen)
-            opts="-s -p -v -q -h -V --privatekey --publickey --verbose --quiet --help --version"
+            opts="-s -p -v -q -h -V --privatekey --publickey --pass --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1509,7 +1966,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check help"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1547,6 +2004,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --skip-private-keys-check)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --static-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1593,6 +2054,10 @@ _irma() {
                     ;;
                 --client-listen-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sse)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --no-auth)
@@ -1655,6 +2120,14 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow-unsigned-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --augment-client-return-url)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --tls-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1687,11 +2160,47 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --production)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-json)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-email)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --email)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-str)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-settings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-certificates-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-private-keys-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1711,6 +2220,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-accept-inconsistency-risk)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --redis-username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1725,6 +2238,14 @@ _irma() {
                     ;;
                 --redis-sentinel-pw)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-allow-empty-password)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-acl-use-key-prefixes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --redis-db)
@@ -1747,6 +2268,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --redis-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1759,7 +2284,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__check)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1797,6 +2322,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --skip-private-keys-check)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --static-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1843,6 +2372,10 @@ _irma() {
                     ;;
                 --client-listen-addr)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sse)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --no-auth)
@@ -1905,6 +2438,14 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --allow-unsigned-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --augment-client-return-url)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --tls-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1937,11 +2478,47 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --production)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-json)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-email)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --email)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-str)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-settings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-certificates-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-private-keys-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1961,6 +2538,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-accept-inconsistency-risk)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --redis-username)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1975,6 +2556,14 @@ _irma() {
                     ;;
                 --redis-sentinel-pw)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-allow-empty-password)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-acl-use-key-prefixes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --redis-db)
@@ -1997,6 +2586,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --redis-no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --redis-key-prefix)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2009,7 +2602,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__help)
-            opts="check help"
+            opts="check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2050,8 +2643,340 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        irma__subcmd__server__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__server__subcmd__run)
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-update)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --privkeys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -k)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --skip-private-keys-check)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --static-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --api-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-listen-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sse)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-auth)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --requestors)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --disclose-perms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-perms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --issue-perms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revoke-perms)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --static-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-session-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --session-result-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-request-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-leeway)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -j)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-privkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-privkey-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-unsigned-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --augment-client-return-url)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-privkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls-privkey-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-tls-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-tls-privkey)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-tls-privkey-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --production)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --log-json)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-email)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --email)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-str)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-settings)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-certificates-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sdjwtvc-issuer-private-keys-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --store-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-addr)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-addrs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-master-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-accept-inconsistency-risk)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-username)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-sentinel-pw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-allow-empty-password)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-acl-use-key-prefixes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-db)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-cert-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-tls-client-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --redis-no-tls)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --redis-key-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         irma__subcmd__session)
-            opts="-u -p -k -s -a -r -v -q -h -V --server --url --port --privkeys --noqr --pairing --from-package --static-server --static-name --no-wait --json --schemes-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version status result cancel help"
+            opts="-u -p -k -s -a -r -v -q -h -V --server --url --port --privkeys --noqr --pairing --from-package --static-server --static-name --no-wait --json --disable-schemes-update --schemes-path --schemes-assets-path --auth-method --key --name --disclose --issue --sign --message --revocation-key --request --verbose --quiet --help --version status result cancel help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2102,6 +3027,10 @@ _irma() {
                     return 0
                     ;;
                 -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2381,7 +3310,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version session list remove export import help"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version session enroll list remove export import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2395,6 +3324,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2402,8 +3335,8 @@ _irma() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        irma__subcmd__wallet__subcmd__export)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+        irma__subcmd__wallet__subcmd__enroll)
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2417,6 +3350,36 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__export)
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2425,8 +3388,22 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__help)
-            opts="session list remove export import help"
+            opts="session enroll list remove export import help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__wallet__subcmd__help__subcmd__enroll)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2523,7 +3500,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__import)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2534,6 +3511,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2545,7 +3526,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__list)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2556,6 +3537,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2567,7 +3552,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__remove)
-            opts="-v -q -h -V --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2581,6 +3566,10 @@ _irma() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --pin-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -2589,7 +3578,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__wallet__subcmd__session)
-            opts="-v -q -h -V --choose --deny --pairing-code --pairing-timeout --timestamp --storage --schemes-path --verbose --quiet --help --version"
+            opts="-v -q -h -V --choose --deny --pairing-code --pairing-timeout --timestamp --storage --schemes-path --pin-file --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2616,6 +3605,10 @@ _irma() {
                     return 0
                     ;;
                 --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pin-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

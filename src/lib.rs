@@ -10,7 +10,10 @@
 //! - [`protocol`]: wire types shared by every side (identifiers, session requests, attribute
 //!   encoding, signed messages, timestamps) and the rules above the crypto: the verdict on
 //!   verified proofs against a request.
-//! - [`crypto`]: pure math, no I/O: big integers and the Idemix core.
+//! - [`crypto`]: pure math, no I/O: big integers, the Idemix core and revocation (accumulators,
+//!   witnesses, nonrevocation proofs, signed updates).
+//! - [`revocation`]: issuance records and the SQL storage of revocation state, compatible with
+//!   irmago's database.
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
@@ -22,8 +25,11 @@
 //! - [`server`]: the HTTP server (axum).
 //! - [`jwt`]: JWTs: requestor request JWTs, requestor authentication, session result and
 //!   getproof JWTs, verification with an explicit clock (depends on `protocol` only).
+//! - [`keyshare`]: a keyshare server without HTTP: users with a share of their secret key
+//!   and a PIN, and its part in every proof of a keyshare scheme (HTTP endpoints in
+//!   [`server::keyshare`]).
 //! - [`wallet`]: the holder side: a headless IRMA app (storage, credential choice, the app's
-//!   session protocol client), behind `irma wallet`.
+//!   session protocol client, enrollment at keyshare servers), behind `irma wallet`.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
@@ -31,7 +37,9 @@ pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod jwt;
+pub mod keyshare;
 pub mod protocol;
+pub mod revocation;
 pub mod scheme;
 pub mod server;
 pub mod session;

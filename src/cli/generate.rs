@@ -43,9 +43,12 @@ pub enum CompletionShell {
     Zsh,
     /// fish.
     Fish,
+    /// PowerShell.
+    Powershell,
 }
 
 impl CompletionShell {
+    /// The shells whose scripts are checked in under `completions/`.
     const ALL: [CompletionShell; 3] = [Self::Bash, Self::Zsh, Self::Fish];
 
     fn shell(self) -> Shell {
@@ -53,6 +56,7 @@ impl CompletionShell {
             Self::Bash => Shell::Bash,
             Self::Zsh => Shell::Zsh,
             Self::Fish => Shell::Fish,
+            Self::Powershell => Shell::PowerShell,
         }
     }
 
@@ -61,8 +65,15 @@ impl CompletionShell {
             Self::Bash => "irma.bash",
             Self::Zsh => "_irma",
             Self::Fish => "irma.fish",
+            Self::Powershell => "_irma.ps1",
         }
     }
+}
+
+/// `irma completion SHELL`: the script on standard output.
+pub fn print_completion(shell: CompletionShell) -> anyhow::Result<ExitCode> {
+    print!("{}", String::from_utf8(completion(shell))?);
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `irma generate`.
@@ -70,9 +81,7 @@ pub fn run(cmd: GenerateCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         GenerateCommand::Completions {
             shell: Some(shell), ..
-        } => {
-            print!("{}", String::from_utf8(completion(shell))?);
-        }
+        } => return print_completion(shell),
         GenerateCommand::Completions { shell: None, dir } => {
             fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             for shell in CompletionShell::ALL {

@@ -1,4 +1,5 @@
-//! `irma scheme issuer …`: issuer key management (irmago `yivi/cli/irmacli/issuer-keygen.go`).
+//! `irma scheme issuer …`: issuer key management (irmago `yivi/cli/irmacli/issuer-keygen.go`,
+//! `irma/cmd/revocation-keypair.go`).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -9,7 +10,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, anyhow, bail};
 use clap::{Args, Subcommand};
 
-use crate::crypto::idemix::{SystemParameters, generate_key_pair};
+use crate::crypto::idemix::{
+    PrivateKey, PublicKey, SystemParameters, add_revocation_keys, generate_key_pair,
+};
 use crate::protocol::calendar::{add_date, parse_rfc3339};
 
 /// Issuer key commands.
@@ -22,6 +25,22 @@ pub enum IssuerCommand {
     /// existing key pairs. The keys always include revocation material. Re-sign the scheme
     /// afterwards ("irma scheme sign").
     Keygen(KeygenArgs),
+    /// Augment an IRMA private-public keypair with revocation key material.
+    ///
+    /// Adds newly generated revocation key material (the bases G and H and an ECDSA key) to
+    /// the key pair, rewriting both files in place. This is required before credential types
+    /// requiring revocation can be issued under this keypair. (New keypairs generated with
+    /// "irma scheme issuer keygen" already support revocation.) Re-sign the scheme afterwards.
+    RevocationKeypair(RevocationKeypairArgs),
+}
+
+/// Arguments of `irma scheme issuer revocation-keypair`.
+#[derive(Debug, Args)]
+pub struct RevocationKeypairArgs {
+    /// The private key file (PrivateKeys/<counter>.xml).
+    pub private_key: PathBuf,
+    /// The public key file (PublicKeys/<counter>.xml).
+    pub public_key: PathBuf,
 }
 
 /// Options of `irma scheme issuer keygen`, as the reference spells them.
@@ -61,7 +80,33 @@ pub struct KeygenArgs {
 pub fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         IssuerCommand::Keygen(args) => keygen(args),
+        IssuerCommand::RevocationKeypair(args) => revocation_keypair(args),
     }
+}
+
+/// As the reference: refuses keys that already have revocation material, then rewrites both
+/// files in gabi's XML form.
+fn revocation_keypair(args: RevocationKeypairArgs) -> anyhow::Result<ExitCode> {
+    let sk = fs::read_to_string(&args.private_key)
+        .map_err(anyhow::Error::from)
+        .and_then(|xml| Ok(PrivateKey::from_xml(&xml)?))
+        .with_context(|| format!("failed to read private key {}", args.private_key.display()))?;
+    if sk.revocation_supported() {
+        bail!("private key already supports revocation");
+    }
+    let pk = fs::read_to_string(&args.public_key)
+        .map_err(anyhow::Error::from)
+        .and_then(|xml| Ok(PublicKey::from_xml(&xml)?))
+        .with_context(|| format!("failed to read public key {}", args.public_key.display()))?;
+    if pk.revocation_supported() {
+        bail!("public key already supports revocation");
+    }
+    let (sk, pk) = add_revocation_keys(&sk, &pk).context("failed to generate revocation keys")?;
+    write_file(&args.private_key, sk.to_xml().as_bytes(), 0o600, true)
+        .context("failed to write private key")?;
+    write_file(&args.public_key, pk.to_xml().as_bytes(), 0o644, true)
+        .context("failed to write public key")?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {

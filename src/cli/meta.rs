@@ -13,7 +13,7 @@ use crate::crypto::idemix::PublicKey;
 use crate::protocol::attributes::MetadataAttribute;
 use crate::protocol::calendar::format_go_utc;
 use crate::protocol::identifiers::PublicKeyId;
-use crate::scheme::{Configuration, default_schemes_path};
+use crate::scheme::storage::open;
 
 /// Arguments of `irma meta`.
 #[derive(Debug, Args)]
@@ -22,9 +22,19 @@ pub struct MetaArgs {
     /// big-endian bytes.
     #[arg(value_name = "ATTRIBUTE")]
     attribute: String,
-    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
-    #[arg(long, alias = "irmaconf", value_name = "PATH")]
+    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
+    /// ~/.local/share/irma/irma_configuration].
+    #[arg(
+        short = 'i',
+        long = "irmaconf",
+        visible_alias = "schemes-path",
+        value_name = "PATH"
+    )]
     schemes_path: Option<PathBuf>,
+    /// If specified, copy schemes from here into --irmaconf when missing there or newer
+    /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
+    #[arg(long = "irmaconf-assets", value_name = "PATH")]
+    irmaconf_assets: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -49,9 +59,14 @@ pub fn run(args: MetaArgs) -> anyhow::Result<ExitCode> {
     let value = parse_attribute(&args.attribute)?;
     let meta = MetadataAttribute::from_int(&value).context("not a metadata attribute")?;
     let now = args.at.unwrap_or_else(crate::scheme::configuration::now);
-    let root = default_schemes_path(args.schemes_path.as_deref());
-    let conf = Configuration::load(&root)
-        .with_context(|| format!("loading schemes from {}", root.display()))?;
+    let (_, conf, done) = open(
+        args.schemes_path.as_deref(),
+        args.irmaconf_assets.as_deref(),
+    )
+    .context("loading schemes")?;
+    for line in done {
+        tracing::info!("{line}");
+    }
     let hash = meta.credential_type_hash();
     let ct = conf.credential_type_by_hash(&hash);
     let identifier = match ct {

@@ -40,14 +40,26 @@ pub struct Cli {
 /// The top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Print version information.
+    /// Print version information: the reference's lines (version, OS/architecture), then ours.
     Version,
     /// Generate shell completions and man pages from this command line.
     #[command(subcommand)]
     Generate(generate::GenerateCommand),
-    /// Manage credential schemes: verify, sign, keygen, download, update.
+    /// Print the completion script for a shell (cobra's `completion` command).
+    ///
+    /// For example `source <(irma completion bash)`, or
+    /// `irma completion fish > ~/.config/fish/completions/irma.fish`.
+    Completion {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: generate::CompletionShell,
+    },
+    /// Manage credential schemes: verify, sign, keygen, keycopy, download, update.
     #[command(subcommand)]
     Scheme(scheme::SchemeCommand),
+    /// Manage Idemix issuer keys (the same as `irma scheme issuer`).
+    #[command(subcommand)]
+    Issuer(issuer::IssuerCommand),
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).
     #[command(subcommand)]
     Jwt(jwt::JwtCommand),
@@ -70,6 +82,42 @@ pub enum Command {
     Server(Box<server::ServerArgs>),
     /// A headless IRMA app: perform sessions, list, import and export credentials.
     Wallet(wallet::WalletArgs),
+}
+
+/// `irma version`: first what irmago v0.18.1's `irma version` prints (its toolkit line,
+/// `Version:` and `OS/Arg:` with Go's names for the OS and architecture, so scripts that
+/// read them keep working), then what this implementation adds.
+fn print_version() {
+    let version = env!("CARGO_PKG_VERSION");
+    println!("IRMA toolkit v{version}\nDocumentation: https://irma.app/docs");
+    println!();
+    println!("Version:  {version}");
+    println!("OS/Arg:   {}/{}", go_os(), go_arch());
+    println!();
+    println!("Implementation: irma (Rust), wire-compatible with irmago v0.18.1 and v1.x");
+    let names: Vec<&str> = crate::scheme::embedded::names().into_iter().collect();
+    println!("Built-in schemes: {}", names.join(", "));
+}
+
+/// Go's `runtime.GOOS` for this build's OS.
+fn go_os() -> &'static str {
+    match std::env::consts::OS {
+        "macos" => "darwin",
+        os => os,
+    }
+}
+
+/// Go's `runtime.GOARCH` for this build's architecture.
+fn go_arch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le",
+        "powerpc64" => "ppc64",
+        "loongarch64" => "loong64",
+        arch => arch,
+    }
 }
 
 /// Sets up `tracing` on stderr: `base` level (0 = warn, 1 = info) raised by `-v` each,
@@ -105,15 +153,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Version => {
-            println!("irma {}", env!("CARGO_PKG_VERSION"));
-            println!(
-                "OS/Arch: {}/{}",
-                std::env::consts::OS,
-                std::env::consts::ARCH
-            );
+            print_version();
             Ok(ExitCode::SUCCESS)
         }
         Command::Generate(cmd) => generate::run(cmd),
+        Command::Completion { shell } => generate::print_completion(shell),
+        Command::Issuer(cmd) => issuer::run(cmd),
         Command::Signature(cmd) => signature::run(cmd),
         Command::Meta(args) => meta::run(args),
         Command::Scheme(cmd) => scheme::run(cmd),

@@ -18,6 +18,7 @@ use crate::client::requestor::Authentication;
 use crate::jwt::request::{RequestBody, RequestKind, sign_request};
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::request::{CredentialRequest, RequestorRequest};
+use crate::scheme::storage::open;
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::verifier::credential_type_info;
 
@@ -37,9 +38,14 @@ pub enum AuthMethod {
 /// The request flags of `irma request` and `irma session`.
 #[derive(Debug, Args)]
 pub struct RequestFlags {
-    /// Path to irma_configuration (default: $IRMA_SCHEMES_PATH, else the bundled schemes).
+    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
+    /// ~/.local/share/irma/irma_configuration, filled with the built-in schemes].
     #[arg(short = 's', long, value_name = "PATH")]
     schemes_path: Option<PathBuf>,
+    /// If specified, copy schemes from here into --schemes-path when missing there or newer
+    /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
+    #[arg(long, value_name = "PATH")]
+    schemes_assets_path: Option<PathBuf>,
     /// Authentication method to the server.
     #[arg(
         short = 'a',
@@ -99,11 +105,19 @@ impl RequestFlags {
         default_schemes_path(self.schemes_path.as_deref())
     }
 
-    /// Loads the schemes the flags are checked against.
+    /// Prepares the schemes folder (assets, built-in schemes) and loads the schemes the
+    /// flags are checked against.
     pub(super) fn load_schemes(&self) -> anyhow::Result<Configuration> {
-        let path = self.schemes_path();
-        Configuration::load(&path)
-            .with_context(|| format!("loading schemes from {}", path.display()))
+        let (path, conf, done) = open(
+            self.schemes_path.as_deref(),
+            self.schemes_assets_path.as_deref(),
+        )
+        .with_context(|| format!("loading schemes from {}", self.schemes_path().display()))?;
+        for line in done {
+            tracing::info!("{line}");
+        }
+        tracing::debug!(path = %path.display(), "schemes loaded");
+        Ok(conf)
     }
 
     /// The session request the flags describe.

@@ -1,16 +1,21 @@
-//! `irma scheme`: verify, sign, keygen, download and update credential schemes
-//! (irmago `yivi/cli/irmacli/{verify,sign,keygen,download,update}.go`).
+//! `irma scheme`: verify, sign, keygen, keycopy, download and update credential schemes,
+//! issuer and requestor schemes (irmago
+//! `yivi/cli/irmacli/{verify,sign,keygen,keycopy,download,update}.go`).
 
 use std::fs;
-use std::io::{IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+use zeroize::Zeroizing;
+
 use crate::scheme::download::{self, DownloadOptions, Event, Progress, SchemePointer};
+use crate::scheme::encrypted_key;
 use crate::scheme::keys::SchemeSigningKey;
+use crate::scheme::storage::{ensure_default_assets_path, prepare_folder};
 use crate::scheme::{Configuration, default_schemes_path, sign::sign_scheme, verify};
 
 /// Manage credential schemes.
@@ -19,8 +24,10 @@ pub enum SchemeCommand {
     /// Verify a scheme folder or a folder of schemes: signature, index, every file hash,
     /// descriptions and keys.
     ///
-    /// PATH is either an irma_configuration folder (each subfolder a scheme) or one scheme.
-    /// Without PATH: --schemes-path, else $IRMA_SCHEMES_PATH, else the bundled schemes.
+    /// PATH is either an irma_configuration folder (each subfolder a scheme) or one scheme,
+    /// an issuer scheme (description.xml) or a requestor scheme (description.json), in a
+    /// folder of any name. Without PATH: --schemes-path, else $IRMA_SCHEMES_PATH, else the
+    /// default schemes folder.
     Verify {
         /// The scheme or irma_configuration folder.
         path: Option<PathBuf>,
@@ -30,9 +37,11 @@ pub enum SchemeCommand {
     /// Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify.
     ///
     /// Careful: this rewrites files in the folder; use it on a folder you can restore.
-    /// Passphrase-encrypted keys are not supported yet.
+    /// A passphrase-protected key asks for its passphrase (read from the first line of
+    /// standard input when that is not a terminal).
     Sign {
-        /// The scheme's private key (SEC1 PEM).
+        /// The scheme's private key (SEC1 PEM, or passphrase-protected as keygen --pass
+        /// writes it).
         #[arg(default_value = "sk.pem")]
         privatekey: PathBuf,
         /// The scheme folder [default: the current directory].
@@ -49,6 +58,30 @@ pub enum SchemeCommand {
         /// File for the public key.
         #[arg(short = 'p', long, default_value = "pk.pem")]
         publickey: PathBuf,
+        /// Ask for a passphrase to encrypt the private key (asked twice on a terminal;
+        /// else the first line of standard input).
+        #[arg(long)]
+        pass: bool,
+    },
+    /// Copy a scheme private key under a new passphrase (or, with --pass=false, without
+    /// one). Never overwrites files.
+    Keycopy {
+        /// The private key to copy.
+        #[arg(short = 'i', long = "in", default_value = "sk.pem")]
+        input: PathBuf,
+        /// File for the copy (written with mode 0600).
+        #[arg(short = 'o', long = "out", default_value = "sk-copy.pem")]
+        output: PathBuf,
+        /// Encrypt the copy with a new passphrase.
+        #[arg(
+            long,
+            default_value_t = true,
+            num_args = 0..=1,
+            require_equals = true,
+            default_missing_value = "true",
+            action = clap::ArgAction::Set
+        )]
+        pass: bool,
     },
     /// Download schemes into an irma_configuration folder.
     ///
@@ -61,6 +94,10 @@ pub enum SchemeCommand {
         args: Vec<String>,
         #[command(flatten)]
         schemes: SchemesPathArg,
+        /// Download into the schemes assets folder
+        /// (~/.local/share/irma/irma_configuration_assets) instead of the schemes folder.
+        #[arg(long)]
+        use_schemes_assets_path: bool,
         #[command(flatten)]
         output: OutputArgs,
     },
@@ -84,8 +121,8 @@ pub enum SchemeCommand {
 /// The shared `--schemes-path` flag.
 #[derive(Debug, Args)]
 pub struct SchemesPathArg {
-    /// Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else the
-    /// bundled schemes].
+    /// Schemes folder used when no path is given [default: $IRMA_SCHEMES_PATH, else
+    /// ~/.local/share/irma/irma_configuration].
     #[arg(long, value_name = "PATH")]
     pub schemes_path: Option<PathBuf>,
 }
@@ -105,8 +142,15 @@ pub struct OutputArgs {
 pub fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         SchemeCommand::Verify { path, schemes } => {
-            let path =
-                path.unwrap_or_else(|| default_schemes_path(schemes.schemes_path.as_deref()));
+            let path = match path {
+                Some(path) => path,
+                None => {
+                    // The schemes folder is filled on first use, as for any other command.
+                    let path = default_schemes_path(schemes.schemes_path.as_deref());
+                    prepare_folder(&path, None)?;
+                    path
+                }
+            };
             run_verify(&path)
         }
         SchemeCommand::Sign {
@@ -123,12 +167,19 @@ pub fn run(cmd: SchemeCommand) -> anyhow::Result<ExitCode> {
         SchemeCommand::Keygen {
             privatekey,
             publickey,
-        } => run_keygen(&privatekey, &publickey),
+            pass,
+        } => run_keygen(&privatekey, &publickey, pass),
+        SchemeCommand::Keycopy {
+            input,
+            output,
+            pass,
+        } => run_keycopy(&input, &output, pass),
         SchemeCommand::Download {
             args,
             schemes,
+            use_schemes_assets_path,
             output,
-        } => run_download(args, schemes, output),
+        } => run_download(args, schemes, use_schemes_assets_path, output),
         SchemeCommand::Update {
             paths,
             schemes,
@@ -149,8 +200,8 @@ fn run_verify(path: &Path) -> anyhow::Result<ExitCode> {
         println!("Warning: {w}");
     }
     let ids: Vec<String> = conf
-        .schemes()
-        .map(|s| format!("{} ({} files)", s.id(), s.index.len()))
+        .all_schemes()
+        .map(|s| format!("{} ({} files)", s.id, s.index.len()))
         .collect();
     println!("Verified {}", ids.join(", "));
     println!();
@@ -159,10 +210,7 @@ fn run_verify(path: &Path) -> anyhow::Result<ExitCode> {
 }
 
 fn run_sign(privatekey: &Path, path: &Path, noverification: bool) -> anyhow::Result<ExitCode> {
-    let pem = fs::read_to_string(privatekey)
-        .with_context(|| format!("failed to read private key {}", privatekey.display()))?;
-    let key = SchemeSigningKey::from_pem(&pem)
-        .with_context(|| format!("failed to read private key {}", privatekey.display()))?;
+    let key = read_private_key(privatekey)?;
     if !path.is_dir() {
         bail!("{} is not a folder", path.display());
     }
@@ -180,14 +228,78 @@ fn run_sign(privatekey: &Path, path: &Path, noverification: bool) -> anyhow::Res
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_keygen(privatekey: &Path, publickey: &Path) -> anyhow::Result<ExitCode> {
-    for p in [privatekey, publickey] {
+/// Reads a scheme private key, asking for its passphrase when it is protected (irmago
+/// `readPrivateKey`).
+fn read_private_key(path: &Path) -> anyhow::Result<SchemeSigningKey> {
+    let failed = || format!("failed to read private key {}", path.display());
+    let pem = Zeroizing::new(fs::read_to_string(path).with_context(failed)?);
+    if encrypted_key::is_encrypted(&pem) {
+        let passphrase = read_passphrase("Enter passphrase: ")?;
+        return encrypted_key::decrypt(&pem, passphrase.as_bytes()).with_context(failed);
+    }
+    SchemeSigningKey::from_pem(&pem).with_context(failed)
+}
+
+/// A passphrase: asked without echo on a terminal, else the next line of standard input.
+fn read_passphrase(prompt: &str) -> anyhow::Result<Zeroizing<String>> {
+    if std::io::stdin().is_terminal() {
+        return Ok(Zeroizing::new(
+            rpassword::prompt_password(prompt).context("reading the passphrase")?,
+        ));
+    }
+    let mut line = Zeroizing::new(String::new());
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .context("reading the passphrase from standard input")?;
+    let trimmed = line.trim_end_matches(['\n', '\r']);
+    Ok(Zeroizing::new(trimmed.to_owned()))
+}
+
+/// A new passphrase: asked twice on a terminal (irmago `promptForNewPassphrase`), else the
+/// next line of standard input.
+fn new_passphrase() -> anyhow::Result<Zeroizing<String>> {
+    let first = read_passphrase("Enter passphrase for new key: ")?;
+    if std::io::stdin().is_terminal() && *read_passphrase("Confirm passphrase: ")? != *first {
+        bail!("passphrases did not match");
+    }
+    if first.is_empty() {
+        bail!("the passphrase is empty");
+    }
+    Ok(first)
+}
+
+/// `sk.pem` contents for `key`: encrypted under a new passphrase with `pass`.
+fn private_key_pem(key: &SchemeSigningKey, pass: bool) -> anyhow::Result<Zeroizing<String>> {
+    Ok(if pass {
+        encrypted_key::encrypt(key, new_passphrase()?.as_bytes())?
+    } else {
+        key.to_pem()?
+    })
+}
+
+fn refuse_existing(paths: &[&Path]) -> anyhow::Result<()> {
+    for p in paths {
         if fs::symlink_metadata(p).is_ok() {
             bail!("file {} already exists, not overwriting", p.display());
         }
     }
+    Ok(())
+}
+
+fn run_keycopy(input: &Path, output: &Path, pass: bool) -> anyhow::Result<ExitCode> {
+    refuse_existing(&[output])?;
+    let key = read_private_key(input)?;
+    let sk = private_key_pem(&key, pass)?;
+    write_new(output, sk.as_bytes(), 0o600)?;
+    println!("Private key written at {}", output.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_keygen(privatekey: &Path, publickey: &Path, pass: bool) -> anyhow::Result<ExitCode> {
+    refuse_existing(&[privatekey, publickey])?;
     let key = SchemeSigningKey::generate()?;
-    let sk = key.to_pem()?;
+    let sk = private_key_pem(&key, pass)?;
     let pk = key.public_key().to_pem()?;
     write_new(privatekey, sk.as_bytes(), 0o600)?;
     println!("Private key written at {}", privatekey.display());
@@ -217,12 +329,17 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> anyhow::Result<()> {
 fn run_download(
     args: Vec<String>,
     schemes: SchemesPathArg,
+    use_assets_path: bool,
     output: OutputArgs,
 ) -> anyhow::Result<ExitCode> {
     let (dest, urls) = match args.split_first() {
         Some((first, rest)) if Path::new(first).is_dir() => (PathBuf::from(first), rest.to_vec()),
         _ => {
-            let dest = default_schemes_path(schemes.schemes_path.as_deref());
+            let dest = if use_assets_path {
+                ensure_default_assets_path()?
+            } else {
+                default_schemes_path(schemes.schemes_path.as_deref())
+            };
             if !output.json {
                 println!(
                     "No irma_configuration path specified, using {}",
@@ -262,19 +379,8 @@ fn run_update(
 ) -> anyhow::Result<ExitCode> {
     let paths = if paths.is_empty() {
         let root = default_schemes_path(schemes.schemes_path.as_deref());
-        let mut v = Vec::new();
-        for entry in fs::read_dir(&root).with_context(|| format!("reading {}", root.display()))? {
-            let p = entry?.path();
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_none_or(|n| n.starts_with('.'));
-            if p.is_dir() && !hidden {
-                v.push(p);
-            }
-        }
-        v.sort();
-        v
+        prepare_folder(&root, None)?;
+        crate::scheme::configuration::scheme_subfolders(&root)?
     } else {
         paths
     };

@@ -7,7 +7,7 @@
 //! at once is never missed (the reference then fails with "Unexpected status: DONE").
 
 use std::io::{IsTerminal, Write};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
+use std::net::Ipv4Addr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,10 +29,16 @@ use crate::protocol::session::{
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::scheme::Configuration;
+use crate::scheme::download::{DownloadOptions, update_all};
+use crate::server::run::StartError;
+use crate::server::{Exposure, Server};
 use crate::session::{SessionResult, Sessions};
 
 /// The default port of the embedded server, as the reference.
 const DEFAULT_PORT: u16 = 48680;
+/// Time limit of each request of the scheme update before a session.
+const SCHEMES_UPDATE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Exit statuses of `irma session`, also listed in its help.
 mod exit {
@@ -153,6 +159,10 @@ pub struct StartArgs {
     /// Print the result as one JSON object even on a terminal.
     #[arg(long)]
     json: bool,
+    /// Do not update the schemes from their URLs before the session (by default they are,
+    /// as the reference does; when that fails the local schemes are used).
+    #[arg(long)]
+    disable_schemes_update: bool,
     #[command(flatten)]
     request: RequestFlags,
 }
@@ -350,7 +360,10 @@ async fn begin(args: &StartArgs) -> Result<(Backend, SessionPackage), Failure> {
         let client = RequestorClient::new(&server, Authentication::None).map_err(Failure::usage)?;
         (Backend::Remote(client), package)
     } else {
-        let schemes = args.request.load_schemes().map_err(Failure::usage)?;
+        let mut schemes = args.request.load_schemes().map_err(Failure::usage)?;
+        if !args.disable_schemes_update {
+            schemes = updated(schemes, &args.request).await?;
+        }
         let request = args.request.build(&schemes).map_err(Failure::usage)?;
         match &args.server {
             Some(server) => {
@@ -365,6 +378,31 @@ async fn begin(args: &StartArgs) -> Result<(Backend, SessionPackage), Failure> {
             None => embedded(args, request).await?,
         }
     })
+}
+
+/// The schemes after updating each from its URL (irmago `configureSession`, which runs
+/// `UpdateSchemes`). A scheme that cannot be updated (offline, server down) is used as it
+/// is, with a warning; when any scheme changed, the folder is loaded again.
+async fn updated(schemes: Configuration, flags: &RequestFlags) -> Result<Configuration, Failure> {
+    let opts = DownloadOptions {
+        timeout: SCHEMES_UPDATE_TIMEOUT,
+        ..DownloadOptions::default()
+    };
+    let mut changed = false;
+    for (dir, result) in update_all(&schemes, &opts).await {
+        match result {
+            Ok(outcome) => changed |= outcome.action == "updated",
+            Err(e) => tracing::warn!(
+                "scheme {} not updated, using it as it is: {:#}",
+                dir.display(),
+                anyhow!(e)
+            ),
+        }
+    }
+    if !changed {
+        return Ok(schemes);
+    }
+    flags.load_schemes().map_err(Failure::usage)
 }
 
 /// Shows the QR code, follows the status (with pairing and Ctrl-C) and prints the result.
@@ -454,22 +492,12 @@ async fn embedded(
     args: &StartArgs,
     request: RequestorRequest,
 ) -> Result<(Backend, SessionPackage), Failure> {
-    let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), args.port);
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("listening at {addr}"))
-        .map_err(Failure::connection)?;
-    let port = listener
-        .local_addr()
-        .context("reading the bound address")
-        .map_err(Failure::connection)?
-        .port();
     let url = match &args.url {
         Some(u) => u.clone(),
         None => {
-            let ip = local_ip().unwrap_or_else(|| {
+            let ip = crate::server::prepare::lan_ip().unwrap_or_else(|| {
                 tracing::warn!("could not determine the local IP address; using 127.0.0.1");
-                IpAddr::V4(Ipv4Addr::LOCALHOST)
+                Ipv4Addr::LOCALHOST
             });
             format!("http://{ip}:port")
         }
@@ -482,35 +510,32 @@ async fn embedded(
             .as_ref()
             .map(|p| p.to_string_lossy().into_owned()),
         url: Some(url),
-        port: Some(u32::from(port)),
+        port: Some(u32::from(args.port)),
         no_auth: Some(true),
         ..RawConfig::default()
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
-    let prepared = crate::server::prepare::prepare(&conf).map_err(Failure::usage)?;
-    let state = super::server::app_state(&conf, prepared, super::server::memory_stores(&conf));
-    let sessions = Arc::clone(&state.sessions);
-    super::server::spawn_expiry(&state);
-    let app = crate::server::router(state, "", crate::server::Routes::App, None);
+    let server = Server::start(&conf, Exposure::AppOnly)
+        .await
+        .map_err(|e| match e {
+            StartError::Listen(_) => Failure::connection(e),
+            _ => Failure::usage(e),
+        })?;
+    let sessions = Arc::clone(server.sessions());
     tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
+        if let Err(e) = server.serve(std::future::pending()).await {
             tracing::error!(error = %e, "the embedded server stopped");
         }
     });
+    say(&format!(
+        "The app reaches the embedded server at {}",
+        sessions.app_url()
+    ));
     let package = sessions
-        .start(request, "")
+        .start(request, None)
         .await
         .map_err(|e| Failure::usage(anyhow!(e).context("starting the session")))?;
     Ok((Backend::Embedded(sessions), package))
-}
-
-/// The address of the interface that routes outside, as the reference's default URL
-/// (no packet is sent: connecting a UDP socket only picks the route).
-fn local_ip() -> Option<IpAddr> {
-    let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0)).ok()?;
-    socket.connect((Ipv4Addr::new(192, 0, 2, 1), 9)).ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_unspecified()).then_some(ip)
 }
 
 /// `--from-package`: JSON, or a file holding it.

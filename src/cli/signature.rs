@@ -14,7 +14,7 @@ use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::SessionRequest;
 use crate::protocol::signature::SignedMessage;
 use crate::protocol::timestamp::{AtumKeyCheck, KeyTrust, TimestampError, TrustedKeys};
-use crate::scheme::{Configuration, default_schemes_path};
+use crate::scheme::Configuration;
 use crate::verifier::Verifier;
 
 /// Largest signature or request file read.
@@ -55,7 +55,7 @@ pub struct VerifyArgs {
     /// message and attributes.
     #[arg(long, value_name = "REQ.json")]
     request: Option<PathBuf>,
-    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
+    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration].
     #[arg(long, value_name = "PATH")]
     schemes_path: Option<PathBuf>,
     /// Print one JSON object instead of text.
@@ -165,9 +165,8 @@ fn verify(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Trust::Offline(TrustedKeys(keys))
     };
     let now = args.at.unwrap_or_else(crate::scheme::configuration::now);
-    let root = default_schemes_path(args.schemes_path.as_deref());
-    let conf = Configuration::load(&root)
-        .with_context(|| format!("loading schemes from {}", root.display()))?;
+    let (_, conf, _) = crate::scheme::storage::open(args.schemes_path.as_deref(), None)
+        .context("loading schemes")?;
     let verifier = Verifier::new(&conf);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()

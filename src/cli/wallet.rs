@@ -9,13 +9,20 @@ use anyhow::{Context, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::json;
 
-use crate::scheme::{Configuration, default_schemes_path};
-use crate::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session};
+use crate::protocol::identifiers::SchemeId;
+use crate::scheme::Configuration;
+use crate::wallet::{
+    Outcome, Pin, Report, SessionOptions, Wallet, WalletDump, enroll, parse_pointer, run_session,
+};
 
 /// Largest session pointer or dump read.
 const MAX_INPUT: u64 = 10 << 20;
 /// Exit status when a session failed or was refused (the JSON says why).
 const SESSION_FAILED: u8 = 3;
+/// The environment variable that may hold the keyshare PIN.
+const PIN_ENV: &str = "IRMA_WALLET_PIN";
+/// Largest PIN file read.
+const MAX_PIN_FILE: u64 = 1024;
 
 /// Arguments of `irma wallet`.
 #[derive(Debug, Args)]
@@ -23,9 +30,13 @@ pub struct WalletArgs {
     /// The wallet directory [default: $IRMA_WALLET_DIR, else ~/.local/share/irma/wallet].
     #[arg(long, value_name = "DIR", env = "IRMA_WALLET_DIR", global = true)]
     storage: Option<PathBuf>,
-    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else the bundled schemes].
+    /// Schemes folder [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration].
     #[arg(long, value_name = "PATH", global = true)]
     schemes_path: Option<PathBuf>,
+    /// File holding the keyshare PIN (`-` for stdin) [default: $IRMA_WALLET_PIN]: for
+    /// enrollment, and for sessions with credentials of a keyshare scheme.
+    #[arg(long, value_name = "FILE", global = true)]
+    pin_file: Option<PathBuf>,
     /// What to do.
     #[command(subcommand)]
     command: WalletCommand,
@@ -45,9 +56,23 @@ pub enum WalletCommand {
     /// object: outcome (success, cancelled, error), and per session what was disclosed,
     /// issued or signed and the server's answer.
     ///
-    /// Keyshare schemes (pbdf) are not supported. Exit status: 0 success; 3 the session
-    /// failed or was refused; 1 other errors; 2 usage errors.
+    /// Credentials of a keyshare scheme (pbdf) need the wallet to be enrolled at the scheme's
+    /// keyshare server (`irma wallet enroll`) and the PIN (`--pin-file` or $IRMA_WALLET_PIN);
+    /// a wrong PIN is tried once, not repeated. Exit status: 0 success; 3 the session failed
+    /// or was refused; 1 other errors; 2 usage errors.
     Session(SessionArgs),
+    /// Enroll at the keyshare server of a scheme (e.g. pbdf) with a PIN (`--pin-file` or
+    /// $IRMA_WALLET_PIN, at least 5 characters), as the Yivi app does at first start.
+    ///
+    /// The keyshare server then issues its keyshare attribute (the username) to this wallet,
+    /// which is how the enrollment completes; only then is it stored. Prints one JSON
+    /// object as `session` does, with `enrolled` {scheme, username}. Exit status as
+    /// `session`.
+    Enroll {
+        /// The scheme, e.g. `pbdf`.
+        #[arg(value_name = "SCHEME")]
+        scheme: String,
+    },
     /// List the credentials: attributes, issuer, key counter, signing date and expiry.
     ///
     /// Credential files that cannot be read are reported under "unreadable" (and on
@@ -109,9 +134,8 @@ pub struct SessionArgs {
 /// Runs `irma wallet`.
 pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
     let dir = storage_dir(args.storage)?;
-    let schemes = default_schemes_path(args.schemes_path.as_deref());
-    let conf = Configuration::load(&schemes)
-        .with_context(|| format!("loading schemes from {}", schemes.display()))?;
+    let (_, conf, _) = crate::scheme::storage::open(args.schemes_path.as_deref(), None)
+        .context("loading schemes")?;
     let mut wallet =
         Wallet::open(&dir, &conf).with_context(|| format!("opening wallet {}", dir.display()))?;
     for bad in wallet.unreadable() {
@@ -121,11 +145,30 @@ pub fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
             bad.error
         );
     }
+    let pin_file = args.pin_file;
     match args.command {
-        WalletCommand::Session(s) => session(&mut wallet, &conf, s),
+        WalletCommand::Session(s) => session(&mut wallet, &conf, s, pin_file.as_deref()),
+        WalletCommand::Enroll { scheme } => {
+            let scheme: SchemeId = scheme.parse()?;
+            let options = SessionOptions {
+                pin: read_pin(pin_file.as_deref())?,
+                on_pairing: Some(show_pairing_code),
+                ..SessionOptions::default()
+            };
+            let runtime = current_thread()?;
+            finish(&runtime.block_on(enroll(&mut wallet, &conf, &scheme, &options)))
+        }
         WalletCommand::List => {
             let list: Vec<_> = wallet.credentials().iter().map(|c| c.summary()).collect();
-            print_json(&json!({"credentials": list, "unreadable": wallet.unreadable()}))?;
+            let keyshare: Vec<_> = wallet
+                .keyshare_accounts()
+                .map(|a| json!({"scheme": a.scheme(), "username": a.username()}))
+                .collect();
+            print_json(&json!({
+                "credentials": list,
+                "keyshare": keyshare,
+                "unreadable": wallet.unreadable(),
+            }))?;
             Ok(ExitCode::SUCCESS)
         }
         WalletCommand::Remove { credential } => {
@@ -154,9 +197,15 @@ fn session(
     wallet: &mut Wallet,
     conf: &Configuration,
     args: SessionArgs,
+    pin_file: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    if args.session == "-" && args.pairing_code.as_deref() == Some("-") {
-        bail!("the session and the pairing code cannot both come from stdin");
+    let from_stdin = [
+        args.session == "-",
+        args.pairing_code.as_deref() == Some("-"),
+        pin_file == Some(Path::new("-")),
+    ];
+    if from_stdin.iter().filter(|&&b| b).count() > 1 {
+        bail!("only one of the session, the pairing code and the PIN can come from stdin");
     }
     let text = if args.session == "-" {
         String::from_utf8(read_input(Path::new("-"))?).context("stdin is not UTF-8")?
@@ -186,17 +235,54 @@ fn session(
         timestamp: args.timestamp == TimestampMode::On,
         pairing_timeout: Duration::from_secs(args.pairing_timeout),
         on_pairing: Some(show_pairing_code),
+        pin: read_pin(pin_file)?,
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let runtime = current_thread()?;
+    finish(&runtime.block_on(run_session(wallet, conf, pointer, &options)))
+}
+
+fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("starting the HTTP runtime")?;
-    let report = runtime.block_on(run_session(wallet, conf, pointer, &options));
-    print_json(&report)?;
+        .context("starting the HTTP runtime")
+}
+
+/// Prints the report; the exit status says how it ended.
+fn finish(report: &Report) -> anyhow::Result<ExitCode> {
+    print_json(report)?;
     Ok(match report.outcome {
         Outcome::Success => ExitCode::SUCCESS,
         Outcome::Cancelled | Outcome::Error => ExitCode::from(SESSION_FAILED),
     })
+}
+
+/// The keyshare PIN: the first line of `file` (`-`: stdin), else `$IRMA_WALLET_PIN`.
+fn read_pin(file: Option<&Path>) -> anyhow::Result<Option<Pin>> {
+    let Some(path) = file else {
+        return Ok(std::env::var(PIN_ENV)
+            .ok()
+            .filter(|p| !p.is_empty())
+            .map(|p| Pin::new(&p)));
+    };
+    let mut text = zeroize::Zeroizing::new(String::new());
+    let read = if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_PIN_FILE)
+            .read_line(&mut text)
+    } else {
+        std::fs::File::open(path)
+            .with_context(|| format!("opening {}", path.display()))?
+            .take(MAX_PIN_FILE)
+            .read_to_string(&mut text)
+    };
+    read.with_context(|| format!("reading the PIN from {}", path.display()))?;
+    let line = text.lines().next().unwrap_or_default();
+    if line.trim().is_empty() {
+        bail!("{} holds no PIN", path.display());
+    }
+    Ok(Some(Pin::new(line)))
 }
 
 fn show_pairing_code(code: &str) {

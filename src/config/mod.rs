@@ -7,30 +7,42 @@
 //! first `irmaserver.{json,toml,yaml,yml}` in `.`, `/etc/irmaserver/`, `$HOME/.irmaserver`.
 //!
 //! Differences from the reference, on purpose:
-//! - unknown keys in the file or environment are an error, not silently ignored;
+//! - unknown keys in the file or environment are an error naming the key, its source and
+//!   the nearest known key, not silently ignored;
 //! - list values from flags and the environment are split on commas *and* white space
 //!   (the reference splits flags on commas and the environment on white space only);
 //! - production mode is read from every source before defaults are chosen, so
 //!   `production: true` in a file gives the production defaults too (irmago#37);
 //! - resolving has no side effects: no scheme downloads, no writes.
 //!
-//! figment merges the layers into a [`RawConfig`]; [`ServerConfig::try_from`] resolves it
-//! once into the immutable configuration the server runs on.
+//! figment merges the layers into a [`RawConfig`]; the flags are one more serialisable
+//! source, named by their keys. [`ServerConfig::try_from`] resolves it once, section by
+//! section, into the immutable configuration the server runs on: requestor keys become
+//! the JWT layer's credentials, `host_perms` parsed patterns.
+//!
+//! A new key takes: a field of [`RawConfig`] (its name is the key, its doc the meaning),
+//! a flag of the same name in `cli/server.rs` (if it has one; a test checks that every
+//! flag is a key), and its resolution in [`ServerConfig::try_from`] (which does not
+//! compile until the key is named there) into a field of [`ServerConfig`].
 
+mod host_pattern;
 mod raw;
 mod secret;
 mod server;
 
 use std::path::{Path, PathBuf};
 
-use figment::Figment;
 use figment::providers::{Format, Json, Serialized, Toml, Yaml};
+use figment::value::{Dict, Map};
+use figment::{Figment, Metadata, Profile, Provider};
+use serde::Serialize;
 
+pub use host_pattern::{HostPattern, HostPatternError};
 pub use raw::{List, MapOrJson, RawConfig, RawRequestor};
 pub use secret::Secret;
 pub use server::{
-    Auth, DEFAULT_PORT, HmacKey, Listener, LogConfig, Permissions, RedisConfig, Requestor,
-    RequestorKey, ServerConfig, StaticFiles, StoreConfig, Tls,
+    Auth, DEFAULT_PORT, Listener, LogConfig, Permissions, RedisConfig, Requestor, ServerConfig,
+    StaticFiles, StoreConfig, Tls,
 };
 
 /// Environment variable prefix of the server's configuration keys.
@@ -47,7 +59,27 @@ pub enum ConfigError {
         /// What is wrong.
         reason: String,
     },
-    /// A source could not be read or parsed (names the key or file).
+    /// A key that no setting has, with the closest known key if one is near.
+    #[error("unknown setting '{key}' in {place}{}", .suggestion.as_ref().map(|s| format!(" (did you mean '{s}'?)")).unwrap_or_default())]
+    UnknownKey {
+        /// The key, with its parents (`requestors.app.auth_metod`).
+        key: String,
+        /// The file, the environment or the command line.
+        place: String,
+        /// The closest known key.
+        suggestion: Option<&'static str>,
+    },
+    /// A key whose value does not fit its setting.
+    #[error("invalid setting {key} in {place}: {reason}")]
+    Value {
+        /// The key, with its parents.
+        key: String,
+        /// The file, the environment or the command line.
+        place: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A source could not be read or parsed (names the file).
     #[error("{0}")]
     Source(Box<figment::Error>),
     /// A file named by a setting could not be read.
@@ -64,7 +96,62 @@ pub enum ConfigError {
 
 impl From<figment::Error> for ConfigError {
     fn from(e: figment::Error) -> Self {
-        Self::Source(Box::new(e))
+        let place = e
+            .metadata
+            .as_ref()
+            .map_or_else(|| "the configuration".to_owned(), |m| m.name.to_string());
+        // The path ends with the key itself.
+        let key = e.path.join(".");
+        match &e.kind {
+            figment::error::Kind::UnknownField(found, expected) => Self::UnknownKey {
+                key: if key.is_empty() { found.clone() } else { key },
+                place,
+                suggestion: closest(found, expected),
+            },
+            kind if !key.is_empty() => Self::Value {
+                key,
+                place,
+                reason: kind.to_string(),
+            },
+            _ => Self::Source(Box::new(e)),
+        }
+    }
+}
+
+/// The known key nearest to `key` by edit distance (with transpositions), when it is near
+/// enough to be a typo.
+fn closest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let near = (key.chars().count() / 3).max(2);
+    known
+        .iter()
+        .map(|k| (strsim::osa_distance(key, k), *k))
+        .filter(|(d, _)| *d <= near)
+        .min()
+        .map(|(_, k)| k)
+}
+
+/// A provider under the name that messages give its values (a file name, "the
+/// environment", "the command line").
+struct Named<P> {
+    provider: P,
+    name: String,
+}
+
+impl<P: Provider> Provider for Named<P> {
+    fn metadata(&self) -> Metadata {
+        Metadata::named(self.name.clone())
+    }
+
+    fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {
+        self.provider.data()
+    }
+}
+
+/// `provider` under `name`.
+fn named<P: Provider>(name: impl Into<String>, provider: P) -> Named<P> {
+    Named {
+        provider,
+        name: name.into(),
     }
 }
 
@@ -106,16 +193,18 @@ fn env_layer() -> std::collections::BTreeMap<String, String> {
 
 /// Merges file < environment < flags into a [`RawConfig`].
 ///
-/// `flags` holds only the flags given on the command line (absent flags must be
-/// skipped, not serialised as defaults). `file` is the configuration file to read, if any.
-pub fn merge(flags: &RawConfig, file: Option<&Path>) -> Result<RawConfig, ConfigError> {
+/// `flags` serialises to a map of configuration keys: the flags given on the command
+/// line, absent ones as `null` or left out (so they do not override the other sources).
+/// `file` is the configuration file to read, if any.
+pub fn merge(flags: &impl Serialize, file: Option<&Path>) -> Result<RawConfig, ConfigError> {
     let mut figment = Figment::new();
     if let Some(file) = file {
         let ext = file.extension().and_then(|e| e.to_str()).unwrap_or("");
+        let name = file.strip_prefix(".").unwrap_or(file).display().to_string();
         figment = match ext {
-            "json" => figment.merge(Json::file_exact(file)),
-            "toml" => figment.merge(Toml::file_exact(file)),
-            "yaml" | "yml" => figment.merge(Yaml::file_exact(file)),
+            "json" => figment.merge(named(name, Json::file_exact(file))),
+            "toml" => figment.merge(named(name, Toml::file_exact(file))),
+            "yaml" | "yml" => figment.merge(named(name, Yaml::file_exact(file))),
             _ => {
                 return Err(ConfigError::Invalid {
                     key: "config",
@@ -128,14 +217,41 @@ pub fn merge(flags: &RawConfig, file: Option<&Path>) -> Result<RawConfig, Config
         };
     }
     figment = figment
-        .merge(Serialized::defaults(env_layer()))
-        .merge(Serialized::defaults(flags));
+        .merge(named(
+            format!("the environment ({ENV_PREFIX}*)"),
+            Serialized::defaults(env_layer()),
+        ))
+        .merge(named(
+            "the command line",
+            Serialized::defaults(given(flags)?),
+        ));
     Ok(figment.extract()?)
+}
+
+/// The keys of `flags` that are set (not `null`).
+fn given(
+    flags: &impl Serialize,
+) -> Result<serde_json::Map<String, serde_json::Value>, ConfigError> {
+    let value = serde_json::to_value(flags).map_err(|e| ConfigError::Invalid {
+        key: "flags",
+        reason: e.to_string(),
+    })?;
+    let serde_json::Value::Object(mut map) = value else {
+        return Err(ConfigError::Invalid {
+            key: "flags",
+            reason: "not a map of settings".to_owned(),
+        });
+    };
+    map.retain(|_, v| !v.is_null());
+    Ok(map)
 }
 
 /// Resolves the configuration from flags, environment and file: what `irma server` and
 /// `irma server check` both run.
-pub fn load(flags: &RawConfig, config_file: Option<&Path>) -> Result<ServerConfig, ConfigError> {
+pub fn load(
+    flags: &impl Serialize,
+    config_file: Option<&Path>,
+) -> Result<ServerConfig, ConfigError> {
     let file = find_config_file(config_file);
     ServerConfig::try_from(merge(flags, file.as_deref())?)
 }

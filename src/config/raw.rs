@@ -263,6 +263,41 @@ pub struct RawConfig {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[serde(default, deserialize_with = "lenient_bool")]
     pub production: Option<bool>,
+
+    // Accepted for compatibility, not used.
+    /// Administrator e-mail address (irmago 0.x registered it; 1.x ignores it, as we do).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub email: Option<String>,
+    /// Opting out of `email` (irmago 0.x required one of them in production; 1.x ignores it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_bool")]
+    pub no_email: Option<bool>,
+
+    // Not supported: accepted, refused when they enable something.
+    /// Revocation database type (`postgres`, `mysql`, `sqlserver`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub revocation_db_type: Option<String>,
+    /// Revocation database connection string.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub revocation_db_str: Option<String>,
+    /// Revocation settings by credential type (JSON in a flag or environment variable).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_settings: Option<MapOrJson<serde_json::Value>>,
+    /// SD-JWT VC issuer certificates folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub sdjwtvc_issuer_certificates_dir: Option<String>,
+    /// SD-JWT VC issuer private keys folder.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub sdjwtvc_issuer_private_keys_dir: Option<String>,
+    /// The two SD-JWT VC folders as one map (`issuer_certificates_dir`,
+    /// `issuer_private_keys_dir`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sdjwtvc: Option<MapOrJson<serde_json::Value>>,
 }
 
 /// One requestor of the `requestors` map.

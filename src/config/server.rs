@@ -9,12 +9,14 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use base64::Engine;
 use serde::Serialize;
 
-use super::raw::{List, RawConfig, RawRequestor};
+use super::host_pattern::HostPattern;
+use super::raw::{List, MapOrJson, RawConfig, RawRequestor};
 use super::secret::Secret;
 use super::{ConfigError, read_file};
+use crate::jwt::auth::{CredentialError, RequestorCredential};
+use crate::jwt::keys::VerifyingKey;
 
 /// The whole server configuration, resolved once; nothing changes it afterwards.
 #[derive(Debug, Clone, Serialize)]
@@ -77,6 +79,9 @@ pub struct ServerConfig {
     pub store: StoreConfig,
     /// Logging.
     pub log: LogConfig,
+    /// Keys that were given and are accepted for compatibility only (`email`, `no_email`):
+    /// nothing uses them, and the server says so when it starts.
+    pub ignored: Vec<&'static str>,
 }
 
 /// An HTTP listener.
@@ -124,40 +129,28 @@ pub enum Auth {
 /// One configured requestor.
 #[derive(Debug, Clone, Serialize)]
 pub struct Requestor {
-    /// How it authenticates, with its key.
-    pub key: RequestorKey,
+    /// How it authenticates (`auth_method` with its `key`), parsed once.
+    #[serde(serialize_with = "credential")]
+    pub key: RequestorCredential,
     /// Its own permissions (the global ones apply too).
     pub permissions: Permissions,
-    /// Host globs it may put in a request's `host`.
-    pub host_perms: Vec<String>,
 }
 
-/// A requestor's authentication method and key.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RequestorKey {
-    /// `Authorization: <token>` header.
-    Token(Secret),
-    /// HS256 request JWTs; the decoded HMAC key.
-    Hmac(#[serde(skip)] HmacKey),
-    /// RS256 request JWTs; the requestor's RSA public key (PEM).
-    PublicKey(String),
-}
-
-/// A decoded HMAC key; redacted in Debug.
-#[derive(Clone)]
-pub struct HmacKey(pub Vec<u8>);
-
-impl std::fmt::Debug for HmacKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HmacKey(<redacted>)")
+/// A requestor's credential in configuration dumps: the method, with its key only when
+/// it is public.
+fn credential<S: serde::Serializer>(key: &RequestorCredential, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(Some(1))?;
+    match key {
+        RequestorCredential::Token(_) => map.serialize_entry("token", "<redacted>")?,
+        RequestorCredential::Jwt(VerifyingKey::Hmac(_)) => {
+            map.serialize_entry("hmac", "<redacted>")?;
+        }
+        RequestorCredential::Jwt(VerifyingKey::Rsa(public)) => {
+            map.serialize_entry("publickey", &public.to_pem())?;
+        }
     }
-}
-
-impl Drop for HmacKey {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.0);
-    }
+    map.end()
 }
 
 /// Permission patterns: `*`, `scheme.*`, `scheme.issuer.*`, ..., or exact identifiers.
@@ -171,6 +164,9 @@ pub struct Permissions {
     pub issue: Vec<String>,
     /// Credentials that may be revoked.
     pub revoke: Vec<String>,
+    /// Hosts that may be put in a request's `host` (`host_perms`, per requestor only;
+    /// without any, only the host of `url`).
+    pub hosts: Vec<HostPattern>,
 }
 
 /// Session storage.
@@ -267,9 +263,9 @@ fn inline_or_file(
     }
 }
 
-fn port(key: &'static str, value: u32, allow_zero: bool) -> Result<u16, ConfigError> {
+fn port_number(key: &'static str, value: u32) -> Result<u16, ConfigError> {
     match u16::try_from(value) {
-        Ok(0) if !allow_zero => Err(invalid(key, "must be between 1 and 65535 (was 0)")),
+        Ok(0) => Err(invalid(key, "must be between 1 and 65535 (was 0)")),
         Ok(p) => Ok(p),
         Err(_) => Err(invalid(
             key,
@@ -288,12 +284,11 @@ fn addr(key: &'static str, value: Option<String>) -> Result<Option<IpAddr>, Conf
     }
 }
 
+/// A listener's TLS certificate chain and key, each inline or from a file.
 fn tls(
     key: &'static str,
-    cert: Option<String>,
-    cert_file: Option<String>,
-    privkey: Option<String>,
-    privkey_file: Option<String>,
+    (cert, cert_file): (Option<String>, Option<String>),
+    (privkey, privkey_file): (Option<String>, Option<String>),
 ) -> Result<Option<Tls>, ConfigError> {
     let cert = inline_or_file(key, cert, cert_file)?;
     let privkey = inline_or_file(key, privkey, privkey_file)?;
@@ -310,48 +305,30 @@ fn tls(
     }
 }
 
-/// Decodes an HMAC key in any of the four base64 alphabets the reference accepts.
-fn decode_hmac_key(key: &str) -> Option<Vec<u8>> {
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD};
-    [STANDARD, STANDARD_NO_PAD, URL_SAFE, URL_SAFE_NO_PAD]
-        .iter()
-        .find_map(|e| e.decode(key.trim()).ok())
-}
-
+/// One requestor: its key parsed into the JWT layer's credential, its permissions.
 fn requestor(name: &str, raw: RawRequestor) -> Result<Requestor, ConfigError> {
-    let key = inline_or_file("requestors", raw.key, raw.key_file)?.ok_or_else(|| {
-        invalid(
-            "requestors",
-            format!("requestor {name} has no key or key_file"),
-        )
-    })?;
+    let bad = |reason: String| invalid("requestors", format!("requestor {name}{reason}"));
+    let key = inline_or_file("requestors", raw.key, raw.key_file)?
+        .map(zeroize::Zeroizing::new)
+        .ok_or_else(|| bad(" has no key or key_file".to_owned()))?;
     let method = raw.auth_method.unwrap_or_default();
+    // HMAC keys and PEM keys are text around which white space does not count.
     let key = match method.as_str() {
-        "token" => RequestorKey::Token(Secret::new(key)),
-        "hmac" => RequestorKey::Hmac(HmacKey(decode_hmac_key(&key).ok_or_else(|| {
-            invalid(
-                "requestors",
-                format!("requestor {name}: HMAC key is not base64"),
-            )
-        })?)),
-        "publickey" => {
-            if !key.contains("-----BEGIN") {
-                return Err(invalid(
-                    "requestors",
-                    format!("requestor {name}: public key is not PEM"),
-                ));
-            }
-            RequestorKey::PublicKey(key)
-        }
-        other => {
-            return Err(invalid(
-                "requestors",
-                format!(
-                    "requestor {name} has unsupported authentication type {other:?} (supported methods: token, hmac, publickey)"
-                ),
-            ));
-        }
+        "token" => key.as_bytes(),
+        _ => key.trim().as_bytes(),
     };
+    let key = RequestorCredential::from_config(&method, key).map_err(|e| match e {
+        CredentialError::Method { method } => bad(format!(
+            " has unsupported authentication type {method:?} (supported methods: token, hmac, publickey)"
+        )),
+        CredentialError::Key(e) => bad(format!(": {e}")),
+    })?;
+    let hosts = raw
+        .host_perms
+        .iter()
+        .map(|p| HostPattern::parse(p))
+        .collect::<Result<_, _>>()
+        .map_err(|e| bad(format!(" host_perms: {e}")))?;
     Ok(Requestor {
         key,
         permissions: Permissions {
@@ -359,13 +336,14 @@ fn requestor(name: &str, raw: RawRequestor) -> Result<Requestor, ConfigError> {
             sign: raw.sign_perms,
             issue: raw.issue_perms,
             revoke: raw.revoke_perms,
+            hosts,
         },
-        host_perms: raw.host_perms,
     })
 }
 
 /// Normalises the app URL as the reference: trailing `/`, then `irma/`, the literal
-/// `:port` replaced by the app port, and `https` when that listener has TLS.
+/// `:port` replaced by the app port (kept when the port is 0: the server replaces it once
+/// bound), and `https` when that listener has TLS.
 fn normalise_url(url: &str, app_port: u16, tls: bool) -> Result<String, ConfigError> {
     let mut url = url.trim().to_owned();
     if !url.ends_with('/') {
@@ -374,7 +352,9 @@ fn normalise_url(url: &str, app_port: u16, tls: bool) -> Result<String, ConfigEr
     if !url.ends_with("irma/") {
         url.push_str("irma/");
     }
-    url = url.replace(":port", &format!(":{app_port}"));
+    if app_port != 0 {
+        url = url.replace(":port", &format!(":{app_port}"));
+    }
     if tls && let Some(rest) = url.strip_prefix("http://") {
         url = format!("https://{rest}");
     }
@@ -396,47 +376,64 @@ fn perms(raw: Option<List>, default: &[&str]) -> Vec<String> {
         .unwrap_or_else(|| default.iter().map(|s| (*s).to_owned()).collect())
 }
 
-fn store(raw: &mut RawConfig) -> Result<StoreConfig, ConfigError> {
-    match raw.store_type.as_deref().unwrap_or("") {
+/// The `redis_*` keys, unresolved.
+struct RedisKeys {
+    addr: Option<String>,
+    sentinel_addrs: Option<List>,
+    sentinel_master_name: Option<String>,
+    accept_inconsistency_risk: Option<bool>,
+    username: Option<String>,
+    pw: Option<String>,
+    sentinel_username: Option<String>,
+    sentinel_pw: Option<String>,
+    allow_empty_password: Option<bool>,
+    acl_use_key_prefixes: Option<bool>,
+    db: Option<i64>,
+    tls_cert: Option<String>,
+    tls_cert_file: Option<String>,
+    tls_client_cert_file: Option<String>,
+    tls_client_key_file: Option<String>,
+    no_tls: Option<bool>,
+    key_prefix: Option<String>,
+}
+
+/// `store_type` and, for Redis, the `redis_*` keys.
+fn store(store_type: Option<String>, redis: RedisKeys) -> Result<StoreConfig, ConfigError> {
+    match store_type.as_deref().unwrap_or("") {
         "" | "memory" => Ok(StoreConfig::Memory),
         "redis" => {
-            let addr = raw.redis_addr.take().filter(|s| !s.is_empty());
-            let sentinel_addrs = raw.redis_sentinel_addrs.take().unwrap_or_default().0;
+            let addr = redis.addr.filter(|s| !s.is_empty());
+            let sentinel_addrs = redis.sentinel_addrs.unwrap_or_default().0;
             if addr.is_some() != sentinel_addrs.is_empty() {
                 return Err(invalid(
                     "redis_addr",
                     "with store_type redis, give either redis_addr or redis_sentinel_addrs",
                 ));
             }
-            if !sentinel_addrs.is_empty() && raw.redis_accept_inconsistency_risk != Some(true) {
+            let accept_inconsistency_risk = redis.accept_inconsistency_risk.unwrap_or(false);
+            if !sentinel_addrs.is_empty() && !accept_inconsistency_risk {
                 return Err(invalid(
                     "redis_accept_inconsistency_risk",
                     "Redis Sentinel can lose session writes on failover; set redis_accept_inconsistency_risk to accept that",
                 ));
             }
-            let password = raw.redis_pw.take().unwrap_or_default();
-            if password.is_empty() && raw.redis_allow_empty_password != Some(true) {
+            let password = redis.pw.unwrap_or_default();
+            if password.is_empty() && redis.allow_empty_password != Some(true) {
                 return Err(invalid(
                     "redis_pw",
                     "a non-empty Redis password is required (or set redis_allow_empty_password)",
                 ));
             }
-            let no_tls = raw.redis_no_tls.unwrap_or(false);
-            let tls_cert_pem = inline_or_file(
-                "redis_tls_cert",
-                raw.redis_tls_cert.take(),
-                raw.redis_tls_cert_file.take(),
-            )?;
+            let no_tls = redis.no_tls.unwrap_or(false);
+            let tls_cert_pem =
+                inline_or_file("redis_tls_cert", redis.tls_cert, redis.tls_cert_file)?;
             if no_tls && tls_cert_pem.is_some() {
                 return Err(invalid(
                     "redis_no_tls",
                     "cannot be combined with redis_tls_cert",
                 ));
             }
-            let tls_client = match (
-                raw.redis_tls_client_cert_file.take(),
-                raw.redis_tls_client_key_file.take(),
-            ) {
+            let tls_client = match (redis.tls_client_cert_file, redis.tls_client_key_file) {
                 (None, None) => None,
                 (Some(c), Some(k)) => Some((PathBuf::from(c), PathBuf::from(k))),
                 _ => {
@@ -446,9 +443,9 @@ fn store(raw: &mut RawConfig) -> Result<StoreConfig, ConfigError> {
                     ));
                 }
             };
-            let username = raw.redis_username.take().filter(|s| !s.is_empty());
-            let mut key_prefix = raw.redis_key_prefix.take().unwrap_or_default();
-            if raw.redis_acl_use_key_prefixes == Some(true) {
+            let username = redis.username.filter(|s| !s.is_empty());
+            let mut key_prefix = redis.key_prefix.unwrap_or_default();
+            if redis.acl_use_key_prefixes == Some(true) {
                 let user = username
                     .as_deref()
                     .ok_or_else(|| invalid("redis_acl_use_key_prefixes", "needs redis_username"))?;
@@ -458,13 +455,13 @@ fn store(raw: &mut RawConfig) -> Result<StoreConfig, ConfigError> {
             Ok(StoreConfig::Redis(Box::new(RedisConfig {
                 addr,
                 sentinel_addrs,
-                sentinel_master_name: raw.redis_sentinel_master_name.take(),
-                accept_inconsistency_risk: raw.redis_accept_inconsistency_risk.unwrap_or(false),
+                sentinel_master_name: redis.sentinel_master_name,
+                accept_inconsistency_risk,
                 username,
                 password: Secret::new(password),
-                sentinel_username: raw.redis_sentinel_username.take(),
-                sentinel_password: raw.redis_sentinel_pw.take().map(Secret::new),
-                db: raw.redis_db.unwrap_or(0),
+                sentinel_username: redis.sentinel_username,
+                sentinel_password: redis.sentinel_pw.map(Secret::new),
+                db: redis.db.unwrap_or(0),
                 tls: !no_tls,
                 tls_cert_pem,
                 tls_client,
@@ -481,223 +478,399 @@ fn store(raw: &mut RawConfig) -> Result<StoreConfig, ConfigError> {
 impl TryFrom<RawConfig> for ServerConfig {
     type Error = ConfigError;
 
-    fn try_from(mut raw: RawConfig) -> Result<Self, ConfigError> {
-        let production = raw.production.unwrap_or(false);
-
-        // Listeners.
-        let port = port("port", raw.port.unwrap_or(u32::from(DEFAULT_PORT)), false)?;
-        let client_port = port_opt(raw.client_port)?;
-        if client_port == Some(port) {
-            return Err(invalid("client_port", "must be different from port"));
-        }
-        let client_addr = addr("client_listen_addr", raw.client_listen_addr.take())?;
-        if client_addr.is_some() && client_port.is_none() {
-            return Err(invalid(
-                "client_listen_addr",
-                "must be combined with a nonzero client_port",
-            ));
-        }
-        let listener = Listener {
-            addr: addr("listen_addr", raw.listen_addr.take())?,
+    /// Resolves every key once. The destructuring names every key of [`RawConfig`], so a
+    /// key that is added there and not resolved here does not compile.
+    fn try_from(raw: RawConfig) -> Result<Self, ConfigError> {
+        let RawConfig {
+            schemes_path,
+            schemes_assets_path,
+            schemes_update,
+            privkeys,
+            skip_private_keys_check,
+            url,
             port,
+            listen_addr,
+            api_prefix,
+            client_port,
+            client_listen_addr,
+            static_path,
+            static_prefix,
+            sse,
+            no_auth,
+            requestors,
+            disclose_perms,
+            sign_perms,
+            issue_perms,
+            revoke_perms,
+            static_sessions,
+            max_session_lifetime,
+            session_result_lifetime,
+            max_request_age,
+            jwt_leeway,
+            jwt_issuer,
+            jwt_privkey,
+            jwt_privkey_file,
+            allow_unsigned_callbacks,
+            augment_client_return_url,
+            tls_cert,
+            tls_cert_file,
+            tls_privkey,
+            tls_privkey_file,
+            client_tls_cert,
+            client_tls_cert_file,
+            client_tls_privkey,
+            client_tls_privkey_file,
+            no_tls,
+            store_type,
+            redis_addr,
+            redis_sentinel_addrs,
+            redis_sentinel_master_name,
+            redis_accept_inconsistency_risk,
+            redis_username,
+            redis_pw,
+            redis_sentinel_username,
+            redis_sentinel_pw,
+            redis_allow_empty_password,
+            redis_acl_use_key_prefixes,
+            redis_db,
+            redis_tls_cert,
+            redis_tls_cert_file,
+            redis_tls_client_cert_file,
+            redis_tls_client_key_file,
+            redis_no_tls,
+            redis_key_prefix,
+            verbose,
+            quiet,
+            log_json,
+            production,
+            email,
+            no_email,
+            revocation_db_type,
+            revocation_db_str,
+            revocation_settings,
+            sdjwtvc_issuer_certificates_dir,
+            sdjwtvc_issuer_private_keys_dir,
+            sdjwtvc,
+        } = raw;
+        refuse_revocation(revocation_db_type, revocation_db_str, revocation_settings)?;
+        refuse_sdjwtvc(
+            sdjwtvc_issuer_certificates_dir,
+            sdjwtvc_issuer_private_keys_dir,
+            sdjwtvc,
+        )?;
+        let mut ignored = Vec::new();
+        if email.is_some_and(|e| !e.is_empty()) {
+            ignored.push("email");
+        }
+        if no_email == Some(true) {
+            ignored.push("no_email");
+        }
+        let production = production.unwrap_or(false);
+        let no_tls = no_tls.unwrap_or(false);
+
+        let listener = Listener {
+            addr: addr("listen_addr", listen_addr)?,
+            // Port 0: any free port, chosen when the server binds it (and logged).
+            port: match port {
+                Some(0) => 0,
+                other => port_number("port", other.unwrap_or(u32::from(DEFAULT_PORT)))?,
+            },
             tls: tls(
                 "tls_cert",
-                raw.tls_cert.take(),
-                raw.tls_cert_file.take(),
-                raw.tls_privkey.take(),
-                raw.tls_privkey_file.take(),
+                (tls_cert, tls_cert_file),
+                (tls_privkey, tls_privkey_file),
             )?,
         };
-        let client_tls = tls(
-            "client_tls_cert",
-            raw.client_tls_cert.take(),
-            raw.client_tls_cert_file.take(),
-            raw.client_tls_privkey.take(),
-            raw.client_tls_privkey_file.take(),
+        let client_listener = client_listener(
+            &listener,
+            client_port,
+            client_listen_addr,
+            tls(
+                "client_tls_cert",
+                (client_tls_cert, client_tls_cert_file),
+                (client_tls_privkey, client_tls_privkey_file),
+            )?,
         )?;
-        let client_listener = match client_port {
-            Some(port) => Some(Listener {
-                addr: client_addr,
-                port,
-                tls: client_tls,
-            }),
-            None if client_tls.is_some() => {
-                return Err(invalid("client_tls_cert", "needs client_port"));
-            }
-            None => None,
-        };
-        let app_listener = client_listener.as_ref().unwrap_or(&listener);
-        let no_tls = raw.no_tls.unwrap_or(false);
-        let url = match raw.url.take().filter(|s| !s.is_empty()) {
-            Some(u) => Some(normalise_url(
-                &u,
-                app_listener.port,
-                app_listener.tls.is_some(),
-            )?),
-            None => None,
-        };
-        if production && !no_tls && !url.as_deref().is_some_and(|u| u.starts_with("https://")) {
-            return Err(invalid(
-                "url",
-                "running without TLS in production mode is unsafe: configure an https url with TLS, or set no_tls when TLS terminates in front of the server",
-            ));
-        }
+        let url = app_url(
+            url,
+            client_listener.as_ref().unwrap_or(&listener),
+            production,
+            no_tls,
+        )?;
+        let api_prefix = api_prefix_of(api_prefix)?;
+        let static_files = static_files(static_path, static_prefix)?;
 
-        let mut api_prefix = raw.api_prefix.take().unwrap_or_else(|| "/".to_owned());
-        if !api_prefix.starts_with('/') {
-            return Err(invalid(
-                "api_prefix",
-                format!("must start with a slash: {api_prefix:?}"),
-            ));
-        }
-        if !api_prefix.ends_with('/') {
-            api_prefix.push('/');
-        }
-        let static_files = match raw.static_path.take().filter(|s| !s.is_empty()) {
-            None => None,
-            Some(path) => {
-                let path = PathBuf::from(path);
-                if !path.is_dir() {
-                    return Err(invalid(
-                        "static_path",
-                        format!("{} is not a directory", path.display()),
-                    ));
-                }
-                let mut prefix = raw.static_prefix.take().unwrap_or_else(|| "/".to_owned());
-                if !prefix.starts_with('/') {
-                    return Err(invalid(
-                        "static_prefix",
-                        format!("must start with a slash: {prefix:?}"),
-                    ));
-                }
-                if prefix.len() > 1 && !prefix.ends_with('/') {
-                    prefix.push('/');
-                }
-                // The reference's router refuses these too (it panics at start).
-                if API_MOUNTS.iter().any(|m| prefix.starts_with(m)) {
-                    return Err(invalid(
-                        "static_prefix",
-                        format!("{prefix:?} overlaps the API under /irma/ or /session/"),
-                    ));
-                }
-                Some(StaticFiles { path, prefix })
-            }
-        };
-
-        // Requestors and permissions.
-        let no_auth = raw.no_auth.unwrap_or(!production);
-        let requestors = raw.requestors.take().unwrap_or_default().0;
-        let auth = if no_auth {
-            if !requestors.is_empty() {
-                return Err(invalid(
-                    "requestors",
-                    "requestors must not be configured when requestor authentication is disabled (no_auth)",
-                ));
-            }
-            Auth::Disabled
-        } else {
-            if requestors.is_empty() {
-                return Err(invalid(
-                    "requestors",
-                    "no requestors configured; configure one or more requestors or disable requestor authentication (no_auth)",
-                ));
-            }
-            Auth::Requestors(
-                requestors
-                    .into_iter()
-                    .map(|(name, r)| requestor(&name, r).map(|r| (name, r)))
-                    .collect::<Result<_, _>>()?,
-            )
-        };
+        let auth = auth(no_auth.unwrap_or(!production), requestors)?;
         let global_permissions = Permissions {
-            disclose: perms(raw.disclose_perms.take(), &["*"]),
-            sign: perms(raw.sign_perms.take(), &["*"]),
-            issue: perms(
-                raw.issue_perms.take(),
-                if production { &[] } else { &["*"] },
-            ),
-            revoke: perms(raw.revoke_perms.take(), &[]),
+            disclose: perms(disclose_perms, &["*"]),
+            sign: perms(sign_perms, &["*"]),
+            issue: perms(issue_perms, if production { &[] } else { &["*"] }),
+            revoke: perms(revoke_perms, &[]),
+            hosts: Vec::new(),
         };
-        let static_sessions = raw.static_sessions.take().unwrap_or_default().0;
-        if let Some(bad) = static_sessions
-            .keys()
-            .find(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        {
-            return Err(invalid(
-                "static_sessions",
-                format!("static session name {bad:?} must match [a-zA-Z0-9_]+"),
-            ));
-        }
-
-        let jwt_private_key = inline_or_file(
-            "jwt_privkey",
-            raw.jwt_privkey.take(),
-            raw.jwt_privkey_file.take(),
-        )?
-        .map(Secret::new);
 
         Ok(ServerConfig {
             production,
-            schemes_path: raw
-                .schemes_path
-                .take()
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-            schemes_assets_path: raw
-                .schemes_assets_path
-                .take()
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-            schemes_update: match raw.schemes_update.unwrap_or(60) {
+            schemes_path: path(schemes_path),
+            schemes_assets_path: path(schemes_assets_path),
+            schemes_update: match schemes_update.unwrap_or(60) {
                 0 => None,
                 m => Some(Duration::from_secs(m.saturating_mul(60))),
             },
-            privkeys: raw
-                .privkeys
-                .take()
-                .filter(|s| !s.is_empty())
-                .map(PathBuf::from),
-            skip_private_keys_check: raw.skip_private_keys_check.unwrap_or(false),
+            privkeys: path(privkeys),
+            skip_private_keys_check: skip_private_keys_check.unwrap_or(false),
             listener,
             client_listener,
             url,
             api_prefix,
             static_files,
-            sse: raw.sse.unwrap_or(false),
+            sse: sse.unwrap_or(false),
             auth,
             global_permissions,
-            static_sessions,
+            static_sessions: static_session_names(static_sessions)?,
             max_session_lifetime: minutes(
                 "max_session_lifetime",
-                raw.max_session_lifetime.unwrap_or(15),
+                max_session_lifetime.unwrap_or(15),
             )?,
             session_result_lifetime: minutes(
                 "session_result_lifetime",
-                raw.session_result_lifetime.unwrap_or(5),
+                session_result_lifetime.unwrap_or(5),
             )?,
-            max_request_age: Duration::from_secs(raw.max_request_age.unwrap_or(300)),
-            jwt_leeway: Duration::from_secs(raw.jwt_leeway.unwrap_or(5)),
-            jwt_issuer: raw
-                .jwt_issuer
-                .take()
-                .unwrap_or_else(|| "irmaserver".to_owned()),
-            jwt_private_key,
-            allow_unsigned_callbacks: raw.allow_unsigned_callbacks.unwrap_or(false),
-            augment_client_return_url: raw.augment_client_return_url.unwrap_or(false),
+            max_request_age: Duration::from_secs(max_request_age.unwrap_or(300)),
+            jwt_leeway: Duration::from_secs(jwt_leeway.unwrap_or(5)),
+            jwt_issuer: jwt_issuer.unwrap_or_else(|| "irmaserver".to_owned()),
+            jwt_private_key: inline_or_file("jwt_privkey", jwt_privkey, jwt_privkey_file)?
+                .map(Secret::new),
+            allow_unsigned_callbacks: allow_unsigned_callbacks.unwrap_or(false),
+            augment_client_return_url: augment_client_return_url.unwrap_or(false),
             no_tls,
-            store: store(&mut raw)?,
+            store: store(
+                store_type,
+                RedisKeys {
+                    addr: redis_addr,
+                    sentinel_addrs: redis_sentinel_addrs,
+                    sentinel_master_name: redis_sentinel_master_name,
+                    accept_inconsistency_risk: redis_accept_inconsistency_risk,
+                    username: redis_username,
+                    pw: redis_pw,
+                    sentinel_username: redis_sentinel_username,
+                    sentinel_pw: redis_sentinel_pw,
+                    allow_empty_password: redis_allow_empty_password,
+                    acl_use_key_prefixes: redis_acl_use_key_prefixes,
+                    db: redis_db,
+                    tls_cert: redis_tls_cert,
+                    tls_cert_file: redis_tls_cert_file,
+                    tls_client_cert_file: redis_tls_client_cert_file,
+                    tls_client_key_file: redis_tls_client_key_file,
+                    no_tls: redis_no_tls,
+                    key_prefix: redis_key_prefix,
+                },
+            )?,
             log: LogConfig {
-                verbose: raw.verbose.unwrap_or(0),
-                quiet: raw.quiet.unwrap_or(false),
-                json: raw.log_json.unwrap_or(false),
+                verbose: verbose.unwrap_or(0),
+                quiet: quiet.unwrap_or(false),
+                json: log_json.unwrap_or(false),
             },
+            ignored,
         })
     }
 }
 
-fn port_opt(value: Option<u32>) -> Result<Option<u16>, ConfigError> {
-    match value {
-        None | Some(0) => Ok(None),
-        Some(v) => port("client_port", v, false).map(Some),
+/// Revocation is not supported yet: its keys are accepted as long as they enable nothing.
+fn refuse_revocation(
+    db_type: Option<String>,
+    db_str: Option<String>,
+    settings: Option<MapOrJson<serde_json::Value>>,
+) -> Result<(), ConfigError> {
+    let refused = |key| {
+        invalid(
+            key,
+            "revocation is not supported by this server yet: remove revocation_settings, revocation_db_type and revocation_db_str",
+        )
+    };
+    if settings.is_some_and(|s| !s.0.is_empty()) {
+        return Err(refused("revocation_settings"));
     }
+    if db_type.is_some_and(|s| !s.is_empty()) {
+        return Err(refused("revocation_db_type"));
+    }
+    if db_str.is_some_and(|s| !s.is_empty()) {
+        return Err(refused("revocation_db_str"));
+    }
+    Ok(())
+}
+
+/// SD-JWT VC issuance (irmago 1.x) is not supported: its keys are accepted while empty.
+fn refuse_sdjwtvc(
+    certificates_dir: Option<String>,
+    private_keys_dir: Option<String>,
+    nested: Option<MapOrJson<serde_json::Value>>,
+) -> Result<(), ConfigError> {
+    let set = certificates_dir.is_some_and(|s| !s.is_empty())
+        || private_keys_dir.is_some_and(|s| !s.is_empty())
+        || nested.is_some_and(|m| m.0.values().any(|v| !v.is_null() && v.as_str() != Some("")));
+    if set {
+        return Err(invalid(
+            "sdjwtvc_issuer_certificates_dir",
+            "SD-JWT VC issuance is not supported by this server: remove the sdjwtvc settings",
+        ));
+    }
+    Ok(())
+}
+
+/// A folder setting; empty means not set.
+fn path(value: Option<String>) -> Option<PathBuf> {
+    value.filter(|s| !s.is_empty()).map(PathBuf::from)
+}
+
+/// The separate app listener, when `client_port` is set.
+fn client_listener(
+    listener: &Listener,
+    client_port: Option<u32>,
+    client_listen_addr: Option<String>,
+    client_tls: Option<Tls>,
+) -> Result<Option<Listener>, ConfigError> {
+    let port = match client_port {
+        None | Some(0) => None,
+        Some(p) => Some(port_number("client_port", p)?),
+    };
+    if port == Some(listener.port) {
+        return Err(invalid("client_port", "must be different from port"));
+    }
+    let addr = addr("client_listen_addr", client_listen_addr)?;
+    if addr.is_some() && port.is_none() {
+        return Err(invalid(
+            "client_listen_addr",
+            "must be combined with a nonzero client_port",
+        ));
+    }
+    Ok(match port {
+        Some(port) => Some(Listener {
+            addr,
+            port,
+            tls: client_tls,
+        }),
+        None if client_tls.is_some() => {
+            return Err(invalid("client_tls_cert", "needs client_port"));
+        }
+        None => None,
+    })
+}
+
+/// The configured app URL, normalised; in production it must be `https` unless `no_tls`.
+fn app_url(
+    url: Option<String>,
+    app_listener: &Listener,
+    production: bool,
+    no_tls: bool,
+) -> Result<Option<String>, ConfigError> {
+    let url = match url.filter(|s| !s.is_empty()) {
+        Some(u) => Some(normalise_url(
+            &u,
+            app_listener.port,
+            app_listener.tls.is_some(),
+        )?),
+        None => None,
+    };
+    if production && !no_tls && !url.as_deref().is_some_and(|u| u.starts_with("https://")) {
+        return Err(invalid(
+            "url",
+            "running without TLS in production mode is unsafe: configure an https url with TLS, or set no_tls when TLS terminates in front of the server",
+        ));
+    }
+    Ok(url)
+}
+
+/// `api_prefix`, starting and ending with `/`.
+fn api_prefix_of(value: Option<String>) -> Result<String, ConfigError> {
+    let mut prefix = value.unwrap_or_else(|| "/".to_owned());
+    if !prefix.starts_with('/') {
+        return Err(invalid(
+            "api_prefix",
+            format!("must start with a slash: {prefix:?}"),
+        ));
+    }
+    if !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    Ok(prefix)
+}
+
+/// `static_path` and `static_prefix`.
+fn static_files(
+    path: Option<String>,
+    prefix: Option<String>,
+) -> Result<Option<StaticFiles>, ConfigError> {
+    let Some(path) = path.filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    let path = PathBuf::from(path);
+    if !path.is_dir() {
+        return Err(invalid(
+            "static_path",
+            format!("{} is not a directory", path.display()),
+        ));
+    }
+    let mut prefix = prefix.unwrap_or_else(|| "/".to_owned());
+    if !prefix.starts_with('/') {
+        return Err(invalid(
+            "static_prefix",
+            format!("must start with a slash: {prefix:?}"),
+        ));
+    }
+    if prefix.len() > 1 && !prefix.ends_with('/') {
+        prefix.push('/');
+    }
+    // The reference's router refuses these too (it panics at start).
+    if API_MOUNTS.iter().any(|m| prefix.starts_with(m)) {
+        return Err(invalid(
+            "static_prefix",
+            format!("{prefix:?} overlaps the API under /irma/ or /session/"),
+        ));
+    }
+    Ok(Some(StaticFiles { path, prefix }))
+}
+
+/// `no_auth` and `requestors`.
+fn auth(no_auth: bool, requestors: Option<MapOrJson<RawRequestor>>) -> Result<Auth, ConfigError> {
+    let requestors = requestors.unwrap_or_default().0;
+    if no_auth {
+        if !requestors.is_empty() {
+            return Err(invalid(
+                "requestors",
+                "requestors must not be configured when requestor authentication is disabled (no_auth)",
+            ));
+        }
+        return Ok(Auth::Disabled);
+    }
+    if requestors.is_empty() {
+        return Err(invalid(
+            "requestors",
+            "no requestors configured; configure one or more requestors or disable requestor authentication (no_auth)",
+        ));
+    }
+    Ok(Auth::Requestors(
+        requestors
+            .into_iter()
+            .map(|(name, r)| requestor(&name, r).map(|r| (name, r)))
+            .collect::<Result<_, _>>()?,
+    ))
+}
+
+/// The static sessions, whose names must fit in a URL path segment; the requests are
+/// parsed when the server is prepared.
+fn static_session_names(
+    sessions: Option<MapOrJson<serde_json::Value>>,
+) -> Result<BTreeMap<String, serde_json::Value>, ConfigError> {
+    let sessions = sessions.unwrap_or_default().0;
+    if let Some(bad) = sessions
+        .keys()
+        .find(|n| n.is_empty() || !n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+    {
+        return Err(invalid(
+            "static_sessions",
+            format!("static session name {bad:?} must match [a-zA-Z0-9_]+"),
+        ));
+    }
+    Ok(sessions)
 }

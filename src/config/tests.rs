@@ -6,6 +6,8 @@
 use figment::Jail;
 
 use super::*;
+use crate::jwt::auth::RequestorCredential;
+use crate::jwt::keys::VerifyingKey;
 
 fn flags() -> RawConfig {
     RawConfig::default()
@@ -109,7 +111,10 @@ fn requestors_as_json_in_env_and_as_map_in_file() {
         let Auth::Requestors(r) = &c.auth else {
             panic!("auth disabled")
         };
-        assert!(matches!(r["a"].key, RequestorKey::Hmac(_)));
+        assert!(matches!(
+            r["a"].key,
+            RequestorCredential::Jwt(VerifyingKey::Hmac(_))
+        ));
         assert_eq!(r["a"].permissions.disclose, ["irma-demo.*"]);
 
         jail.set_env(
@@ -319,6 +324,125 @@ fn static_files() {
                 .to_string()
                 .contains("static_path")
         );
+        Ok(())
+    });
+}
+
+/// A configuration file of `tests/data/configs` (see the README there).
+fn reference_file(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/configs")
+        .join(name)
+}
+
+#[test]
+fn reference_configurations_load_as_in_the_reference() {
+    Jail::expect_with(|_| {
+        let load_file = |name: &str| load(&flags(), Some(&reference_file(name)));
+
+        // irmago's own test configurations.
+        let c = load_file("irmago-redis.yml").unwrap();
+        assert!(
+            matches!(c.store, StoreConfig::Memory),
+            "no store_type: memory"
+        );
+        let c = load_file("irmago-static.yml").unwrap();
+        assert!(c.static_sessions.contains_key("mystaticsession"));
+        assert!(c.allow_unsigned_callbacks);
+        assert_eq!(c.schemes_update, None);
+        let c = load_file("irmago-requestorserver_nextsession.yml").unwrap();
+        assert!(c.production && c.no_tls);
+        assert_eq!(c.url.as_deref(), Some("http://192.168.1.154:8088/irma/"));
+        assert_eq!(c.ignored, ["no_email"]);
+        let Auth::Requestors(r) = &c.auth else {
+            panic!("auth disabled")
+        };
+        assert_eq!(r.keys().collect::<Vec<_>>(), ["alice", "eve", "eve2"]);
+        assert_eq!(r["alice"].permissions.issue, ["irma-demo.interpolis.login"]);
+        assert!(r["eve"].permissions.issue.is_empty());
+
+        // The documentation's examples.
+        let c = load_file("docs-config.yml").unwrap();
+        assert!(c.production);
+        assert_eq!(c.listener.port, 443);
+        assert_eq!(c.url.as_deref(), Some("https://example.com/irma/"));
+        assert!(c.listener.tls.is_some());
+        let c = load_file("docs-requestors.json").unwrap();
+        let Auth::Requestors(r) = &c.auth else {
+            panic!("auth disabled")
+        };
+        let own = &r["myapp"].permissions;
+        assert_eq!(own.sign, ["irma-demo.MijnOverheid.ageLower.*"]);
+        assert_eq!(own.hosts[0].as_str(), "*.example.com");
+        assert!(c.static_sessions.contains_key("mystaticsession"));
+
+        // email and no_email are accepted and ignored; production does not need them.
+        let c = load_file("email.toml").unwrap();
+        assert!(c.production);
+        assert_eq!(c.ignored, ["email"]);
+        let c = load_file("revocation-off.json").unwrap();
+        assert_eq!(c.ignored, ["no_email"]);
+        assert!(c.global_permissions.revoke.is_empty());
+
+        // Configurations that enable revocation are refused, naming it.
+        for name in ["irmago-revocation.yml", "irmago-issuer.yml"] {
+            let err = load_file(name).unwrap_err().to_string();
+            assert!(
+                err.contains("revocation_settings")
+                    && err.contains("revocation is not supported by this server yet"),
+                "{name}: {err}"
+            );
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn unknown_keys_are_named_with_the_nearest_key() {
+    Jail::expect_with(|jail| {
+        jail.create_file("irmaserver.yaml", "emial: admin@example.com\n")?;
+        assert_eq!(
+            load(&flags(), None).unwrap_err().to_string(),
+            "unknown setting 'emial' in irmaserver.yaml (did you mean 'email'?)"
+        );
+        jail.create_file(
+            "irmaserver.yaml",
+            "no_auth: false\nrequestors:\n  app:\n    auth_metod: token\n    key: k\n",
+        )?;
+        assert_eq!(
+            load(&flags(), None).unwrap_err().to_string(),
+            "unknown setting 'requestors.app.auth_metod' in irmaserver.yaml (did you mean 'auth_method'?)"
+        );
+        jail.create_file("irmaserver.yaml", "frobnicate: 1\n")?;
+        assert_eq!(
+            load(&flags(), None).unwrap_err().to_string(),
+            "unknown setting 'frobnicate' in irmaserver.yaml"
+        );
+        std::fs::remove_file("irmaserver.yaml").unwrap();
+        jail.set_env("IRMASERVER_PORT", "eighty");
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid setting port in the environment (IRMASERVER_*): "),
+            "{err}"
+        );
+        jail.set_env("IRMASERVER_PORT", "8088");
+        jail.set_env("IRMASERVER_SCHEMES_UPDAT", "0");
+        assert_eq!(
+            load(&flags(), None).unwrap_err().to_string(),
+            "unknown setting 'schemes_updat' in the environment (IRMASERVER_*) (did you mean 'schemes_update'?)"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn sd_jwt_vc_issuance_is_refused_by_name() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_SDJWTVC_ISSUER_CERTIFICATES_DIR", "certs");
+        let err = load(&flags(), None).unwrap_err().to_string();
+        assert!(err.contains("SD-JWT VC issuance is not supported"), "{err}");
+        jail.set_env("IRMASERVER_SDJWTVC_ISSUER_CERTIFICATES_DIR", "");
+        assert!(load(&flags(), None).is_ok());
         Ok(())
     });
 }

@@ -3,7 +3,9 @@
 //! [`Int`] wraps a non-negative [`BigUint`]. In JSON it is a string holding the standard
 //! (padded) base64 of the big-endian magnitude (zero is `""`); on input an unquoted JSON
 //! number in decimal is accepted too, like gabi's `big.Int` (`gabi:big/int.go`).
-//! In XML key files integers are decimal; see [`Int::from_decimal`].
+//! In XML key files integers are decimal; see [`Int::from_decimal`]. In CBOR (revocation
+//! messages; any format that is not human-readable) it is a byte string of the big-endian
+//! magnitude, as gabi's `big.Int` marshals through `encoding.BinaryMarshaler`.
 
 use std::fmt;
 use std::ops::Deref;
@@ -38,10 +40,16 @@ impl Int {
 
     /// Encodes as base64 of the big-endian magnitude, without leading zero bytes.
     pub fn to_base64(&self) -> String {
+        STANDARD.encode(self.to_bytes())
+    }
+
+    /// The big-endian magnitude without leading zero bytes; empty for zero (Go's
+    /// `big.Int.Bytes`).
+    pub fn to_bytes(&self) -> Vec<u8> {
         if self.0.bits() == 0 {
-            return String::new();
+            return Vec::new();
         }
-        STANDARD.encode(self.0.to_bytes_be())
+        self.0.to_bytes_be()
     }
 
     /// Parses a non-negative decimal number (no sign, no spaces).
@@ -93,13 +101,21 @@ impl fmt::Display for Int {
 
 impl Serialize for Int {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.to_base64())
+        if s.is_human_readable() {
+            s.serialize_str(&self.to_base64())
+        } else {
+            s.serialize_bytes(&self.to_bytes())
+        }
     }
 }
 
 impl<'de> Deserialize<'de> for Int {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(IntVisitor)
+        if d.is_human_readable() {
+            d.deserialize_any(IntVisitor)
+        } else {
+            d.deserialize_bytes(IntVisitor)
+        }
     }
 }
 
@@ -109,11 +125,15 @@ impl Visitor<'_> for IntVisitor {
     type Value = Int;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a base64 string or a non-negative decimal number")
+        f.write_str("a base64 string, a non-negative decimal number or a byte string")
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Int, E> {
         Int::from_base64(v).map_err(E::custom)
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Int, E> {
+        Ok(Int(BigUint::from_bytes_be(v)))
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Int, E> {
@@ -163,5 +183,19 @@ mod tests {
         assert!(Int::from_decimal("12a").is_err());
         assert!(Int::from_decimal("").is_err());
         assert_eq!(Int::from_decimal("007").unwrap().0, BigUint::from(7u8));
+    }
+
+    #[test]
+    fn cbor_is_a_byte_string_of_the_magnitude() {
+        let mut out = Vec::new();
+        ciborium::into_writer(&Int(BigUint::from(0x0102u16)), &mut out).unwrap();
+        assert_eq!(out, [0x42, 0x01, 0x02]);
+        let back: Int = ciborium::from_reader(&out[..]).unwrap();
+        assert_eq!(back.0, BigUint::from(0x0102u16));
+        out.clear();
+        ciborium::into_writer(&Int::default(), &mut out).unwrap();
+        assert_eq!(out, [0x40]);
+        // A text string is not a big integer in CBOR.
+        assert!(ciborium::from_reader::<Int, _>(&[0x61, 0x41][..]).is_err());
     }
 }

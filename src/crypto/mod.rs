@@ -5,8 +5,10 @@
 //! - [`arith`]: fast modular arithmetic (Montgomery, multi-exponentiation, fixed-base
 //!   tables, CRT, primes) under the Idemix core.
 //! - [`idemix`]: the Idemix core (keys, proofs, issuer, verifier, holder).
+//! - [`revocation`]: accumulators, witnesses, nonrevocation proofs and signed updates.
 
 pub mod arith;
 pub mod asn1;
 pub mod bigint;
 pub mod idemix;
+pub mod revocation;

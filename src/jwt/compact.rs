@@ -147,25 +147,38 @@ pub struct SignError {
     reason: String,
 }
 
-/// The header the reference writes: `{"alg":"…","typ":"JWT"}`, in that order.
+/// The header the reference writes: `{"alg":"…","typ":"JWT"}`, or with a key id
+/// `{"alg":"…","kid":"…","typ":"JWT"}` (Go marshals the header map in key order).
 #[derive(Serialize)]
-struct Header {
+struct Header<'a> {
     alg: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kid: Option<&'a str>,
     typ: &'static str,
 }
 
 /// Signs `claims` (serialized in their own field order) with `key`.
 pub fn sign<T: Serialize>(claims: &T, key: &SigningKey) -> Result<String, SignError> {
+    sign_with(key.alg_name(), None, claims, |message| key.sign(message))
+}
+
+/// Signs `claims` under the header `{"alg": alg, "kid"?: kid, "typ": "JWT"}`; `signer` returns
+/// the base64url signature over the signing input.
+pub(super) fn sign_with<T: Serialize>(
+    alg: &'static str,
+    kid: Option<&str>,
+    claims: &T,
+    signer: impl FnOnce(&[u8]) -> Result<String, String>,
+) -> Result<String, SignError> {
     let header = Header {
-        alg: key.alg_name(),
+        alg,
+        kid,
         typ: "JWT",
     };
     let mut token = URL_SAFE_NO_PAD.encode(to_json(&header)?);
     token.push('.');
     token.push_str(&URL_SAFE_NO_PAD.encode(to_json(claims)?));
-    let signature = key
-        .sign(token.as_bytes())
-        .map_err(|reason| SignError { reason })?;
+    let signature = signer(token.as_bytes()).map_err(|reason| SignError { reason })?;
     token.push('.');
     token.push_str(&signature);
     Ok(token)

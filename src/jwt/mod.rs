@@ -6,7 +6,8 @@
 //! - [`auth`]: the server's requestor authentication (token, hmac, publickey), with the
 //!   reference's error answers.
 //! - [`result`]: result and getproof JWTs (RS256), server → requestor, and `GET /publickey`.
-//! - [`keyshare`]: keyshare server JWTs (the `ProofP` of an issuance), RS256 with `kss-N.pem`.
+//! - [`keyshare`]: keyshare JWTs: the keyshare server's (`ProofP`, access tokens; RS256 with
+//!   `kid`, checked with the scheme's `kss-N.pem`) and the app's (ES256).
 //! - [`verify`]: checking any of these with a known key: kind, signature, times.
 //!
 //! The clock is always a parameter (unix seconds), so old tokens can be audited and tests use

@@ -214,7 +214,7 @@ impl<'a> Jwt<'a> {
     }
 }
 
-fn check_times(d: &Decoded<'_>, t: &TimeCheck) -> Result<(), VerifyError> {
+pub(super) fn check_times(d: &Decoded<'_>, t: &TimeCheck) -> Result<(), VerifyError> {
     let (now, leeway) = (t.now, t.leeway);
     if let Some(exp) = d.time_claim("exp")?
         && now > exp.saturating_add_unsigned(leeway)

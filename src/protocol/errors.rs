@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// An error kind of the reference's catalogue, server side (keyshare-only kinds left out).
+/// An error kind of the reference's catalogue, server side (of the keyshare-only kinds, those
+/// our keyshare server answers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
     /// Requestor lacks permission, or a bad token, JWT or host.
@@ -50,6 +51,12 @@ pub enum ErrorKind {
     Internal,
     /// Server-sent events are disabled.
     SseDisabled,
+    /// Keyshare: the username is unknown.
+    UserNotRegistered,
+    /// Keyshare: a response was asked for without a commitment first.
+    MissingCommitment,
+    /// Keyshare: a PIN response came without a challenge first.
+    MissingChallenge,
 }
 
 impl ErrorKind {
@@ -127,6 +134,21 @@ impl ErrorKind {
             ),
             Internal => ("INTERNAL_ERROR", 500, "Internal server error"),
             SseDisabled => ("SSE_DISABLED", 500, "Server sent events disabled"),
+            UserNotRegistered => (
+                "USER_NOT_REGISTERED",
+                403,
+                "User is not yet fully registered",
+            ),
+            MissingCommitment => (
+                "MISSING_COMMITMENT",
+                409,
+                "Keyshare response was requested without corresponding commitment",
+            ),
+            MissingChallenge => (
+                "MISSING_CHALLENGE",
+                409,
+                "Keyshare pin response was requested without corresponding challenge",
+            ),
         }
     }
 

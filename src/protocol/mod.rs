@@ -15,11 +15,15 @@
 //! - [`verify`]: the verdict on verified proofs against a request.
 //! - [`signature`]: attribute-based signatures (`SignedMessage`) and their nonce.
 //! - [`timestamp`]: atum timestamps of signatures.
+//! - [`keyshare`]: the keyshare protocol between the app and a keyshare server.
+//! - [`app`]: the app's disclosure and issuance messages to the server.
 
+pub mod app;
 pub mod attributes;
 pub mod calendar;
 pub mod errors;
 pub mod identifiers;
+pub mod keyshare;
 pub mod legacy;
 pub mod messages;
 pub mod request;

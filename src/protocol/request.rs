@@ -21,7 +21,7 @@ use crate::protocol::attributes::{
 };
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::messages::AttributeOrCredential;
-use crate::protocol::session::ProtocolVersion;
+use crate::protocol::session::{Action, ProtocolVersion};
 use crate::protocol::translated::TranslatedString;
 
 /// `@context` of a disclosure request.
@@ -459,6 +459,15 @@ pub enum SessionRequest {
 }
 
 impl SessionRequest {
+    /// The session type this request starts.
+    pub fn action(&self) -> Action {
+        match self {
+            Self::Disclosure(_) => Action::Disclosing,
+            Self::Signature(_) => Action::Signing,
+            Self::Issuance(_) => Action::Issuing,
+        }
+    }
+
     /// The common fields.
     pub fn base(&self) -> &BaseRequest {
         &self.disclosure().base

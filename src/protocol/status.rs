@@ -24,6 +24,37 @@ pub enum ServerStatus {
 }
 
 impl ServerStatus {
+    /// Every status, in the order a session goes through them.
+    pub const ALL: [Self; 6] = [
+        Self::Initialized,
+        Self::Pairing,
+        Self::Connected,
+        Self::Done,
+        Self::Cancelled,
+        Self::Timeout,
+    ];
+
+    /// Whether a session may go from this status to `next` in one step: the one table of
+    /// the session state machine.
+    pub fn can_become(self, next: Self) -> bool {
+        use ServerStatus::*;
+        matches!(
+            (self, next),
+            (Initialized, Pairing | Connected)
+                | (Pairing, Connected)
+                | (Connected, Done)
+                | (Initialized | Pairing | Connected, Cancelled | Timeout)
+        )
+    }
+
+    /// Whether `later` comes after this status in some run of the state machine (one or
+    /// more steps): a watcher that missed steps still moves only forward.
+    pub fn precedes(self, later: Self) -> bool {
+        Self::ALL
+            .iter()
+            .any(|&step| self.can_become(step) && (step == later || step.precedes(later)))
+    }
+
     /// Whether the session has ended (DONE, CANCELLED or TIMEOUT).
     pub fn is_finished(self) -> bool {
         matches!(self, Self::Done | Self::Cancelled | Self::Timeout)
@@ -64,5 +95,22 @@ mod tests {
         );
         assert!(serde_json::from_str::<ServerStatus>("\"done\"").is_err());
         assert!(ServerStatus::Cancelled.is_finished() && !ServerStatus::Pairing.is_finished());
+    }
+
+    #[test]
+    fn transitions() {
+        use ServerStatus::*;
+        assert!(Initialized.can_become(Pairing) && Pairing.can_become(Connected));
+        assert!(!Pairing.can_become(Done) && !Initialized.can_become(Done));
+        assert!(Pairing.precedes(Done) && Initialized.precedes(Timeout));
+        for s in ServerStatus::ALL {
+            assert!(!s.precedes(s), "{s}");
+            // Finished statuses are final; unfinished ones can always be cancelled.
+            assert_eq!(
+                ServerStatus::ALL.iter().any(|&n| s.can_become(n)),
+                !s.is_finished()
+            );
+            assert_eq!(s.can_become(Cancelled), !s.is_finished());
+        }
     }
 }

@@ -2,9 +2,8 @@
 //! folder), with the lookups the rest of the crate needs (irmago `irma.Configuration`).
 //!
 //! Loading is all-or-nothing: any scheme that fails verification fails the load, with an
-//! error naming the file. Requestor schemes (`description.json`) are not supported yet:
-//! inside a configuration folder they are skipped with a warning; given directly they are
-//! an error.
+//! error naming the file. Issuer schemes are loaded first, then requestor schemes
+//! (`description.json`, [`super::requestor`]), whose issue wizards may name credential types.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -16,8 +15,9 @@ use super::description::{
 use super::error::Error;
 use super::index::{Index, kss_counter};
 use super::keys::SchemePublicKey;
+use super::requestor::{self, RequestorScheme};
 use super::verify::{
-    DESCRIPTION_JSON, DESCRIPTION_XML, VerifiedScheme, is_scheme_dir, par_map, verify_scheme_dir,
+    DESCRIPTION_JSON, DESCRIPTION_XML, SchemeKind, VerifiedScheme, par_map, verify_scheme_dir,
 };
 use crate::protocol::attributes::credential_type_hash;
 use crate::protocol::calendar::format_go_utc;
@@ -39,7 +39,46 @@ pub struct Configuration {
     credential_types: BTreeMap<CredentialTypeId, CredentialType>,
     metadata_hashes: HashMap<[u8; 16], CredentialTypeId>,
     public_keys: BTreeMap<PublicKeyId, PublicKeyFile>,
+    requestor_schemes: BTreeMap<SchemeId, LoadedRequestorScheme>,
+    /// Hostname → requestor id, unique over all requestor schemes.
+    hostnames: HashMap<String, String>,
+    /// Issue wizard id → requestor id, unique over all requestor schemes.
+    wizards: HashMap<String, String>,
     warnings: Vec<String>,
+}
+
+/// One verified requestor scheme.
+#[derive(Debug)]
+pub struct LoadedRequestorScheme {
+    /// Its description and requestors.
+    pub scheme: RequestorScheme,
+    /// The scheme folder.
+    pub path: PathBuf,
+    /// The signed `timestamp` (unix seconds).
+    pub timestamp: i64,
+    /// The signed index.
+    pub index: Index,
+    /// The key that verified the index (`pk.pem`).
+    pub public_key: SchemePublicKey,
+}
+
+/// What every scheme has, issuer or requestor scheme: for listing and updating them.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeRef<'a> {
+    /// Issuer or requestor scheme.
+    pub kind: SchemeKind,
+    /// The scheme id.
+    pub id: &'a SchemeId,
+    /// Where it is published (`<Url>`, `url`), without trailing `/`.
+    pub url: &'a str,
+    /// The scheme folder.
+    pub path: &'a Path,
+    /// The signed `timestamp` (unix seconds).
+    pub timestamp: i64,
+    /// The signed index.
+    pub index: &'a Index,
+    /// The key that verified the index.
+    pub public_key: &'a SchemePublicKey,
 }
 
 /// One verified issuer scheme.
@@ -95,39 +134,23 @@ struct PublicKeyFile {
 
 impl Configuration {
     /// Loads and fully verifies `path`: either an `irma_configuration` folder (each
-    /// non-hidden subfolder a scheme) or a single scheme folder.
+    /// non-hidden subfolder a scheme) or a single scheme folder. Scheme folders may be named
+    /// anything; their description names the scheme.
     pub fn load(path: &Path) -> Result<Self, Error> {
         let mut conf = Self::default();
-        if is_scheme_dir(path) {
+        if SchemeKind::of_dir(path).is_ok() {
             conf.add_scheme_dir(path)?;
         } else {
             let mut dirs = Vec::new();
-            for entry in fs::read_dir(path).map_err(|e| Error::io(path, e))? {
-                let entry = entry.map_err(|e| Error::io(path, e))?;
-                let p = entry.path();
-                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                    continue;
-                };
-                if name.starts_with('.') || !p.is_dir() {
-                    continue;
-                }
-                if !is_scheme_dir(&p) {
-                    return Err(Error::NotAScheme { path: p });
-                }
-                dirs.push(p);
+            for p in scheme_subfolders(path)? {
+                dirs.push((SchemeKind::of_dir(&p)?, p));
             }
-            dirs.sort();
-            for dir in dirs {
-                if !dir.join(DESCRIPTION_XML).is_file() && dir.join(DESCRIPTION_JSON).is_file() {
-                    conf.warnings.push(format!(
-                        "Skipped requestor scheme {}: requestor schemes are not supported yet",
-                        dir.display()
-                    ));
-                    continue;
-                }
+            // Issuer schemes first: requestor schemes' wizards name their credential types.
+            dirs.sort_by_key(|(kind, p)| (*kind == SchemeKind::Requestor, p.clone()));
+            for (_, dir) in dirs {
                 conf.add_scheme_dir(&dir)?;
             }
-            if conf.schemes.is_empty() {
+            if conf.schemes.is_empty() && conf.requestor_schemes.is_empty() {
                 return Err(Error::NoSchemes {
                     path: path.to_owned(),
                 });
@@ -140,10 +163,92 @@ impl Configuration {
     /// Verifies one scheme folder and adds its contents.
     fn add_scheme_dir(&mut self, dir: &Path) -> Result<(), Error> {
         let verified = verify_scheme_dir(dir)?;
-        self.add_verified(verified)
+        let id = verified.id.clone();
+        if let Some(other) = self.scheme_path(&id) {
+            return Err(Error::Invalid {
+                file: dir.display().to_string(),
+                reason: format!("scheme {id} is already loaded from {}", other.display()),
+            });
+        }
+        match verified.kind {
+            SchemeKind::Issuer => self.add_verified(verified),
+            SchemeKind::Requestor => self.add_requestor_scheme(verified),
+        }
     }
 
-    /// Parses the descriptions of a verified scheme and adds them.
+    /// The folder a scheme of either kind was loaded from.
+    fn scheme_path(&self, id: &SchemeId) -> Option<&Path> {
+        self.all_schemes().find(|s| s.id == id).map(|s| s.path)
+    }
+
+    /// Parses and checks a verified requestor scheme and adds it.
+    fn add_requestor_scheme(&mut self, v: VerifiedScheme) -> Result<(), Error> {
+        let VerifiedScheme {
+            path,
+            id,
+            index,
+            public_key,
+            timestamp,
+            files,
+            warnings,
+            ..
+        } = v;
+        self.warnings.extend(warnings);
+        let desc_name = index.display_path(DESCRIPTION_JSON);
+        let desc_bytes = files.get(DESCRIPTION_JSON).ok_or_else(|| Error::Unsigned {
+            file: desc_name.clone(),
+        })?;
+        let description = requestor::parse_description(&desc_name, desc_bytes)?;
+        let chunks =
+            index
+                .files()
+                .filter(|(rel, _)| *rel != DESCRIPTION_JSON && *rel != "timestamp")
+                .map(|(rel, _)| {
+                    let bytes = files.get(rel).map(Vec::as_slice).ok_or_else(|| {
+                        Error::MissingIndexedFile {
+                            file: index.display_path(rel),
+                        }
+                    })?;
+                    Ok((rel.to_owned(), bytes))
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
+        let display = |rel: &str| index.display_path(rel);
+        let assets = path.join("assets");
+        let asset = |name: &str| fs::read(assets.join(name)).ok();
+        let known = |cred: &CredentialTypeId| {
+            self.schemes
+                .contains_key(&cred.scheme())
+                .then(|| self.credential_types.contains_key(cred))
+        };
+        let scheme = requestor::check(
+            requestor::Sources {
+                description,
+                chunks,
+                display: &display,
+                asset: &asset,
+            },
+            &known,
+        )?;
+        requestor::register(&scheme, &mut self.hostnames, &mut self.wizards).map_err(|reason| {
+            Error::Invalid {
+                file: path.display().to_string(),
+                reason,
+            }
+        })?;
+        self.requestor_schemes.insert(
+            id,
+            LoadedRequestorScheme {
+                scheme,
+                path,
+                timestamp,
+                index,
+                public_key,
+            },
+        );
+        Ok(())
+    }
+
+    /// Parses the descriptions of a verified issuer scheme and adds them.
     pub(crate) fn add_verified(&mut self, v: VerifiedScheme) -> Result<(), Error> {
         let VerifiedScheme {
             path,
@@ -153,6 +258,7 @@ impl Configuration {
             timestamp,
             files,
             warnings,
+            ..
         } = v;
         if is_reserved_scheme_name(id.as_str()) {
             return Err(Error::Invalid {
@@ -379,9 +485,41 @@ impl Configuration {
         &self.warnings
     }
 
-    /// All schemes, by id.
+    /// All issuer schemes, by id.
     pub fn schemes(&self) -> impl Iterator<Item = &Scheme> {
         self.schemes.values()
+    }
+
+    /// Every scheme, issuer schemes first, each by id.
+    pub fn all_schemes(&self) -> impl Iterator<Item = SchemeRef<'_>> {
+        let issuers = self.schemes.values().map(|s| SchemeRef {
+            kind: SchemeKind::Issuer,
+            id: &s.description.id,
+            url: &s.description.url,
+            path: &s.path,
+            timestamp: s.timestamp,
+            index: &s.index,
+            public_key: &s.public_key,
+        });
+        let requestors = self.requestor_schemes.values().map(|s| SchemeRef {
+            kind: SchemeKind::Requestor,
+            id: &s.scheme.description.id,
+            url: &s.scheme.description.url,
+            path: &s.path,
+            timestamp: s.timestamp,
+            index: &s.index,
+            public_key: &s.public_key,
+        });
+        issuers.chain(requestors)
+    }
+
+    /// The verified requestor that the app shows for `hostname`, if any.
+    pub fn requestor_for_host(&self, hostname: &str) -> Option<&requestor::RequestorInfo> {
+        let id = self.hostnames.get(hostname)?;
+        self.requestor_schemes
+            .values()
+            .flat_map(|s| &s.scheme.requestors)
+            .find(|r| r.id == *id)
     }
 
     /// A scheme by id.
@@ -440,6 +578,16 @@ impl Configuration {
             .filter(|k| k.issuer == *issuer)
             .map(|k| k.counter)
             .collect()
+    }
+
+    /// The key counter an issuance request's `keyCounter` names: itself, or the issuer's
+    /// latest key for 0 (the reference's "0 means the latest"); `None` when the issuer has
+    /// no key.
+    pub fn issuing_key_counter(&self, issuer: &IssuerId, requested: u32) -> Option<u32> {
+        if requested != 0 {
+            return Some(requested);
+        }
+        self.latest_key(issuer).map(|(id, _)| id.counter)
     }
 
     /// The verified text of `PublicKeys/<counter>.xml`, for `crate::crypto` to parse.
@@ -600,6 +748,28 @@ fn check_dependencies(creds: &BTreeMap<CredentialTypeId, CredentialType>) -> Res
         }
     }
     Ok(())
+}
+
+/// The scheme folders of an `irma_configuration` folder: every subfolder whose name does
+/// not start with `.` (hidden folders include the `.tempscheme`/`.oldscheme` leftovers of
+/// interrupted updates), sorted; a subfolder that holds no scheme is an error.
+pub fn scheme_subfolders(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut dirs = Vec::new();
+    for entry in fs::read_dir(path).map_err(|e| Error::io(path, e))? {
+        let entry = entry.map_err(|e| Error::io(path, e))?;
+        let p = entry.path();
+        let hidden = entry
+            .file_name()
+            .to_str()
+            .is_none_or(|n| n.starts_with('.'));
+        if hidden || !p.is_dir() {
+            continue;
+        }
+        SchemeKind::of_dir(&p)?;
+        dirs.push(p);
+    }
+    dirs.sort();
+    Ok(dirs)
 }
 
 /// Seconds since the Unix epoch.

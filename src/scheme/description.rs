@@ -28,7 +28,7 @@ const MIN_ISSUER_VERSION: u32 = 4;
 /// A scheme (irmago: scheme manager) as described by its `description.xml`.
 #[derive(Debug, Clone)]
 pub struct SchemeDescription {
-    /// The scheme identifier (`<Id>`), equal to the scheme's folder name.
+    /// The scheme identifier (`<Id>`).
     pub id: SchemeId,
     /// Where the scheme is published (`<Url>`); downloads and updates come from here.
     pub url: String,
@@ -425,7 +425,8 @@ fn check_demo_prefix(ts: &TranslatedString, langs: &[String]) -> Result<(), Stri
 }
 
 impl SchemeDescription {
-    /// Parses and checks a scheme's `description.xml`; `folder` is the scheme's folder name.
+    /// Parses and checks a scheme's `description.xml`. Unlike issuers and credential types, a
+    /// scheme's folder may be named anything (as irmago: `irma-demo-schememanager/`).
     pub(crate) fn parse(
         src: &Source<'_>,
         bytes: &[u8],
@@ -446,12 +447,6 @@ impl SchemeDescription {
             return Err(invalid(
                 src.file,
                 format!("scheme id {id} uses a forbidden prefix"),
-            ));
-        }
-        if id.as_str() != src.folder {
-            return Err(invalid(
-                src.file,
-                format!("scheme {id} has wrong directory name {}", src.folder),
             ));
         }
         let keyshare_attribute = match non_empty(raw.keyshare_attribute) {

@@ -1,5 +1,5 @@
-//! Installing and updating schemes over HTTP(S) (irmago `irma/schemes.go`
-//! `installScheme`, `UpdateScheme`), atomically.
+//! Installing and updating schemes, issuer and requestor schemes, over HTTP(S) (irmago
+//! `irma/schemes.go` `installScheme`, `UpdateScheme`), atomically.
 //!
 //! Both build the new scheme in a hidden `.tempscheme-*` folder next to the target, check
 //! every downloaded file against the signed index, verify and parse the result like
@@ -26,7 +26,8 @@ use super::configuration::Configuration;
 use super::error::Error;
 use super::index::{FileHash, Index};
 use super::keys::{KeyError, SchemePublicKey};
-use super::verify::parse_timestamp;
+use super::storage::{TempDir, copy_dir, replace_dir};
+use super::verify::{SchemeKind, parse_timestamp};
 use crate::protocol::identifiers::SchemeId;
 
 /// The pinned public key of `https://schemes.yivi.app/irma-demo` (irmago `DefaultSchemes`).
@@ -170,7 +171,7 @@ pub enum DownloadError {
         reason: String,
     },
     /// The request failed (connection, timeout, truncated body).
-    #[error("GET {url}")]
+    #[error("GET {url}: {source}")]
     Http {
         /// The URL.
         url: String,
@@ -435,26 +436,18 @@ async fn fetch_remote(
     })
 }
 
-/// A hidden temporary folder next to the target, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(parent: &Path, prefix: &str) -> Result<Self, DownloadError> {
-        let mut rnd = [0u8; 8];
-        getrandom::fill(&mut rnd).map_err(|e| DownloadError::Io {
-            path: parent.to_owned(),
-            error: std::io::Error::other(e.to_string()),
-        })?;
-        let path = parent.join(format!("{prefix}-{}", hex::encode(rnd)));
-        fs::create_dir(&path).map_err(io(&path))?;
-        Ok(Self(path))
+/// Updates every scheme of `conf`, issuer and requestor schemes, from its URL (irmago
+/// `UpdateSchemes`); returns each scheme folder with what happened to it.
+pub async fn update_all(
+    conf: &Configuration,
+    opts: &DownloadOptions,
+) -> Vec<(PathBuf, Result<Outcome, DownloadError>)> {
+    let mut out = Vec::new();
+    for dir in conf.all_schemes().map(|s| s.path.to_owned()) {
+        let result = update(&dir, opts, &mut ()).await;
+        out.push((dir, result));
     }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
+    out
 }
 
 /// Downloads and installs the scheme `pointer` into the `irma_configuration` folder `dest`
@@ -465,10 +458,10 @@ pub async fn install(
     opts: &DownloadOptions,
     progress: &mut (dyn Progress + Send),
 ) -> Result<Outcome, DownloadError> {
-    let base = check_url(&pointer.url)?;
+    let (base, kind) = scheme_base(&pointer.url)?;
     let f = Fetcher::new(&base, opts)?;
-    let desc = f.get("description.xml").await?;
-    let id = super::sign::scheme_id_of(&desc, &f.url("description.xml"))?;
+    let (scheme_kind, desc) = fetch_description(&f, kind).await?;
+    let id = super::sign::scheme_id_of(scheme_kind, &desc, &f.url(scheme_kind.description_file()))?;
     let target = dest.join(id.as_str());
     if fs::symlink_metadata(&target).is_ok() {
         return Err(DownloadError::AlreadyInstalled { path: target });
@@ -499,6 +492,9 @@ pub async fn install(
         .map(|(rel, h)| (rel.to_owned(), *h))
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
+    if scheme_kind == SchemeKind::Requestor {
+        fetch_logos(&f, &remote.index, &new).await?;
+    }
     let conf = Configuration::load(&new)?;
     // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
@@ -520,16 +516,16 @@ pub async fn update(
     progress: &mut (dyn Progress + Send),
 ) -> Result<Outcome, DownloadError> {
     let local_conf = Configuration::load(dir)?;
-    let Some(local) = local_conf.schemes().next() else {
+    let Some(local) = local_conf.all_schemes().next() else {
         return Err(Error::NoSchemes {
             path: dir.to_owned(),
         }
         .into());
     };
-    let id = local.id().clone();
-    let base = check_url(&local.description.url)?;
+    let id = local.id.clone();
+    let base = check_url(local.url)?;
     let f = Fetcher::new(&base, opts)?;
-    let remote = fetch_remote(&f, &id, &local.public_key, "local").await?;
+    let remote = fetch_remote(&f, &id, local.public_key, "local").await?;
     if remote.timestamp <= local.timestamp {
         progress.event(Event::Message(&format!(
             "{id}: up to date (local timestamp {}, remote {})",
@@ -563,18 +559,14 @@ pub async fn update(
         .map(|(rel, h)| (rel.to_owned(), *h))
         .collect();
     let downloaded = fetch_files(&f, &id, &new, wanted, progress).await?;
+    if local.kind == SchemeKind::Requestor {
+        fetch_logos(&f, &remote.index, &new).await?;
+    }
     let conf = Configuration::load(&new)?;
     // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
 
-    // Swap: move the old scheme aside, move the new one in, then delete the old one.
-    let old = TempDir::new(parent, ".oldscheme")?;
-    let aside = old.0.join(id.as_str());
-    fs::rename(dir, &aside).map_err(io(dir))?;
-    if let Err(e) = fs::rename(&new, dir) {
-        let _ = fs::rename(&aside, dir);
-        return Err(io(dir)(e));
-    }
+    replace_dir(parent, &new, dir)?;
     Ok(Outcome {
         scheme: id.to_string(),
         path: dir.to_owned(),
@@ -582,6 +574,87 @@ pub async fn update(
         downloaded,
         timestamp: remote.timestamp,
     })
+}
+
+/// The scheme URL without a trailing `/description.xml` or `/description.json`, and the
+/// kind that file names (irmago `downloadScheme` accepts both forms).
+fn scheme_base(url: &str) -> Result<(Url, Option<SchemeKind>), DownloadError> {
+    let trimmed = url.trim().trim_end_matches('/');
+    for kind in [SchemeKind::Issuer, SchemeKind::Requestor] {
+        if let Some(base) = trimmed.strip_suffix(&format!("/{}", kind.description_file())) {
+            return Ok((check_url(base)?, Some(kind)));
+        }
+    }
+    Ok((check_url(trimmed)?, None))
+}
+
+/// Fetches the scheme description: `description.xml` of an issuer scheme, else (on 404)
+/// `description.json` of a requestor scheme; only the one `kind` names when given.
+async fn fetch_description(
+    f: &Fetcher,
+    kind: Option<SchemeKind>,
+) -> Result<(SchemeKind, Vec<u8>), DownloadError> {
+    let kinds = match kind {
+        Some(k) => vec![k],
+        None => vec![SchemeKind::Issuer, SchemeKind::Requestor],
+    };
+    for k in &kinds {
+        if let Some(bytes) = f.get_optional(k.description_file()).await? {
+            return Ok((*k, bytes));
+        }
+    }
+    Err(DownloadError::Status {
+        url: f.url(kinds[0].description_file()),
+        status: 404,
+    })
+}
+
+/// Fetches the `assets/<sha256>.png` logos that the requestors and issue wizards of the
+/// requestor scheme in `dir` name and that are missing, each checked against its name
+/// (irmago `RequestorScheme.handleUpdateFile`).
+async fn fetch_logos(f: &Fetcher, index: &Index, dir: &Path) -> Result<(), DownloadError> {
+    #[derive(serde::Deserialize)]
+    struct Logos {
+        #[serde(default)]
+        logo: Option<String>,
+        #[serde(default)]
+        wizards: BTreeMap<String, Logos>,
+    }
+    let mut logos = std::collections::BTreeSet::new();
+    for (rel, _) in index.files() {
+        if !rel.ends_with(".json") || rel == super::verify::DESCRIPTION_JSON {
+            continue;
+        }
+        let path = dir.join(rel);
+        let bytes = fs::read(&path).map_err(io(&path))?;
+        // A malformed file is reported by the verification that follows.
+        let Ok(chunk) = serde_json::from_slice::<Vec<Logos>>(&bytes) else {
+            continue;
+        };
+        for r in chunk {
+            logos.extend(r.logo);
+            logos.extend(r.wizards.into_values().filter_map(|w| w.logo));
+        }
+    }
+    for logo in logos {
+        let mut hash = [0u8; 32];
+        let rel = format!("assets/{logo}.png");
+        let path = dir.join(&rel);
+        if hex::decode_to_slice(&logo, &mut hash).is_err() || path.exists() {
+            continue;
+        }
+        let bytes = f.get(&rel).await?;
+        if Sha256::digest(&bytes).as_slice() != hash {
+            return Err(DownloadError::HashMismatch {
+                url: f.url(&rel),
+                file: rel,
+            });
+        }
+        let assets = dir.join("assets");
+        fs::create_dir_all(&assets).map_err(io(&assets))?;
+        write(&path, &bytes)?;
+    }
+    Ok(())
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), DownloadError> {
@@ -685,21 +758,6 @@ async fn fetch_demo_private_keys(
             ))),
         }
     }
-}
-
-/// Copies a folder recursively (following symlinks, keeping `.git` out).
-fn copy_dir(from: &Path, to: &Path) -> Result<(), DownloadError> {
-    fs::create_dir_all(to).map_err(io(to))?;
-    for (rel, is_dir) in super::verify::walk_tree(from)? {
-        let dst = to.join(&rel);
-        if is_dir {
-            fs::create_dir_all(&dst).map_err(io(&dst))?;
-        } else {
-            let src = from.join(&rel);
-            fs::copy(&src, &dst).map_err(io(&src))?;
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -17,21 +17,28 @@ pub enum Error {
         error: std::io::Error,
     },
     /// The folder is neither a scheme nor a folder of schemes.
-    #[error("{path} is not a scheme (no description.xml) nor a folder of schemes")]
+    #[error(
+        "{path} is not a scheme (no description.xml or description.json) nor a folder of schemes"
+    )]
     NotAScheme {
         /// The folder.
         path: PathBuf,
     },
+    /// A schemes or assets folder that was named does not exist.
+    #[error("folder {path} does not exist")]
+    MissingFolder {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// None of the data folders irmago would use could be created.
+    #[error(
+        "no folder for irma data could be created ($XDG_DATA_HOME or ~/.local/share, $XDG_DATA_DIRS, the temporary folder)"
+    )]
+    NoDataFolder,
     /// The folder holds no schemes at all.
     #[error("{path} contains no schemes")]
     NoSchemes {
         /// The folder.
-        path: PathBuf,
-    },
-    /// Requestor schemes (`description.json`) are not supported yet.
-    #[error("{path} is a requestor scheme; requestor schemes are not supported yet")]
-    RequestorScheme {
-        /// The scheme folder.
         path: PathBuf,
     },
     /// A file the scheme needs is missing (`index`, `index.sig`, `pk.pem`, `timestamp`, `description.xml`).

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::error::Error;
+use super::verify::SchemeKind;
 use crate::protocol::identifiers::SchemeId;
 
 /// The SHA-256 of a file.
@@ -126,16 +127,27 @@ pub fn is_safe_relative_path(rel: &str) -> bool {
             .all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
-/// Whether `irma scheme sign` puts this file (path relative to an issuer scheme's folder)
-/// into the index (irmago `skipSigning`): `*.xml`, `*.png`, `kss-N.pem` and `timestamp`,
-/// except under `PrivateKeys/`, `Proofs/` and `.git/`, and except files named `*index`.
-pub fn must_be_signed(rel: &str) -> bool {
+/// Whether `irma scheme sign` puts this file (path relative to the scheme's folder) into the
+/// index (irmago `skipSigning`): in issuer schemes `*.xml`, `*.png`, `kss-N.pem` and
+/// `timestamp`, except under `PrivateKeys/` and `Proofs/`; in requestor schemes `*.json` and
+/// `timestamp`; never files named `*index` nor anything under `.git/`.
+pub fn must_be_signed(kind: SchemeKind, rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     let in_dir = |d: &str| rel.split('/').rev().skip(1).any(|c| c == d);
-    if name.ends_with("index") || in_dir(".git") || in_dir("PrivateKeys") || in_dir("Proofs") {
+    if name.ends_with("index") || in_dir(".git") {
         return false;
     }
-    name.ends_with(".xml") || name.ends_with(".png") || is_kss_key_name(name) || name == "timestamp"
+    match kind {
+        SchemeKind::Issuer => {
+            !in_dir("PrivateKeys")
+                && !in_dir("Proofs")
+                && (name.ends_with(".xml")
+                    || name.ends_with(".png")
+                    || is_kss_key_name(name)
+                    || name == "timestamp")
+        }
+        SchemeKind::Requestor => name.ends_with(".json") || name == "timestamp",
+    }
 }
 
 /// `kss-<digits>.pem` (irmago matches `kss-\d+\.pem$` on the file name).
@@ -170,6 +182,15 @@ pub fn is_signature_exception(rel: &str) -> bool {
         return true;
     }
     if name.starts_with("index") {
+        return true;
+    }
+    // Requestor scheme logos `assets/<sha256>.png`: named after their hash, not indexed.
+    let word = |s: &str| s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if name == "assets"
+        || (parts.len() >= 2
+            && parts[parts.len() - 2] == "assets"
+            && word(name.strip_suffix(".png").unwrap_or(name)))
+    {
         return true;
     }
     // `<issuer>/PrivateKeys` and `<issuer>/PrivateKeys/N.xml`.
@@ -231,7 +252,7 @@ mod tests {
             "timestamp",
             "I/PublicKeys/1.xml",
         ] {
-            assert!(must_be_signed(yes), "{yes}");
+            assert!(must_be_signed(SchemeKind::Issuer, yes), "{yes}");
         }
         for no in [
             "index",
@@ -244,8 +265,14 @@ mod tests {
             ".git/x.xml",
             "kss-x.pem",
         ] {
-            assert!(!must_be_signed(no), "{no}");
+            assert!(!must_be_signed(SchemeKind::Issuer, no), "{no}");
         }
+        assert!(must_be_signed(SchemeKind::Requestor, "requestors.json"));
+        assert!(must_be_signed(SchemeKind::Requestor, "timestamp"));
+        assert!(!must_be_signed(SchemeKind::Requestor, "assets/ab.png"));
+        assert!(!must_be_signed(SchemeKind::Requestor, "notes.xml"));
+        assert!(is_signature_exception("assets/ab12.png"));
+        assert!(is_signature_exception("assets"));
         assert!(is_signature_exception("I/PrivateKeys/0.xml"));
         assert!(!is_signature_exception("I/notes.txt"));
         assert_eq!(kss_counter("kss-12.pem"), Some(12));

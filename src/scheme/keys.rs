@@ -2,8 +2,8 @@
 //!
 //! The private key is a SEC1 PEM (`EC PRIVATE KEY`, `sk.pem`), the public key a PKIX PEM
 //! (`PUBLIC KEY`, `pk.pem`), and `index.sig` a DER `SEQUENCE { r, s }` over the SHA-256 of
-//! the index. Passphrase-encrypted keys (irmago's `ENCRYPTED IRMA SCHEME PRIVATE KEY`) are
-//! not supported yet.
+//! the index. Passphrase-protected private keys (irmago's `ENCRYPTED IRMA SCHEME PRIVATE
+//! KEY`) are read and written by [`super::encrypted_key`].
 
 use std::fmt;
 
@@ -14,9 +14,12 @@ use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 /// Why a scheme key could not be read or made.
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
-    /// The private key is passphrase-encrypted, which is not supported yet.
-    #[error("passphrase-encrypted scheme keys are not supported yet")]
+    /// The private key is passphrase-protected: read it with a passphrase.
+    #[error("the scheme key is passphrase-protected; a passphrase is needed to read it")]
     Encrypted,
+    /// The passphrase is wrong or unusable.
+    #[error("{0}")]
+    Passphrase(String),
     /// The private key PEM is not a SEC1 P-256 key.
     #[error("not a SEC1 PEM P-256 private key (\"EC PRIVATE KEY\"): {0}")]
     PrivateKey(String),
@@ -49,6 +52,18 @@ impl SchemeSigningKey {
                 return Ok(Self(key));
             }
         }
+    }
+
+    /// The key with secret scalar `bytes` (big-endian).
+    pub(crate) fn from_scalar_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
+        SigningKey::from_slice(bytes)
+            .map(Self)
+            .map_err(|_| KeyError::PrivateKey("the private scalar is out of range".to_owned()))
+    }
+
+    /// The secret scalar, big-endian.
+    pub(crate) fn scalar_bytes(&self) -> zeroize::Zeroizing<[u8; 32]> {
+        zeroize::Zeroizing::new(self.0.to_bytes().into())
     }
 
     /// Parses `sk.pem` (SEC1 `EC PRIVATE KEY`).
@@ -101,6 +116,11 @@ impl SchemePublicKey {
         self.0
             .to_public_key_pem(LineEnding::LF)
             .map_err(|e| KeyError::Encode(e.to_string()))
+    }
+
+    /// The uncompressed SEC1 point (`04 || x || y`), as OpenSSH key files hold it.
+    pub(crate) fn to_sec1_uncompressed(&self) -> Vec<u8> {
+        self.0.to_sec1_point(false).as_bytes().to_vec()
     }
 
     /// Whether `signature` (DER) is a valid signature over `message` by this key.

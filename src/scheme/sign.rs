@@ -1,5 +1,6 @@
-//! Signing a scheme folder (irmago `yivi/cli/irmacli/sign.go`): write `timestamp`, hash every
-//! file that belongs in the index, write `index`, `index.sig` and `pk.pem`.
+//! Signing a scheme folder, issuer or requestor scheme (irmago `yivi/cli/irmacli/sign.go`):
+//! write `timestamp`, hash every file that belongs in the index, write `index`, `index.sig`
+//! and `pk.pem`.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -11,31 +12,38 @@ use sha2::{Digest, Sha256};
 use super::error::Error;
 use super::index::{Index, must_be_signed};
 use super::keys::SchemeSigningKey;
-use super::verify::{DESCRIPTION_XML, check_issuer_scheme, walk_tree};
+use super::verify::{SchemeKind, scheme_identity, walk_tree};
 use crate::protocol::identifiers::SchemeId;
 
+/// The id in an issuer scheme's `description.xml`.
 #[derive(Deserialize)]
-struct RawId {
+struct RawXmlId {
     #[serde(rename = "Id", default)]
     id: String,
 }
 
-/// Signs the issuer scheme in `dir` with `key`, stamping it with `timestamp` (unix seconds).
+/// The id and type in a requestor scheme's `description.json`.
+#[derive(Deserialize)]
+struct RawJsonId {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    schemetype: String,
+}
+
+/// Signs the scheme in `dir` with `key`, stamping it with `timestamp` (unix seconds).
 /// Returns the new index. The caller verifies the result (unless told not to).
 ///
 /// Like irmago this rewrites files in place: on failure the folder may be left half-signed.
 pub fn sign_scheme(key: &SchemeSigningKey, dir: &Path, timestamp: i64) -> Result<Index, Error> {
-    check_issuer_scheme(dir)?;
-    let desc_path = dir.join(DESCRIPTION_XML);
-    let desc = fs::read(&desc_path).map_err(|e| Error::io(&desc_path, e))?;
-    let id = scheme_id_of(&desc, &desc_path.display().to_string())?;
+    let (kind, id) = scheme_identity(dir)?;
 
     let ts_path = dir.join("timestamp");
     fs::write(&ts_path, format!("{timestamp}\n")).map_err(|e| Error::io(&ts_path, e))?;
 
     let mut files = BTreeMap::new();
     for (rel, is_dir) in walk_tree(dir)? {
-        if is_dir || !must_be_signed(&rel) {
+        if is_dir || !must_be_signed(kind, &rel) {
             continue;
         }
         let path = dir.join(&rel);
@@ -56,20 +64,35 @@ pub fn sign_scheme(key: &SchemeSigningKey, dir: &Path, timestamp: i64) -> Result
     Ok(index)
 }
 
-/// The `<Id>` of a scheme `description.xml`; `file` names it in errors.
-pub fn scheme_id_of(description: &[u8], file: &str) -> Result<SchemeId, Error> {
-    let text = std::str::from_utf8(description).map_err(|_| Error::Invalid {
+/// The id a scheme description names: `<Id>` of a `description.xml`, `id` of a
+/// `description.json` (whose `schemetype` must be `requestor`); `file` names it in errors.
+pub fn scheme_id_of(kind: SchemeKind, description: &[u8], file: &str) -> Result<SchemeId, Error> {
+    let invalid = |reason: String| Error::Invalid {
         file: file.to_owned(),
-        reason: "not UTF-8".to_owned(),
-    })?;
-    let raw: RawId = quick_xml::de::from_str(text).map_err(|e| Error::Xml {
-        file: file.to_owned(),
-        error: e,
-    })?;
-    SchemeId::parse(raw.id.trim()).map_err(|e| Error::Invalid {
-        file: file.to_owned(),
-        reason: e.to_string(),
-    })
+        reason,
+    };
+    let text = std::str::from_utf8(description).map_err(|_| invalid("not UTF-8".to_owned()))?;
+    let id = match kind {
+        SchemeKind::Issuer => {
+            let raw: RawXmlId = quick_xml::de::from_str(text).map_err(|e| Error::Xml {
+                file: file.to_owned(),
+                error: e,
+            })?;
+            raw.id
+        }
+        SchemeKind::Requestor => {
+            let raw: RawJsonId =
+                serde_json::from_str(text).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
+            if raw.schemetype != "requestor" {
+                return Err(invalid(format!(
+                    "schemetype is {:?}, expected \"requestor\"",
+                    raw.schemetype
+                )));
+            }
+            raw.id
+        }
+    };
+    SchemeId::parse(id.trim()).map_err(|e| invalid(e.to_string()))
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Error> {

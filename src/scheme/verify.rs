@@ -1,10 +1,14 @@
 //! Verifying a scheme folder on disk: `index.sig` over `index` with `pk.pem`, every indexed
 //! file present with the indexed SHA-256, no file that must be signed left out of the
 //! index, and a signed `timestamp` (irmago `parseIndex`, `verifyFiles`, `checkUnsignedFiles`).
+//! Issuer schemes (`description.xml`) and requestor schemes (`description.json`) alike; the
+//! scheme id is the one its description names, whatever the folder is called (as irmago:
+//! maintainers verify their clone `irma-demo-schememanager/`).
 //!
 //! Stricter than irmago in one way: a file that `irma scheme sign` would have indexed
-//! (`*.xml`, `*.png`, `kss-N.pem`, `timestamp`) but that is missing from the index is an
-//! error, where irmago only warns ("Ignored file"). Other unknown files still only warn.
+//! (issuer schemes: `*.xml`, `*.png`, `kss-N.pem`, `timestamp`; requestor schemes: `*.json`,
+//! `timestamp`) but that is missing from the index is an error, where irmago only warns
+//! ("Ignored file"). Other unknown files still only warn.
 //!
 //! Files are hashed on all cores; the verified contents of every non-PNG file are kept so
 //! that parsing never reads a file twice (and never reads an unverified one).
@@ -20,19 +24,54 @@ use sha2::{Digest, Sha256};
 use super::error::Error;
 use super::index::{Index, is_signature_exception, must_be_signed};
 use super::keys::SchemePublicKey;
+use super::sign::scheme_id_of;
 use crate::protocol::identifiers::SchemeId;
 
 /// Name of the scheme description of an issuer scheme.
 pub const DESCRIPTION_XML: &str = "description.xml";
-/// Name of the scheme description of a requestor scheme (not supported yet).
+/// Name of the scheme description of a requestor scheme.
 pub const DESCRIPTION_JSON: &str = "description.json";
+
+/// The two kinds of scheme (irmago `SchemeType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemeKind {
+    /// Issuers, credential types and their keys (`description.xml`).
+    Issuer,
+    /// Verified requestors and issue wizards (`description.json`).
+    Requestor,
+}
+
+impl SchemeKind {
+    /// The scheme's description file.
+    pub fn description_file(self) -> &'static str {
+        match self {
+            Self::Issuer => DESCRIPTION_XML,
+            Self::Requestor => DESCRIPTION_JSON,
+        }
+    }
+
+    /// The kind of the scheme in `dir`, by the description file it holds.
+    pub fn of_dir(dir: &Path) -> Result<Self, Error> {
+        if dir.join(DESCRIPTION_XML).is_file() {
+            Ok(Self::Issuer)
+        } else if dir.join(DESCRIPTION_JSON).is_file() {
+            Ok(Self::Requestor)
+        } else {
+            Err(Error::NotAScheme {
+                path: dir.to_owned(),
+            })
+        }
+    }
+}
 
 /// A scheme folder whose signature and file hashes check out.
 #[derive(Debug)]
 pub struct VerifiedScheme {
     /// The scheme folder.
     pub path: PathBuf,
-    /// The scheme id (the folder name, which the index uses).
+    /// Issuer or requestor scheme.
+    pub kind: SchemeKind,
+    /// The scheme id, as its description and every line of the index name it.
     pub id: SchemeId,
     /// The signed index.
     pub index: Index,
@@ -62,7 +101,7 @@ fn read(path: &Path) -> Result<Vec<u8>, Error> {
 
 /// Verifies the scheme in `dir` against its own `pk.pem`.
 pub fn verify_scheme_dir(dir: &Path) -> Result<VerifiedScheme, Error> {
-    check_issuer_scheme(dir)?;
+    SchemeKind::of_dir(dir)?;
     let pk_path = dir.join("pk.pem");
     let pk_pem = read(&pk_path)?;
     let public_key = std::str::from_utf8(&pk_pem)
@@ -81,12 +120,9 @@ pub fn verify_scheme_dir_with_key(
     dir: &Path,
     public_key: &SchemePublicKey,
 ) -> Result<VerifiedScheme, Error> {
-    check_issuer_scheme(dir)?;
-    let folder = scheme_folder_name(dir)?;
-    let id = SchemeId::parse(&folder).map_err(|e| Error::Invalid {
-        file: dir.display().to_string(),
-        reason: format!("scheme folder name: {e}"),
-    })?;
+    // The id is read from the description before anything is verified; the signed index
+    // must then list every file under that id, and the description's hash is checked below.
+    let (kind, id) = scheme_identity(dir)?;
 
     let index_path = dir.join("index");
     let sig_path = dir.join("index.sig");
@@ -98,7 +134,7 @@ pub fn verify_scheme_dir_with_key(
     let index = Index::parse(&id, &index_bytes, &index_path)?;
 
     let mut warnings = Vec::new();
-    let on_disk = walk(dir, &index, &mut warnings)?;
+    let on_disk = walk(dir, kind, &index, &mut warnings)?;
     for (rel, _) in index.files() {
         if on_disk.binary_search_by(|p| p.as_str().cmp(rel)).is_err() {
             return Err(Error::MissingIndexedFile {
@@ -118,6 +154,7 @@ pub fn verify_scheme_dir_with_key(
 
     Ok(VerifiedScheme {
         path: dir.to_owned(),
+        kind,
         id,
         index,
         public_key: public_key.clone(),
@@ -127,37 +164,20 @@ pub fn verify_scheme_dir_with_key(
     })
 }
 
-/// Checks that `dir` holds an issuer scheme: `description.xml`, not a requestor scheme's
-/// `description.json` (not supported yet).
-pub fn check_issuer_scheme(dir: &Path) -> Result<(), Error> {
-    if dir.join(DESCRIPTION_XML).is_file() {
-        return Ok(());
-    }
-    if dir.join(DESCRIPTION_JSON).is_file() {
-        return Err(Error::RequestorScheme {
-            path: dir.to_owned(),
-        });
-    }
-    Err(Error::NotAScheme {
-        path: dir.to_owned(),
-    })
+/// The kind and id of the scheme in `dir`, read from its (not yet verified) description
+/// (irmago `common.SchemeInfo`).
+pub fn scheme_identity(dir: &Path) -> Result<(SchemeKind, SchemeId), Error> {
+    let kind = SchemeKind::of_dir(dir)?;
+    let path = dir.join(kind.description_file());
+    let bytes = read(&path)?;
+    let id = scheme_id_of(kind, &bytes, &path.display().to_string())?;
+    Ok((kind, id))
 }
 
 /// Parses a `timestamp` file: decimal unix seconds, optionally followed by one `\n`.
 pub fn parse_timestamp(bytes: &[u8]) -> Option<i64> {
     let b = bytes.strip_suffix(b"\n").unwrap_or(bytes);
     std::str::from_utf8(b).ok()?.parse().ok()
-}
-
-/// The last component of `dir`, resolving `.` and the like.
-pub(crate) fn scheme_folder_name(dir: &Path) -> Result<String, Error> {
-    let abs = fs::canonicalize(dir).map_err(|e| Error::io(dir, e))?;
-    abs.file_name()
-        .and_then(|n| n.to_str())
-        .map(str::to_owned)
-        .ok_or_else(|| Error::NotAScheme {
-            path: dir.to_owned(),
-        })
 }
 
 /// Every file and folder under `dir` as `(relative path, is_dir)`, following symlinks and
@@ -198,7 +218,12 @@ pub(crate) fn walk_tree(dir: &Path) -> Result<Vec<(String, bool)>, Error> {
 
 /// Refuses files that must be signed but are not indexed, and warns about other unknown
 /// files and folders. Returns every file's relative path, sorted.
-fn walk(dir: &Path, index: &Index, warnings: &mut Vec<String>) -> Result<Vec<String>, Error> {
+fn walk(
+    dir: &Path,
+    kind: SchemeKind,
+    index: &Index,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<String>, Error> {
     let mut files = Vec::new();
     for (rel, is_dir) in walk_tree(dir)? {
         let exception = is_signature_exception(&rel);
@@ -209,7 +234,7 @@ fn walk(dir: &Path, index: &Index, warnings: &mut Vec<String>) -> Result<Vec<Str
             continue;
         }
         if index.hash(&rel).is_none() {
-            if must_be_signed(&rel) {
+            if must_be_signed(kind, &rel) {
                 return Err(Error::Unsigned {
                     file: index.display_path(&rel),
                 });

@@ -53,73 +53,97 @@ pub enum ListenError {
     },
 }
 
-/// Binds every endpoint, then serves them until `shutdown` resolves (or one of them fails);
-/// the static files go with the requestor API.
-pub async fn serve(
-    state: AppState,
-    api_prefix: &str,
-    static_files: Option<&StaticFiles>,
-    endpoints: Vec<Endpoint>,
-    shutdown: impl Future<Output = ()>,
-) -> Result<(), ListenError> {
-    let handle: Handle<SocketAddr> = Handle::new();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut bound = Vec::new();
-    for endpoint in endpoints {
-        let addr = endpoint.addr;
-        let listener = std::net::TcpListener::bind(addr)
-            .and_then(|l| l.set_nonblocking(true).map(|()| l))
-            .map_err(|source| ListenError::Bind { addr, source })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| ListenError::Bind { addr, source })?;
-        bound.push((endpoint, listener, local));
+/// Bound listeners, not yet serving.
+#[derive(Debug)]
+pub struct Listeners(Vec<(Endpoint, std::net::TcpListener, SocketAddr)>);
+
+impl Listeners {
+    /// Binds every endpoint; a busy address fails here, before anything serves.
+    pub fn bind(endpoints: Vec<Endpoint>) -> Result<Self, ListenError> {
+        let mut bound = Vec::with_capacity(endpoints.len());
+        for endpoint in endpoints {
+            let addr = endpoint.addr;
+            let listener = std::net::TcpListener::bind(addr)
+                .and_then(|l| l.set_nonblocking(true).map(|()| l))
+                .map_err(|source| ListenError::Bind { addr, source })?;
+            let local = listener
+                .local_addr()
+                .map_err(|source| ListenError::Bind { addr, source })?;
+            bound.push((endpoint, listener, local));
+        }
+        Ok(Self(bound))
     }
-    for (endpoint, listener, local) in bound {
-        let app = router(state.clone(), api_prefix, endpoint.routes, static_files);
-        let make = app.into_make_service();
-        let handle = handle.clone();
-        let serve_err = move |source| ListenError::Serve {
-            addr: local,
-            source,
-        };
-        tracing::info!(address = %local, tls = endpoint.tls.is_some(), routes = ?endpoint.routes, "listening");
-        match endpoint.tls {
-            Some(tls) => {
-                let server = axum_server::tls_rustls::from_tcp_rustls(
-                    listener,
-                    RustlsConfig::from_config(tls),
-                )
-                .map_err(serve_err)?
-                .handle(handle);
-                let server = with_header_timeout(server);
-                tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
-            }
-            None => {
-                let server = axum_server::from_tcp(listener)
+
+    /// The address of the listener that serves the app API.
+    pub fn app_addr(&self) -> Option<SocketAddr> {
+        self.0
+            .iter()
+            .find(|(endpoint, _, _)| endpoint.routes != Routes::Requestor)
+            .map(|(_, _, local)| *local)
+    }
+
+    /// The bound addresses, in the order of the endpoints.
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.0.iter().map(|(_, _, local)| *local).collect()
+    }
+
+    /// Serves every listener until `shutdown` resolves (or one of them fails); the static
+    /// files go with the requestor API.
+    pub async fn serve(
+        self,
+        state: AppState,
+        api_prefix: &str,
+        static_files: Option<&StaticFiles>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), ListenError> {
+        let handle: Handle<SocketAddr> = Handle::new();
+        let mut tasks = tokio::task::JoinSet::new();
+        for (endpoint, listener, local) in self.0 {
+            let app = router(state.clone(), api_prefix, endpoint.routes, static_files);
+            let make = app.into_make_service();
+            let handle = handle.clone();
+            let serve_err = move |source| ListenError::Serve {
+                addr: local,
+                source,
+            };
+            tracing::info!(address = %local, tls = endpoint.tls.is_some(), routes = ?endpoint.routes, "listening");
+            match endpoint.tls {
+                Some(tls) => {
+                    let server = axum_server::tls_rustls::from_tcp_rustls(
+                        listener,
+                        RustlsConfig::from_config(tls),
+                    )
                     .map_err(serve_err)?
                     .handle(handle);
-                let server = with_header_timeout(server);
-                tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
+                    let server = with_header_timeout(server);
+                    tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
+                }
+                None => {
+                    let server = axum_server::from_tcp(listener)
+                        .map_err(serve_err)?
+                        .handle(handle);
+                    let server = with_header_timeout(server);
+                    tasks.spawn(async move { server.serve(make).await.map_err(serve_err) });
+                }
             }
         }
-    }
-    let mut result = Ok(());
-    tokio::select! {
-        () = shutdown => {}
-        finished = tasks.join_next() => {
-            if let Some(Ok(Err(e))) = finished {
+        let mut result = Ok(());
+        tokio::select! {
+            () = shutdown => {}
+            finished = tasks.join_next() => {
+                if let Some(Ok(Err(e))) = finished {
+                    result = Err(e);
+                }
+            }
+        }
+        handle.graceful_shutdown(Some(GRACE));
+        while let Some(finished) = tasks.join_next().await {
+            if let (Ok(Err(e)), Ok(())) = (finished, &result) {
                 result = Err(e);
             }
         }
+        result
     }
-    handle.graceful_shutdown(Some(GRACE));
-    while let Some(finished) = tasks.join_next().await {
-        if let (Ok(Err(e)), Ok(())) = (finished, &result) {
-            result = Err(e);
-        }
-    }
-    result
 }
 
 /// Closes HTTP/1 connections whose request headers do not arrive within [`HEADER_TIMEOUT`].

@@ -7,21 +7,28 @@
 //! - [`sse`]: server-sent status events.
 //! - [`listen`]: the listeners (TLS with rustls, separate app port).
 //! - [`schemes_update`]: scheme updates while running, swapped in atomically.
+//! - [`run`]: [`run::Server`], assembled from a configuration: store, engine, listeners,
+//!   background tasks.
 //! - [`prepare`]: everything built and checked from the configuration before listening
 //!   (what `irma server check` runs).
 //! - [`static_files`]: the static files next to the API (`static_path`).
+//! - [`keyshare`]: the endpoints of a keyshare server ([`crate::keyshare`]).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
 pub mod body;
 pub mod client_api;
 pub mod error;
+pub mod keyshare;
 pub mod listen;
 pub mod prepare;
 pub mod requestor_api;
+pub mod run;
 pub mod schemes_update;
 pub mod sse;
 pub mod static_files;
+
+pub use run::{Exposure, Server};
 
 use std::sync::Arc;
 
@@ -31,7 +38,6 @@ use axum::response::{IntoResponse, Response};
 
 use crate::config::StaticFiles;
 use crate::jwt::auth::RequestorAuth;
-use crate::jwt::result::ResultSigner;
 use crate::protocol::request::RequestorRequest;
 use crate::session::Sessions;
 use crate::session::error::SessionError;
@@ -45,8 +51,6 @@ pub struct AppState {
     pub sessions: Arc<Sessions>,
     /// Requestor authentication.
     pub auth: Arc<RequestorAuth>,
-    /// The result JWT signer, when `jwt_privkey` is configured.
-    pub signer: Option<Arc<ResultSigner>>,
     /// Static sessions by name (`POST /irma/session/{name}`).
     pub static_sessions: Arc<std::collections::BTreeMap<String, RequestorRequest>>,
     /// The app API's replay cache.

@@ -1,7 +1,9 @@
 //! Everything `irma server` builds from its resolved configuration before it listens, and
 //! every check the reference makes at startup (irmago `irma/server/conf.go` `Check`,
-//! `requestorserver/conf.go` `initialize`), with no side effects: no scheme downloads, no
-//! writes, no sockets. `irma server check` runs exactly this and stops.
+//! `requestorserver/conf.go` `initialize`), with one side effect, the reference's: the
+//! schemes folder is prepared ([`crate::scheme::storage::prepare_folder`]: newer schemes
+//! from `schemes_assets_path`, the built-in schemes into an empty folder). No downloads, no
+//! sockets. `irma server check` runs exactly this and stops.
 //!
 //! Refusals are errors naming the setting; risky but allowed combinations are returned as
 //! warnings (the caller logs them), as the reference logs them.
@@ -11,17 +13,19 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::config::{Auth, Listener, RequestorKey, ServerConfig, Tls};
+use crate::config::{Auth, Listener, Permissions, ServerConfig, Tls};
 use crate::crypto::idemix::keys::{PrivateKey, PublicKey};
-use crate::jwt::auth::{CredentialError, RequestorAuth, RequestorCredential};
-use crate::jwt::keys::{HmacKey, KeyError, RsaPrivateKey, VerifyingKey};
+use crate::jwt::auth::RequestorAuth;
+use crate::jwt::keys::{KeyError, RsaPrivateKey};
 use crate::jwt::result::ResultSigner;
 use crate::protocol::identifiers::{IssuerId, PublicKeyId};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
+use crate::scheme::storage::{default_assets_path, prepare_folder};
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::session::Settings;
 use crate::session::clock::Clock;
-use crate::session::permissions::{PermissionSet, pattern_errors};
+use crate::session::permissions::{PermissionSet, url_host};
+use crate::session::store::Lifetimes;
 use crate::session::validate::PrivateKeyFolder;
 
 /// What the server runs on, built and checked from a [`ServerConfig`].
@@ -35,8 +39,6 @@ pub struct Prepared {
     pub settings: Settings,
     /// Requestor authentication.
     pub auth: RequestorAuth,
-    /// The result JWT signer, when `jwt_privkey` is configured.
-    pub signer: Option<Arc<ResultSigner>>,
     /// Static sessions by name, parsed and checked.
     pub static_sessions: BTreeMap<String, RequestorRequest>,
     /// TLS of the requestor listener (and of the app API when it shares that listener).
@@ -51,6 +53,16 @@ pub struct Prepared {
 #[derive(Debug, thiserror::Error)]
 pub enum PrepareError {
     /// The schemes could not be loaded.
+    #[error("invalid setting schemes_path: preparing {path}{}: {source}", assets_note(.assets))]
+    SchemesFolder {
+        /// The schemes folder.
+        path: PathBuf,
+        /// The assets folder, if any.
+        assets: Option<PathBuf>,
+        /// The scheme error.
+        source: crate::scheme::Error,
+    },
+    /// The schemes could not be loaded.
     #[error("invalid setting schemes_path: loading schemes from {path}: {source}")]
     Schemes {
         /// The schemes folder.
@@ -64,14 +76,6 @@ pub enum PrepareError {
     /// Permission patterns that do not fit the schemes.
     #[error("invalid permissions (settings *_perms and requestors):\n  {}", .0.join("\n  "))]
     Permissions(Vec<String>),
-    /// A requestor's key is unusable.
-    #[error("invalid setting requestors: requestor {name}: {source}")]
-    Requestor {
-        /// The requestor.
-        name: String,
-        /// The problem.
-        source: CredentialError,
-    },
     /// The JWT private key is unusable.
     #[error("invalid setting jwt_privkey: {0}")]
     JwtKey(KeyError),
@@ -105,6 +109,20 @@ pub enum PrepareError {
 pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     let mut warnings = Vec::new();
     let schemes_path = default_schemes_path(conf.schemes_path.as_deref());
+    let assets = conf
+        .schemes_assets_path
+        .clone()
+        .or_else(default_assets_path);
+    let done = prepare_folder(&schemes_path, assets.as_deref()).map_err(|source| {
+        PrepareError::SchemesFolder {
+            path: schemes_path.clone(),
+            assets: assets.clone(),
+            source,
+        }
+    })?;
+    for line in done {
+        tracing::info!("{line}");
+    }
     let schemes = Configuration::load(&schemes_path).map_err(|source| PrepareError::Schemes {
         path: schemes_path.clone(),
         source,
@@ -115,32 +133,20 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         check_private_key_folder(dir, &schemes)?;
     }
 
-    let auth = requestor_auth(conf)?;
-    let permissions = PermissionSet {
-        global: conf.global_permissions.clone(),
-        requestors: match &conf.auth {
-            Auth::Disabled => BTreeMap::new(),
-            Auth::Requestors(r) => r
-                .iter()
-                .map(|(name, r)| (name.clone(), r.permissions.clone()))
-                .collect(),
-        },
+    let auth = requestor_auth(conf);
+    let own = match &conf.auth {
+        Auth::Disabled => BTreeMap::new(),
+        Auth::Requestors(r) => r.iter().map(|(name, r)| (name, &r.permissions)).collect(),
     };
-    let check_keys = !conf.skip_private_keys_check;
-    let mut errors = pattern_errors("global", &permissions.global, &schemes, &keys, check_keys);
-    for (name, own) in &permissions.requestors {
-        errors.extend(pattern_errors(
-            &format!("requestor {name}"),
-            own,
-            &schemes,
-            &keys,
-            check_keys,
-        ));
-    }
-    if !errors.is_empty() {
-        return Err(PrepareError::Permissions(errors));
-    }
-    widened_permission_warnings(&permissions, &mut warnings);
+    let permissions = PermissionSet::resolve(
+        &conf.global_permissions,
+        own.iter().map(|(n, p)| (*n, *p)),
+        &schemes,
+        &keys,
+        !conf.skip_private_keys_check,
+    )
+    .map_err(PrepareError::Permissions)?;
+    widened_permission_warnings(&conf.global_permissions, &own, &mut warnings);
 
     if matches!(conf.auth, Auth::Disabled) {
         warnings.push(
@@ -161,8 +167,9 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         }
     }
 
+    let url = app_url(conf);
     let signer = result_signer(conf)?.map(Arc::new);
-    let static_sessions = static_sessions(conf, signer.is_some())?;
+    let static_sessions = static_sessions(conf, signer.is_some(), &permissions, &url)?;
     if !static_sessions.is_empty() && signer.is_none() {
         warnings.push("static sessions enabled and no JWT private key installed: keep the callback URLs of static sessions secret and use HTTPS".to_owned());
     }
@@ -180,8 +187,12 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         .map(|t| tls_config("client_tls_cert", t))
         .transpose()?;
 
-    let url = app_url(conf);
     url_warnings(&url, &conf.api_prefix, &mut warnings);
+    for key in &conf.ignored {
+        warnings.push(format!(
+            "{key} is accepted for compatibility and ignored: this server sends no email (as irmago 1.x)"
+        ));
+    }
     if conf.log.verbose >= 2 {
         warnings.push("logging at TRACE level: the log may contain untrusted input and personal data of users".to_owned());
     }
@@ -189,11 +200,13 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     let settings = Settings {
         url,
         production: conf.production,
-        max_session_lifetime: conf.max_session_lifetime,
-        session_result_lifetime: conf.session_result_lifetime,
+        lifetimes: Lifetimes {
+            max_session: conf.max_session_lifetime,
+            result: conf.session_result_lifetime,
+        },
         private_keys: keys,
         permissions,
-        signer: signer.clone(),
+        signer,
         allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
         augment_client_return_url: conf.augment_client_return_url,
         clock: Clock::System,
@@ -203,7 +216,6 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         schemes_path,
         settings,
         auth,
-        signer,
         static_sessions,
         tls,
         client_tls,
@@ -211,18 +223,26 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     })
 }
 
+/// ` with schemes_assets_path X` when an assets folder is used, for messages.
+fn assets_note(assets: &Option<PathBuf>) -> String {
+    assets
+        .as_ref()
+        .map(|a| format!(" with schemes_assets_path {}", a.display()))
+        .unwrap_or_default()
+}
+
 /// The reference applies the global permissions on top of a requestor's own: a requestor
 /// with its own list and a non-empty global list may do more than its own list says.
-fn widened_permission_warnings(permissions: &PermissionSet, warnings: &mut Vec<String>) {
-    for (name, own) in &permissions.requestors {
+fn widened_permission_warnings(
+    global: &Permissions,
+    requestors: &BTreeMap<&String, &Permissions>,
+    warnings: &mut Vec<String>,
+) {
+    for (name, own) in requestors {
         let kinds = [
-            (
-                "disclose_perms",
-                &own.disclose,
-                &permissions.global.disclose,
-            ),
-            ("sign_perms", &own.sign, &permissions.global.sign),
-            ("issue_perms", &own.issue, &permissions.global.issue),
+            ("disclose_perms", &own.disclose, &global.disclose),
+            ("sign_perms", &own.sign, &global.sign),
+            ("issue_perms", &own.issue, &global.issue),
         ];
         for (key, own, global) in kinds {
             if !own.is_empty() && !global.is_empty() {
@@ -242,8 +262,25 @@ pub fn socket_addr(listener: &Listener) -> SocketAddr {
     )
 }
 
-/// The app URL: the configured one, else (outside production) the app listener on this
-/// machine; in production without `url` it stays empty, as the reference's.
+/// The first IPv4 address of the first interface that is up and not a loopback, in the
+/// order of the interfaces' indexes: what the reference's default URL names (irmago
+/// `irma/server/api.go` `LocalIP`), so that a phone on the same network reaches a
+/// development server.
+pub fn lan_ip() -> Option<Ipv4Addr> {
+    let mut interfaces = if_addrs::get_if_addrs().ok()?;
+    interfaces.sort_by_key(|i| i.index.unwrap_or(u32::MAX));
+    interfaces
+        .into_iter()
+        .filter(|i| i.is_oper_up() && !i.is_loopback())
+        .find_map(|i| match i.ip() {
+            IpAddr::V4(ip) if !ip.is_loopback() => Some(ip),
+            _ => None,
+        })
+}
+
+/// The app URL: the configured one, else (outside production) the app listener at this
+/// machine's LAN address, as the reference's default (127.0.0.1 when it has none); in
+/// production without `url` it stays empty, as the reference's.
 fn app_url(conf: &ServerConfig) -> String {
     if let Some(u) = &conf.url {
         return u.clone();
@@ -254,7 +291,10 @@ fn app_url(conf: &ServerConfig) -> String {
     let listener = conf.client_listener.as_ref().unwrap_or(&conf.listener);
     let addr = socket_addr(listener);
     let host = if addr.ip().is_unspecified() {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
+        IpAddr::V4(lan_ip().unwrap_or_else(|| {
+            tracing::warn!("could not determine the local IP address; the url is 127.0.0.1");
+            Ipv4Addr::LOCALHOST
+        }))
     } else {
         addr.ip()
     };
@@ -263,11 +303,15 @@ fn app_url(conf: &ServerConfig) -> String {
     } else {
         "http"
     };
-    format!(
-        "{scheme}://{}{}irma/",
-        SocketAddr::new(host, addr.port()),
-        conf.api_prefix
-    )
+    // Port 0 is chosen when the listener is bound; `Server` then fills in `:port`.
+    let authority = match addr.port() {
+        0 => format!(
+            "{}:port",
+            SocketAddr::new(host, 1).to_string().trim_end_matches(":1")
+        ),
+        port => SocketAddr::new(host, port).to_string(),
+    };
+    format!("{scheme}://{authority}{}irma/", conf.api_prefix)
 }
 
 fn url_warnings(url: &str, api_prefix: &str, warnings: &mut Vec<String>) {
@@ -289,9 +333,9 @@ fn url_warnings(url: &str, api_prefix: &str, warnings: &mut Vec<String>) {
 }
 
 /// Requestor authentication as configured.
-fn requestor_auth(config: &ServerConfig) -> Result<RequestorAuth, PrepareError> {
+fn requestor_auth(config: &ServerConfig) -> RequestorAuth {
     let requestors = match &config.auth {
-        Auth::Disabled => return Ok(RequestorAuth::disabled()),
+        Auth::Disabled => return RequestorAuth::disabled(),
         Auth::Requestors(r) => r,
     };
     let mut auth = RequestorAuth::new(
@@ -299,24 +343,9 @@ fn requestor_auth(config: &ServerConfig) -> Result<RequestorAuth, PrepareError> 
         config.jwt_leeway.as_secs(),
     );
     for (name, requestor) in requestors {
-        let err = |source| PrepareError::Requestor {
-            name: name.clone(),
-            source,
-        };
-        let credential = match &requestor.key {
-            RequestorKey::Token(t) => {
-                RequestorCredential::from_config("token", t.expose().as_bytes()).map_err(err)?
-            }
-            RequestorKey::PublicKey(pem) => {
-                RequestorCredential::from_config("publickey", pem.as_bytes()).map_err(err)?
-            }
-            RequestorKey::Hmac(key) => RequestorCredential::Jwt(VerifyingKey::Hmac(
-                HmacKey::from_bytes(&key.0).map_err(|e| err(e.into()))?,
-            )),
-        };
-        auth.add(name.clone(), credential);
+        auth.add(name.clone(), requestor.key.clone());
     }
-    Ok(auth)
+    auth
 }
 
 /// The result signer, if a JWT private key is configured.
@@ -330,10 +359,13 @@ fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, PrepareE
 
 /// Parses and checks the static sessions (irmago `verifyStaticSessions`): disclosure or
 /// signature requests with a `callbackUrl` or `nextSession.url`, and a JWT key to sign the
-/// result unless unsigned callbacks are allowed.
+/// result unless unsigned callbacks are allowed; and (not in the reference) a `host`, if
+/// any, that is the host of `url`, as when they start.
 fn static_sessions(
     conf: &ServerConfig,
     have_jwt_key: bool,
+    permissions: &PermissionSet,
+    url: &str,
 ) -> Result<BTreeMap<String, RequestorRequest>, PrepareError> {
     if conf.static_sessions.is_empty() {
         return Ok(BTreeMap::new());
@@ -350,8 +382,8 @@ fn static_sessions(
             name: name.clone(),
             reason,
         };
-        let request = super::requestor_api::parse_request(value.clone())
-            .map_err(|e| bad(format!("not a session request: {}", e.body().message)))?;
+        let request = RequestorRequest::from_json(value.clone())
+            .map_err(|e| bad(format!("not a session request: {e}")))?;
         if matches!(request.request, SessionRequest::Issuance(_)) {
             return Err(bad("must be a disclosure or signature session".to_owned()));
         }
@@ -362,6 +394,9 @@ fn static_sessions(
         if request.callback_url.is_empty() && !has_next {
             return Err(bad("has no callbackUrl or nextSession url".to_owned()));
         }
+        permissions
+            .check_host("", &request.request.base().host, url_host(url))
+            .map_err(|e| bad(format!("{e} (only the host of url)")))?;
         out.insert(name.clone(), request);
     }
     Ok(out)

@@ -83,7 +83,10 @@ async fn start_session(
     let request = parse_request(value)?;
     let package = state
         .sessions
-        .start(request, &authenticated.requestor)
+        .start(
+            request,
+            Some(authenticated.requestor.as_str()).filter(|r| !r.is_empty()),
+        )
         .await?;
     Ok(json(&package))
 }
@@ -98,7 +101,7 @@ fn json_message(e: &serde_json::Error) -> String {
 }
 
 /// A plain session request or a requestor request ([`RequestorRequest::from_json`]).
-pub(super) fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
+fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
     RequestorRequest::from_json(value)
         .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, e.to_string()))
 }
@@ -137,8 +140,8 @@ async fn result(
 
 fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
     state
-        .signer
-        .as_deref()
+        .sessions
+        .signer()
         .ok_or_else(|| ApiError::new(ErrorKind::Unknown, "JWT signing not supported"))
 }
 
@@ -170,8 +173,8 @@ async fn getproof(
 
 async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError> {
     let signer = state
-        .signer
-        .as_deref()
+        .sessions
+        .signer()
         .ok_or_else(|| ApiError::kind(ErrorKind::Unsupported))?;
     Ok((StatusCode::OK, signer.public_key_pem().to_owned()).into_response())
 }

@@ -5,15 +5,15 @@
 //! then swapped into the engine as one `Arc`. A failed download or load keeps the schemes in
 //! use, so sessions never see a half-updated scheme.
 //!
-//! Unlike the reference, the first update runs after one period, not at startup, and the
-//! schemes bundled with this crate are never updated in place (they are part of the build).
+//! As the reference, the first update runs right after startup, then one every period; the
+//! default schemes installed from the binary are ordinary folders and are updated too.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::scheme::download::{DownloadOptions, update};
-use crate::scheme::{BUNDLED_SCHEMES_PATH, Configuration};
+use crate::scheme::Configuration;
+use crate::scheme::download::{DownloadOptions, update_all};
 use crate::session::Sessions;
 
 /// What one round of updates did.
@@ -27,23 +27,12 @@ pub enum Round {
     Kept(String),
 }
 
-/// Whether `path` holds the schemes bundled with this crate.
-pub fn is_bundled(path: &Path) -> bool {
-    let canonical = |p: &Path| std::fs::canonicalize(p).ok();
-    canonical(path).is_some_and(|p| Some(p) == canonical(Path::new(BUNDLED_SCHEMES_PATH)))
-}
-
 /// Updates every scheme of the engine's current schemes once, and swaps in the reloaded
 /// folder `path` when something changed.
 pub async fn update_once(sessions: &Sessions, path: &Path, opts: &DownloadOptions) -> Round {
-    let dirs: Vec<PathBuf> = sessions
-        .schemes()
-        .schemes()
-        .map(|s| s.path.clone())
-        .collect();
     let mut changed = false;
-    for dir in dirs {
-        match update(&dir, opts, &mut ()).await {
+    for (dir, result) in update_all(&sessions.schemes(), opts).await {
+        match result {
             Ok(outcome) => {
                 tracing::debug!(%outcome, "scheme update");
                 changed |= outcome.action == "updated";
@@ -70,7 +59,7 @@ pub async fn update_once(sessions: &Sessions, path: &Path, opts: &DownloadOption
 /// Updates the schemes at `path` every `period`, forever (spawn it; abort to stop).
 pub async fn run(sessions: Arc<Sessions>, path: PathBuf, period: Duration) {
     let opts = DownloadOptions::default();
-    let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    let mut interval = tokio::time::interval(period);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         interval.tick().await;

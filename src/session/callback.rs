@@ -64,11 +64,13 @@ pub struct Answer {
 pub struct ResultPoster {
     client: reqwest::Client,
     signer: Option<Arc<ResultSigner>>,
+    /// The engine's clock, for the JWTs' `iat`.
+    clock: Clock,
 }
 
 impl ResultPoster {
-    /// A poster signing with `signer`, if any.
-    pub fn new(signer: Option<Arc<ResultSigner>>) -> Self {
+    /// A poster signing with `signer`, if any, at `clock`'s time.
+    pub fn new(signer: Option<Arc<ResultSigner>>, clock: Clock) -> Self {
         // Building a client fails only when the TLS backend cannot start; the default
         // client (without the timeout) is then as good as any, and every POST below is
         // bounded by its own timeout too.
@@ -77,7 +79,11 @@ impl ResultPoster {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap_or_default();
-        Self { client, signer }
+        Self {
+            client,
+            signer,
+            clock,
+        }
     }
 
     /// Whether results are signed (a `jwt_privkey` is configured).
@@ -95,7 +101,7 @@ impl ResultPoster {
     ) -> Result<(&'static str, Vec<u8>), PostError> {
         match &self.signer {
             Some(signer) => {
-                let jwt = signer.result_jwt(result, validity, Clock::System.now_secs())?;
+                let jwt = signer.result_jwt(result, validity, self.clock.now_secs())?;
                 Ok(("text/plain; charset=UTF-8", jwt.into_bytes()))
             }
             None => Ok((

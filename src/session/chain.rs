@@ -71,19 +71,20 @@ impl Sessions {
                 verdict, signature, ..
             },
             Some(next),
-        ) = (&outcome, &s.request.next_session)
+        ) = (&outcome, &s.request().next_session)
         else {
             return self.conclude(token, outcome, None).await;
         };
-        if verdict.status != ProofStatus::Valid || s.status != ServerStatus::Connected {
+        if verdict.status != ProofStatus::Valid || s.status() != ServerStatus::Connected {
             return self.conclude(token, outcome, None).await;
         }
         // The result as the reference POSTs it: the verdict in, still CONNECTED.
-        let mut result = s.result.clone();
+        let mut result = s.result();
         result.proof_status = Some(verdict.status);
         result.disclosed = disclosed_lists(verdict.disclosed.clone());
         result.signature = signature.clone();
-        let started = match fetch_next(&self.poster, &next.url, &result, s.request.validity).await {
+        let started = match fetch_next(&self.poster, &next.url, &result, s.request().validity).await
+        {
             Ok(None) => return self.conclude(token, outcome, None).await,
             Ok(Some(request)) => self.start_next(request, &s, &result).await,
             Err(e) => Err(e),
@@ -102,7 +103,7 @@ impl Sessions {
                 let message = e.to_string();
                 tracing::warn!(session = ?token, error = %message, "next session not started");
                 self.update(token, |s| {
-                    if s.status == ServerStatus::Connected {
+                    if s.status() == ServerStatus::Connected {
                         fail(s, ErrorKind::NextSession, &message, self.now_ms());
                     }
                 })
@@ -123,15 +124,13 @@ impl Sessions {
         previous: &Session,
         result: &SessionResult,
     ) -> Result<SessionPackage, ChainError> {
-        self.settings
-            .permissions
-            .check(&previous.requestor, &request.request)
+        self.authorize(previous.requestor(), &request.request)
             .map_err(|e| ChainError::Forbidden(e.to_string()))?;
         let link = ChainLink {
             implicit: implicit_disclosure(&result.disclosed),
-            frontend_auth: previous.frontend_auth.clone(),
+            frontend_auth: previous.frontend_auth().clone(),
         };
-        self.launch(request, &previous.requestor, Some(link))
+        self.launch(request, previous.requestor(), Some(link))
             .await
             .map_err(|e| ChainError::Start(e.to_string()))
     }

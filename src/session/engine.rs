@@ -1,8 +1,7 @@
 //! [`Sessions`]: every session operation of the requestor, app and frontend APIs, the
 //! per-session status channels and the expiry task.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use tokio::sync::watch;
@@ -12,18 +11,21 @@ use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
 use super::issue::IssuerKeys;
+use super::observe::{
+    Callbacks, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
+};
 use super::outcome::{self, Outcome, SharedVerifier};
-use super::permissions::PermissionSet;
-use super::record::{RequestorResult, Session, SessionResult, disclosed_lists};
-use super::store::{StatusEvent, Store, millis};
+use super::permissions::{PermissionSet, url_host};
+use super::record::{NewSession, RequestorResult, Session, SessionResult, disclosed_lists};
+use super::store::{Lifetimes, StatusEvent, Store};
 use super::validate::{PrivateKeyFolder, complete_request};
 use crate::jwt::result::{DEFAULT_VALIDITY, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::{RequestorRequest, SessionRequest};
 use crate::protocol::session::{
-    Action, ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest,
-    FrontendSessionStatus, LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion,
-    ServerSessionResponse, SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
+    ClientSessionRequest, FrontendOptionsRequest, FrontendSessionRequest, FrontendSessionStatus,
+    LD_CONTEXT_CLIENT_SESSION_REQUEST, PairingMethod, ProtocolVersion, ServerSessionResponse,
+    SessionOptions, SessionPackage, SessionPointer, negotiate_app_version,
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::timestamp::AtumKeyCheck;
@@ -38,10 +40,8 @@ pub struct Settings {
     pub url: String,
     /// Production mode (`devMode` false in requests).
     pub production: bool,
-    /// Maximum session lifetime.
-    pub max_session_lifetime: Duration,
-    /// How long results are kept after a session finished.
-    pub session_result_lifetime: Duration,
+    /// How long sessions and their results live.
+    pub lifetimes: Lifetimes,
     /// Extra folder with issuer private keys.
     pub private_keys: PrivateKeyFolder,
     /// Requestor permissions.
@@ -68,8 +68,12 @@ pub struct Sessions {
     schemes: RwLock<Arc<SchemeState>>,
     /// Trust in timestamp servers' keys, asked online as go-atum and cached.
     timestamps: Arc<AtumKeyCheck>,
-    channels: Mutex<HashMap<RequestorToken, watch::Sender<ServerStatus>>>,
-    /// POSTs results to callbacks and chains.
+    /// The status of the sessions somebody follows on this instance (SSE, `irma session`).
+    channels: StatusChannels,
+    /// Told of every status change after the channels: the log, the callbacks, and
+    /// whatever the server adds.
+    observers: Vec<Arc<dyn StatusObserver>>,
+    /// POSTs results to chains.
     pub(super) poster: ResultPoster,
 }
 
@@ -94,14 +98,26 @@ impl Sessions {
             .build()
             .unwrap_or_default();
         let state = SchemeState::new(schemes, &settings.private_keys);
+        let poster = ResultPoster::new(settings.signer.clone(), settings.clock);
         Self {
-            poster: ResultPoster::new(settings.signer.clone()),
+            observers: vec![Arc::new(StatusLog), Arc::new(Callbacks(poster.clone()))],
+            poster,
             timestamps: Arc::new(AtumKeyCheck::new(client)),
             store,
             settings,
             schemes: RwLock::new(Arc::new(state)),
-            channels: Mutex::new(HashMap::new()),
+            channels: StatusChannels::default(),
         }
+    }
+
+    /// The result JWT signer, when `jwt_privkey` is configured.
+    pub fn signer(&self) -> Option<&ResultSigner> {
+        self.settings.signer.as_deref()
+    }
+
+    /// The app URL that session pointers start with (`url`, ending in `irma/`).
+    pub fn app_url(&self) -> &str {
+        &self.settings.url
     }
 
     /// Unix time in milliseconds, by the engine's clock.
@@ -132,60 +148,47 @@ impl Sessions {
         *self.schemes.write().unwrap_or_else(|e| e.into_inner()) = state;
     }
 
-    fn channels(&self) -> MutexGuard<'_, HashMap<RequestorToken, watch::Sender<ServerStatus>>> {
-        // The map holds only senders; a panic elsewhere cannot leave it inconsistent.
-        self.channels.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Runs `change` on a session and publishes its status if it changed. `change` may
-    /// run more than once (see [`Store::update`]).
+    /// Runs `change` on a session and tells the observers if its status changed.
+    /// `change` may run more than once (see [`Store::update`]).
     pub(super) async fn update<R>(
         &self,
         token: &RequestorToken,
         mut change: impl FnMut(&mut Session) -> R,
     ) -> Result<R, SessionError> {
-        let (before, after, callback, r) = self
+        let (changed, r) = self
             .store
             .update(token, |s| {
-                let before = s.status;
+                let before = s.status();
                 let r = change(s);
-                // The result as it finished, for the callback (the reference's setStatus).
-                let callback = (before != s.status
-                    && s.status.is_finished()
-                    && !s.request.callback_url.is_empty())
-                .then(|| {
-                    (
-                        s.request.callback_url.clone(),
-                        s.requestor_result(),
-                        s.request.validity,
-                    )
-                });
-                (before, s.status, callback, r)
+                // The session as the change left it, for the observers.
+                ((before != s.status()).then(|| (before, s.clone())), r)
             })
             .await?
             .ok_or(SessionError::Unknown)?;
-        if before != after {
-            tracing::info!(session = ?token, status = after.as_str(), "session status changed");
-            self.publish(token, after);
-        }
-        if let Some((url, result, validity)) = callback {
-            self.poster.callback(url, result, validity);
+        if let Some((before, session)) = changed {
+            self.notify(&StatusChange {
+                token,
+                status: session.status(),
+                local: Some(LocalChange {
+                    before,
+                    session: &session,
+                }),
+            });
         }
         Ok(r)
     }
 
-    /// Tells this instance's subscribers of a session about its status. Statuses only
-    /// move forward, so a late or repeated event never takes a subscriber back.
-    fn publish(&self, token: &RequestorToken, status: ServerStatus) {
-        if let Some(tx) = self.channels().get(token) {
-            tx.send_if_modified(|current| {
-                let newer = progress(status) > progress(*current);
-                if newer {
-                    *current = status;
-                }
-                newer
-            });
+    /// Tells every observer of a status change.
+    fn notify(&self, change: &StatusChange<'_>) {
+        self.channels.changed(change);
+        for observer in &self.observers {
+            observer.changed(change);
         }
+    }
+
+    /// Adds an observer of every status change (before the engine is shared).
+    pub fn observe(&mut self, observer: Arc<dyn StatusObserver>) {
+        self.observers.push(observer);
     }
 
     /// Forwards the status changes of other instances to this instance's subscribers,
@@ -196,13 +199,16 @@ impl Sessions {
         };
         while let Some(event) = events.recv().await {
             match event {
-                StatusEvent::Changed(token, status) => self.publish(&token, status),
+                StatusEvent::Changed(token, status) => self.notify(&StatusChange {
+                    token: &token,
+                    status,
+                    local: None,
+                }),
                 StatusEvent::Resubscribed => {
                     // Changes while the feed was down: read the followed sessions again.
-                    let followed: Vec<_> = self.channels().keys().cloned().collect();
-                    for token in followed {
+                    for token in self.channels.followed() {
                         if let Ok(Some(s)) = self.store.get(&token).await {
-                            self.publish(&token, s.status);
+                            self.channels.publish(&token, s.status());
                         }
                     }
                 }
@@ -216,7 +222,7 @@ impl Sessions {
     pub async fn start(
         &self,
         request: RequestorRequest,
-        requestor: &str,
+        requestor: Option<&str>,
     ) -> Result<SessionPackage, SessionError> {
         if request
             .next_session
@@ -239,26 +245,43 @@ impl Sessions {
                 ));
             }
         }
-        self.settings
-            .permissions
-            .check(requestor, &request.request)?;
+        self.authorize(requestor, &request.request)?;
         self.launch(request, requestor, None).await
     }
 
+    /// Checks that `requestor` may start `request`: its permissions and its `host`.
+    pub(super) fn authorize(
+        &self,
+        requestor: Option<&str>,
+        request: &SessionRequest,
+    ) -> Result<(), SessionError> {
+        self.settings.permissions.check(
+            requestor.unwrap_or_default(),
+            request,
+            url_host(&self.settings.url),
+        )
+    }
+
     /// Starts a configured static session (`POST /irma/session/{name}`): no requestor and
-    /// no permission check, as the reference; returns the session pointer.
+    /// no permission check, as the reference, but its `host` must be the host of `url`
+    /// (the reference does not check it); returns the session pointer.
     pub async fn start_static(
         &self,
         request: RequestorRequest,
     ) -> Result<SessionPointer, SessionError> {
-        Ok(self.launch(request, "", None).await?.session_ptr)
+        self.settings.permissions.check_host(
+            "",
+            &request.request.base().host,
+            url_host(&self.settings.url),
+        )?;
+        Ok(self.launch(request, None, None).await?.session_ptr)
     }
 
     /// Completes, checks and stores a new session.
     pub(super) async fn launch(
         &self,
         mut request: RequestorRequest,
-        requestor: &str,
+        requestor: Option<&str>,
         link: Option<ChainLink>,
     ) -> Result<SessionPackage, SessionError> {
         let base = request.request.base();
@@ -288,11 +311,7 @@ impl Sessions {
         if let SessionRequest::Issuance(issuance) = &request.request {
             super::issue::prepare_issuance(&state.verifier, issuance);
         }
-        let action = match &request.request {
-            SessionRequest::Disclosure(_) => Action::Disclosing,
-            SessionRequest::Signature(_) => Action::Signing,
-            SessionRequest::Issuance(_) => Action::Issuing,
-        };
+        let action = request.request.action();
         let pairing_hint = request.next_session.is_some()
             || match &request.request {
                 SessionRequest::Disclosure(d) => d
@@ -326,33 +345,17 @@ impl Sessions {
             &request.request.base().host,
             &client_token,
         );
-        let legacy = request.legacy;
-        let session = Session {
-            requestor_token: requestor_token.clone(),
-            client_token,
-            frontend_auth: frontend_auth.clone(),
-            client_auth: None,
-            requestor: requestor.to_owned(),
-            status: ServerStatus::Initialized,
-            request,
-            action,
-            protocol_version: None,
-            options: SessionOptions::default(),
-            result: SessionResult {
-                token: requestor_token.clone(),
-                status: ServerStatus::Initialized,
-                session_type: action,
-                proof_status: None,
-                disclosed: Vec::new(),
-                signature: None,
-                error: None,
-                next_session: None,
+        let session = Session::new(
+            NewSession {
+                requestor_token: requestor_token.clone(),
+                client_token,
+                frontend_auth: frontend_auth.clone(),
+                requestor: requestor.map(str::to_owned),
+                request,
+                implicit_disclosure,
             },
-            last_active_ms: self.now_ms(),
-            implicit_disclosure,
-            next: None,
-            legacy,
-        };
+            self.now_ms(),
+        );
         self.store.insert(session).await?;
         tracing::info!(session = ?requestor_token, action = action.as_str(), "session started");
         Ok(SessionPackage {
@@ -384,12 +387,12 @@ impl Sessions {
 
     /// The status of a session.
     pub async fn status(&self, token: &RequestorToken) -> Result<ServerStatus, SessionError> {
-        Ok(self.session(token).await?.status)
+        Ok(self.session(token).await?.status())
     }
 
     /// The requestor's result of a session.
     pub async fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
-        Ok(self.session(token).await?.result)
+        Ok(self.session(token).await?.result())
     }
 
     /// The result as the requestor gets it (legacy form for a legacy request) and the
@@ -399,7 +402,7 @@ impl Sessions {
         token: &RequestorToken,
     ) -> Result<(RequestorResult, u64), SessionError> {
         let s = self.session(token).await?;
-        Ok((s.requestor_result(), s.request.validity))
+        Ok((s.requestor_result(), s.request().validity))
     }
 
     /// The result and the validity (seconds) the requestor asked for its JWT.
@@ -408,14 +411,15 @@ impl Sessions {
         token: &RequestorToken,
     ) -> Result<(SessionResult, u64), SessionError> {
         let s = self.session(token).await?;
-        Ok((s.result, s.request.validity))
+        Ok((s.result(), s.request().validity))
     }
 
     /// Cancels a session unless it finished (requestor `DELETE`).
     pub async fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
         self.session(token).await?;
         self.update(token, |s| {
-            s.set_status(ServerStatus::Cancelled, self.now_ms());
+            // Cancelling a finished session changes nothing, as the reference.
+            let _ = s.cancel(self.now_ms());
         })
         .await
     }
@@ -429,18 +433,14 @@ impl Sessions {
         &self,
         token: &RequestorToken,
     ) -> Result<watch::Receiver<ServerStatus>, SessionError> {
-        let rx = self
-            .channels()
-            .entry(token.clone())
-            .or_insert_with(|| watch::channel(ServerStatus::Initialized).0)
-            .subscribe();
+        let rx = self.channels.subscribe(token);
         let status = self.status(token).await?;
         if status.is_finished() {
             return Err(SessionError::UnexpectedRequest(
                 "Can't subscribe to server sent events of finished session",
             ));
         }
-        self.publish(token, status);
+        self.channels.publish(token, status);
         Ok(rx)
     }
 
@@ -464,11 +464,10 @@ impl Sessions {
         let min = parse_version_header(headers.min);
         let max = parse_version_header(headers.max);
         self.update(&token, |s| {
-            if s.status != ServerStatus::Initialized {
+            if s.status() != ServerStatus::Initialized {
                 return Err(SessionError::UnexpectedRequest("Session already started"));
             }
             let now = self.now_ms();
-            s.last_active_ms = now;
             let (min, max) = (min.clone()?, max.clone()?);
             let Some(version) = negotiate_app_version(min, max) else {
                 fail(s, ErrorKind::ProtocolVersion, "", now);
@@ -480,23 +479,14 @@ impl Sessions {
                 fail(s, ErrorKind::IrmaUnauthorized, message, now);
                 return Err(SessionError::Unauthorized(message));
             };
-            s.client_auth = Some(auth.to_owned());
-            s.protocol_version = Some(version);
-            s.request.request.base_mut().protocol_version = Some(version);
-            let pairing = s.options.pairing_method != PairingMethod::None;
-            s.set_status(
-                if pairing {
-                    ServerStatus::Pairing
-                } else {
-                    ServerStatus::Connected
-                },
-                now,
-            );
+            let status = s
+                .connect(version, auth, now)
+                .map_err(|_| SessionError::UnexpectedRequest("Session already started"))?;
             Ok(ClientSessionRequest {
                 context: LD_CONTEXT_CLIENT_SESSION_REQUEST.to_owned(),
                 protocol_version: version,
-                options: s.options.clone(),
-                request: (!pairing).then(|| s.request.request.clone()),
+                options: s.options().clone(),
+                request: (status == ServerStatus::Connected).then(|| s.request().request.clone()),
             })
         })
         .await?
@@ -511,7 +501,7 @@ impl Sessions {
     ) -> Result<RequestorToken, SessionError> {
         let token = self.by_client(client).await?;
         let s = self.session(&token).await?;
-        match s.status {
+        match s.status() {
             ServerStatus::Pairing => return Err(SessionError::PairingRequired),
             ServerStatus::Connected => {}
             _ => {
@@ -520,7 +510,7 @@ impl Sessions {
                 ));
             }
         }
-        let bound = s.client_auth.as_deref();
+        let bound = s.client_auth();
         if !bound.is_some_and(|b| same_secret(b, authorization.unwrap_or(""))) {
             return Err(SessionError::Unauthorized(""));
         }
@@ -534,7 +524,7 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<SessionRequest, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        Ok(self.session(&token).await?.request.request)
+        Ok(self.session(&token).await?.request().request.clone())
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature,
@@ -571,8 +561,8 @@ impl Sessions {
         token: &RequestorToken,
     ) -> Result<SessionRequest, SessionError> {
         let s = self.session(token).await?;
-        let mut request = s.request.request;
-        chain::append_implicit(&mut request, &s.implicit_disclosure);
+        let mut request = s.request().request.clone();
+        chain::append_implicit(&mut request, s.implicit_disclosure());
         Ok(request)
     }
 
@@ -615,7 +605,7 @@ impl Sessions {
     ) -> Result<ServerSessionResponse, SessionError> {
         self.update(token, |s| {
             let now = self.now_ms();
-            if s.status != ServerStatus::Connected {
+            if s.status() != ServerStatus::Connected {
                 return Err(SessionError::UnexpectedRequest(
                     "Session not yet started or already finished",
                 ));
@@ -626,19 +616,26 @@ impl Sessions {
                     signature,
                     mut answer,
                 } => {
-                    s.result.proof_status = Some(verdict.status);
-                    s.result.disclosed = disclosed_lists(verdict.disclosed);
-                    s.result.signature = signature;
-                    if let Some(package) = &next {
-                        s.result.next_session = Some(package.token.clone());
-                        s.next = Some(package.session_ptr.clone());
-                        answer.next_session = Some(package.session_ptr.clone());
-                    }
-                    s.set_status(ServerStatus::Done, now);
+                    let next = next
+                        .as_ref()
+                        .map(|package| (package.token.clone(), package.session_ptr.clone()));
+                    answer.next_session = next.as_ref().map(|(_, pointer)| pointer.clone());
+                    s.conclude(
+                        verdict.status,
+                        disclosed_lists(verdict.disclosed),
+                        signature,
+                        next,
+                        now,
+                    )
+                    .map_err(|_| {
+                        SessionError::UnexpectedRequest(
+                            "Session not yet started or already finished",
+                        )
+                    })?;
                     Ok(answer)
                 }
                 Outcome::Failed { kind, message } => {
-                    tracing::warn!(session = ?s.requestor_token, error = kind.name(), %message, "session failed");
+                    tracing::warn!(session = ?s.requestor_token(), error = kind.name(), %message, "session failed");
                     fail(s, kind, &message, now);
                     Err(SessionError::Failed { kind, message })
                 }
@@ -668,7 +665,7 @@ impl Sessions {
         let token = self.by_client(client).await?;
         let s = self.session(&token).await?;
         let given = authorization.and_then(|a| FrontendAuthorization::parse(a).ok());
-        if given.as_ref() != Some(&s.frontend_auth) {
+        if given.as_ref() != Some(s.frontend_auth()) {
             return Err(SessionError::Unauthorized(""));
         }
         Ok(token)
@@ -683,8 +680,8 @@ impl Sessions {
         let token = self.frontend(client, authorization).await?;
         let s = self.session(&token).await?;
         Ok(FrontendSessionStatus {
-            status: s.status,
-            next_session: s.next,
+            status: s.status(),
+            next_session: s.next_pointer().cloned(),
         })
     }
 
@@ -695,7 +692,7 @@ impl Sessions {
             .await
             .ok()
             .flatten()
-            .and_then(|s| s.next)
+            .and_then(|s| s.next_pointer().cloned())
     }
 
     /// Checks that the app reached the session at the `host` its request names, if any
@@ -711,7 +708,7 @@ impl Sessions {
         let Some(s) = self.store.get(&token).await? else {
             return Ok(());
         };
-        let expected = &s.request.request.base().host;
+        let expected = &s.request().request.base().host;
         if !expected.is_empty() && host != Some(expected.as_str()) {
             return Err(SessionError::Forbidden("Host mismatch".to_owned()));
         }
@@ -728,23 +725,23 @@ impl Sessions {
         let token = self.frontend(client, authorization).await?;
         let code = pairing_code()?;
         self.update(&token, |s| {
-            if s.status != ServerStatus::Initialized {
-                return Err(SessionError::UnexpectedRequest(
+            let options = s.options_mut().map_err(|_| {
+                SessionError::UnexpectedRequest(
                     "Frontend options can only be updated when session is in initialized state",
-                ));
-            }
+                )
+            })?;
             match request.pairing_method {
                 None => {}
                 Some(PairingMethod::None) => {
-                    s.options.pairing_method = PairingMethod::None;
-                    s.options.pairing_code = String::new();
+                    options.pairing_method = PairingMethod::None;
+                    options.pairing_code = String::new();
                 }
                 Some(PairingMethod::Pin) => {
-                    s.options.pairing_method = PairingMethod::Pin;
-                    s.options.pairing_code = code.clone();
+                    options.pairing_method = PairingMethod::Pin;
+                    options.pairing_code = code.clone();
                 }
             }
-            Ok(s.options.clone())
+            Ok(options.clone())
         })
         .await?
     }
@@ -757,11 +754,8 @@ impl Sessions {
     ) -> Result<(), SessionError> {
         let token = self.frontend(client, authorization).await?;
         self.update(&token, |s| {
-            if s.status != ServerStatus::Pairing {
-                return Err(SessionError::UnexpectedRequest("Pairing was not enabled"));
-            }
-            s.set_status(ServerStatus::Connected, self.now_ms());
-            Ok(())
+            s.complete_pairing(self.now_ms())
+                .map_err(|_| SessionError::UnexpectedRequest("Pairing was not enabled"))
         })
         .await?
     }
@@ -774,16 +768,15 @@ impl Sessions {
         token: &RequestorToken,
         now: u64,
     ) -> Result<Option<Session>, SessionError> {
-        let max = millis(self.settings.max_session_lifetime);
-        let keep = millis(self.settings.session_result_lifetime);
+        let lifetimes = self.settings.lifetimes;
         let outcome = self
             .update(token, |s| {
-                let deadline = s.last_active_ms.saturating_add(s.lifetime_ms(max, keep));
-                if now > deadline {
-                    if s.status.is_finished() {
+                if now > lifetimes.deadline_ms(s) {
+                    if s.status().is_finished() {
                         return None;
                     }
-                    s.set_status(ServerStatus::Timeout, now);
+                    // Unfinished, so the state machine allows it.
+                    let _ = s.time_out(now);
                 }
                 Some(s.clone())
             })
@@ -792,7 +785,7 @@ impl Sessions {
             Ok(Some(s)) => Ok(Some(s)),
             Ok(None) | Err(SessionError::Unknown) => {
                 self.store.remove(token).await?;
-                self.channels().remove(token);
+                self.channels.forget(token);
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -802,7 +795,7 @@ impl Sessions {
     /// Applies the lifetime rules to every session that may be due, and forgets the
     /// status channels nobody follows any more.
     pub async fn expire_all(&self) -> Result<(), SessionError> {
-        self.channels().retain(|_, tx| tx.receiver_count() > 0);
+        self.channels.prune();
         let now = self.now_ms();
         for token in self.store.due(now).await? {
             self.expire_one(&token, now).await?;
@@ -822,7 +815,7 @@ impl Sessions {
         context: crate::crypto::bigint::Int,
     ) -> Result<(), SessionError> {
         self.update(token, |s| {
-            let base = s.request.request.base_mut();
+            let base = s.request_mut().request.base_mut();
             base.nonce = Some(nonce.clone());
             base.context = Some(context.clone());
         })
@@ -840,16 +833,6 @@ struct SchemeState {
     issuer_keys: Arc<IssuerKeys>,
 }
 
-/// How far a status is along `INITIALIZED → PAIRING → CONNECTED → finished`.
-fn progress(status: ServerStatus) -> u8 {
-    match status {
-        ServerStatus::Initialized => 0,
-        ServerStatus::Pairing => 1,
-        ServerStatus::Connected => 2,
-        ServerStatus::Done | ServerStatus::Cancelled | ServerStatus::Timeout => 3,
-    }
-}
-
 impl SchemeState {
     fn new(schemes: Arc<Configuration>, private_keys: &PrivateKeyFolder) -> Self {
         Self {
@@ -860,13 +843,10 @@ impl SchemeState {
     }
 }
 
-/// Cancels a session with only an error in its result (the reference's `session.fail`).
+/// Cancels an unfinished session with only an error in its result (the reference's
+/// `session.fail`); a finished one stays as it is.
 pub(super) fn fail(s: &mut Session, kind: ErrorKind, message: &str, now: u64) {
-    s.result.proof_status = None;
-    s.result.disclosed = Vec::new();
-    s.result.signature = None;
-    s.result.error = Some(kind.remote_error(message));
-    s.set_status(ServerStatus::Cancelled, now);
+    let _ = s.fail(kind.remote_error(message), now);
 }
 
 /// A protocol version header: missing → the reference's JSON parser message; the value is

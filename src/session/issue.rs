@@ -1,7 +1,9 @@
 //! Issuing credentials in a session (irmago `handlePostCommitments` and
 //! `computeAttributes`): the issuer private keys, the attribute list of each credential
 //! (metadata attribute first, then the attributes in scheme order, random-blind ones left to
-//! the issuer's share), and the CL signature over the holder's commitment.
+//! the issuer's share), and the CL signature over the commitment the verifier verified
+//! ([`crate::verifier::VerifiedCommitment`]: in a keyshare scheme the app's `U` with the
+//! keyshare server's `P` merged in, never the `U` the app sent).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use crate::protocol::attributes::{MetadataAttribute, MetadataError, encode_value
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
 use crate::protocol::request::{CredentialRequest, IssuanceRequest};
 use crate::scheme::{Configuration, CredentialType};
+use crate::verifier::VerifiedCommitment;
 
 /// Why a credential could not be issued (the reference's `ISSUANCE_FAILED`).
 #[derive(Debug, thiserror::Error)]
@@ -58,9 +61,6 @@ pub enum IssueError {
     /// The metadata attribute cannot be built (dates out of range).
     #[error(transparent)]
     Metadata(#[from] MetadataError),
-    /// The issuer public key is unusable.
-    #[error(transparent)]
-    PublicKey(#[from] crate::verifier::Error),
     /// Signing failed (key mismatch, randomness, malformed commitment).
     #[error(transparent)]
     Sign(#[from] idemix::Error),
@@ -148,17 +148,18 @@ fn read_private_key(path: &Path) -> Result<PrivateKey, IssueError> {
     })
 }
 
-/// The attributes to sign for `cred`, from base 1 on: the metadata attribute (signed at
-/// `now`, expiring at the request's validity, with its key counter and credential type),
-/// then each attribute of `credtype` in scheme order: present values encoded, absent ones 0,
-/// random-blind ones `None` (the issuer adds its share).
+/// The attributes to sign for `cred` with the issuer key of counter `key_counter`, from
+/// base 1 on: the metadata attribute (signed at `now`, expiring at the request's validity,
+/// with that key counter and the credential type), then each attribute of `credtype` in
+/// scheme order: present values encoded, absent ones 0, random-blind ones `None` (the issuer
+/// adds its share).
 pub fn credential_attributes(
     cred: &CredentialRequest,
     credtype: &CredentialType,
+    key_counter: u32,
     now: i64,
 ) -> Result<Vec<Option<BigUint>>, IssueError> {
-    let counter =
-        u16::try_from(cred.key_counter).map_err(|_| IssueError::KeyCounter(cred.key_counter))?;
+    let counter = u16::try_from(key_counter).map_err(|_| IssueError::KeyCounter(key_counter))?;
     // `complete_request` set the validity; the default is only a fallback for requests
     // built without it.
     let expiry = cred
@@ -200,30 +201,26 @@ pub fn prepare_issuance<C: std::ops::Deref<Target = Configuration>>(
     }
 }
 
-/// Signs credential `cred` over the holder's commitment `u`, proving the signature with
-/// `nonce2`, with the private key of the request's key counter.
-pub fn issue_credential<C: std::ops::Deref<Target = Configuration>>(
-    verifier: &crate::verifier::Verifier<C>,
+/// Signs credential `cred` over the commitment the verifier checked (`commitment`: its `U`,
+/// keyshare share included, with the private key of the key it was checked against),
+/// proving the signature with `nonce2`.
+pub fn issue_credential(
+    conf: &Configuration,
     keys: &IssuerKeys,
     cred: &CredentialRequest,
-    u: &BigUint,
+    commitment: &VerifiedCommitment,
     nonce2: &BigUint,
     now: i64,
 ) -> Result<IssueSignatureMessage, IssueError> {
-    let credtype = verifier
-        .configuration()
+    let credtype = conf
         .credential_type(&cred.credential)
         .ok_or_else(|| IssueError::UnknownCredentialType(cred.credential.clone()))?;
-    let id = PublicKeyId {
-        issuer: cred.credential.issuer(),
-        counter: cred.key_counter,
-    };
-    let pk = verifier.public_key(&id)?;
-    let sk = keys.private_key(&id)?;
-    let attributes = credential_attributes(cred, credtype, now)?;
+    let id = commitment.key_id();
+    let sk = keys.private_key(id)?;
+    let attributes = credential_attributes(cred, credtype, id.counter, now)?;
     let context = BigUint::one();
-    let issuer = Issuer::new(&sk, &pk, &context)?;
-    Ok(issuer.issue_signature(u, &attributes, nonce2)?)
+    let issuer = Issuer::new(&sk, commitment.public_key(), &context)?;
+    Ok(issuer.issue_signature(commitment.u(), &attributes, nonce2)?)
 }
 
 #[cfg(test)]
@@ -250,7 +247,7 @@ mod tests {
         }))
         .unwrap();
         let now = 1_795_323_563;
-        let attrs = credential_attributes(&cred, credtype, now).unwrap();
+        let attrs = credential_attributes(&cred, credtype, cred.key_counter, now).unwrap();
         assert_eq!(attrs.len(), credtype.attributes.len() + 1);
         let meta = MetadataAttribute::from_int(attrs[0].as_ref().unwrap()).unwrap();
         assert_eq!(meta.key_counter(), 2);
@@ -272,7 +269,7 @@ mod tests {
         );
         cred.key_counter = 70_000;
         assert!(matches!(
-            credential_attributes(&cred, credtype, now),
+            credential_attributes(&cred, credtype, cred.key_counter, now),
             Err(IssueError::KeyCounter(70_000))
         ));
     }

@@ -1,13 +1,15 @@
 //! The session engine of `irma server`, without HTTP: sessions, their states and lifetimes,
 //! the session store, and the checks of new session requests against the schemes.
 //!
-//! - [`record`]: the stored session and the requestor's [`record::SessionResult`].
+//! - [`record`]: the stored session, its state machine, and the requestor's
+//!   [`record::SessionResult`] derived from it.
 //! - [`store`]: the [`store::Store`] (in memory or in Redis), changed only through `update`.
 //! - [`redis`]: the Redis store, shared by several instances, with status events.
 //! - [`permissions`]: which requestor may request which attributes and credentials.
 //! - [`validate`]: checks and completes a new session request against the schemes.
-//! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, status
-//!   channels and the expiry task.
+//! - [`engine`]: [`engine::Sessions`], the operations the HTTP handlers call, and the
+//!   expiry of sessions.
+//! - [`observe`]: status changes and their observers (watch channels, log, callbacks).
 //! - [`outcome`]: what the app's proofs or commitments mean for a session, computed off
 //!   the async runtime; [`issue`] signs the credentials of an issuance.
 //! - [`chain`]: chained sessions (`nextSession`); [`callback`]: result POSTs to
@@ -22,6 +24,7 @@ pub mod clock;
 pub mod engine;
 pub mod error;
 pub mod issue;
+pub mod observe;
 pub mod outcome;
 pub mod permissions;
 pub mod record;

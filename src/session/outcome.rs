@@ -10,14 +10,14 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use num_bigint::BigUint;
 use serde::Deserialize;
 
 use super::error::SessionError;
 use super::issue::{IssuerKeys, issue_credential};
-use crate::crypto::idemix::{IssueCommitmentMessage, Proof, ProofD};
+use crate::crypto::idemix::ProofD;
+use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::messages::{AttributeIndex, ProofStatus};
+use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{DisclosureRequest, IssuanceRequest, SignatureRequest};
 use crate::protocol::session::ServerSessionResponse;
 use crate::protocol::signature::SignedMessage;
@@ -82,23 +82,6 @@ impl Outcome {
     }
 }
 
-/// The app's disclosure message (irmago `irma.Disclosure`).
-#[derive(Debug, Deserialize)]
-struct DisclosureMessage {
-    proofs: Vec<ProofD>,
-    indices: Vec<Vec<AttributeIndex>>,
-}
-
-/// The app's issuance message (irmago `irma.IssueCommitmentMessage`): gabi's message plus
-/// the indices of the disclosed attributes.
-#[derive(Debug, Deserialize)]
-struct CommitmentMessage {
-    #[serde(flatten)]
-    gabi: IssueCommitmentMessage,
-    #[serde(default)]
-    indices: Vec<Vec<AttributeIndex>>,
-}
-
 fn parse<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, SessionError> {
     serde_json::from_slice(body).map_err(|e| SessionError::MalformedInput(e.to_string()))
 }
@@ -117,7 +100,7 @@ pub async fn disclosure(
     body: &[u8],
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: DisclosureMessage = parse(body)?;
+    let message: Disclosure = parse(body)?;
     let verifier = Arc::clone(verifier);
     Ok(blocking(move || {
         match verifier.verify_disclosure(&message.proofs, &message.indices, &request, now) {
@@ -170,7 +153,7 @@ pub async fn issuance(
     body: &[u8],
     now: i64,
 ) -> Result<Outcome, SessionError> {
-    let message: CommitmentMessage = parse(body)?;
+    let message: IssueCommitments = parse(body)?;
     let (verifier, keys) = (Arc::clone(verifier), Arc::clone(keys));
     Ok(blocking(move || issue(&verifier, &keys, &request, &message, now)).await)
 }
@@ -179,43 +162,47 @@ fn issue<C: Deref<Target = Configuration>>(
     verifier: &Verifier<C>,
     keys: &IssuerKeys,
     request: &IssuanceRequest,
-    message: &CommitmentMessage,
+    message: &IssueCommitments,
     now: i64,
 ) -> Outcome {
-    let proofs = &message.gabi.proofs.0;
-    let Some(disclosures) = proofs.len().checked_sub(request.credentials.len()) else {
+    if message.commitments.proofs.0.len() < request.credentials.len() {
         return Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
-    };
-    let verdict = match verifier.verify_commitments(&message.gabi, &message.indices, request, now) {
-        Ok(verdict) => verdict,
-        Err(e) => return commitments_refused(&e),
-    };
-    match verdict.status {
-        ProofStatus::Valid => {}
-        ProofStatus::Expired => return Outcome::failed(ErrorKind::AttributesExpired, ""),
-        _ => return Outcome::failed(ErrorKind::InvalidProofs, ""),
     }
-    let mut sigs = Vec::with_capacity(request.credentials.len());
-    for (cred, proof) in request.credentials.iter().zip(&proofs[disclosures..]) {
-        let Proof::U(proof) = proof else {
-            return Outcome::failed(
-                ErrorKind::MalformedInput,
-                "Received invalid issuance commitment",
-            );
+    let checked =
+        match verifier.verify_commitments(&message.commitments, &message.indices, request, now) {
+            Ok(checked) => checked,
+            Err(e) => return commitments_refused(&e),
         };
-        let u: &BigUint = &proof.u.0;
-        match issue_credential(verifier, keys, cred, u, &message.gabi.nonce2.0, now) {
+    // Only what the verifier verified is signed: the commitments with the keyshare
+    // server's share merged in, under the keys they were verified against.
+    let Some(commitments) = checked.to_sign() else {
+        return match checked.verdict.status {
+            ProofStatus::Expired => Outcome::failed(ErrorKind::AttributesExpired, ""),
+            _ => Outcome::failed(ErrorKind::InvalidProofs, ""),
+        };
+    };
+    let conf = verifier.configuration();
+    let mut sigs = Vec::with_capacity(commitments.len());
+    for (cred, commitment) in request.credentials.iter().zip(commitments) {
+        match issue_credential(
+            conf,
+            keys,
+            cred,
+            commitment,
+            &message.commitments.nonce2.0,
+            now,
+        ) {
             Ok(sig) => sigs.push(sig),
             Err(e) => return Outcome::failed(ErrorKind::IssuanceFailed, e.to_string()),
         }
     }
     let answer = ServerSessionResponse {
-        proof_status: verdict.status,
+        proof_status: checked.verdict.status,
         issue_signatures: sigs,
         next_session: None,
     };
     Outcome::Done {
-        verdict,
+        verdict: checked.verdict,
         signature: None,
         answer,
     }

@@ -1,42 +1,164 @@
 //! Which requestor may request what (irmago `requestorserver.Configuration.CanRequest`):
 //! the global permissions plus the requestor's own, as patterns `*`, `scheme.*`,
-//! `scheme.issuer.*`, `scheme.issuer.credential.*` or exact identifiers.
+//! `scheme.issuer.*`, `scheme.issuer.credential.*` or exact identifiers; and which `host`
+//! a request may name (the requestor's `host_perms`, else only the host of `url`).
 
 use std::collections::BTreeMap;
 
 use super::error::SessionError;
 use super::validate::PrivateKeyFolder;
-use crate::config::Permissions;
+use crate::config::{HostPattern, Permissions};
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
 use crate::protocol::request::SessionRequest;
 use crate::scheme::Configuration;
 
-/// The configured permissions.
+/// The configured permissions, checked against the schemes and parsed: what the engine
+/// matches requests against.
 #[derive(Debug, Clone, Default)]
 pub struct PermissionSet {
     /// Permissions of every requestor.
-    pub global: Permissions,
+    global: Grants,
     /// Each requestor's own permissions, by name.
-    pub requestors: BTreeMap<String, Permissions>,
+    requestors: BTreeMap<String, Grants>,
 }
 
-/// Whether `id` (an attribute or credential type identifier) matches one of `patterns`.
-fn allowed(patterns: &[&String], id: &str) -> bool {
-    patterns.iter().any(|p| match p.strip_suffix('*') {
-        Some("") => true,
-        Some(prefix) => prefix.ends_with('.') && id.starts_with(prefix),
-        None => p.as_str() == id,
-    })
+/// One set of parsed permissions. Revocation is not supported, so there are no revoke
+/// permissions ([`pattern_errors`] refuses them).
+#[derive(Debug, Clone, Default)]
+struct Grants {
+    disclose: Vec<IdPattern>,
+    sign: Vec<IdPattern>,
+    issue: Vec<IdPattern>,
+    hosts: Vec<HostPattern>,
+}
+
+impl Grants {
+    /// Parses permissions that [`pattern_errors`] accepted.
+    fn parse(p: &Permissions) -> Self {
+        let parse = |v: &[String]| v.iter().map(|p| IdPattern::parse(p)).collect();
+        Self {
+            disclose: parse(&p.disclose),
+            sign: parse(&p.sign),
+            issue: parse(&p.issue),
+            hosts: p.hosts.clone(),
+        }
+    }
+}
+
+/// A permission pattern of a disclose, sign or issue permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum IdPattern {
+    /// `*`: everything.
+    All,
+    /// `scheme.*`, `scheme.issuer.*`, `scheme.issuer.credential.*`: identifiers starting
+    /// with this prefix (with its dot).
+    Prefix(String),
+    /// An exact identifier.
+    Exact(String),
+}
+
+impl IdPattern {
+    /// Parses a pattern that [`pattern_errors`] accepted (a `*` only as the last part).
+    fn parse(pattern: &str) -> Self {
+        match pattern.strip_suffix('*') {
+            Some("") => Self::All,
+            Some(prefix) => Self::Prefix(prefix.to_owned()),
+            None => Self::Exact(pattern.to_owned()),
+        }
+    }
+
+    /// Whether `id` (an attribute or credential type identifier) matches.
+    fn matches(&self, id: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Prefix(prefix) => id.starts_with(prefix.as_str()),
+            Self::Exact(exact) => exact == id,
+        }
+    }
+}
+
+/// Whether `id` matches one of `patterns`.
+fn allowed(patterns: &[&IdPattern], id: &str) -> bool {
+    patterns.iter().any(|p| p.matches(id))
+}
+
+/// The reference's answer to a `host` the requestor may not use.
+pub const HOST_NOT_ALLOWED: &str = "requestor not allowed to use the requested host";
+
+/// The host (with port, if any) of an absolute URL, as Go's `url.URL.Host`: the authority
+/// without user information; empty for an empty URL.
+pub fn url_host(url: &str) -> &str {
+    let Some((_, rest)) = url.split_once("://") else {
+        return "";
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, host)| host)
+}
+
+/// Whether `host` is a plain `host[:port]` (name, IPv4 or bracketed IPv6): nothing that
+/// would change the meaning of the session URL it is put into (`/`, `?`, `#`, `@`, ...).
+fn plain_host(host: &str) -> bool {
+    host.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._:[]".contains(&b))
 }
 
 impl PermissionSet {
-    /// Checks that `requestor` may start `request`; the error message names the reason
-    /// or the first identifier not permitted.
-    pub fn check(&self, requestor: &str, request: &SessionRequest) -> Result<(), SessionError> {
+    /// Built-in grants for every requestor, not checked against schemes (a pattern that
+    /// names nothing simply never matches): for servers that embed an engine for one
+    /// purpose, such as a keyshare server's issuer.
+    pub fn builtin(global: &Permissions) -> Self {
+        Self {
+            global: Grants::parse(global),
+            requestors: BTreeMap::new(),
+        }
+    }
+
+    /// Checks the configured permissions against the schemes, as the reference does at
+    /// startup ([`pattern_errors`]), and parses them; the error lists every problem.
+    pub fn resolve<'a>(
+        global: &Permissions,
+        requestors: impl IntoIterator<Item = (&'a String, &'a Permissions)>,
+        schemes: &Configuration,
+        keys: &PrivateKeyFolder,
+        check_keys: bool,
+    ) -> Result<Self, Vec<String>> {
+        let mut errors = pattern_errors("global", global, schemes, keys, check_keys);
+        let mut set = Self {
+            global: Grants::parse(global),
+            requestors: BTreeMap::new(),
+        };
+        for (name, own) in requestors {
+            errors.extend(pattern_errors(
+                &format!("requestor {name}"),
+                own,
+                schemes,
+                keys,
+                check_keys,
+            ));
+            set.requestors.insert(name.clone(), Grants::parse(own));
+        }
+        if errors.is_empty() {
+            Ok(set)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Checks that `requestor` may start `request`, where `default_host` is the host of
+    /// the configured `url`; the error message names the reason or the first identifier
+    /// not permitted.
+    pub fn check(
+        &self,
+        requestor: &str,
+        request: &SessionRequest,
+        default_host: &str,
+    ) -> Result<(), SessionError> {
         let own = self.requestors.get(requestor);
-        let union = |pick: fn(&Permissions) -> &Vec<String>| -> Vec<&String> {
+        let union = |pick: fn(&Grants) -> &Vec<IdPattern>| -> Vec<&IdPattern> {
             own.map(pick)
                 .into_iter()
                 .flatten()
@@ -60,23 +182,50 @@ impl PermissionSet {
             }
         }
         let disclose = &request.disclosure().disclose;
-        if disclose.is_empty() {
-            return Ok(());
-        }
-        let patterns = match request {
-            SessionRequest::Signature(_) => union(|p| &p.sign),
-            _ => union(|p| &p.disclose),
-        };
-        if patterns.is_empty() {
-            return Err(SessionError::Forbidden(String::new()));
-        }
-        for attr in disclose.iter().flatten().flatten() {
-            let id = attr.id.as_str();
-            if !allowed(&patterns, id) {
-                return Err(SessionError::Forbidden(id.to_owned()));
+        if !disclose.is_empty() {
+            let patterns = match request {
+                SessionRequest::Signature(_) => union(|p| &p.sign),
+                _ => union(|p| &p.disclose),
+            };
+            if patterns.is_empty() {
+                return Err(SessionError::Forbidden(String::new()));
+            }
+            for attr in disclose.iter().flatten().flatten() {
+                let id = attr.id.as_str();
+                if !allowed(&patterns, id) {
+                    return Err(SessionError::Forbidden(id.to_owned()));
+                }
             }
         }
-        Ok(())
+        self.check_host(requestor, &request.base().host, default_host)
+    }
+
+    /// Checks that `requestor` may have the app connect to `host` (the request's `host`,
+    /// empty for the host of `url`, which is `default_host`): it must match one of the
+    /// requestor's `host_perms`; without any, only `default_host` is allowed. A host that
+    /// is not a plain `host[:port]` is never allowed (the reference would put it into the
+    /// session URL as it is).
+    pub fn check_host(
+        &self,
+        requestor: &str,
+        host: &str,
+        default_host: &str,
+    ) -> Result<(), SessionError> {
+        let host = if host.is_empty() { default_host } else { host };
+        let patterns = self
+            .requestors
+            .get(requestor)
+            .map_or(&[][..], |p| &p.hosts[..]);
+        let allowed = if patterns.is_empty() {
+            host == default_host
+        } else {
+            plain_host(host) && patterns.iter().any(|p| p.matches(host))
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(SessionError::Forbidden(HOST_NOT_ALLOWED.to_owned()))
+        }
     }
 }
 
@@ -86,7 +235,7 @@ impl PermissionSet {
 /// known schemes, issuers, credential and attribute types; and, unless `check_keys` is
 /// off, an installed private key for every credential type that may be issued.
 /// Revocation is not supported, so any revoke permission is an error.
-pub fn pattern_errors(
+fn pattern_errors(
     owner: &str,
     perms: &Permissions,
     schemes: &Configuration,
@@ -205,15 +354,56 @@ mod tests {
 
     #[test]
     fn patterns() {
-        let p: Vec<String> = ["irma-demo.MijnOverheid.*", "pbdf.pbdf.email.email"]
-            .map(String::from)
-            .to_vec();
-        let p: Vec<&String> = p.iter().collect();
+        let p = [
+            IdPattern::parse("irma-demo.MijnOverheid.*"),
+            IdPattern::parse("pbdf.pbdf.email.email"),
+        ];
+        let p: Vec<&IdPattern> = p.iter().collect();
         assert!(allowed(&p, "irma-demo.MijnOverheid.ageLower.over18"));
         assert!(allowed(&p, "pbdf.pbdf.email.email"));
         assert!(!allowed(&p, "pbdf.pbdf.email.domain"));
         assert!(!allowed(&p, "irma-demo.MijnOverheidX.a.b"));
-        let star = String::from("*");
-        assert!(allowed(&[&star], "x.y.z"));
+        assert!(allowed(&[&IdPattern::parse("*")], "x.y.z"));
+    }
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            url_host("https://irma.example.com/irma/"),
+            "irma.example.com"
+        );
+        assert_eq!(url_host("http://127.0.0.1:8088/irma/"), "127.0.0.1:8088");
+        assert_eq!(url_host("http://u:p@h.nl:1?x"), "h.nl:1");
+        assert_eq!(url_host(""), "");
+    }
+
+    #[test]
+    fn hosts_as_the_reference() {
+        let mut set = PermissionSet::default();
+        set.requestors.insert(
+            "wide".to_owned(),
+            Grants {
+                hosts: vec![HostPattern::parse("*.example.com").unwrap()],
+                ..Grants::default()
+            },
+        );
+        set.requestors.insert("plain".to_owned(), Grants::default());
+        let default = "irma.example.com";
+        let ok = |r: &str, h: &str| set.check_host(r, h, default).is_ok();
+        // Without host_perms (or without authentication): only the host of url.
+        for r in ["plain", "", "unknown"] {
+            assert!(ok(r, ""));
+            assert!(ok(r, default));
+            assert!(!ok(r, "evil.example"));
+        }
+        // With host_perms: what they match, the default host only if it matches too.
+        assert!(ok("wide", "a.example.com"));
+        assert!(ok("wide", ""));
+        assert!(!ok("wide", "example.com"));
+        assert!(!ok("wide", "evil.com?.example.com"));
+        assert!(!ok("wide", "evil.com/.example.com"));
+        let err = set.check_host("wide", "evil.example", default).unwrap_err();
+        assert_eq!(err.to_string(), HOST_NOT_ALLOWED);
+        assert_eq!(err.kind(), crate::protocol::errors::ErrorKind::Unauthorized);
     }
 }

@@ -299,7 +299,7 @@ impl RedisStore {
         let now = super::clock::system_now_ms();
         let keep = self.lifetimes.keep_ms(session, now);
         let record = serde_json::to_string(session)?;
-        let skey = self.session_key(&session.requestor_token);
+        let skey = self.session_key(session.requestor_token());
         let mut pipe = redis::pipe();
         pipe.atomic()
             .hset_multiple(&skey, &[("v", "0"), ("s", record.as_str())])
@@ -307,14 +307,14 @@ impl RedisStore {
             .pexpire(&skey, to_i64(keep))
             .ignore()
             .pset_ex(
-                self.client_key(&session.client_token),
-                session.requestor_token.as_str(),
+                self.client_key(session.client_token()),
+                session.requestor_token().as_str(),
                 keep,
             )
             .ignore()
             .zadd(
                 self.deadlines_key(),
-                session.requestor_token.as_str(),
+                session.requestor_token().as_str(),
                 self.lifetimes.deadline_ms(session),
             )
             .ignore();
@@ -392,20 +392,20 @@ impl RedisStore {
     ) -> Result<Written, StoreError> {
         let now = super::clock::system_now_ms();
         let record = serde_json::to_string(after)?;
-        let deadline = if after.status.is_finished() {
+        let deadline = if after.status().is_finished() {
             String::new()
         } else {
             self.lifetimes.deadline_ms(after).to_string()
         };
-        let message = if before.status == after.status {
+        let message = if before.status() == after.status() {
             String::new()
         } else {
-            format!("{} {}", token.as_str(), after.status.as_str())
+            format!("{} {}", token.as_str(), after.status().as_str())
         };
         let mut invocation = self.cas.prepare_invoke();
         invocation
             .key(self.session_key(token))
-            .key(self.client_key(&after.client_token))
+            .key(self.client_key(after.client_token()))
             .key(self.deadlines_key())
             .arg(version)
             .arg(record)
@@ -429,7 +429,7 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         pipe.atomic().del(self.session_key(token)).ignore();
         if let Some((_, s)) = session {
-            pipe.del(self.client_key(&s.client_token)).ignore();
+            pipe.del(self.client_key(s.client_token())).ignore();
         }
         pipe.zrem(self.deadlines_key(), token.as_str()).ignore();
         self.query_pipe(&pipe).await

@@ -7,11 +7,12 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::clock::Clock;
 use super::redis::RedisStore;
 use super::store::StoreError;
 use crate::protocol::status::ServerStatus;
@@ -88,26 +89,31 @@ pub struct ReplayCache(Backend);
 
 #[derive(Debug)]
 enum Backend {
-    /// In this process, with the time each entry was stored.
-    Memory(Mutex<HashMap<ClientToken, (Instant, Entry)>>),
+    /// In this process, each entry with the time (unix ms, by the engine's clock) it was
+    /// stored.
+    Memory(Mutex<HashMap<ClientToken, (u64, Entry)>>, Clock),
     /// In Redis, each entry expiring after the replay window.
     Redis(Box<RedisStore>),
 }
 
-impl Default for ReplayCache {
-    fn default() -> Self {
-        Self(Backend::Memory(Mutex::default()))
-    }
-}
+type Entries = HashMap<ClientToken, (u64, Entry)>;
 
-fn lock(
-    entries: &Mutex<HashMap<ClientToken, (Instant, Entry)>>,
-) -> MutexGuard<'_, HashMap<ClientToken, (Instant, Entry)>> {
+fn lock(entries: &Mutex<Entries>) -> MutexGuard<'_, Entries> {
     // Entries are replaced whole; a panic cannot leave one half-written.
     entries.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// The replay window in milliseconds.
+fn window_ms() -> u64 {
+    super::store::millis(REPLAY_WINDOW)
+}
+
 impl ReplayCache {
+    /// A cache in this process, reading the time from `clock` (the engine's).
+    pub fn memory(clock: Clock) -> Self {
+        Self(Backend::Memory(Mutex::default(), clock))
+    }
+
     /// A cache in Redis, shared with the other instances using `store`'s Redis.
     pub fn redis(store: RedisStore) -> Self {
         Self(Backend::Redis(Box::new(store)))
@@ -122,9 +128,9 @@ impl ReplayCache {
         session_status: ServerStatus,
     ) -> Result<Option<CachedAnswer>, StoreError> {
         let entry = match &self.0 {
-            Backend::Memory(m) => lock(m)
+            Backend::Memory(m, clock) => lock(m)
                 .get(client)
-                .filter(|(at, _)| at.elapsed() <= REPLAY_WINDOW)
+                .filter(|(at, _)| clock.now_ms().saturating_sub(*at) <= window_ms())
                 .map(|(_, e)| e.clone()),
             Backend::Redis(r) => match r.replay_get(client).await? {
                 // An unreadable entry is no entry: the request is served afresh.
@@ -157,8 +163,8 @@ impl ReplayCache {
             body: answer.body,
         };
         match &self.0 {
-            Backend::Memory(m) => {
-                lock(m).insert(client, (Instant::now(), entry));
+            Backend::Memory(m, clock) => {
+                lock(m).insert(client, (clock.now_ms(), entry));
                 Ok(())
             }
             Backend::Redis(r) => r.replay_set(&client, &entry.encode()?, REPLAY_WINDOW).await,
@@ -167,8 +173,9 @@ impl ReplayCache {
 
     /// Drops entries older than the replay window (Redis expires them by itself).
     pub fn prune(&self) {
-        if let Backend::Memory(m) = &self.0 {
-            lock(m).retain(|_, (at, _)| at.elapsed() <= REPLAY_WINDOW);
+        if let Backend::Memory(m, clock) = &self.0 {
+            let now = clock.now_ms();
+            lock(m).retain(|_, (at, _)| now.saturating_sub(*at) <= window_ms());
         }
     }
 }
@@ -183,7 +190,7 @@ mod tests {
 
     #[tokio::test]
     async fn replays_only_identical_retries() {
-        let cache = ReplayCache::default();
+        let cache = ReplayCache::memory(Clock::System);
         let ct = ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
         let answer = CachedAnswer {
             status: 200,

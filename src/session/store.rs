@@ -45,7 +45,7 @@ pub struct Lifetimes {
 impl Lifetimes {
     /// When (unix ms) the session times out or, once finished, is removed.
     pub fn deadline_ms(&self, s: &Session) -> u64 {
-        s.last_active_ms
+        s.last_active_ms()
             .saturating_add(s.lifetime_ms(millis(self.max_session), millis(self.result)))
     }
 
@@ -53,7 +53,7 @@ impl Lifetimes {
     /// the result lifetime while unfinished (it may still time out at its deadline).
     pub fn keep_ms(&self, s: &Session, now: u64) -> u64 {
         let remaining = self.deadline_ms(s).saturating_sub(now);
-        let extra = if s.status.is_finished() {
+        let extra = if s.status().is_finished() {
             0
         } else {
             millis(self.result)
@@ -163,7 +163,7 @@ impl Store {
             Self::Memory(m) => {
                 let mut inner = m.lock();
                 if let Some(s) = inner.sessions.remove(token) {
-                    inner.by_client.remove(&s.client_token);
+                    inner.by_client.remove(s.client_token());
                 }
                 Ok(())
             }
@@ -225,11 +225,11 @@ impl MemoryStore {
     fn insert(&self, session: Session) {
         let mut inner = self.lock();
         inner.by_client.insert(
-            session.client_token.clone(),
-            session.requestor_token.clone(),
+            session.client_token().clone(),
+            session.requestor_token().clone(),
         );
         inner
             .sessions
-            .insert(session.requestor_token.clone(), session);
+            .insert(session.requestor_token().clone(), session);
     }
 }

@@ -6,6 +6,13 @@
 //! It verifies a disclosure, an attribute-based signature (with or without its request) and
 //! the commitments of an issuance, as irmago's server does (`irma/verify.go`,
 //! `server/irmaserver/handle.go`).
+//!
+//! Verifying commitments returns what was verified ([`CheckedCommitments`]): per credential,
+//! the key it was checked against and the commitment `U` after the keyshare merge. The issuer
+//! signs exactly that ([`VerifiedCommitment`]), never the message's own `U`: in a keyshare
+//! scheme the app's `U` covers only its share of the secret key, and a signature over it
+//! does not verify for the app (gabi `ProofU.MergeProofP` changes the `U` the issuer then
+//! signs).
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Deref;
@@ -17,7 +24,7 @@ use crate::crypto::idemix::{
     IssueCommitmentMessage, KeyError, Proof, ProofD, ProofP, PublicKey, verifications_started,
     verify_proof_list,
 };
-use crate::jwt::keyshare::{KeyshareJwtError, verify_keyshare_jwt};
+use crate::jwt::keyshare::{KeyshareJwtError, PROOF_P_SUBJECT, verify_keyshare_jwt};
 use crate::protocol::attributes::{
     AttributeInfo, CredentialTypeInfo, MetadataAttribute, MetadataError,
 };
@@ -81,8 +88,8 @@ pub enum Error {
         /// How many credentials are issued.
         issued: usize,
     },
-    /// A keyshare scheme's ProofP is missing.
-    #[error("no keyshare proof for scheme {0}")]
+    /// A keyshare scheme's ProofP is missing (the reference's message).
+    #[error("no keyshare proof included for scheme {0}")]
     MissingProofP(SchemeId),
     /// A keyshare ProofP JWT is refused.
     #[error("keyshare proof of scheme {scheme}: {source}")]
@@ -101,9 +108,55 @@ pub enum Error {
 struct Resolved {
     info: CredentialTypeInfo,
     metadata: Option<MetadataAttribute>,
+    key_id: PublicKeyId,
     key: Arc<PublicKey>,
     scheme: SchemeId,
     group: String,
+}
+
+/// One credential's commitment as [`Verifier::verify_commitments`] verified it: the issuer
+/// key it was checked against (a request's key counter 0 resolved to the issuer's latest)
+/// and the commitment `U` with the keyshare server's `P` merged in. Only the verifier makes
+/// one, and only for proofs that verified: the issuer signs exactly this.
+#[derive(Debug, Clone)]
+pub struct VerifiedCommitment {
+    key_id: PublicKeyId,
+    key: Arc<PublicKey>,
+    u: BigUint,
+}
+
+impl VerifiedCommitment {
+    /// The issuer key the commitment was verified against, and must be signed with.
+    pub fn key_id(&self) -> &PublicKeyId {
+        &self.key_id
+    }
+
+    /// That key.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.key
+    }
+
+    /// The verified commitment `U` (keyshare share merged in): what the issuer signs.
+    pub fn u(&self) -> &BigUint {
+        &self.u
+    }
+}
+
+/// What [`Verifier::verify_commitments`] concluded.
+#[derive(Debug, Clone)]
+pub struct CheckedCommitments {
+    /// The verdict: `INVALID` when the proofs do not verify, else the disclosure part's.
+    pub verdict: Verdict,
+    /// Per credential of the request, in order; empty when the proofs do not verify.
+    commitments: Vec<VerifiedCommitment>,
+}
+
+impl CheckedCommitments {
+    /// What to sign, per credential of the request in order: only when the verdict is
+    /// `VALID`.
+    pub fn to_sign(&self) -> Option<&[VerifiedCommitment]> {
+        (self.verdict.status == ProofStatus::Valid).then_some(self.commitments.as_slice())
+    }
 }
 
 /// Verifies IRMA messages against a [`Configuration`], caching parsed issuer keys.
@@ -161,14 +214,16 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
     }
 
     fn resolve_type(&self, ct: &CredentialType, counter: u32) -> Result<Resolved, Error> {
-        let key = self.public_key(&PublicKeyId {
+        let key_id = PublicKeyId {
             issuer: ct.id.issuer(),
             counter,
-        })?;
+        };
+        let key = self.public_key(&key_id)?;
         let scheme = ct.id.scheme();
         Ok(Resolved {
             info: credential_type_info(ct),
             metadata: None,
+            key_id,
             key,
             group: self.group(&scheme),
             scheme,
@@ -261,17 +316,18 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
 
     /// Verifies the commitments of an issuance (`POST /commitments`) at `now`: the
     /// `combinedProofs` are the ProofDs the `indices` point into, then one ProofU per
-    /// credential of `request` (signed with its `keyCounter`, the issuer's latest when 0),
-    /// all under one challenge; keyshare schemes' ProofPs (`proofPJwts`, checked with the
+    /// credential of `request` (checked against its `keyCounter`, the issuer's latest when
+    /// 0), all under one challenge; keyshare schemes' ProofPs (`proofPJwts`, checked with the
     /// scheme's `kss-N.pem`) are merged in first. The verdict covers the disclosure part;
-    /// `INVALID` when the proofs do not verify.
+    /// `INVALID` when the proofs do not verify. What verified is returned for the issuer to
+    /// sign ([`CheckedCommitments::to_sign`]).
     pub fn verify_commitments(
         &self,
         msg: &IssueCommitmentMessage,
         indices: &[Vec<AttributeIndex>],
         request: &IssuanceRequest,
         now: i64,
-    ) -> Result<Verdict, Error> {
+    ) -> Result<CheckedCommitments, Error> {
         let issued = request.credentials.len();
         let total = msg.proofs.0.len();
         let disclosures = total.checked_sub(issued).ok_or(Error::CommitmentShape {
@@ -301,42 +357,64 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
                 .conf
                 .credential_type(&cred.credential)
                 .ok_or_else(|| Error::UnknownIssuedType(cred.credential.clone()))?;
-            let counter = if cred.key_counter != 0 {
-                cred.key_counter
-            } else {
-                self.conf
-                    .public_key_counters(&ct.id.issuer())
-                    .into_iter()
-                    .max()
-                    .ok_or_else(|| Error::NoPublicKey(ct.id.clone()))?
-            };
+            let counter = self
+                .conf
+                .issuing_key_counter(&ct.id.issuer(), cred.key_counter)
+                .ok_or_else(|| Error::NoPublicKey(ct.id.clone()))?;
             r.push(self.resolve_type(ct, counter)?);
         }
+        // From here on `list` is what is verified, and what the issuer gets to sign.
         let mut list = msg.proofs.0.clone();
-        let merged = self.merge_proof_ps(msg, &mut list, &r)?;
+        let merged = self.merge_proof_ps(msg, &mut list, &r, now)?;
         let context = request.disclosure.base.context_or_default();
         let nonce = request.disclosure.base.nonce_or_default();
         if !merged || !crypto_ok(&list, &r, &context, &nonce, false) {
-            return Ok(Verdict {
-                status: ProofStatus::Invalid,
-                disclosed: Vec::new(),
+            return Ok(CheckedCommitments {
+                verdict: Verdict {
+                    status: ProofStatus::Invalid,
+                    disclosed: Vec::new(),
+                },
+                commitments: Vec::new(),
             });
         }
-        Ok(verify::verdict(
+        let commitments = list[disclosures..]
+            .iter()
+            .zip(&r[disclosures..])
+            .filter_map(|(proof, res)| match proof {
+                Proof::U(u) => Some(VerifiedCommitment {
+                    key_id: res.key_id.clone(),
+                    key: Arc::clone(&res.key),
+                    u: u.u.0.clone(),
+                }),
+                Proof::D(_) => None,
+            })
+            .collect();
+        let verdict = verify::verdict(
             &verified(&r[..disclosures], &proof_ds),
             indices,
             Some(&request.disclosure),
             now,
-        )?)
+        )?;
+        Ok(CheckedCommitments {
+            verdict,
+            commitments,
+        })
     }
 
     /// Merges each keyshare scheme's ProofP into the proofs of that scheme; false when a
     /// ProofP has an oversized number (the proofs are then invalid).
+    ///
+    /// Only `proofPJwts` (by scheme) is read. The legacy single `proofPJwt` is deliberately
+    /// ignored, as irmago v0.18.1 does at protocol 2.8 (`getProofP` reads `ProofPjwts` only;
+    /// recorded in `keyshare/proofp-legacy-field.json`: `KEYSHARE_PROOF_MISSING`): it names
+    /// no scheme, so it cannot say which keyshare server vouches for which proofs, and no
+    /// app that speaks 2.8 sends it.
     fn merge_proof_ps(
         &self,
         msg: &IssueCommitmentMessage,
         list: &mut [Proof],
         r: &[Resolved],
+        now: i64,
     ) -> Result<bool, Error> {
         let mut proof_ps: BTreeMap<SchemeId, ProofP> = BTreeMap::new();
         for res in r.iter().filter(|res| res.group != ".") {
@@ -348,13 +426,14 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
                 .proof_p_jwts
                 .as_ref()
                 .and_then(|m| m.get(scheme.as_str()))
-                .or(msg.proof_p_jwt.as_ref())
                 .ok_or_else(|| Error::MissingProofP(scheme.clone()))?;
-            let claims = verify_keyshare_jwt(jwt, "ProofP", |kid| self.conf.kss_pem(&scheme, kid))
-                .map_err(|source| Error::ProofPJwt {
-                    scheme: scheme.clone(),
-                    source,
-                })?;
+            let claims = verify_keyshare_jwt(jwt, PROOF_P_SUBJECT, Some(now), |kid| {
+                self.conf.kss_pem(&scheme, kid)
+            })
+            .map_err(|source| Error::ProofPJwt {
+                scheme: scheme.clone(),
+                source,
+            })?;
             let proof_p: ProofP = claims
                 .get("ProofP")
                 .cloned()
@@ -410,7 +489,11 @@ fn verified<'a>(r: &'a [Resolved], proofs: &[ProofD]) -> Vec<VerifiedProof<'a>> 
                     .iter()
                     .map(|(k, v)| (*k, v.0.clone()))
                     .collect(),
-                has_nonrevocation_proof: p.nonrev_proof.is_some(),
+                // A nonrevocation proof now verifies cryptographically, but it says nothing
+                // until its accumulator is compared with the authority's latest one, which
+                // this verifier does not fetch yet: it does not count (a request asking for
+                // one stays INVALID, and no result claims `notrevoked`).
+                has_nonrevocation_proof: false,
                 not_revoked_before: None,
             })
         })

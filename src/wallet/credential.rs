@@ -10,11 +10,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::Error;
+use super::keyshare::{KeyshareAccount, StoredAccount};
 use super::storage::{Storage, StoredCredential, Unreadable, parse_decimal};
 use crate::crypto::bigint::Int;
 use crate::crypto::idemix::{CLSignature, Credential, SecretKey};
 use crate::protocol::attributes::{MetadataAttribute, decode_random_blind, decode_value};
-use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId};
+use crate::protocol::identifiers::{
+    AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
+};
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
 
@@ -67,17 +70,21 @@ impl WalletCredential {
             credential_type: id.clone(),
             reason,
         };
-        if stored.keyshare_p.as_ref().is_some_and(|p| !p.is_null()) {
-            return Err(Error::KeyshareUnsupported(id.scheme()));
-        }
         let ct = conf
             .credential_type(id)
             .ok_or_else(|| Error::UnknownCredentialType(id.clone()))?;
-        if conf
+        let distributed = conf
             .scheme(&id.scheme())
-            .is_some_and(|s| s.is_distributed())
-        {
-            return Err(Error::KeyshareUnsupported(id.scheme()));
+            .is_some_and(|s| s.is_distributed());
+        // In a keyshare scheme the signature covers the keyshare server's `P` too.
+        match (distributed, &stored.keyshare_p) {
+            (true, None) => return Err(invalid("no KeyshareP in a keyshare scheme".to_owned())),
+            (false, Some(_)) => {
+                return Err(invalid(
+                    "KeyshareP in a scheme without keyshare server".to_owned(),
+                ));
+            }
+            _ => {}
         }
         let meta_int = stored
             .attributes
@@ -115,7 +122,7 @@ impl WalletCredential {
             a: Int(stored.a.clone()),
             e: Int(stored.e.clone()),
             v: Int(stored.v.clone()),
-            keyshare_p: None,
+            keyshare_p: stored.keyshare_p.clone().map(Int),
         };
         let mut attributes = Vec::with_capacity(stored.attributes.len() + 1);
         attributes.push(secret.value().clone());
@@ -156,6 +163,11 @@ impl WalletCredential {
         &self.credential_type
     }
 
+    /// The counter of the issuer key that signed it.
+    pub fn key_counter(&self) -> u32 {
+        self.key_counter
+    }
+
     /// The metadata attribute.
     pub fn metadata(&self) -> &MetadataAttribute {
         &self.metadata
@@ -191,7 +203,7 @@ impl WalletCredential {
             a: sig.a.0.clone(),
             e: sig.e.0.clone(),
             v: sig.v.0.clone(),
-            keyshare_p: None,
+            keyshare_p: sig.keyshare_p.as_ref().map(|p| p.0.clone()),
         }
     }
 
@@ -258,12 +270,16 @@ impl WalletDump {
     }
 }
 
-/// An opened wallet: its storage, secret key (once it has one) and readable credentials.
+/// An opened wallet: its storage, secret key (once it has one), readable credentials and
+/// keyshare enrollments.
 pub struct Wallet {
     storage: Storage,
     secret: Option<SecretKey>,
     credentials: Vec<WalletCredential>,
     unreadable: Vec<Unreadable>,
+    keyshare: BTreeMap<SchemeId, KeyshareAccount>,
+    /// An enrollment under way: used by its session, stored once that succeeded.
+    enrolling: Option<KeyshareAccount>,
 }
 
 impl Wallet {
@@ -302,12 +318,81 @@ impl Wallet {
             }
         }
         sort(&mut credentials);
+        let mut keyshare = BTreeMap::new();
+        for stored in storage.keyshare_accounts::<StoredAccount>()? {
+            let account =
+                KeyshareAccount::from_stored(&stored).map_err(|reason| Error::Corrupt {
+                    path: storage.dir().join("keyshare"),
+                    reason,
+                })?;
+            keyshare.insert(account.scheme().clone(), account);
+        }
         Ok(Self {
             storage,
             secret,
             credentials,
             unreadable,
+            keyshare,
+            enrolling: None,
         })
+    }
+
+    /// The enrollment at the keyshare server of `scheme` (or the one under way).
+    pub fn keyshare_account(&self, scheme: &SchemeId) -> Option<&KeyshareAccount> {
+        self.keyshare
+            .get(scheme)
+            .or(self.enrolling.as_ref().filter(|a| a.scheme() == scheme))
+    }
+
+    /// The keyshare enrollments, by scheme.
+    pub fn keyshare_accounts(&self) -> impl Iterator<Item = &KeyshareAccount> {
+        self.keyshare.values()
+    }
+
+    /// Starts an enrollment at the keyshare server of `scheme`: a new key and PIN nonce.
+    pub(super) fn start_enrollment(
+        &mut self,
+        scheme: &SchemeId,
+        conf: &Configuration,
+    ) -> Result<&KeyshareAccount, Error> {
+        if !conf.scheme(scheme).is_some_and(|s| s.is_distributed()) {
+            return Err(Error::NotKeyshareScheme(scheme.clone()));
+        }
+        if self.keyshare.contains_key(scheme) {
+            return Err(Error::AlreadyEnrolled(scheme.clone()));
+        }
+        Ok(self
+            .enrolling
+            .insert(KeyshareAccount::generate(scheme.clone())?))
+    }
+
+    /// The enrollment under way learns its username (from the keyshare attribute it is
+    /// being issued), once.
+    pub(super) fn name_enrollment(&mut self, scheme: &SchemeId, username: &str) {
+        if let Some(account) = self.enrolling.as_mut()
+            && account.scheme() == scheme
+            && account.username().is_empty()
+        {
+            account.set_username(username);
+        }
+    }
+
+    /// Ends the enrollment under way: stored when `success`, else forgotten.
+    pub(super) fn finish_enrollment(
+        &mut self,
+        success: bool,
+    ) -> Result<Option<KeyshareAccount>, Error> {
+        let Some(account) = self.enrolling.take() else {
+            return Ok(None);
+        };
+        if !success || account.username().is_empty() {
+            return Ok(None);
+        }
+        self.storage
+            .store_keyshare_account(account.scheme().as_str(), &account.to_stored())?;
+        self.keyshare
+            .insert(account.scheme().clone(), account.clone());
+        Ok(Some(account))
     }
 
     /// The readable credentials, by type and then newest first.

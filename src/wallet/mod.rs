@@ -4,7 +4,8 @@
 //! keeps a secret key and credentials in one directory ([`storage`]), picks which
 //! credentials satisfy a disclosure request ([`candidates`]), and performs sessions against
 //! any IRMA server over the app protocol 2.8 ([`session`]), with atum timestamps on
-//! attribute-based signatures ([`timestamp`]).
+//! attribute-based signatures ([`timestamp`]) and the keyshare server of keyshare schemes
+//! (pbdf) taking part in the proofs ([`keyshare`]).
 //!
 //! - [`storage`]: the wallet directory: format version, secret key (mode 0600), one file
 //!   per credential, every write atomic.
@@ -14,12 +15,12 @@
 //! - [`session`]: the app protocol: session pointer → request → (pairing) → proofs or
 //!   commitments → new credentials, chained sessions.
 //! - [`timestamp`]: asking the scheme's atum server to timestamp a signature.
-//!
-//! Keyshare schemes (pbdf) are not supported: a session that needs one fails with
-//! [`Error::KeyshareUnsupported`].
+//! - [`keyshare`]: enrollment at a keyshare server with a PIN, the PIN check and the keyshare
+//!   server's commitments and responses during sessions.
 
 pub mod candidates;
 pub mod credential;
+pub mod keyshare;
 pub mod session;
 pub mod storage;
 pub mod timestamp;
@@ -28,7 +29,8 @@ use std::path::PathBuf;
 
 pub use candidates::{Chosen, DisclosurePlan, choose};
 pub use credential::{Wallet, WalletCredential, WalletDump};
-pub use session::{Outcome, Report, SessionOptions, parse_pointer, run_session};
+pub use keyshare::{KeyshareAccount, Pin};
+pub use session::{Outcome, Report, SessionOptions, enroll, parse_pointer, run_session};
 pub use storage::{FORMAT_VERSION, LoadedCredentials, Storage, StoredCredential, Unreadable};
 
 use crate::protocol::errors::RemoteError;
@@ -98,9 +100,44 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
-    /// The session needs a keyshare scheme.
-    #[error("scheme {0} uses a keyshare server; keyshare schemes are not supported by irma wallet")]
-    KeyshareUnsupported(SchemeId),
+    /// The session needs a keyshare scheme the wallet is not enrolled in.
+    #[error(
+        "scheme {0} uses a keyshare server and this wallet is not enrolled there: run `irma wallet enroll {0}`"
+    )]
+    NotEnrolled(SchemeId),
+    /// Enrollment at a scheme without keyshare server.
+    #[error("scheme {0} has no keyshare server")]
+    NotKeyshareScheme(SchemeId),
+    /// Enrollment at a keyshare server the wallet is enrolled in already.
+    #[error("this wallet is enrolled at the keyshare server of scheme {0} already")]
+    AlreadyEnrolled(SchemeId),
+    /// A keyshare scheme's proofs need the PIN, and none was given.
+    #[error(
+        "scheme {0} uses a keyshare server: give the keyshare PIN (--pin-file, or IRMA_WALLET_PIN)"
+    )]
+    PinRequired(SchemeId),
+    /// The PIN chosen at enrollment is too short.
+    #[error("the keyshare PIN must be at least {0} characters")]
+    PinTooShort(usize),
+    /// The keyshare server refused the PIN.
+    #[error("wrong PIN for the keyshare server of scheme {scheme}: {attempts_left} attempts left")]
+    WrongPin {
+        /// The scheme.
+        scheme: SchemeId,
+        /// Attempts left before the keyshare server blocks the PIN.
+        attempts_left: u32,
+    },
+    /// The keyshare server blocks PIN attempts for a while.
+    #[error("the keyshare server of scheme {scheme} is blocked for {seconds} s after wrong PINs")]
+    KeyshareBlocked {
+        /// The scheme.
+        scheme: SchemeId,
+        /// Seconds until the next attempt.
+        seconds: u64,
+    },
+    /// The keyshare server's answers do not follow the protocol.
+    #[error("keyshare: {0}")]
+    Keyshare(String),
     /// The session needs a non-revocation proof.
     #[error("credential type {0} asks for a non-revocation proof; revocation is not supported")]
     RevocationUnsupported(CredentialTypeId),

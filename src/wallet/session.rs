@@ -15,30 +15,43 @@
 //! 5. A `nextSession` in the answer starts the next session of a chain, which discloses
 //!    the attributes of the previous ones again (irmago `implicitDisclosure`).
 //!
+//! When proofs involve a keyshare scheme, the wallet first checks the PIN at that scheme's
+//! keyshare server, multiplies the server's commitments into its own, and computes the
+//! challenge over both (irmaclient `keyshare.go`): a disclosure or signature then adds the
+//! server's response to its secret-key responses; an issuance builds its commitment `U`
+//! with the server's `P` (`getPs`), sends `U` without it (protocol 2.8) together with the
+//! server's signed response (`proofPJwts`), which the issuer merges in, and checks that the
+//! signature it gets covers `P` too. [`enroll`] enrolls at a keyshare server.
+//!
 //! Refusing (`--deny`) and every failure after the first message `DELETE {u}`, as the app
 //! does, so the server marks the session `CANCELLED`.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use num_bigint::BigUint;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use super::candidates::{Chosen, DisclosurePlan, choose};
 use super::credential::{CredentialSummary, Wallet, WalletCredential};
+use super::keyshare::{KeyshareClient, Pin, register};
 use super::storage::StoredCredential;
 use super::{Error, timestamp};
 use crate::crypto::bigint::Int;
 use crate::crypto::idemix::{
-    CommittedProofs, CredentialBuilder, IssueCommitmentMessage, IssueSignatureMessage, Proof,
-    ProofD, ProofList, ProofRequest, math, signature_nonce,
+    CommittedProofs, CredentialBuilder, IssueCommitmentMessage, Proof, ProofD, ProofList, ProofP,
+    ProofRequest, math, signature_nonce,
 };
+use crate::protocol::app::{Disclosure, IssueCommitments};
 use crate::protocol::errors::RemoteError;
-use crate::protocol::identifiers::PublicKeyId;
-use crate::protocol::messages::{Indices, ProofStatus};
+use crate::protocol::identifiers::{PublicKeyId, SchemeId};
+use crate::protocol::keyshare::KeyId;
+use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{DisclosureRequest, SessionRequest};
 use crate::protocol::session::{
-    Action, ClientSessionRequest, PairingMethod, ProtocolVersion, SessionPackage, SessionPointer,
+    Action, ClientSessionRequest, PairingMethod, ProtocolVersion, ServerSessionResponse,
+    SessionPackage, SessionPointer,
 };
 use crate::protocol::signature::{SIGNED_MESSAGE_CONTEXT, SignedMessage};
 use crate::protocol::status::ServerStatus;
@@ -75,6 +88,8 @@ pub struct SessionOptions {
     pub pairing_timeout: Duration,
     /// Called with the pairing code before waiting for the frontend.
     pub on_pairing: Option<fn(&str)>,
+    /// The keyshare PIN, for sessions that involve a keyshare scheme.
+    pub pin: Option<Pin>,
 }
 
 impl Default for SessionOptions {
@@ -86,6 +101,7 @@ impl Default for SessionOptions {
             timestamp: true,
             pairing_timeout: Duration::from_secs(300),
             on_pairing: None,
+            pin: None,
         }
     }
 }
@@ -113,8 +129,95 @@ pub struct Report {
     /// The IRMA error the server sent, when that is why it failed.
     #[serde(rename = "remoteError", skip_serializing_if = "Option::is_none")]
     pub remote_error: Option<RemoteError>,
+    /// The enrollment made ([`enroll`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enrolled: Option<EnrolledReport>,
     /// The sessions, in order.
     pub sessions: Vec<SessionReport>,
+}
+
+/// An enrollment at a keyshare server.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrolledReport {
+    /// The scheme.
+    pub scheme: SchemeId,
+    /// The username the keyshare server gave.
+    pub username: String,
+}
+
+impl Report {
+    fn new() -> Self {
+        Self {
+            outcome: Outcome::Success,
+            error: None,
+            remote_error: None,
+            enrolled: None,
+            sessions: Vec::new(),
+        }
+    }
+
+    fn fail(&mut self, e: &Error) {
+        self.outcome = Outcome::Error;
+        if let Error::Remote(remote) = e {
+            self.remote_error = Some(remote.clone());
+        }
+        self.error = Some(e.to_string());
+    }
+
+    fn failed(e: &Error) -> Self {
+        let mut report = Self::new();
+        report.fail(e);
+        report
+    }
+}
+
+fn http_client() -> Result<reqwest::Client, Error> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(120))
+        .build()
+        .map_err(|e| Error::Transport(e.to_string()))
+}
+
+/// Enrolls at the keyshare server of `scheme` with the PIN of `options` (irmaclient
+/// `KeyshareEnroll`): registers a new key and the hashed PIN, then performs the issuance of
+/// the keyshare attribute the server answers with (which already takes the keyshare server
+/// in). The enrollment is stored only when that issuance succeeded.
+pub async fn enroll(
+    wallet: &mut Wallet,
+    conf: &Configuration,
+    scheme: &SchemeId,
+    options: &SessionOptions,
+) -> Report {
+    let Some(pin) = &options.pin else {
+        return Report::failed(&Error::PinRequired(scheme.clone()));
+    };
+    let http = match http_client() {
+        Ok(http) => http,
+        Err(e) => return Report::failed(&e),
+    };
+    let pointer = match wallet.start_enrollment(scheme, conf) {
+        Ok(account) => register(&http, conf, account, pin).await,
+        Err(e) => return Report::failed(&e),
+    };
+    let mut report = match pointer {
+        Ok(pointer) => run_session(wallet, conf, pointer, options).await,
+        Err(e) => Report::failed(&e),
+    };
+    match wallet.finish_enrollment(report.outcome == Outcome::Success) {
+        Ok(Some(account)) => {
+            report.enrolled = Some(EnrolledReport {
+                scheme: account.scheme().clone(),
+                username: account.username().to_owned(),
+            });
+        }
+        Ok(None) if report.outcome == Outcome::Success => report.fail(&Error::Keyshare(
+            "the enrollment session did not issue the keyshare attribute".to_owned(),
+        )),
+        Ok(None) => {}
+        Err(e) => report.fail(&e),
+    }
+    report
 }
 
 /// One session of a chain.
@@ -154,32 +257,6 @@ pub struct SignedReport {
     pub signature: SignedMessage<ProofD>,
 }
 
-/// The server's answer to proofs and commitments (irmago `ServerSessionResponse`).
-#[derive(Debug, Deserialize)]
-struct ServerResponse {
-    #[serde(rename = "proofStatus")]
-    proof_status: ProofStatus,
-    #[serde(default)]
-    sigs: Vec<IssueSignatureMessage>,
-    #[serde(rename = "nextSession", default)]
-    next_session: Option<SessionPointer>,
-}
-
-/// `POST {u}/proofs` of a disclosure (irma `Disclosure`).
-#[derive(Serialize)]
-struct DisclosureMessage<'a> {
-    proofs: &'a ProofList,
-    indices: &'a Indices,
-}
-
-/// `POST {u}/commitments` (irma `IssueCommitmentMessage`: gabi's plus `indices`).
-#[derive(Serialize)]
-struct CommitmentMessage<'a> {
-    #[serde(flatten)]
-    message: &'a IssueCommitmentMessage,
-    indices: &'a Indices,
-}
-
 /// Parses what `irma wallet session` takes: a session pointer `{"u","irmaqr"}` or a whole
 /// session package (`{"sessionPtr": …}`).
 pub fn parse_pointer(text: &str) -> Result<SessionPointer, Error> {
@@ -193,6 +270,20 @@ pub fn parse_pointer(text: &str) -> Result<SessionPointer, Error> {
     serde_json::from_value(value).map_err(|e| Error::BadPointer(e.to_string()))
 }
 
+/// The proofs of a disclosure: all ProofDs.
+fn disclosure_proofs(proofs: ProofList) -> Result<Vec<ProofD>, Error> {
+    proofs
+        .0
+        .into_iter()
+        .map(|p| match p {
+            Proof::D(d) => Ok(d),
+            Proof::U(_) => Err(Error::Protocol(
+                "an issuance proof in a disclosure".to_owned(),
+            )),
+        })
+        .collect()
+}
+
 /// Performs the session at `pointer` and every session chained after it.
 pub async fn run_session(
     wallet: &mut Wallet,
@@ -200,23 +291,10 @@ pub async fn run_session(
     pointer: SessionPointer,
     options: &SessionOptions,
 ) -> Report {
-    let mut report = Report {
-        outcome: Outcome::Success,
-        error: None,
-        remote_error: None,
-        sessions: Vec::new(),
-    };
-    let http = match reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(120))
-        .build()
-    {
+    let mut report = Report::new();
+    let http = match http_client() {
         Ok(http) => http,
-        Err(e) => {
-            report.outcome = Outcome::Error;
-            report.error = Some(Error::Transport(e.to_string()).to_string());
-            return report;
-        }
+        Err(e) => return Report::failed(&e),
     };
     let mut next = Some(pointer);
     let mut implicit: Vec<Vec<Chosen>> = Vec::new();
@@ -257,13 +335,7 @@ pub async fn run_session(
                 next = n;
             }
             Ok(Step::Denied) => report.outcome = Outcome::Cancelled,
-            Err(e) => {
-                report.outcome = Outcome::Error;
-                if let Error::Remote(remote) = &e {
-                    report.remote_error = Some(remote.clone());
-                }
-                report.error = Some(e.to_string());
-            }
+            Err(e) => report.fail(&e),
         }
         report.sessions.push(session);
     }
@@ -326,6 +398,15 @@ impl Transport<'_> {
 async fn decode<T: DeserializeOwned>(
     response: Result<reqwest::Response, reqwest::Error>,
 ) -> Result<T, Error> {
+    let bytes = read_answer(response).await?;
+    serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))
+}
+
+/// Reads a successful answer's body (at most [`MAX_BODY`] bytes), or the IRMA error the
+/// server sent instead.
+pub(super) async fn read_answer(
+    response: Result<reqwest::Response, reqwest::Error>,
+) -> Result<Vec<u8>, Error> {
     let response = response.map_err(|e| Error::Transport(e.to_string()))?;
     let status = response.status();
     if response
@@ -353,7 +434,7 @@ async fn decode<T: DeserializeOwned>(
             body,
         });
     }
-    serde_json::from_slice(&bytes).map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))
+    Ok(bytes.to_vec())
 }
 
 struct Context<'a> {
@@ -366,7 +447,7 @@ struct Context<'a> {
     report: &'a mut SessionReport,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
     async fn run(&mut self, mut pointer: SessionPointer) -> Result<Step, Error> {
         if pointer.action == Action::Redirect {
             pointer = self.resolve_redirect(&pointer.url).await?;
@@ -443,11 +524,7 @@ impl Context<'_> {
         };
         let request: SessionRequest = serde_json::from_value(request)
             .map_err(|e| Error::Protocol(format!("session request: {e}")))?;
-        let kind = match &request {
-            SessionRequest::Disclosure(_) => Action::Disclosing,
-            SessionRequest::Signature(_) => Action::Signing,
-            SessionRequest::Issuance(_) => Action::Issuing,
-        };
+        let kind = request.action();
         if kind != action {
             return Err(Error::Protocol(format!(
                 "session pointer says {} but the request is for {}",
@@ -486,11 +563,6 @@ impl Context<'_> {
     ) -> Result<Step, Error> {
         let now = unix_now();
         let disclosure = request.disclosure();
-        if let SessionRequest::Issuance(r) = request {
-            for c in &r.credentials {
-                self.check_scheme(&c.credential.scheme())?;
-            }
-        }
         let mut chosen = match choose(disclosure, self.wallet.credentials(), self.choice, now) {
             Ok(c) => c,
             Err(Error::Unsatisfiable { missing }) => {
@@ -515,17 +587,25 @@ impl Context<'_> {
             SessionRequest::Disclosure(_) => {
                 let proofs = {
                     let credentials = self.plan_credentials(&plan)?;
+                    let parts = self
+                        .keyshare_parts(&credential_keys(&credentials), now)
+                        .await?;
                     let requests = disclosure_requests(&plan, &credentials);
-                    CommittedProofs::commit(&requests)?.finish(&context, &nonce, false)?
+                    let committed = CommittedProofs::commit(&requests)?;
+                    let (mut proofs, responses) = self
+                        .prove(&parts, committed, &context, &nonce, false)
+                        .await?;
+                    merge_responses(&parts, &responses, &mut proofs);
+                    proofs
                 };
-                let message = DisclosureMessage {
-                    proofs: &proofs,
-                    indices: &plan.indices,
+                let message = Disclosure {
+                    proofs: disclosure_proofs(proofs)?,
+                    indices: plan.indices.clone(),
                 };
                 transport.post("proofs", &message).await?
             }
             SessionRequest::Signature(r) => {
-                let signed = self.sign(&plan, &r.message, &context, &nonce).await?;
+                let signed = self.sign(&plan, &r.message, &context, &nonce, now).await?;
                 // Reported even when the server refuses it.
                 let signature = signed.signature.clone();
                 self.report.signed = Some(signed);
@@ -542,7 +622,7 @@ impl Context<'_> {
             }
         };
         self.report.server_response = Some(answer.clone());
-        let response: ServerResponse = serde_json::from_value(answer)
+        let response: ServerSessionResponse = serde_json::from_value(answer)
             .map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))?;
         if response.proof_status != ProofStatus::Valid {
             return Err(Error::Rejected(proof_status_name(response.proof_status)));
@@ -553,24 +633,99 @@ impl Context<'_> {
         })
     }
 
-    fn check_scheme(&self, scheme: &crate::protocol::identifiers::SchemeId) -> Result<(), Error> {
-        if self.conf.scheme(scheme).is_some_and(|s| s.is_distributed()) {
-            return Err(Error::KeyshareUnsupported(scheme.clone()));
-        }
-        Ok(())
+    fn is_distributed(&self, scheme: &SchemeId) -> bool {
+        self.conf.scheme(scheme).is_some_and(|s| s.is_distributed())
     }
 
-    /// Unsatisfiable, or (clearer) "keyshare schemes are not supported" when a missing
-    /// disjunction asks for credentials of a keyshare scheme.
+    /// Unsatisfiable, or (clearer) "not enrolled" when a missing disjunction asks for
+    /// credentials of a keyshare scheme the wallet is not enrolled in.
     fn unsatisfiable(&self, disclosure: &DisclosureRequest, missing: Vec<usize>) -> Error {
         for &d in &missing {
             for attr in disclosure.disclose[d].iter().flatten() {
-                if let Err(e) = self.check_scheme(&attr.id.credential_type().scheme()) {
-                    return e;
+                let scheme = attr.id.credential_type().scheme();
+                if self.is_distributed(&scheme) && self.wallet.keyshare_account(&scheme).is_none() {
+                    return Error::NotEnrolled(scheme);
                 }
             }
         }
         Error::Unsatisfiable { missing }
+    }
+
+    /// Checks the PIN at the keyshare server of each keyshare scheme among the keys of the
+    /// proofs (in proof order); returns those servers with the proofs they take part in.
+    async fn keyshare_parts(
+        &self,
+        keys: &[PublicKeyId],
+        now: i64,
+    ) -> Result<Vec<KeysharePart<'a>>, Error> {
+        let mut parts: Vec<KeysharePart<'a>> = Vec::new();
+        for (index, key) in keys.iter().enumerate() {
+            let scheme = key.issuer.scheme();
+            if !self.is_distributed(&scheme) {
+                continue;
+            }
+            let part = match parts.iter().position(|p| p.scheme == scheme) {
+                Some(part) => part,
+                None => {
+                    let account = self
+                        .wallet
+                        .keyshare_account(&scheme)
+                        .ok_or_else(|| Error::NotEnrolled(scheme.clone()))?;
+                    let pin = self
+                        .options
+                        .pin
+                        .as_ref()
+                        .ok_or_else(|| Error::PinRequired(scheme.clone()))?;
+                    let client =
+                        KeyshareClient::login(self.http, self.conf, account, pin, now).await?;
+                    parts.push(KeysharePart {
+                        scheme,
+                        client,
+                        proofs: Vec::new(),
+                        keys: Vec::new(),
+                    });
+                    parts.len() - 1
+                }
+            };
+            parts[part].proofs.push(index);
+            parts[part].keys.push(KeyId(key.clone()));
+        }
+        Ok(parts)
+    }
+
+    /// The proofs of `committed`, computed together with the keyshare servers of `parts`:
+    /// their commitments multiplied into those of their proofs, the challenge over all,
+    /// their responses to it. The responses are returned, not merged.
+    async fn prove(
+        &self,
+        parts: &[KeysharePart<'_>],
+        mut committed: CommittedProofs<'_>,
+        context: &BigUint,
+        nonce: &BigUint,
+        issig: bool,
+    ) -> Result<(ProofList, Vec<(String, ProofP)>), Error> {
+        for part in parts {
+            let answer = part.client.commitments(&part.keys).await?;
+            for (&index, key) in part.proofs.iter().zip(&part.keys) {
+                let commitment = answer.commitments.get(key).ok_or_else(|| {
+                    Error::Keyshare(format!("the keyshare server sent no commitment for {key}"))
+                })?;
+                committed.add_keyshare_commitment(index, &commitment.pcommit.0)?;
+            }
+        }
+        let c = committed.challenge(context, nonce, issig);
+        let mut responses = Vec::with_capacity(parts.len());
+        for part in parts {
+            let (jwt, proof_p) = part.client.response(self.conf, &c).await?;
+            if proof_p.c.0 != c {
+                return Err(Error::Keyshare(format!(
+                    "the keyshare server of {} answered another challenge",
+                    part.scheme
+                )));
+            }
+            responses.push((jwt, proof_p));
+        }
+        Ok((committed.respond(&c)?, responses))
     }
 
     /// The wallet credentials of a plan's proofs, in order.
@@ -593,8 +748,12 @@ impl Context<'_> {
         message: &str,
         context: &BigUint,
         nonce: &BigUint,
+        now: i64,
     ) -> Result<SignedReport, Error> {
         let credentials = self.plan_credentials(plan)?;
+        let parts = self
+            .keyshare_parts(&credential_keys(&credentials), now)
+            .await?;
         let requests = disclosure_requests(plan, &credentials);
         let committed = CommittedProofs::commit(&requests)?;
         let mut timestamp_error = None;
@@ -615,7 +774,10 @@ impl Context<'_> {
             message,
             stamp.as_ref().map(|t| t.sig.data.as_slice()),
         );
-        let proofs = committed.finish(context, &proof_nonce, true)?;
+        let (mut proofs, responses) = self
+            .prove(&parts, committed, context, &proof_nonce, true)
+            .await?;
+        merge_responses(&parts, &responses, &mut proofs);
         let signature = proofs
             .0
             .into_iter()
@@ -685,6 +847,26 @@ impl Context<'_> {
         Ok((nonce, server.to_owned()))
     }
 
+    /// During an enrollment, the keyshare attribute being issued names the account
+    /// (irmaclient takes the username from the issuance request, before the keyshare steps).
+    fn name_enrollment(&mut self, request: &crate::protocol::request::IssuanceRequest) {
+        for c in &request.credentials {
+            let scheme = c.credential.scheme();
+            let Some(attribute) = self
+                .conf
+                .scheme(&scheme)
+                .and_then(|s| s.description.keyshare_attribute.as_ref())
+            else {
+                continue;
+            };
+            if attribute.credential_type() == c.credential
+                && let Some(username) = c.attributes.get(attribute.name())
+            {
+                self.wallet.name_enrollment(&scheme, username);
+            }
+        }
+    }
+
     async fn issue(
         &mut self,
         transport: &Transport<'_>,
@@ -695,11 +877,11 @@ impl Context<'_> {
         now: i64,
     ) -> Result<Option<SessionPointer>, Error> {
         let secret = self.wallet.secret_key_or_create()?.clone();
+        self.name_enrollment(request);
         let keys = Verifier::new(self.conf);
         let nonce2 =
             math::random_bits(ISSUER_NONCE_BITS).map_err(crate::crypto::idemix::Error::from)?;
-        let mut values = Vec::with_capacity(request.credentials.len());
-        let mut builders = Vec::with_capacity(request.credentials.len());
+        let mut issued = Vec::with_capacity(request.credentials.len());
         for c in &request.credentials {
             let ct = self
                 .conf
@@ -712,25 +894,19 @@ impl Context<'_> {
             let attrs = c
                 .attribute_values(&info, now)
                 .map_err(|e| Error::Protocol(format!("credential request: {e}")))?;
-            let counter = if c.key_counter != 0 {
-                c.key_counter
-            } else {
-                self.conf
-                    .public_key_counters(&c.credential.issuer())
-                    .into_iter()
-                    .max()
-                    .unwrap_or_default()
+            let counter = self
+                .conf
+                .issuing_key_counter(&c.credential.issuer(), c.key_counter)
+                .unwrap_or_default();
+            let key_id = PublicKeyId {
+                issuer: c.credential.issuer(),
+                counter,
             };
-            let pk = keys
-                .public_key(&PublicKeyId {
-                    issuer: c.credential.issuer(),
-                    counter,
-                })
-                .map_err(|e| Error::PublicKey {
-                    credential_type: c.credential.clone(),
-                    counter,
-                    reason: e.to_string(),
-                })?;
+            let pk = keys.public_key(&key_id).map_err(|e| Error::PublicKey {
+                credential_type: c.credential.clone(),
+                counter,
+                reason: e.to_string(),
+            })?;
             let blind: Vec<usize> = ct
                 .attributes
                 .iter()
@@ -738,72 +914,204 @@ impl Context<'_> {
                 .filter(|(_, a)| a.random_blind)
                 .map(|(i, _)| i + 1)
                 .collect();
-            builders.push(CredentialBuilder::new(
-                &pk, context, &secret, &nonce2, None, &blind,
-            )?);
-            values.push((attrs, counter));
+            issued.push(Issued {
+                key_id,
+                pk,
+                blind,
+                attrs,
+            });
         }
-        let proofs = {
+        let (message, builders) = {
             let credentials = self.plan_credentials(plan)?;
+            let disclosures = credentials.len();
+            let mut proof_keys = credential_keys(&credentials);
+            proof_keys.extend(issued.iter().map(|i| i.key_id.clone()));
+            let parts = self.keyshare_parts(&proof_keys, now).await?;
+            let ps = keyshare_ps(&parts, disclosures).await?;
+            let builders = issued
+                .iter()
+                .map(|i| {
+                    let p = if self.is_distributed(&i.key_id.issuer.scheme()) {
+                        Some(ps.get(&KeyId(i.key_id.clone())).ok_or_else(|| {
+                            Error::Keyshare(format!(
+                                "the keyshare server sent no P for {}",
+                                i.key_id
+                            ))
+                        })?)
+                    } else {
+                        None
+                    };
+                    Ok(CredentialBuilder::new(
+                        &i.pk, context, &secret, &nonce2, p, &i.blind,
+                    )?)
+                })
+                .collect::<Result<Vec<_>, Error>>()?;
             let mut requests = disclosure_requests(plan, &credentials);
             requests.extend(builders.iter().map(ProofRequest::Issuance));
-            CommittedProofs::commit(&requests)?.finish(context, nonce, false)?
-        };
-        let message = IssueCommitmentMessage {
-            u: None,
-            nonce2: Int(nonce2),
-            proofs,
-            proof_p_jwt: None,
-            proof_p_jwts: None,
+            let committed = CommittedProofs::commit(&requests)?;
+            let (mut proofs, responses) =
+                self.prove(&parts, committed, context, nonce, false).await?;
+            // The issuer merges the response's `P`; the credential will verify only if it is
+            // the `P` the commitment was built with.
+            for (part, (_, proof_p)) in parts.iter().zip(&responses) {
+                for key in &part.keys {
+                    if let Some(p) = ps.get(key)
+                        && proof_p.p.as_ref().map(|x| &x.0) != Some(p)
+                    {
+                        return Err(Error::Keyshare(format!(
+                            "the keyshare server's response carries another P than it gave for {key}"
+                        )));
+                    }
+                }
+            }
+            // At protocol 2.8 the issuer merges the keyshare server's response itself (from
+            // `proofPJwts`), `U · P` included: send `U` without `P`.
+            for (proof, builder) in proofs.0[disclosures..].iter_mut().zip(&builders) {
+                if let Proof::U(u) = proof {
+                    u.remove_keyshare_p(builder)?;
+                }
+            }
+            let jwts: BTreeMap<String, String> = parts
+                .iter()
+                .zip(responses)
+                .map(|(part, (jwt, _))| (part.scheme.to_string(), jwt))
+                .collect();
+            let message = IssueCommitmentMessage {
+                u: None,
+                nonce2: Int(nonce2),
+                proofs,
+                proof_p_jwt: None,
+                proof_p_jwts: (!jwts.is_empty()).then_some(jwts),
+            };
+            (message, builders)
         };
         let answer: serde_json::Value = transport
             .post(
                 "commitments",
-                &CommitmentMessage {
-                    message: &message,
-                    indices: &plan.indices,
+                &IssueCommitments {
+                    commitments: message,
+                    indices: plan.indices.clone(),
                 },
             )
             .await?;
         self.report.server_response = Some(answer.clone());
-        let response: ServerResponse = serde_json::from_value(answer)
+        let response: ServerSessionResponse = serde_json::from_value(answer)
             .map_err(|e| Error::Protocol(format!("unexpected answer: {e}")))?;
         if response.proof_status != ProofStatus::Valid {
             return Err(Error::Rejected(proof_status_name(response.proof_status)));
         }
-        if response.sigs.len() != builders.len() {
+        if response.issue_signatures.len() != builders.len() {
             return Err(Error::Protocol(format!(
                 "{} signatures for {} credentials",
-                response.sigs.len(),
+                response.issue_signatures.len(),
                 builders.len()
             )));
         }
-        // Construct (and so verify) every credential before storing any.
-        let mut issued = Vec::with_capacity(builders.len());
-        for (((builder, sig), (attrs, counter)), c) in builders
+        // Construct (and so verify, keyshare `P` included) every credential before storing
+        // any.
+        let mut credentials = Vec::with_capacity(builders.len());
+        for (((builder, sig), i), c) in builders
             .iter()
-            .zip(&response.sigs)
-            .zip(&values)
+            .zip(&response.issue_signatures)
+            .zip(&issued)
             .zip(&request.credentials)
         {
-            let credential = builder.construct_credential(sig, attrs)?;
+            let credential = builder.construct_credential(sig, &i.attrs)?;
             let signature = credential.signature();
             let stored = StoredCredential {
                 credential_type: c.credential.clone(),
-                public_key_counter: *counter,
+                public_key_counter: i.key_id.counter,
                 attributes: credential.attributes()[1..].to_vec(),
                 a: signature.a.0.clone(),
                 e: signature.e.0.clone(),
                 v: signature.v.0.clone(),
-                keyshare_p: None,
+                keyshare_p: signature.keyshare_p.as_ref().map(|p| p.0.clone()),
             };
-            issued.push(WalletCredential::new(&stored, &secret, self.conf, &keys)?);
+            credentials.push(WalletCredential::new(&stored, &secret, self.conf, &keys)?);
         }
-        for credential in issued {
+        for credential in credentials {
             self.report.issued.push(credential.summary());
             self.wallet.add(credential, self.conf)?;
         }
         Ok(response.next_session)
+    }
+}
+
+/// A credential to be issued, before its builder.
+struct Issued {
+    key_id: PublicKeyId,
+    pk: std::sync::Arc<crate::crypto::idemix::PublicKey>,
+    blind: Vec<usize>,
+    attrs: Vec<Option<BigUint>>,
+}
+
+/// A keyshare server taking part in a session, after the PIN check.
+struct KeysharePart<'h> {
+    scheme: SchemeId,
+    client: KeyshareClient<'h>,
+    /// The indices of the proofs of its scheme, in order.
+    proofs: Vec<usize>,
+    /// Their keys, in the same order.
+    keys: Vec<KeyId>,
+}
+
+/// The issuer keys of the credentials' proofs.
+fn credential_keys(credentials: &[&WalletCredential]) -> Vec<PublicKeyId> {
+    credentials
+        .iter()
+        .map(|c| PublicKeyId {
+            issuer: c.credential_type().issuer(),
+            counter: c.key_counter(),
+        })
+        .collect()
+}
+
+/// The keyshare servers' `P` for the credentials to issue (the proofs from `disclosures`
+/// on). The keyshare server's response carries one `P`, of the last key of its proofs, which
+/// the issuer merges into all of them: the credentials it issues must share one key.
+async fn keyshare_ps(
+    parts: &[KeysharePart<'_>],
+    disclosures: usize,
+) -> Result<BTreeMap<KeyId, BigUint>, Error> {
+    let mut ps = BTreeMap::new();
+    for part in parts {
+        let mut issued: Vec<KeyId> = part
+            .proofs
+            .iter()
+            .zip(&part.keys)
+            .filter(|(i, _)| **i >= disclosures)
+            .map(|(_, k)| k.clone())
+            .collect();
+        issued.dedup();
+        match issued.as_slice() {
+            [] => {}
+            [_] => {
+                let answer = part.client.ps(&issued).await?;
+                ps.extend(answer.ps.into_iter().map(|(k, p)| (k, p.0)));
+            }
+            _ => {
+                return Err(Error::Keyshare(format!(
+                    "credentials of scheme {} under different issuer keys in one issuance are not supported",
+                    part.scheme
+                )));
+            }
+        }
+    }
+    Ok(ps)
+}
+
+/// Adds each keyshare server's response to the secret-key responses of its disclosure proofs.
+fn merge_responses(
+    parts: &[KeysharePart<'_>],
+    responses: &[(String, ProofP)],
+    proofs: &mut ProofList,
+) {
+    for (part, (_, proof_p)) in parts.iter().zip(responses) {
+        for &i in &part.proofs {
+            if let Some(Proof::D(d)) = proofs.0.get_mut(i) {
+                d.merge_proof_p(proof_p);
+            }
+        }
     }
 }
 
@@ -818,6 +1126,7 @@ fn disclosure_requests<'a>(
         .map(|((_, disclosed), c)| ProofRequest::Disclosure {
             credential: c.idemix(),
             disclosed,
+            nonrev: false,
         })
         .collect()
 }

@@ -4,6 +4,7 @@
 //! DIR/wallet.json             {"version": 1}: the format version
 //! DIR/secret-key.json         {"secretKey": "<decimal>"}, mode 0600
 //! DIR/credentials/<hash>.json one credential (see StoredCredential), named by its hash
+//! DIR/keyshare/<scheme>.json  an enrollment at a keyshare server, mode 0600
 //! ```
 //!
 //! Every file is written to a temporary file in the same directory, synced, renamed over
@@ -30,6 +31,7 @@ pub const FORMAT_VERSION: u32 = 1;
 const META_FILE: &str = "wallet.json";
 const SECRET_KEY_FILE: &str = "secret-key.json";
 const CREDENTIALS_DIR: &str = "credentials";
+const KEYSHARE_DIR: &str = "keyshare";
 /// Largest wallet file read (credentials are a few kilobytes).
 const MAX_FILE: u64 = 1 << 20;
 
@@ -70,10 +72,14 @@ pub struct StoredCredential {
     /// CL signature `v`.
     #[serde(serialize_with = "ser_decimal", deserialize_with = "de_decimal")]
     pub v: BigUint,
-    /// The keyshare server's share; always `null` here (keyshare schemes are not supported),
-    /// kept so a dump with one is refused rather than misread.
-    #[serde(rename = "KeyshareP", default)]
-    pub keyshare_p: Option<serde_json::Value>,
+    /// The keyshare server's `P = R_0^{share}` (credentials of keyshare schemes), else null.
+    #[serde(
+        rename = "KeyshareP",
+        default,
+        serialize_with = "ser_opt_decimal",
+        deserialize_with = "de_opt_decimal"
+    )]
+    pub keyshare_p: Option<BigUint>,
 }
 
 /// A credential file that could not be read; the others are still loaded.
@@ -201,6 +207,38 @@ impl Storage {
         sync_dir(&self.dir.join(CREDENTIALS_DIR))
     }
 
+    /// Every stored keyshare enrollment (`T` is the account's stored form).
+    pub(super) fn keyshare_accounts<T: serde::de::DeserializeOwned>(
+        &self,
+    ) -> Result<Vec<T>, Error> {
+        let dir = self.dir.join(KEYSHARE_DIR);
+        if !dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut paths = Vec::new();
+        for entry in fs::read_dir(&dir).map_err(|e| Error::io(&dir, e))? {
+            let path = entry.map_err(|e| Error::io(&dir, e))?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or(".");
+            if name.ends_with(".json") && !name.starts_with('.') {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        paths.iter().map(|p| read_json(p)).collect()
+    }
+
+    /// Writes a keyshare enrollment (mode 0600) under its scheme's name.
+    pub(super) fn store_keyshare_account<T: Serialize>(
+        &self,
+        scheme: &str,
+        account: &T,
+    ) -> Result<(), Error> {
+        let dir = self.dir.join(KEYSHARE_DIR);
+        create_private_dir(&dir)?;
+        let bytes = Zeroizing::new(json_bytes(account)?);
+        self.write(&dir.join(format!("{scheme}.json")), &bytes, 0o600)
+    }
+
     fn credential_path(&self, hash: &str) -> PathBuf {
         self.dir.join(CREDENTIALS_DIR).join(format!("{hash}.json"))
     }
@@ -288,6 +326,19 @@ fn ser_decimal<S: Serializer>(v: &BigUint, s: S) -> Result<S::Ok, S::Error> {
 fn de_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<BigUint, D::Error> {
     let s = String::deserialize(d)?;
     parse_decimal(&s).map_err(serde::de::Error::custom)
+}
+
+fn ser_opt_decimal<S: Serializer>(v: &Option<BigUint>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(v) => s.collect_str(v),
+        None => s.serialize_none(),
+    }
+}
+
+fn de_opt_decimal<'de, D: Deserializer<'de>>(d: D) -> Result<Option<BigUint>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(|s| parse_decimal(&s).map_err(serde::de::Error::custom))
+        .transpose()
 }
 
 fn ser_decimals<S: Serializer>(v: &[BigUint], s: S) -> Result<S::Ok, S::Error> {

@@ -142,6 +142,7 @@ impl App {
             .map(|(c, disclosed)| ProofRequest::Disclosure {
                 credential: &self.credentials[*c].1,
                 disclosed,
+                nonrev: false,
             })
             .collect();
         let proofs = build_proof_list(&requests, &context, &nonce, false).unwrap();

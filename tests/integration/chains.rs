@@ -356,6 +356,54 @@ async fn next_session_needs_the_first_requestors_permissions() {
 }
 
 #[tokio::test]
+async fn next_session_with_a_foreign_host_is_refused() {
+    // The next session names a host the first session's requestor may not use.
+    let mut next = disclose(CITY);
+    next["host"] = json!("evil.example");
+    let backend = Backend::start(vec![(200, Some(next))]).await;
+    let server = Server::start(&["--allow-unsigned-callbacks"]).await;
+    let package = server
+        .start_session(&json!({"request": disclose(OVER18),
+                               "nextSession": {"url": backend.url("/next")}}))
+        .await;
+    let wallet = Arc::new(TestWallet::reference());
+    let (_run, report) = wallet.session(&package).await;
+    assert_ne!(report["outcome"], "success", "{report}");
+
+    let first = result(&server, package["token"].as_str().unwrap()).await;
+    assert_eq!(first["status"], "CANCELLED", "{first}");
+    assert_eq!(first["error"]["error"], "NEXT_SESSION", "{first}");
+    assert_eq!(
+        first["error"]["message"],
+        "next session not authorized: requestor not allowed to use the requested host"
+    );
+    assert!(first.get("nextSession").is_none());
+    assert_eq!(backend.hits().len(), 1);
+}
+
+#[tokio::test]
+async fn static_session_with_a_foreign_host_is_refused_at_startup() {
+    let mut request = disclose(OVER18);
+    request["host"] = json!("evil.example");
+    let statics =
+        json!({"age": {"callbackUrl": "https://example.com/cb", "request": request}}).to_string();
+    let run = irma([
+        "server",
+        "check",
+        "--allow-unsigned-callbacks",
+        "--static-sessions",
+        statics.as_str(),
+    ])
+    .failure();
+    assert!(
+        run.stderr
+            .contains("static session age: requestor not allowed to use the requested host"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
 async fn unsigned_callbacks_are_refused_unless_allowed() {
     let server = Server::start(&[]).await;
     for request in [
@@ -472,10 +520,29 @@ async fn static_session_redirects_and_calls_back() {
 
 #[tokio::test]
 async fn host_must_match_the_apps_host_header() {
-    let server = Server::start(&[]).await;
+    // A requestor allowed to name that host (host_perms).
+    let config = json!({
+        "no_auth": false,
+        "requestors": {"app": {"auth_method": "token", "key": "app-token",
+                               "host_perms": ["irma.example.com"]}}
+    });
+    let (_dir, config) = config_file(&config);
+    let server = Server::start(&["--config", config.to_str().unwrap()]).await;
     let mut request = disclose(OVER18);
     request["host"] = json!("irma.example.com");
-    let package = server.start_session(&request).await;
+    let (status, _, body) = server
+        .call(
+            "POST",
+            "/session",
+            &[
+                ("Content-Type", "application/json"),
+                ("Authorization", "app-token"),
+            ],
+            Some(&request.to_string()),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let package: Value = serde_json::from_str(&body).unwrap();
     let pointer = &package["sessionPtr"];
     assert!(
         pointer["u"]

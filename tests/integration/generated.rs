@@ -60,9 +60,45 @@ fn man_pages_are_up_to_date() {
 }
 
 #[test]
-fn version_prints_the_crate_version() {
+fn version_prints_the_reference_lines_then_ours() {
     let run = irma(["version"]).success();
-    assert!(run.stdout.contains(env!("CARGO_PKG_VERSION")));
+    let version = env!("CARGO_PKG_VERSION");
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    // irmago v0.18.1's `irma version`, line for line (Go's names for OS and architecture).
+    assert_eq!(lines[0], format!("IRMA toolkit v{version}"));
+    assert_eq!(lines[1], "Documentation: https://irma.app/docs");
+    assert_eq!(lines[2], "");
+    assert_eq!(lines[3], format!("Version:  {version}"));
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    assert!(lines[4].starts_with("OS/Arg:   ") && lines[4].ends_with(&format!("/{arch}")));
+    assert!(run.stdout.contains("Built-in schemes: irma-demo, pbdf"));
     let run = irma(["--version"]).success();
     assert!(run.stdout.starts_with("irma "));
+}
+
+#[test]
+fn completion_and_issuer_are_the_reference_commands() {
+    // `irma completion SHELL` (cobra's spelling) prints what `irma generate` writes.
+    for shell in ["bash", "zsh", "fish"] {
+        let a = irma(["completion", shell]).success();
+        let b = irma(["generate", "completions", "--shell", shell]).success();
+        assert_eq!(a.stdout, b.stdout, "{shell}");
+        assert!(a.stdout.contains("keycopy"), "{shell}");
+    }
+    let ps = irma(["completion", "powershell"]).success();
+    assert!(ps.stdout.contains("Register-ArgumentCompleter"));
+    irma(["completion", "tcsh"]).failure();
+    // `irma issuer` is `irma scheme issuer`.
+    let top = irma(["issuer", "keygen", "--help"]).success();
+    let nested = irma(["scheme", "issuer", "keygen", "--help"]).success();
+    assert_eq!(
+        top.stdout
+            .replace("irma issuer keygen", "irma scheme issuer keygen"),
+        nested.stdout
+    );
+    assert!(top.stdout.contains("--numattributes"));
 }

@@ -312,6 +312,7 @@ fn wallet_credentials_verify_and_prove_together() {
         .map(|(credential, disclosed)| ProofRequest::Disclosure {
             credential,
             disclosed,
+            nonrev: false,
         })
         .collect();
     let proofs = build_proof_list(&requests, &context, &nonce, false).unwrap();
@@ -352,10 +353,12 @@ fn secret_key_responses_are_compared_per_keyshare_group() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[0],
             disclosed: &[1],
+            nonrev: false,
         },
         ProofRequest::Disclosure {
             credential: &theirs,
             disclosed: &[1],
+            nonrev: false,
         },
     ];
     // One challenge over credentials of two holders: valid proofs, different secret keys.
@@ -432,6 +435,7 @@ fn issuance_with_disclosure_in_one_list() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[1],
             disclosed: &[1, 2],
+            nonrev: false,
         },
         ProofRequest::Issuance(&builder),
     ];
@@ -488,6 +492,7 @@ fn long_attributes_are_hashed_in_signatures_and_proofs() {
         let request = ProofRequest::Disclosure {
             credential: &credential,
             disclosed,
+            nonrev: false,
         };
         let proofs = build_proof_list(&[request], &context, &nonce, false).unwrap();
         verify_proof_list(
@@ -548,13 +553,19 @@ fn forged_proof_with_a_zero_is_refused() {
 }
 
 #[test]
-fn unsupported_proof_parts_are_kept_and_refused() {
+fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     let case = read_json(&data_dir().join("vectors/disclosure/single-over18.json"));
     let mut body = case["client_message"]["body"]["proofs"].clone();
+    let request = &case["client_session_request"]["request"];
+    // A malformed nonrevocation proof is refused on input.
     body[0]["nonrev_proof"] = serde_json::json!({"C_r": "AQ==", "responses": {}});
+    assert!(serde_json::from_value::<ProofList>(body.clone()).is_err());
+    // A real one (recorded for another credential) does not fit this proof.
+    let revocation = read_json(&data_dir().join("vectors/revocation/disclosure-nonrevoked.json"));
+    body[0]["nonrev_proof"] =
+        revocation["client_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
     let proofs: ProofList = assert_json_round_trip(&body);
     let keys = disclosure_keys(&proofs);
-    let request = &case["client_session_request"]["request"];
     let result = verify_proof_list(
         &proofs.0,
         &keys,
@@ -563,9 +574,9 @@ fn unsupported_proof_parts_are_kept_and_refused() {
         &int(&request["nonce"]),
         false,
     );
-    assert_eq!(
-        result,
-        Err(VerifyError::Unsupported("non-revocation proofs"))
+    assert!(
+        matches!(result, Err(VerifyError::Revocation(_))),
+        "{result:?}"
     );
     body[0].as_object_mut().unwrap().remove("nonrev_proof");
     body[0]["rangeproofs"] = serde_json::json!({"2": [{"k": 1}]});
@@ -642,7 +653,7 @@ proptest! {
             .collect();
         let context = BigUint::from(1u8);
         let nonce = BigUint::from(nonce);
-        let request = ProofRequest::Disclosure { credential: &credential, disclosed: &disclosed };
+        let request = ProofRequest::Disclosure { credential: &credential, disclosed: &disclosed, nonrev: false };
         let proofs = build_proof_list(&[request, request], &context, &nonce, false).unwrap();
         let keys = [credential.public_key(), credential.public_key()];
         prop_assert!(verify_proof_list(&proofs.0, &keys, &[], &context, &nonce, false).is_ok());
@@ -660,7 +671,7 @@ proptest! {
             let (_, pk) = mijn_overheid();
             let builder = CredentialBuilder::new(pk, &BigUint::from(1u8), &secret, &BigUint::from(2u8), None, &[2]).unwrap();
             let requests = [
-                ProofRequest::Disclosure { credential: &credential, disclosed: &[1, 3] },
+                ProofRequest::Disclosure { credential: &credential, disclosed: &[1, 3], nonrev: false },
                 ProofRequest::Issuance(&builder),
             ];
             let proofs = build_proof_list(&requests, &BigUint::from(1u8), &BigUint::from(5u8), false).unwrap();
@@ -727,6 +738,7 @@ fn keyshare_proof_p_merges_in_both_forms() {
         ProofRequest::Disclosure {
             credential: &wallet.credentials[2],
             disclosed: &[1],
+            nonrev: false,
         },
         ProofRequest::Issuance(&builder),
     ];

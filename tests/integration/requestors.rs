@@ -375,3 +375,112 @@ async fn without_a_jwt_key_the_jwt_endpoints_say_so() {
         );
     }
 }
+
+/// The reference's answer to a `host` the requestor may not use.
+const HOST_REFUSED: &str = "requestor not allowed to use the requested host";
+
+fn with_host(host: &str) -> Value {
+    let mut request = over18();
+    request["host"] = json!(host);
+    request
+}
+
+#[track_caller]
+fn host_refused((status, v): (u16, Value)) {
+    assert_eq!(status, 403, "{v}");
+    assert_eq!(v["error"], "UNAUTHORIZED", "{v}");
+    assert_eq!(v["message"], HOST_REFUSED, "{v}");
+}
+
+/// Accepted, with the session pointer at `host`.
+#[track_caller]
+fn host_accepted((status, v): (u16, Value), host: &str) {
+    assert_eq!(status, 200, "{v}");
+    let url = v["sessionPtr"]["u"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("http://{host}/irma/session/")),
+        "{url}"
+    );
+}
+
+#[tokio::test]
+async fn host_perms_with_token_and_jwt_authentication() {
+    let hmac_key = key("hmac_key_base64");
+    let config = json!({
+        "no_auth": false,
+        "requestors": {
+            "wide": {"auth_method": "token", "key": "wide-token",
+                     "host_perms": ["*.example.com", "127.0.0.1:*"]},
+            "plain": {"auth_method": "token", "key": "plain-token"},
+            "jwt": {"auth_method": "hmac", "key": hmac_key, "host_perms": ["irma.example.org"]}
+        }
+    });
+    let (_dir, path) = config_file(&config);
+    let server = Server::start(&["--config", path.to_str().unwrap()]).await;
+    let own = server.base.strip_prefix("http://").unwrap().to_owned();
+
+    // Token, with host_perms: the hosts they match, plain or in an extended request.
+    host_accepted(
+        post_token(&server, "wide-token", &with_host("irma.example.com")).await,
+        "irma.example.com",
+    );
+    host_accepted(
+        post_token(
+            &server,
+            "wide-token",
+            &json!({"request": with_host("a.b.example.com")}),
+        )
+        .await,
+        "a.b.example.com",
+    );
+    host_accepted(post_token(&server, "wide-token", &over18()).await, &own);
+    host_refused(post_token(&server, "wide-token", &with_host("evil.example")).await);
+    host_refused(post_token(&server, "wide-token", &with_host("example.com")).await);
+    // Nothing that changes the session URL passes, even where a glob would match it.
+    host_refused(
+        post_token(
+            &server,
+            "wide-token",
+            &with_host("evil.example?.example.com"),
+        )
+        .await,
+    );
+
+    // Token, without host_perms: only the host of url, named or not.
+    host_accepted(post_token(&server, "plain-token", &over18()).await, &own);
+    host_accepted(
+        post_token(&server, "plain-token", &with_host(&own)).await,
+        &own,
+    );
+    host_refused(post_token(&server, "plain-token", &with_host("evil.example")).await);
+
+    // JWT (HS256), with host_perms not matching the url: only those hosts.
+    let jwt = |request: &Value| request_jwt(request, "jwt", &hmac(&hmac_key));
+    host_accepted(
+        post_jwt(&server, &jwt(&with_host("irma.example.org"))).await,
+        "irma.example.org",
+    );
+    host_refused(post_jwt(&server, &jwt(&with_host("evil.example"))).await);
+    host_refused(post_jwt(&server, &jwt(&over18())).await);
+}
+
+#[tokio::test]
+async fn without_authentication_only_the_host_of_url() {
+    let server = Server::start(&[]).await;
+    let own = server.base.strip_prefix("http://").unwrap().to_owned();
+    let json = [("Content-Type", "application/json")];
+    host_accepted(post(&server, &json, &over18().to_string()).await, &own);
+    host_accepted(
+        post(&server, &json, &with_host(&own).to_string()).await,
+        &own,
+    );
+    host_refused(post(&server, &json, &with_host("evil.example").to_string()).await);
+    host_refused(
+        post(
+            &server,
+            &json,
+            &json!({"request": with_host("evil.example")}).to_string(),
+        )
+        .await,
+    );
+}

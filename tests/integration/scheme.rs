@@ -683,8 +683,10 @@ fn engine(conf: &Path) -> irma::session::Sessions {
     let settings = Settings {
         url: "http://127.0.0.1/irma/".to_owned(),
         production: false,
-        max_session_lifetime: std::time::Duration::from_secs(900),
-        session_result_lifetime: std::time::Duration::from_secs(300),
+        lifetimes: irma::session::store::Lifetimes {
+            max_session: std::time::Duration::from_secs(900),
+            result: std::time::Duration::from_secs(300),
+        },
         private_keys: Default::default(),
         permissions: Default::default(),
         signer: None,
@@ -693,12 +695,8 @@ fn engine(conf: &Path) -> irma::session::Sessions {
         clock: irma::session::clock::Clock::System,
     };
     let schemes = irma::scheme::Configuration::load(conf).unwrap();
-    let lifetimes = irma::session::store::Lifetimes {
-        max_session: settings.max_session_lifetime,
-        result: settings.session_result_lifetime,
-    };
     Sessions::new(
-        irma::session::store::Store::memory(lifetimes),
+        irma::session::store::Store::memory(settings.lifetimes),
         settings,
         Arc::new(schemes),
     )
@@ -827,30 +825,299 @@ fn reference_verify_runs_give_the_same_verdicts() {
     }
 }
 
+/// `--use-schemes-assets-path` downloads into `<data>/irma/irma_configuration_assets`.
 #[test]
-fn requestor_schemes_are_skipped_in_a_folder_and_refused_alone() {
-    let (tmp, _dir) = scheme_copy("irma-demo");
-    let req = tmp.path().join("requestors");
-    fs::create_dir(&req).unwrap();
+fn download_into_the_schemes_assets_path() {
+    let remote = Remote::new();
+    let data = tempfile::tempdir().unwrap();
+    let url = remote.server.url("pbdf");
+    irma_env(
+        &[("XDG_DATA_HOME", data.path().as_os_str())],
+        [
+            "scheme",
+            "download",
+            "--use-schemes-assets-path",
+            url.as_str(),
+        ],
+    )
+    .success();
+    verify(&data.path().join("irma/irma_configuration_assets/pbdf")).success();
+}
+
+/// `irma session` updates the schemes from their URLs first, as the reference, unless
+/// `--disable-schemes-update`.
+#[tokio::test]
+async fn session_updates_schemes_unless_disabled() {
+    let mut remote = Remote::new();
+    let (conf, dir) = installed(&remote);
+    remote.publish_change();
+    let server = crate::util::Server::start(&[]).await;
+    let session = |extra: &[&str]| {
+        let mut args = vec![
+            "session",
+            "--server",
+            server.base.as_str(),
+            "--no-wait",
+            "--schemes-path",
+            conf.path().to_str().unwrap(),
+            "--disclose",
+            "pbdf.pbdf.email.email",
+        ];
+        args.extend_from_slice(extra);
+        irma(args)
+    };
+    let before = fs::read_to_string(dir.join("timestamp")).unwrap();
+    session(&["--disable-schemes-update"]).success();
+    assert_eq!(fs::read_to_string(dir.join("timestamp")).unwrap(), before);
+    session(&[]).success();
+    assert_eq!(
+        fs::read_to_string(dir.join("timestamp")).unwrap(),
+        format!("{}\n", remote.timestamp)
+    );
+}
+
+// ---- requestor schemes ---------------------------------------------------------------------
+
+fn reference_requestor_scheme() -> PathBuf {
+    data_dir().join("requestor-schemes/test-requestors")
+}
+
+/// The reference-signed requestor scheme verifies alone and beside an issuer scheme; a
+/// tampered logo or requestor file, or a hostname twice, is refused.
+#[test]
+fn requestor_schemes_verify_as_the_reference() {
+    let run = verify(&reference_requestor_scheme()).success();
+    assert!(
+        run.stdout.contains("Verified test-requestors (3 files)"),
+        "{}",
+        run.stdout
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&shared_scheme("pbdf"), &tmp.path().join("pbdf"));
+    let req = tmp.path().join("test-requestors");
+    copy_dir(&reference_requestor_scheme(), &req);
+    let run = verify(tmp.path()).success();
+    assert!(run.stdout.contains("pbdf") && run.stdout.contains("test-requestors"));
+    let conf = irma::scheme::Configuration::load(tmp.path()).unwrap();
+    let shown = conf.requestor_for_host("localhost").unwrap();
+    assert_eq!(shown.id, "test-requestors.test-requestor");
+
+    // The logo is authenticated by its name, the requestors by the index.
+    let logo =
+        req.join("assets/61a1fc7f161e43f8fc5b0c6ac2997cfe6bc0da7d27009b9914a04dca79ec6718.png");
+    let original = fs::read(&logo).unwrap();
+    fs::write(&logo, b"another logo").unwrap();
+    let run = verify(&req).failure();
+    assert!(run.stderr.contains("does not match"), "{}", run.stderr);
+    fs::write(&logo, original).unwrap();
+    let file = req.join("requestors.json");
+    let text = fs::read_to_string(&file).unwrap();
+    fs::write(&file, text.replace("Local IRMA server", "Evil server")).unwrap();
+    verify(&req).failure();
+    fs::write(&file, &text).unwrap();
+
+    // The same scheme twice (in folders of other names) is refused.
+    copy_dir(&req, &tmp.path().join("second"));
+    let run = verify(tmp.path()).failure();
+    assert!(run.stderr.contains("already loaded"), "{}", run.stderr);
+}
+
+/// `scheme sign` indexes a requestor scheme's JSON files and timestamp only, as the
+/// reference; download fetches its logos; update follows a change.
+#[test]
+fn requestor_schemes_sign_download_and_update() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my-requestors");
+    copy_dir(&reference_requestor_scheme(), &dir);
+    fs::write(dir.join("notes.txt"), "not signed").unwrap();
+    let server = FileServer::start(tmp.path().to_owned());
+    let desc = fs::read_to_string(dir.join("description.json")).unwrap();
+    let desc = desc.replace(
+        "http://localhost:48681/irma_configuration/test-requestors",
+        &server.url("my-requestors"),
+    );
+    fs::write(dir.join("description.json"), desc).unwrap();
+    let key = SchemeSigningKey::generate().unwrap();
+    let index = sign_scheme(&key, &dir, 1_800_000_000).unwrap();
+    let files: Vec<&str> = index.files().map(|(rel, _)| rel).collect();
+    assert_eq!(files, ["description.json", "requestors.json", "timestamp"]);
+    verify(&dir).success();
+
+    let conf = tempfile::tempdir().unwrap();
+    download(conf.path(), &server.url("my-requestors")).success();
+    let installed = conf.path().join("test-requestors");
+    verify(&installed).success();
+    assert!(installed.join("assets").read_dir().unwrap().count() == 1);
+
+    // A changed requestor list with a new logo: update fetches both.
+    let logo = b"\x89PNG new logo";
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(logo));
+    fs::write(dir.join(format!("assets/{hash}.png")), logo).unwrap();
+    let list = fs::read_to_string(dir.join("requestors.json")).unwrap();
+    let list = list.replacen(
+        "\"logo\": \"61a1fc7f161e43f8fc5b0c6ac2997cfe6bc0da7d27009b9914a04dca79ec6718\"",
+        &format!("\"logo\": \"{hash}\""),
+        1,
+    );
+    fs::write(dir.join("requestors.json"), list).unwrap();
+    sign_scheme(&key, &dir, 1_800_000_100).unwrap();
+    let run = update(&installed).success();
+    assert!(run.stdout.contains("updated"), "{}", run.stdout);
+    assert!(installed.join(format!("assets/{hash}.png")).is_file());
+    verify(&installed).success();
+}
+
+// ---- scheme folders of any name, passphrase-protected keys -------------------------------
+
+/// Maintainers verify and sign their clone, named `irma-demo-schememanager/`.
+#[test]
+fn a_scheme_folder_need_not_be_named_after_the_scheme() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("irma-demo-schememanager");
+    copy_dir(&shared_scheme("irma-demo"), &dir);
+    let run = verify(&dir).success();
+    assert!(run.stdout.contains("Verified irma-demo"), "{}", run.stdout);
+    let (key_dir, sk) = new_scheme_key();
+    irma([
+        OsStr::new("scheme"),
+        OsStr::new("sign"),
+        sk.as_os_str(),
+        dir.as_os_str(),
+    ])
+    .success();
+    let index = fs::read_to_string(dir.join("index")).unwrap();
+    assert!(index.lines().all(|l| l.contains(" irma-demo/")), "{index}");
+    // Inside a folder of schemes too.
+    verify(tmp.path()).success();
+    drop(key_dir);
+}
+
+fn new_scheme_key() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let sk = tmp.path().join("sk.pem");
     fs::write(
-        req.join("description.json"),
-        r#"{"id":"requestors","schemetype":"requestor"}"#,
+        &sk,
+        SchemeSigningKey::generate()
+            .unwrap()
+            .to_pem()
+            .unwrap()
+            .as_bytes(),
     )
     .unwrap();
-    let run = verify(tmp.path()).success();
-    assert!(
-        run.stdout
-            .contains("requestor schemes are not supported yet"),
-        "{}",
-        run.stdout
+    (tmp, sk)
+}
+
+fn scheme_cmd(args: &[&OsStr], stdin: &str) -> Run {
+    crate::util::irma_stdin(
+        std::iter::once(OsStr::new("scheme")).chain(args.iter().copied()),
+        stdin,
+    )
+}
+
+/// `keygen --pass` writes the reference's encrypted key format; `sign` asks for the
+/// passphrase; `keycopy` re-encrypts or decrypts; a key encrypted by OpenSSH's code (the
+/// format irmago uses) is read, and ours is read by OpenSSH.
+#[test]
+fn passphrase_protected_scheme_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (sk, pk) = (tmp.path().join("sk.pem"), tmp.path().join("pk.pem"));
+    scheme_cmd(
+        &[
+            OsStr::new("keygen"),
+            OsStr::new("--pass"),
+            OsStr::new("-s"),
+            sk.as_os_str(),
+            OsStr::new("-p"),
+            pk.as_os_str(),
+        ],
+        "secret words\n",
+    )
+    .success();
+    let pem = fs::read_to_string(&sk).unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED IRMA SCHEME PRIVATE KEY-----\n"));
+
+    let (_copy, dir) = scheme_copy("pbdf");
+    let sign = |key: &Path, stdin: &str| {
+        scheme_cmd(
+            &[OsStr::new("sign"), key.as_os_str(), dir.as_os_str()],
+            stdin,
+        )
+    };
+    let run = sign(&sk, "wrong words\n").failure();
+    assert!(run.stderr.contains("wrong passphrase"), "{}", run.stderr);
+    sign(&sk, "secret words\n").success();
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(&pk).unwrap()
     );
-    let run = verify(&req).failure();
+
+    // keycopy: to a new passphrase, and to a plain key (--pass=false).
+    let copy = tmp.path().join("sk-copy.pem");
+    scheme_cmd(
+        &[
+            OsStr::new("keycopy"),
+            OsStr::new("-i"),
+            sk.as_os_str(),
+            OsStr::new("-o"),
+            copy.as_os_str(),
+        ],
+        "secret words\nother words\n",
+    )
+    .success();
+    sign(&copy, "other words\n").success();
+    let plain = tmp.path().join("sk-plain.pem");
+    scheme_cmd(
+        &[
+            OsStr::new("keycopy"),
+            OsStr::new("--pass=false"),
+            OsStr::new("--in"),
+            copy.as_os_str(),
+            OsStr::new("--out"),
+            plain.as_os_str(),
+        ],
+        "other words\n",
+    )
+    .success();
     assert!(
-        run.stderr
-            .contains("requestor schemes are not supported yet"),
-        "{}",
-        run.stderr
+        fs::read_to_string(&plain)
+            .unwrap()
+            .starts_with("-----BEGIN EC PRIVATE KEY-----")
     );
+    sign(&plain, "").success();
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(&pk).unwrap()
+    );
+
+    // Interoperability: a key encrypted by OpenSSH's implementation of the format.
+    let keys = data_dir().join("scheme-keys");
+    sign(&keys.join("sk-encrypted.pem"), "irma test\n").success();
+    assert_eq!(
+        fs::read(dir.join("pk.pem")).unwrap(),
+        fs::read(keys.join("pk.pem")).unwrap()
+    );
+    // ... and ours read by OpenSSH, when ssh-keygen is installed.
+    let for_ssh = tmp.path().join("for-ssh");
+    fs::write(
+        &for_ssh,
+        pem.replace("ENCRYPTED IRMA SCHEME PRIVATE KEY", "OPENSSH PRIVATE KEY"),
+    )
+    .unwrap();
+    let mut perm = fs::metadata(&for_ssh).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
+    fs::set_permissions(&for_ssh, perm).unwrap();
+    if let Ok(out) = std::process::Command::new("ssh-keygen")
+        .args(["-y", "-P", "secret words", "-f"])
+        .arg(&for_ssh)
+        .output()
+    {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).starts_with("ecdsa-sha2-nistp256 "));
+    }
 }
 
 // ---- the library API other modules use ---------------------------------------------------

@@ -62,8 +62,21 @@ fn defaults_are_printed_and_nothing_else_happens() {
     assert_eq!(c["session_result_lifetime"], 5);
     assert_eq!(c["max_request_age"], 300);
     assert_eq!(c["schemes_update"], 60);
-    assert_eq!(c["url"], "http://127.0.0.1:8088/irma/");
-    assert!(c["schemes_path"].as_str().unwrap().ends_with("schemes"));
+    // The reference's default url: this machine's LAN address (127.0.0.1 without one).
+    let url = c["url"].as_str().unwrap();
+    let host = url
+        .strip_prefix("http://")
+        .and_then(|u| u.strip_suffix(":8088/irma/"))
+        .unwrap_or_else(|| panic!("{url}"));
+    let ip: std::net::Ipv4Addr = host.parse().unwrap_or_else(|e| panic!("{url}: {e}"));
+    // One of this machine's own addresses.
+    std::net::TcpListener::bind((ip, 0)).unwrap_or_else(|e| panic!("{url}: {e}"));
+    assert!(
+        c["schemes_path"]
+            .as_str()
+            .unwrap()
+            .ends_with("irma/irma_configuration")
+    );
 }
 
 #[test]
@@ -387,14 +400,133 @@ fn warnings_for_risky_settings() {
 }
 
 #[test]
-fn check_has_no_side_effects() {
-    // An empty schemes folder is refused, not filled with downloaded schemes.
+fn check_fills_an_empty_schemes_folder_offline_and_refuses_a_missing_one() {
+    // As the server: an empty schemes folder gets the default schemes, here from the copies
+    // built into the binary (the reference downloads them).
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("schemes");
     std::fs::create_dir(&empty).unwrap();
+    check(&[], &["--schemes-path", empty.to_str().unwrap()]).success();
+    let mut names: Vec<_> = std::fs::read_dir(&empty)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["irma-demo", "pbdf"]);
+    let missing = dir.path().join("nonexistent");
     refused(
-        check(&[], &["--schemes-path", empty.to_str().unwrap()]),
-        &["schemes_path"],
+        check(&[], &["--schemes-path", missing.to_str().unwrap()]),
+        &["schemes_path", "does not exist"],
     );
-    assert_eq!(std::fs::read_dir(&empty).unwrap().count(), 0);
+    assert!(!missing.exists());
+}
+
+#[test]
+fn every_reference_key_is_recognised() {
+    let configs = crate::util::data_dir().join("configs");
+    let file = |name: &str| configs.join(name).to_str().unwrap().to_owned();
+    // Revocation and email keys, with nothing enabled: accepted, email with a notice.
+    let run = irma_env(
+        &[("RUST_LOG", OsStr::new("warn"))],
+        [
+            "server",
+            "check",
+            "--config",
+            &file("revocation-off.json"),
+            "-e",
+            "admin@example.com",
+        ],
+    )
+    .success();
+    for key in ["email", "no_email"] {
+        let notice =
+            format!("{key} is accepted for compatibility and ignored: this server sends no email");
+        assert!(run.stderr.contains(&notice), "{notice}:\n{}", run.stderr);
+    }
+    // Revocation enabled: refused, naming revocation (never "unknown field").
+    for name in ["irmago-revocation.yml", "irmago-issuer.yml"] {
+        refused(
+            check(&[], &["--config", &file(name)]),
+            &[
+                "revocation_settings",
+                "revocation is not supported by this server yet",
+            ],
+        );
+    }
+    refused(
+        check(&[], &["--revocation-db-type", "postgres"]),
+        &["revocation_db_type", "revocation is not supported"],
+    );
+    refused(
+        check(
+            &[(
+                "IRMASERVER_REVOCATION_SETTINGS",
+                r#"{"irma-demo.MijnOverheid.root":{"authority":true}}"#,
+            )],
+            &[],
+        ),
+        &["revocation_settings", "revocation is not supported"],
+    );
+    // The reference's own test configuration for static sessions checks here too.
+    check(&[], &["--config", &file("irmago-static.yml")]).success();
+}
+
+#[test]
+fn unknown_keys_are_reported_with_the_nearest_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("irmaserver.yaml"),
+        "emial: admin@example.com\n",
+    )
+    .unwrap();
+    let run = Run::from_output(
+        std::process::Command::new(env!("CARGO_BIN_EXE_irma"))
+            .args(["-q", "server", "check"])
+            .current_dir(dir.path())
+            .env_remove("IRMA_SCHEMES_PATH")
+            .output()
+            .unwrap(),
+    )
+    .failure();
+    assert!(
+        run.stderr
+            .contains("unknown setting 'emial' in irmaserver.yaml (did you mean 'email'?)"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("default."), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn server_run_is_the_server() {
+    let port = crate::util::free_port().to_string();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_irma"))
+        .args([
+            "-q",
+            "server",
+            "run",
+            "--listen-addr",
+            "127.0.0.1",
+            "--port",
+            &port,
+        ])
+        .env_remove("IRMA_SCHEMES_PATH")
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let health = format!("http://127.0.0.1:{port}/health");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let answer = loop {
+        if let Ok(r) = reqwest::get(&health).await {
+            break r.text().await.unwrap();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "irma server run did not start"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(answer, "OK");
 }

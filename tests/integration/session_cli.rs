@@ -4,7 +4,7 @@
 //! back to the session pointer; `irma request` against the reference's recorded output.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -26,10 +26,10 @@ struct Running {
 
 impl Running {
     fn spawn(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+        let mut child = crate::util::command()
             .arg("session")
+            .arg("--disable-schemes-update")
             .args(args)
-            .env_remove("IRMA_SCHEMES_PATH")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -265,6 +265,35 @@ async fn pairing_codes_are_shown_and_confirmed() {
         let run = session.finish().success();
         assert_disclosed_over18(&result(&run));
     }
+}
+
+#[test]
+fn embedded_server_checks_the_host() {
+    let request = |host: &str| {
+        format!(
+            r#"{{"@context":"https://irma.app/ld/request/disclosure/v2","disclose":[[["{OVER18}"]]],"host":"{host}"}}"#
+        )
+    };
+    // Another host than the one of -u: refused before anything is shown.
+    let foreign = request("evil.example");
+    let run = irma([
+        "session",
+        "-p",
+        "0",
+        "-u",
+        "http://127.0.0.1:port",
+        "--noqr",
+        "-r",
+        foreign.as_str(),
+    ]);
+    assert_eq!(run.code, Some(2), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("requestor not allowed to use the requested host"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(run.stdout, "");
 }
 
 #[tokio::test]

@@ -1,8 +1,9 @@
 //! Shared helpers: run the real binary, locate the shared fixtures.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// The repository root (where Cargo.toml is).
@@ -20,6 +21,30 @@ pub fn vector(path: &str) -> serde_json::Value {
     let file = data_dir().join("vectors").join(path);
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+}
+
+/// The data folder (`$XDG_DATA_HOME`) of every run of the binary: one per test run, under
+/// the target folder, whose default schemes folder `irma/irma_configuration` is filled here
+/// once (from the schemes built into the binary), so that tests never touch the user's home
+/// and parallel first uses do not race.
+pub fn data_home() -> &'static Path {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("data-home");
+        let _ = std::fs::remove_dir_all(&home);
+        let schemes = home.join("irma/irma_configuration");
+        std::fs::create_dir_all(&schemes).unwrap();
+        irma::scheme::storage::prepare_folder(&schemes, None).unwrap();
+        home
+    })
+}
+
+/// The real `irma` binary with the test [`data_home`] and without `$IRMA_SCHEMES_PATH`.
+pub fn command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
+    cmd.env_remove("IRMA_SCHEMES_PATH")
+        .env("XDG_DATA_HOME", data_home());
+    cmd
 }
 
 /// A finished run of the `irma` binary.
@@ -76,7 +101,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     Run::from_output(
-        Command::new(env!("CARGO_BIN_EXE_irma"))
+        command()
             .args(args)
             .stdin(Stdio::null())
             .output()
@@ -91,7 +116,7 @@ where
     S: AsRef<std::ffi::OsStr>,
 {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_irma"))
+    let mut child = command()
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -104,17 +129,15 @@ where
     Run::from_output(child.wait_with_output().expect("wait for irma"))
 }
 
-/// Runs the real `irma` binary with extra environment variables (and `IRMA_SCHEMES_PATH`
-/// removed unless given), no stdin, and waits for it.
+/// Runs the real `irma` binary with extra environment variables (see [`command`] for the
+/// ones set by default), no stdin, and waits for it.
 pub fn irma_env<I, S>(env: &[(&str, &std::ffi::OsStr)], args: I) -> Run
 where
     I: IntoIterator<Item = S>,
     S: AsRef<std::ffi::OsStr>,
 {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_irma"));
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .env_remove("IRMA_SCHEMES_PATH");
+    let mut cmd = command();
+    cmd.args(args).stdin(Stdio::null());
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -135,6 +158,34 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Reads a server's log until it says where it listens (the first listener), then keeps
+/// copying the log to `log` (or discarding it) so that the server never blocks on a full
+/// pipe.
+pub fn bound_address(stderr: std::process::ChildStderr, log: Option<std::fs::File>) -> String {
+    use std::io::{BufRead, Write};
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut log = log;
+        let mut tx = Some(tx);
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if let Some(l) = log.as_mut() {
+                let _ = writeln!(l, "{line}");
+            }
+            if line.contains("listening")
+                && let Some(at) = line.find("address=")
+            {
+                let addr = line[at + 8..].split_whitespace().next().unwrap_or("");
+                if let Some(tx) = tx.take() {
+                    let _ = tx.send(addr.to_owned());
+                }
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("the server did not log its listening address")
 }
 
 /// A free port on 127.0.0.1 (bound and released; the server binds it right after).
@@ -161,33 +212,38 @@ impl Server {
     /// `--url`), reaching the requestor API at `scheme://127.0.0.1:PORT` with `http`
     /// (a client trusting the test's certificate for `https`).
     pub async fn launch(scheme: &str, http: reqwest::Client, prefix: &str, extra: &[&str]) -> Self {
-        Self::spawn(scheme, http, prefix, extra, Stdio::null()).await
+        Self::spawn(scheme, http, prefix, extra, None).await
     }
 
     /// Starts with `extra` flags, its log (standard error) going to `log`.
     pub async fn start_logged(extra: &[&str], log: std::fs::File) -> Self {
-        Self::spawn("http", reqwest::Client::new(), "", extra, log.into()).await
+        Self::spawn("http", reqwest::Client::new(), "", extra, Some(log)).await
     }
 
+    /// Starts the binary on port 0 (the kernel picks a free port, so parallel tests never
+    /// race for one) and reads the port it bound from its log; the app URL keeps `:port`
+    /// for the server to fill in. The log goes on to `log`, if given.
     async fn spawn(
         scheme: &str,
         http: reqwest::Client,
         prefix: &str,
         extra: &[&str],
-        log: Stdio,
+        log: Option<std::fs::File>,
     ) -> Self {
-        let port = free_port().to_string();
-        let base = format!("{scheme}://127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_irma"))
-            .args(["server", "--listen-addr", "127.0.0.1", "--port", &port])
-            .args(["--url", &base])
+        // No scheme updates (they would reach out to the schemes' URLs) unless a test asks.
+        let mut child = command()
+            .args(["server", "--listen-addr", "127.0.0.1", "--port", "0"])
+            .args(["--url", &format!("{scheme}://127.0.0.1:port")])
+            .args(["--schemes-update", "0"])
             .args(extra)
-            .env_remove("IRMA_SCHEMES_PATH")
+            .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(log)
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let addr = bound_address(child.stderr.take().unwrap(), log);
+        let base = format!("{scheme}://{addr}");
         let mut server = Server { child, base, http };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {

@@ -170,14 +170,30 @@ fn recorded_issuance_commitments() {
             serde_json::from_value(body.get("indices").cloned().unwrap_or(Value::Null))
                 .unwrap_or_default();
         let now = case["recorded_at"].as_i64().unwrap();
-        let verdict = verifier
+        let checked = verifier
             .verify_commitments(&msg, &indices, &request, now)
             .unwrap();
+        let verdict = &checked.verdict;
         let status = serde_json::to_value(verdict.status).unwrap();
         if name.ends_with("negative-tampered-commitment") {
             assert_eq!(status, "INVALID", "{name}");
+            assert!(checked.to_sign().is_none(), "{name}");
         } else {
-            expect_verdict(&name, &verdict, &case["session_result"]);
+            expect_verdict(&name, verdict, &case["session_result"]);
+            // What is signed is the app's own U (no keyshare scheme here), under the key of
+            // the request.
+            let to_sign = checked.to_sign().unwrap();
+            assert_eq!(to_sign.len(), request.credentials.len(), "{name}");
+            for (commitment, proof) in to_sign
+                .iter()
+                .zip(&msg.proofs.0[msg.proofs.0.len() - to_sign.len()..])
+            {
+                let irma::crypto::idemix::Proof::U(u) = proof else {
+                    panic!("{name}: not a ProofU");
+                };
+                assert_eq!(commitment.u(), &u.u.0, "{name}");
+                assert_eq!(commitment.key_id().counter, 2, "{name}");
+            }
         }
         n += 1;
     }
@@ -382,7 +398,7 @@ fn keyshare_proof_p_jwts_are_checked_and_merged() {
     let verify = |msg: &IssueCommitmentMessage| {
         verifier
             .verify_commitments(msg, &[], &request, now)
-            .map(|v| serde_json::to_value(v.status).unwrap())
+            .map(|v| serde_json::to_value(v.verdict.status).unwrap())
     };
     let with_jwt = |mut msg: IssueCommitmentMessage, jwt: String| {
         msg.proof_p_jwts = Some([("irma-demo".to_owned(), jwt)].into());
@@ -408,10 +424,20 @@ fn keyshare_proof_p_jwts_are_checked_and_merged() {
     };
     let good = with_jwt(legacy.clone(), proof_p_jwt(&kss_private, &proof_p));
     assert_eq!(verify(&good).unwrap(), "VALID");
-    // Also as the single legacy `proofPJwt`.
+    // What is signed is the merged U (U·P), not the U the app sent.
+    let checked = verifier
+        .verify_commitments(&good, &[], &request, now)
+        .unwrap();
+    let to_sign = checked.to_sign().unwrap();
+    assert_eq!(to_sign[0].u(), &proof_u.u.0);
+    let Proof::U(sent) = &legacy.proofs.0[0] else {
+        unreachable!()
+    };
+    assert_ne!(to_sign[0].u(), &sent.u.0);
+    // The single legacy `proofPJwt` is not read (as the reference at protocol 2.8).
     let mut single = legacy.clone();
     single.proof_p_jwt = Some(proof_p_jwt(&kss_private, &proof_p));
-    assert_eq!(verify(&single).unwrap(), "VALID");
+    assert!(matches!(verify(&single), Err(Error::MissingProofP(_))));
     // The same claim signed by another key, or with its signature altered: refused.
     let foreign = with_jwt(legacy.clone(), proof_p_jwt(&other_private, &proof_p));
     assert!(matches!(verify(&foreign), Err(Error::ProofPJwt { .. })));

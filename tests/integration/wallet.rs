@@ -1,9 +1,10 @@
 //! `irma wallet` (the real binary) against `irma server` (the real binary) on 127.0.0.1:
 //! the reference's credentials imported and disclosed, every recorded disclosure case,
-//! denial, pairing, a session the server cancels, keyshare refusal, storage damage.
+//! denial, pairing, a session the server cancels, a keyshare scheme without enrollment,
+//! storage damage. Keyshare schemes with an enrollment: `keyshare.rs`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -21,12 +22,12 @@ fn client_token(package: &Value) -> String {
 }
 
 /// A wallet in a temporary directory.
-struct TestWallet {
+pub(crate) struct TestWallet {
     dir: tempfile::TempDir,
 }
 
 impl TestWallet {
-    fn empty() -> Self {
+    pub(crate) fn empty() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
         }
@@ -42,17 +43,17 @@ impl TestWallet {
         w
     }
 
-    fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
+    pub(crate) fn args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
         let mut all = vec!["wallet", "--storage", self.path().to_str().unwrap()];
         all.extend_from_slice(args);
         all
     }
 
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         irma(self.args(args))
     }
 
@@ -76,7 +77,7 @@ impl TestWallet {
         let package = package.to_string();
         let mut args = vec!["session", package.as_str(), "--timestamp", "off"];
         args.extend_from_slice(extra);
-        Command::new(env!("CARGO_BIN_EXE_irma"))
+        crate::util::command()
             .args(self.args(&args))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -92,7 +93,7 @@ fn finish(child: Child) -> (Run, Value) {
 
 /// Asserts that the wallet's session failed (exit 3) with an error mentioning `needle`.
 #[track_caller]
-fn assert_session_error(run: &Run, report: &Value, needle: &str) {
+pub(crate) fn assert_session_error(run: &Run, report: &Value, needle: &str) {
     assert_eq!(run.code, Some(3), "{}\n{}", run.stdout, run.stderr);
     assert_eq!(report["outcome"], "error", "{report}");
     let error = report["error"].as_str().unwrap_or_default();
@@ -100,13 +101,13 @@ fn assert_session_error(run: &Run, report: &Value, needle: &str) {
 }
 
 /// The wallet's JSON report on standard output.
-fn report(run: Run) -> (Run, Value) {
+pub(crate) fn report(run: Run) -> (Run, Value) {
     let report = serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", run.stdout, run.stderr));
     (run, report)
 }
 
-async fn result(server: &Server, package: &Value) -> Value {
+pub(crate) async fn result(server: &Server, package: &Value) -> Value {
     let token = package["token"].as_str().unwrap();
     let (status, _, body) = server
         .call("GET", &format!("/session/{token}/result"), &[], None)
@@ -366,15 +367,15 @@ async fn a_session_the_server_cancels_midway() {
 }
 
 #[tokio::test]
-async fn keyshare_schemes_are_refused_clearly() {
+async fn keyshare_schemes_need_an_enrollment() {
     let wallet = TestWallet::reference();
     let server = Server::start(&[]).await;
     let request = json!({"@context": "https://irma.app/ld/request/disclosure/v2",
         "disclose": [[["pbdf.gemeente.personalData.fullname"]]]});
     let package = server.start_session(&request).await;
     let (run, report) = wallet.session(&package, &[]);
-    assert_session_error(&run, &report, "keyshare");
-    assert_session_error(&run, &report, "pbdf");
+    assert_session_error(&run, &report, "not enrolled");
+    assert_session_error(&run, &report, "irma wallet enroll pbdf");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 }
 
@@ -656,7 +657,7 @@ async fn fake_atum() -> String {
 }
 
 /// Copies a folder recursively, making the copy writable.
-fn copy_dir(from: &Path, to: &Path) {
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -786,13 +787,12 @@ async fn session_and_pairing_code_from_stdin() {
     assert_session_error(&run, &report, "mismatch");
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 
-    // Both from stdin: refused before anything happens.
-    let run = wallet
-        .run(&["session", "-", "--pairing-code", "-"])
-        .failure();
-    assert!(
-        run.stderr.contains("both come from stdin"),
-        "{}",
-        run.stderr
-    );
+    // Two of them from stdin: refused before anything happens.
+    for args in [
+        ["session", "-", "--pairing-code", "-"],
+        ["--pin-file", "-", "session", "-"],
+    ] {
+        let run = wallet.run(&args).failure();
+        assert!(run.stderr.contains("can come from stdin"), "{}", run.stderr);
+    }
 }

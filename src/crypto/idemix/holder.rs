@@ -15,6 +15,9 @@ use super::params::{SECRET_KEY_BITS, SECRET_KEY_RANDOMIZER_BITS};
 use super::proofs::{Proof, ProofD, ProofList, ProofU};
 use super::signature::{CLSignature, IssueSignatureMessage, RandomizedSignature};
 use crate::crypto::bigint::Int;
+use crate::crypto::revocation::{
+    NonRevocationCommit, RevocationError, Update, Witness, WitnessUpdate, alpha_randomizer,
+};
 
 /// The holder's secret key: attribute 0 of every credential, at most 255 bits.
 ///
@@ -142,17 +145,25 @@ impl CredentialBuilder {
         &self.nonce2
     }
 
+    /// The keyshare server's `P = R_0^{secret}` this builder's `U` includes, if any.
+    pub fn keyshare_p(&self) -> Option<&BigUint> {
+        self.keyshare_p.as_ref()
+    }
+
+    /// The public key the credential will verify against.
+    pub fn public_key(&self) -> &PublicKey {
+        &self.pk
+    }
+
     /// Turns the issuer's answer into a credential (gabi `ConstructCredential`): verifies the
     /// ProofS against `n_2`, adds `v'`, combines random-blind shares and verifies the CL
-    /// signature. `attributes` are as given to the issuer (`None` at random-blind positions).
+    /// signature, and the nonrevocation witness when there is one. `attributes` are as given
+    /// to the issuer (`None` at random-blind positions).
     pub fn construct_credential(
         &self,
         msg: &IssueSignatureMessage,
         attributes: &[Option<BigUint>],
     ) -> Result<Credential, Error> {
-        if msg.nonrev.is_some() {
-            return Err(Error::Unsupported("non-revocation witnesses"));
-        }
         // The issuer's random-blind shares have `Lm − 1` bits (gabi `issuer.go`); longer
         // ones are refused before they enter a signature check.
         let lm = u64::from(self.pk.params().lm);
@@ -182,7 +193,11 @@ impl CredentialBuilder {
         if self.m_user.keys().any(|&i| i >= ms.len()) {
             return Err(Error::RandomBlind { index: ms.len() });
         }
-        Credential::new(self.pk.clone(), signature, ms)
+        let credential = Credential::new(self.pk.clone(), signature, ms)?;
+        match &msg.nonrev {
+            Some(witness) => credential.with_witness(witness.clone()),
+            None => Ok(credential),
+        }
     }
 
     fn commit(&self, sk_randomizer: &BigUint) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
@@ -211,12 +226,14 @@ impl CredentialBuilder {
     }
 }
 
-/// A credential: a CL signature over `[secret key, metadata, attributes…]`.
+/// A credential: a CL signature over `[secret key, metadata, attributes…]`, with a
+/// nonrevocation witness when it is revocable.
 #[derive(Clone)]
 pub struct Credential {
     pk: PublicKey,
     signature: CLSignature,
     attributes: Vec<BigUint>,
+    witness: Option<Witness>,
 }
 
 impl fmt::Debug for Credential {
@@ -251,7 +268,47 @@ impl Credential {
             pk,
             signature,
             attributes,
+            witness: None,
         })
+    }
+
+    /// The credential with its nonrevocation witness, which must verify and whose `e` must be
+    /// one of the attributes (the revocation attribute).
+    pub fn with_witness(mut self, witness: Witness) -> Result<Self, Error> {
+        witness.verify(&self.pk)?;
+        if self.revocation_index_of(&witness).is_none() {
+            return Err(RevocationError::NoRevocationAttribute.into());
+        }
+        self.witness = Some(witness);
+        Ok(self)
+    }
+
+    /// The nonrevocation witness, if the credential has one.
+    pub fn witness(&self) -> Option<&Witness> {
+        self.witness.as_ref()
+    }
+
+    /// Brings the witness up to date with `update` (see [`Witness::update`]); on failure
+    /// (revoked, or an update that does not fit) the witness is left as it was.
+    pub fn update_witness(&mut self, update: &Update) -> Result<WitnessUpdate, Error> {
+        let witness = self
+            .witness
+            .as_mut()
+            .ok_or(RevocationError::NoRevocationAttribute)?;
+        let mut updated = witness.clone();
+        let outcome = updated.update(&self.pk, update)?;
+        *witness = updated;
+        Ok(outcome)
+    }
+
+    /// The index of the attribute equal to the witness's `e` (gabi `NonrevIndex`), never the
+    /// secret key.
+    fn revocation_index_of(&self, witness: &Witness) -> Option<usize> {
+        self.attributes
+            .iter()
+            .skip(1)
+            .position(|a| *a == witness.e.0)
+            .map(|i| i + 1)
     }
 
     /// The issuer's public key.
@@ -272,6 +329,7 @@ impl Credential {
     fn commit(
         &self,
         disclosed: &[usize],
+        nonrev: bool,
         sk_randomizer: &BigUint,
     ) -> Result<(Vec<BigUint>, Committed<'_>), Error> {
         let disclosed: BTreeSet<usize> = disclosed.iter().copied().collect();
@@ -292,6 +350,22 @@ impl Credential {
                 randomizers.insert(i, math::random_bits(params.lm_commit)?);
             }
         }
+        // The revocation attribute gets the (shorter) randomizer of the nonrevocation proof's
+        // α, which ties the two proofs to one e (gabi `CreateDisclosureProofBuilder`).
+        let nonrev_witness = match (nonrev, &self.witness) {
+            (false, _) => None,
+            (true, None) => return Err(RevocationError::NoRevocationAttribute.into()),
+            (true, Some(witness)) => {
+                let index = self
+                    .revocation_index_of(witness)
+                    .ok_or(RevocationError::NoRevocationAttribute)?;
+                if disclosed.contains(&index) {
+                    return Err(Error::DisclosedIndex { index });
+                }
+                randomizers.insert(index, alpha_randomizer()?);
+                Some((witness, index))
+            }
+        };
         // Indices are below `attributes.len()`, which a verified signature keeps within the
         // number of bases.
         // One-time randomizers: variable-time path (see `math`).
@@ -299,7 +373,16 @@ impl Credential {
         let mut fixed = vec![pk.s_term(&v_commit)];
         fixed.extend(randomizers.iter().filter_map(|(&i, r)| pk.r_term(i, r)));
         let z = math::vartime_multi_pow(pk.modulus(), &fixed, &[(&randomized.a, &e_commit)]);
-        let contributions = vec![randomized.a.clone(), z];
+        let mut contributions = vec![randomized.a.clone(), z];
+        let nonrev = match nonrev_witness {
+            Some((witness, index)) => {
+                let (list, commit) =
+                    NonRevocationCommit::commit(pk, witness, &randomizers[&index])?;
+                contributions.extend(list);
+                Some(Box::new(commit))
+            }
+            None => None,
+        };
         Ok((
             contributions,
             Committed::D {
@@ -309,6 +392,7 @@ impl Credential {
                 e_commit,
                 v_commit,
                 randomizers,
+                nonrev,
             },
         ))
     }
@@ -325,6 +409,9 @@ pub enum ProofRequest<'a> {
         credential: &'a Credential,
         /// Indices of the attributes to disclose.
         disclosed: &'a [usize],
+        /// Whether to prove nonrevocation with the credential's witness (which must not be
+        /// disclosed).
+        nonrev: bool,
     },
 }
 
@@ -342,6 +429,7 @@ enum Committed<'a> {
         e_commit: BigUint,
         v_commit: BigUint,
         randomizers: BTreeMap<usize, BigUint>,
+        nonrev: Option<Box<NonRevocationCommit>>,
     },
 }
 
@@ -375,6 +463,7 @@ impl Committed<'_> {
                 e_commit,
                 v_commit,
                 randomizers,
+                nonrev,
             } => {
                 let params = credential.pk.params();
                 let e_prime = &randomized.e - (BigUint::one() << (params.le - 1));
@@ -398,7 +487,7 @@ impl Committed<'_> {
                     v_response: Int(v_response),
                     a_responses,
                     a_disclosed,
-                    nonrev_proof: None,
+                    nonrev_proof: nonrev.map(|commit| commit.respond(c)),
                     rangeproofs: None,
                 }))
             }
@@ -445,6 +534,21 @@ impl Drop for CommittedProofs<'_> {
     }
 }
 
+impl ProofU {
+    /// Takes the keyshare server's `P` out of `U` again (`U ← U · P⁻¹`, gabi
+    /// `ProofU.RemoveKeyshareP`): at protocol 2.8 the issuer expects a proof of the app's own
+    /// share only, and merges the keyshare server's ProofP (`U · P`) itself.
+    pub fn remove_keyshare_p(&mut self, builder: &CredentialBuilder) -> Result<(), Error> {
+        let Some(p) = &builder.keyshare_p else {
+            return Ok(());
+        };
+        let n = builder.pk.modulus();
+        let p_inv = math::inverse(p, n).ok_or(Error::NotInvertible)?;
+        self.u = Int(n.mul(&self.u.0, &p_inv));
+        Ok(())
+    }
+}
+
 impl<'a> CommittedProofs<'a> {
     /// Commits every requested proof with one shared secret-key randomizer.
     pub fn commit(requests: &[ProofRequest<'a>]) -> Result<Self, Error> {
@@ -457,7 +561,8 @@ impl<'a> CommittedProofs<'a> {
                 ProofRequest::Disclosure {
                     credential,
                     disclosed,
-                } => credential.commit(disclosed, &sk_randomizer)?,
+                    nonrev,
+                } => credential.commit(disclosed, nonrev, &sk_randomizer)?,
             };
             contributions.extend(contribution);
             committed.push(state);
@@ -493,18 +598,50 @@ impl<'a> CommittedProofs<'a> {
             .collect()
     }
 
+    /// Multiplies a keyshare server's commitment `R_0^{randomizer}` (its `Pcommit`) into the
+    /// commitment of proof `index` (gabi `SetProofPCommitment`): the challenge then covers
+    /// the secret key as the sum of both shares, and the keyshare server's response is added
+    /// to the proof's secret-key response afterwards.
+    pub fn add_keyshare_commitment(
+        &mut self,
+        index: usize,
+        pcommit: &BigUint,
+    ) -> Result<(), Error> {
+        let pk = match self.committed.get(index) {
+            Some(Committed::U { builder, .. }) => &builder.pk,
+            Some(Committed::D { credential, .. }) => &credential.pk,
+            None => return Err(Error::DisclosedIndex { index }),
+        };
+        let n = pk.modulus();
+        // Each proof contributes `[value, commitment]`, in order.
+        let commitment = &mut self.contributions[2 * index + 1];
+        *commitment = n.mul(commitment, pcommit);
+        Ok(())
+    }
+
+    /// The challenge `H([context, contributions…, nonce], issig)`.
+    pub fn challenge(&self, context: &BigUint, nonce: &BigUint, issig: bool) -> BigUint {
+        challenge(context, &self.contributions, nonce, issig)
+    }
+
     /// Computes the challenge over `nonce` and answers it in every proof.
     pub fn finish(
-        mut self,
+        self,
         context: &BigUint,
         nonce: &BigUint,
         issig: bool,
     ) -> Result<ProofList, Error> {
-        let c = challenge(context, &self.contributions, nonce, issig);
+        let c = self.challenge(context, nonce, issig);
+        self.respond(&c)
+    }
+
+    /// Answers the challenge `c` in every proof (when the challenge was computed with a
+    /// keyshare server, [`CommittedProofs::challenge`]).
+    pub fn respond(mut self, c: &BigUint) -> Result<ProofList, Error> {
         let committed = std::mem::take(&mut self.committed);
         let proofs = committed
             .into_iter()
-            .map(|state| state.respond(&c, &self.sk_randomizer))
+            .map(|state| state.respond(c, &self.sk_randomizer))
             .collect::<Result<_, _>>()?;
         Ok(ProofList(proofs))
     }
@@ -571,12 +708,6 @@ mod tests {
                 .construct_credential(&no_share, &attributes)
                 .is_err()
         );
-        let mut with_witness = message;
-        with_witness.nonrev = Some(serde_json::json!({}));
-        assert!(matches!(
-            builder.construct_credential(&with_witness, &attributes),
-            Err(Error::Unsupported(_))
-        ));
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Issuer key generation (`gabi:gabikeys/keys.go` `GenerateKeyPair`).
 
 use num_bigint::BigUint;
-use num_integer::Integer;
 use num_traits::One;
 use p256::elliptic_curve::Generate;
 use p256::pkcs8::EncodePublicKey;
@@ -51,8 +50,8 @@ pub fn generate_key_pair(
         .collect::<Result<Vec<_>, _>>()?;
 
     let (ecdsa_private, ecdsa_public) = ecdsa_key_pair()?;
-    let g = random_qr(&n)?;
-    let h = random_qr(&n)?;
+    let g = math::random_qr(&n)?;
+    let h = math::random_qr(&n)?;
 
     let sk = PrivateKey::new(p, q, Some(ecdsa_private), counter, expiry_date)?;
     let pk = PublicKey::new(PublicKeyParts {
@@ -70,6 +69,31 @@ pub fn generate_key_pair(
     Ok((sk, pk))
 }
 
+/// Adds fresh revocation material to a key pair that has none: random quadratic residues
+/// `G`, `H` in the public key and a new P-256 key in both (gabi `GenerateRevocationKeypair`).
+/// Everything else, the counter included, stays.
+pub fn add_revocation_keys(
+    sk: &PrivateKey,
+    pk: &PublicKey,
+) -> Result<(PrivateKey, PublicKey), Error> {
+    if sk.revocation_supported() {
+        return Err(Error::RevocationPresent("private"));
+    }
+    if pk.revocation_supported() {
+        return Err(Error::RevocationPresent("public"));
+    }
+    if sk.n() != pk.n() {
+        return Err(Error::KeyMismatch);
+    }
+    let (ecdsa_private, ecdsa_public) = ecdsa_key_pair()?;
+    let g = math::random_qr(pk.n())?;
+    let h = math::random_qr(pk.n())?;
+    Ok((
+        sk.with_ecdsa(ecdsa_private)?,
+        pk.with_revocation(g, h, ecdsa_public)?,
+    ))
+}
+
 fn safe_prime_pair(params: &SystemParameters) -> Result<(BigUint, BigUint), Error> {
     let bits = params.ln / 2;
     let eight = BigUint::from(8u8);
@@ -85,16 +109,6 @@ fn safe_prime_pair(params: &SystemParameters) -> Result<(BigUint, BigUint), Erro
         match matching {
             Some(i) => return Ok((p, found.swap_remove(i))),
             None => found.push(p),
-        }
-    }
-}
-
-/// A random square modulo `n` of a unit.
-fn random_qr(n: &BigUint) -> Result<BigUint, Error> {
-    loop {
-        let r = math::random_below(n)?;
-        if r.gcd(n).is_one() {
-            return Ok(&r * &r % n);
         }
     }
 }
@@ -137,5 +151,33 @@ mod tests {
         assert_eq!(PrivateKey::from_xml(&sk.to_xml()).unwrap(), sk);
         assert_eq!(pk.counter(), 3);
         assert_eq!(sk.expiry_date(), 1_900_000_000);
+    }
+
+    #[test]
+    fn adds_revocation_keys_once() {
+        let dir = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/vectors/revocation/revocation-keypair/before"
+        );
+        let read = |kind: &str| std::fs::read_to_string(format!("{dir}/{kind}/3.xml")).unwrap();
+        let sk = PrivateKey::from_xml(&read("PrivateKeys")).unwrap();
+        let pk = PublicKey::from_xml(&read("PublicKeys")).unwrap();
+        assert!(!sk.revocation_supported() && !pk.revocation_supported());
+        let (sk2, pk2) = add_revocation_keys(&sk, &pk).unwrap();
+        assert!(sk2.revocation_supported() && pk2.revocation_supported());
+        assert_eq!((sk2.n(), pk2.counter()), (sk.n(), pk.counter()));
+        let (g, h) = pk2.revocation_bases().unwrap();
+        for x in [g, h] {
+            assert_eq!(math::jacobi(x, sk.p()), 1);
+            assert_eq!(math::jacobi(x, sk.q()), 1);
+        }
+        assert_eq!(
+            add_revocation_keys(&sk2, &pk),
+            Err(Error::RevocationPresent("private"))
+        );
+        assert_eq!(
+            add_revocation_keys(&sk, &pk2),
+            Err(Error::RevocationPresent("public"))
+        );
     }
 }

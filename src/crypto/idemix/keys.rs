@@ -87,6 +87,46 @@ pub struct PublicKey {
     modulus: Modulus,
     /// `Z⁻¹ mod n`, when `Z` is a unit (derived from `n` and `Z`).
     z_inv: Option<BigUint>,
+    /// `(G⁻¹, H⁻¹) mod n`, when both are present and units (derived).
+    revocation_inverses: Option<(BigUint, BigUint)>,
+}
+
+/// The revocation bases `G`, `H` and their inverses as fixed-base terms, for nonrevocation
+/// proofs. The tables cover every exponent of these bases there (randomizers and responses up
+/// to `n·2^{600}`).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RevocationTerms<'a> {
+    g: &'a BigUint,
+    h: &'a BigUint,
+    g_inv: &'a BigUint,
+    h_inv: &'a BigUint,
+    max_bits: u64,
+}
+
+impl<'a> RevocationTerms<'a> {
+    fn term(self, base: &'a BigUint, exp: &'a BigUint) -> FixedTerm<'a> {
+        FixedTerm {
+            base,
+            max_bits: self.max_bits,
+            exp,
+        }
+    }
+    /// `G^exp`.
+    pub(crate) fn g(self, exp: &'a BigUint) -> FixedTerm<'a> {
+        self.term(self.g, exp)
+    }
+    /// `H^exp`.
+    pub(crate) fn h(self, exp: &'a BigUint) -> FixedTerm<'a> {
+        self.term(self.h, exp)
+    }
+    /// `G^{−exp}`.
+    pub(crate) fn g_inv(self, exp: &'a BigUint) -> FixedTerm<'a> {
+        self.term(self.g_inv, exp)
+    }
+    /// `H^{−exp}`.
+    pub(crate) fn h_inv(self, exp: &'a BigUint) -> FixedTerm<'a> {
+        self.term(self.h_inv, exp)
+    }
 }
 
 /// The raw parts of a public key, for [`PublicKey::new`].
@@ -124,6 +164,10 @@ impl PublicKey {
         }
         let modulus = Modulus::new(&parts.n).map_err(|_| KeyError::EvenModulus)?;
         let z_inv = modulus.inverse(&parts.z);
+        let revocation_inverses = match (&parts.g, &parts.h) {
+            (Some(g), Some(h)) => modulus.inverse(g).zip(modulus.inverse(h)),
+            _ => None,
+        };
         Ok(Self {
             counter: parts.counter,
             expiry_date: parts.expiry_date,
@@ -138,6 +182,7 @@ impl PublicKey {
             params,
             modulus,
             z_inv,
+            revocation_inverses,
         })
     }
 
@@ -257,9 +302,42 @@ impl PublicKey {
         self.params
     }
 
+    /// This key with the revocation material `G`, `H` and the ECDSA key (PKIX DER) set.
+    pub(super) fn with_revocation(
+        &self,
+        g: BigUint,
+        h: BigUint,
+        ecdsa: Vec<u8>,
+    ) -> Result<Self, KeyError> {
+        Self::new(PublicKeyParts {
+            counter: self.counter,
+            expiry_date: self.expiry_date,
+            n: self.n.clone(),
+            z: self.z.clone(),
+            s: self.s.clone(),
+            g: Some(g),
+            h: Some(h),
+            r: self.r.clone(),
+            epoch_length: self.epoch_length,
+            ecdsa: Some(ecdsa),
+        })
+    }
+
     /// The Montgomery form of `n`.
-    pub(super) fn modulus(&self) -> &Modulus {
+    pub(crate) fn modulus(&self) -> &Modulus {
         &self.modulus
+    }
+    /// `G`, `H`, `G⁻¹`, `H⁻¹` as fixed-base terms, when the key has revocation bases.
+    pub(crate) fn revocation_terms(&self) -> Option<RevocationTerms<'_>> {
+        let (g, h) = self.revocation_bases()?;
+        let (g_inv, h_inv) = self.revocation_inverses.as_ref()?;
+        Some(RevocationTerms {
+            g,
+            h,
+            g_inv,
+            h_inv,
+            max_bits: self.n.bits() + crate::crypto::revocation::RESPONSE_EXTRA_BITS,
+        })
     }
     /// `S^exp` as a fixed-base term; its table covers every exponent of `S` in the protocol
     /// (`v`, `ṽ`, `ṽ'`, their responses, the randomizer `r`).
@@ -456,16 +534,33 @@ impl PrivateKey {
         &self.order
     }
     /// `x^d mod n` for a secret `d`, by CRT with a regular exponentiation per factor.
-    pub(super) fn pow_secret(&self, x: &BigUint, d: &BigUint) -> BigUint {
+    pub(crate) fn pow_secret(&self, x: &BigUint, d: &BigUint) -> BigUint {
         self.crt.pow(x, d)
     }
     /// The Montgomery form of `p'q'` (for `e⁻¹ mod p'q'`).
-    pub(super) fn order_modulus(&self) -> &Modulus {
+    pub(crate) fn order_modulus(&self) -> &Modulus {
         &self.order_modulus
     }
     /// SEC1 DER of the ECDSA revocation key, when present.
     pub fn ecdsa_der(&self) -> Option<&[u8]> {
         self.ecdsa.as_ref().map(|d| d.as_slice())
+    }
+    /// Whether the key can sign revocation updates: it has an ECDSA key (gabi
+    /// `PrivateKey.RevocationSupported`).
+    pub fn revocation_supported(&self) -> bool {
+        self.ecdsa.is_some()
+    }
+    /// This key with the ECDSA revocation key (SEC1 DER) set.
+    pub(super) fn with_ecdsa(&self, ecdsa: Zeroizing<Vec<u8>>) -> Result<Self, KeyError> {
+        Self::assemble(
+            self.counter,
+            self.expiry_date,
+            self.p.clone(),
+            self.q.clone(),
+            self.p_prime.clone(),
+            self.q_prime.clone(),
+            Some(ecdsa),
+        )
     }
 }
 
@@ -511,7 +606,7 @@ impl Drop for PrivateKey {
 /// Relies on `BigUint::assign_from_slice` refilling its existing buffer (it clears and
 /// extends the same `Vec`, which has the capacity); best effort, as `num-bigint` has no
 /// zeroize support.
-pub(super) fn wipe(x: &mut BigUint) {
+pub(crate) fn wipe(x: &mut BigUint) {
     let words = usize::try_from(x.bits().div_ceil(64)).unwrap_or(0) * 2;
     x.assign_from_slice(&vec![0u32; words]);
 }

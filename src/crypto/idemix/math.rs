@@ -28,6 +28,7 @@
 use std::sync::Arc;
 
 use num_bigint::BigUint;
+use num_integer::Integer;
 use num_traits::{One, Zero};
 
 use crate::crypto::arith::{self, FixedBaseTable, Modulus, TableCache};
@@ -120,6 +121,16 @@ pub fn random_unit(n: &Modulus) -> Result<BigUint, RandomError> {
         let r = random_below(n.value())?;
         if n.inverse(&r).is_some() {
             return Ok(r);
+        }
+    }
+}
+
+/// A random quadratic residue modulo `n`: the square of a random unit (gabi `RandomQR`).
+pub fn random_qr(n: &BigUint) -> Result<BigUint, RandomError> {
+    loop {
+        let r = random_below(n)?;
+        if r.gcd(n).is_one() {
+            return Ok(&r * &r % n);
         }
     }
 }

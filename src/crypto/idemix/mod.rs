@@ -13,19 +13,23 @@
 //! - [`signature`]: [`CLSignature`] and the issuance messages.
 //! - [`issuer`]: [`Issuer`] signs credentials and proves the signature correct.
 //! - [`holder`]: [`SecretKey`], [`CredentialBuilder`], [`Credential`] and [`build_proof_list`].
+//! - [`keyshare`]: the keyshare server's share of the secret key ([`KeyshareSecret`]) and its
+//!   part in the proofs.
 //! - [`math`]: every modular exponentiation, random number and prime search, in one place so
 //!   faster arithmetic can replace it.
 //!
 //! Attribute indices are base indices: 0 is the secret key, 1 the metadata attribute. In
 //! [`Issuer::issue_signature`] and [`CredentialBuilder`] the attribute list starts at base 1
-//! (as in gabi). Non-revocation proofs and range proofs are parsed and kept, but refused by
-//! the verifier ([`VerifyError::Unsupported`]).
+//! (as in gabi). Nonrevocation proofs ([`crate::crypto::revocation`]) are built and verified
+//! as part of a [`ProofD`]; range proofs are parsed and kept, but refused by the verifier
+//! ([`VerifyError::Unsupported`]).
 
 pub mod hash;
 pub mod holder;
 pub mod issuer;
 pub mod keygen;
 pub mod keys;
+pub mod keyshare;
 pub mod math;
 pub mod params;
 pub mod proofs;
@@ -38,8 +42,9 @@ pub use holder::{
     CommittedProofs, Credential, CredentialBuilder, ProofRequest, SecretKey, build_proof_list,
 };
 pub use issuer::Issuer;
-pub use keygen::generate_key_pair;
+pub use keygen::{add_revocation_keys, generate_key_pair};
 pub use keys::{KeyError, PrivateKey, PublicKey};
+pub use keyshare::{KeyshareRandomizer, KeyshareSecret, ProofPCommitment};
 pub use params::SystemParameters;
 pub use proofs::{Proof, ProofD, ProofList, ProofP, ProofS, ProofU};
 pub use signature::{CLSignature, IssueCommitmentMessage, IssueSignatureMessage};
@@ -93,10 +98,13 @@ pub enum Error {
     /// A response came out negative (probability about 2^-79).
     #[error("negative response; retry")]
     NegativeResponse,
-    /// A feature not implemented yet.
-    #[error("{0} are not supported")]
-    Unsupported(&'static str),
     /// The ECDSA revocation key could not be encoded.
     #[error("cannot encode the ECDSA key")]
     Ecdsa,
+    /// The key pair already has revocation material.
+    #[error("{0} key already supports revocation")]
+    RevocationPresent(&'static str),
+    /// A nonrevocation witness or proof could not be made or checked.
+    #[error(transparent)]
+    Revocation(#[from] crate::crypto::revocation::RevocationError),
 }

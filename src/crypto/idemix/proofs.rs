@@ -38,6 +38,7 @@ use super::keys::PublicKey;
 use super::math::{self, FixedTerm};
 use super::verify::VerifyError;
 use crate::crypto::bigint::Int;
+use crate::crypto::revocation::{NonRevocationProof, RevocationError, revocation_attribute_index};
 
 /// Proof of correctness of the holder's commitment `U` during issuance (gabi `ProofU`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,9 +80,9 @@ pub struct ProofD {
     /// Disclosed attribute values (index 1 is the metadata attribute).
     #[serde(deserialize_with = "map_or_null")]
     pub a_disclosed: BTreeMap<usize, Int>,
-    /// A non-revocation proof, kept as received: verifying it is not supported yet.
+    /// A nonrevocation proof for the credential's revocation attribute.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonrev_proof: Option<serde_json::Value>,
+    pub nonrev_proof: Option<NonRevocationProof>,
     /// Range proofs, kept as received: verifying them is not supported yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rangeproofs: Option<serde_json::Value>,
@@ -250,11 +251,21 @@ impl ProofD {
     }
 
     /// `[A, Ẑ]` with `Ẑ = (Z · (A^{2^{Le−1}} Π_{disclosed} R_i^{h(a_i)})^{−1})^{−c} · A^{e_resp} ·
-    /// S^{v_resp} · Π_{hidden} R_i^{a_resp_i}`.
+    /// S^{v_resp} · Π_{hidden} R_i^{a_resp_i}`, then the nonrevocation proof's contributions
+    /// (gabi `ProofD.ChallengeContribution`).
     pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
-        if self.nonrev_proof.is_some() {
-            return Err(VerifyError::Unsupported("non-revocation proofs"));
+        let mut contributions = self.signature_contribution(pk)?;
+        if let Some(nonrev) = &self.nonrev_proof {
+            let alpha = revocation_attribute_index(self.a_responses.iter())
+                .and_then(|i| self.a_responses.get(&i))
+                .ok_or(RevocationError::NoRevocationAttribute)?;
+            contributions.extend(nonrev.challenge_contribution(pk, &self.c.0, &alpha.0)?);
         }
+        Ok(contributions)
+    }
+
+    /// `[A, Ẑ]`, the CL signature part of [`ProofD::challenge_contribution`].
+    fn signature_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
         if self
             .rangeproofs
             .as_ref()

@@ -12,6 +12,7 @@ use super::keys::{PrivateKey, PublicKey, wipe};
 use super::math::{self, FixedTerm};
 use super::proofs::{ProofList, ProofS};
 use crate::crypto::bigint::Int;
+use crate::crypto::revocation::Witness;
 
 /// A CL signature `(A, e, v)` with `Z = A^e · S^v · Π R_i^{m_i}` (times `KeyshareP` when a
 /// keyshare server holds part of the secret key).
@@ -36,9 +37,9 @@ pub struct IssueSignatureMessage {
     pub proof: ProofS,
     /// The signature, still without the holder's `v'`.
     pub signature: CLSignature,
-    /// A non-revocation witness, kept as received (revocation is not supported yet).
+    /// The nonrevocation witness of a revocable credential.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub nonrev: Option<serde_json::Value>,
+    pub nonrev: Option<Witness>,
     /// The issuer's shares of random-blind attributes, by attribute index.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub m_issuer: BTreeMap<usize, Int>,

@@ -8,6 +8,7 @@ use num_bigint::BigUint;
 use super::hash::challenge;
 use super::keys::PublicKey;
 use super::proofs::Proof;
+use crate::crypto::revocation::RevocationError;
 
 /// Why a proof list does not verify. The irma layer maps every variant to `INVALID`; the
 /// variants say where it failed, for logs.
@@ -49,6 +50,9 @@ pub enum VerifyError {
     /// different holders.
     #[error("secret key responses differ")]
     SecretKey,
+    /// A nonrevocation proof is malformed or its accumulator's signature does not verify.
+    #[error(transparent)]
+    Revocation(#[from] RevocationError),
 }
 
 /// Proof lists whose numbers all had an acceptable size, so that their verification went on

@@ -1,0 +1,250 @@
+//! [`Server`]: an IRMA server assembled from a resolved [`ServerConfig`]: its session store
+//! and replay cache, the session engine, the listeners (bound at start, so a busy port fails
+//! there), and the background tasks (expiry, status events of other instances, scheme
+//! updates). `irma server`, the embedded server of `irma session` and tests start one with
+//! one call and run it until a shutdown future resolves.
+//!
+//! The background tasks belong to the server: they are stopped when it is dropped
+//! ([`TaskGuard`], as mini-redis's `DbDropGuard`), whether it served or not.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::listen::{Endpoint, ListenError, Listeners};
+use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
+use super::{AppState, Routes, schemes_update};
+use crate::config::{ServerConfig, StaticFiles, StoreConfig};
+use crate::session::redis::RedisStore;
+use crate::session::replay::ReplayCache;
+use crate::session::store::{Store, StoreError};
+use crate::session::{Sessions, Settings};
+
+/// How often the expiry task looks for timed-out and expired sessions.
+const EXPIRY_PERIOD: Duration = Duration::from_millis(500);
+
+/// Which APIs a server exposes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exposure {
+    /// Everything `irma server` serves: the requestor API, and the app and frontend API on
+    /// the same listener or on their own `client_port`.
+    Full,
+    /// Only the app and frontend API, on the main listener: the embedded server of
+    /// `irma session`, whose requestor is the process itself.
+    AppOnly,
+}
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The configuration does not pass the startup checks.
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+    /// The session store could not be reached.
+    #[error("connecting to redis: {0}")]
+    Store(#[from] StoreError),
+    /// A listener could not be bound.
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+}
+
+/// A server ready to serve: listeners bound, background tasks running.
+#[derive(Debug)]
+pub struct Server {
+    state: AppState,
+    listeners: Listeners,
+    api_prefix: String,
+    static_files: Option<StaticFiles>,
+    warnings: Vec<String>,
+    /// Stops the background tasks when the server goes away.
+    tasks: TaskGuard,
+}
+
+impl Server {
+    /// Checks and builds everything `conf` asks for (see [`prepare`]), connects to the
+    /// session store, binds the listeners and starts the background tasks. Must run inside
+    /// a tokio runtime.
+    pub async fn start(conf: &ServerConfig, exposure: Exposure) -> Result<Self, StartError> {
+        let prepared = prepare(conf)?;
+        Self::start_prepared(conf, prepared, exposure).await
+    }
+
+    /// [`Server::start`] with an already prepared configuration (whose warnings the caller
+    /// may have logged).
+    pub async fn start_prepared(
+        conf: &ServerConfig,
+        mut prepared: Prepared,
+        exposure: Exposure,
+    ) -> Result<Self, StartError> {
+        let endpoints = endpoints(conf, &mut prepared, exposure);
+        let listeners = Listeners::bind(endpoints)?;
+        if let Some(app) = listeners.app_addr() {
+            // A URL for port 0 holds `:port` until now (see `ServerConfig`).
+            let url = &mut prepared.settings.url;
+            *url = url.replace(":port", &format!(":{}", app.port()));
+        }
+        let (store, replay) = stores(conf, &prepared.settings).await?;
+        let updates = scheme_updates(conf, &prepared.schemes_path);
+        let warnings = std::mem::take(&mut prepared.warnings);
+        let state = AppState {
+            sessions: Arc::new(Sessions::new(
+                store,
+                prepared.settings,
+                Arc::new(prepared.schemes),
+            )),
+            auth: Arc::new(prepared.auth),
+            static_sessions: Arc::new(prepared.static_sessions),
+            replay: Arc::new(replay),
+            sse: conf.sse,
+        };
+        let tasks = TaskGuard::spawn(&state, updates);
+        Ok(Self {
+            state,
+            listeners,
+            api_prefix: conf.api_prefix.clone(),
+            static_files: conf.static_files.clone(),
+            warnings,
+            tasks,
+        })
+    }
+
+    /// The session engine.
+    pub fn sessions(&self) -> &Arc<Sessions> {
+        &self.state.sessions
+    }
+
+    /// The addresses the listeners are bound to (the real ports when port 0 was asked).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.listeners.local_addrs()
+    }
+
+    /// Risky but allowed settings found at start, for the log.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Serves until `shutdown` resolves or a listener fails; then the background tasks
+    /// stop.
+    pub async fn serve(self, shutdown: impl Future<Output = ()>) -> Result<(), ListenError> {
+        let Self {
+            state,
+            listeners,
+            api_prefix,
+            static_files,
+            tasks,
+            ..
+        } = self;
+        let served = listeners
+            .serve(state, &api_prefix, static_files.as_ref(), shutdown)
+            .await;
+        drop(tasks);
+        served
+    }
+}
+
+/// The listeners `conf` asks for, with their TLS taken from `prepared`.
+fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -> Vec<Endpoint> {
+    let mut main = Endpoint {
+        addr: socket_addr(&conf.listener),
+        tls: prepared.tls.take(),
+        routes: Routes::All,
+    };
+    match (exposure, &conf.client_listener) {
+        (Exposure::AppOnly, _) => {
+            main.routes = Routes::App;
+            vec![main]
+        }
+        (Exposure::Full, None) => vec![main],
+        (Exposure::Full, Some(client)) => {
+            main.routes = Routes::Requestor;
+            let app = Endpoint {
+                addr: socket_addr(client),
+                tls: prepared.client_tls.take(),
+                routes: Routes::App,
+            };
+            vec![main, app]
+        }
+    }
+}
+
+/// The session store and the replay cache as configured (connecting to Redis).
+async fn stores(
+    conf: &ServerConfig,
+    settings: &Settings,
+) -> Result<(Store, ReplayCache), StoreError> {
+    match &conf.store {
+        StoreConfig::Memory => Ok((
+            Store::memory(settings.lifetimes),
+            ReplayCache::memory(settings.clock),
+        )),
+        StoreConfig::Redis(redis) => {
+            let store = RedisStore::connect(redis, settings.lifetimes).await?;
+            tracing::info!(prefix = %redis.key_prefix, "sessions are kept in redis");
+            Ok((
+                Store::Redis(Box::new(store.clone())),
+                ReplayCache::redis(store),
+            ))
+        }
+    }
+}
+
+/// Connects to the session store `conf` names and checks that it answers (what
+/// `irma server check` does beyond [`prepare`]); in memory there is nothing to check.
+pub async fn check_store(conf: &ServerConfig, prepared: &Prepared) -> Result<(), StoreError> {
+    stores(conf, &prepared.settings).await.map(drop)
+}
+
+/// Where and how often to update the schemes while running, if at all.
+fn scheme_updates(conf: &ServerConfig, path: &std::path::Path) -> Option<(PathBuf, Duration)> {
+    conf.schemes_update.map(|period| (path.to_owned(), period))
+}
+
+/// The background tasks of a server; aborted when dropped.
+#[derive(Debug)]
+struct TaskGuard(Vec<tokio::task::JoinHandle<()>>);
+
+impl TaskGuard {
+    /// Starts the expiry task, the follower of other instances' status events and, when
+    /// configured, the scheme updater.
+    fn spawn(state: &AppState, updates: Option<(PathBuf, Duration)>) -> Self {
+        let mut tasks = vec![expiry(state)];
+        let sessions = Arc::clone(&state.sessions);
+        tasks.push(tokio::spawn(async move {
+            sessions.follow_status_events().await;
+        }));
+        if let Some((path, period)) = updates {
+            tasks.push(tokio::spawn(schemes_update::run(
+                Arc::clone(&state.sessions),
+                path,
+                period,
+            )));
+        }
+        Self(tasks)
+    }
+}
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// The task that times out and removes sessions and prunes the replay cache.
+fn expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
+    let sessions = Arc::clone(&state.sessions);
+    let replay = Arc::clone(&state.replay);
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(EXPIRY_PERIOD);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            // A store failure is logged where it happens; the next tick tries again.
+            let _ = sessions.expire_all().await;
+            replay.prune();
+        }
+    })
+}
