@@ -198,7 +198,8 @@ impl RequestFlags {
     }
 }
 
-/// `-r`: JSON, or a file holding it; plain (top-level `@context`) or extended.
+/// `-r`: JSON, or a file holding it; plain (top-level `@context`), extended, or either in
+/// the legacy (pre-condiscon) form, as the reference's `ParseSessionRequest` reads it.
 fn parse_request(value: &str) -> anyhow::Result<RequestorRequest> {
     let text = if value.trim_start().starts_with('{') {
         value.as_bytes().to_vec()
@@ -206,12 +207,11 @@ fn parse_request(value: &str) -> anyhow::Result<RequestorRequest> {
         jwt::read_input(Path::new(value))?
     };
     let json: Value = serde_json::from_slice(&text).context("--request is not JSON")?;
-    let body = RequestBody::from_json(json)?;
-    if body.kind == RequestKind::Revocation {
+    if RequestBody::from_json(json.clone()).is_ok_and(|b| b.kind == RequestKind::Revocation) {
         bail!("--request: a revocation request is not a session request");
     }
-    let request: RequestorRequest =
-        serde_json::from_value(body.body).context("--request is not a valid session request")?;
+    let request =
+        RequestorRequest::from_json(json).context("--request is not a valid session request")?;
     request.request.validate().context("--request")?;
     Ok(request)
 }

@@ -328,6 +328,7 @@ fn wrap(request: SessionRequest, settings: Settings) -> RequestorRequest {
         callback_url: settings.callback_url,
         next_session: None,
         request,
+        legacy: false,
     }
 }
 

@@ -9,6 +9,7 @@
 //! - [`attributes`]: attribute value encoding, the metadata attribute, and the attribute
 //!   layout of a credential type ([`attributes::CredentialTypeInfo`]).
 //! - [`request`]: session requests (disclosure, signature, issuance) and requestor requests.
+//! - [`legacy`]: the legacy (pre-condiscon) form of session requests, converted on input.
 //! - [`translated`]: texts in several languages (scheme descriptions, labels, values).
 //! - [`messages`]: proof statuses, disclosed attributes and attribute indices.
 //! - [`verify`]: the verdict on verified proofs against a request.
@@ -23,6 +24,7 @@ pub mod calendar;
 pub mod errors;
 pub mod identifiers;
 pub mod keyshare;
+pub mod legacy;
 pub mod messages;
 pub mod request;
 pub mod session;

@@ -3,8 +3,8 @@
 //! Mirrors irmago `irma/requests.go:21-130` (condiscon requests, protocol 2.5+) field for
 //! field, including which empty fields are left out on output, so a request read from the
 //! wire and written again is the same JSON value. Identifiers are parsed on input, so a
-//! request with a malformed attribute id cannot exist. Legacy (pre-condiscon) forms are
-//! not accepted.
+//! request with a malformed attribute id cannot exist. Legacy (pre-condiscon) requests are
+//! converted on input ([`super::legacy`]), as the reference does.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -630,23 +630,34 @@ pub struct RequestorRequest {
     pub next_session: Option<NextSession>,
     /// The session request itself.
     pub request: SessionRequest,
+    /// Whether it was read from the legacy (pre-condiscon) form: the requestor then gets
+    /// the result in the legacy form too (irmago's unexported `BaseRequest.legacy`). Not on
+    /// the wire.
+    #[serde(skip)]
+    pub legacy: bool,
 }
 
 /// Why a JSON value is not a session request.
 #[derive(Debug, thiserror::Error)]
 pub enum RequestParseError {
-    /// Neither a session request nor one wrapped in a requestor request.
+    /// An `@context` names no known kind of session request.
     #[error("Invalid session request type")]
     UnknownType,
+    /// Without any `@context`, not a valid legacy request either (the reference's message).
+    #[error("Failed to JSON unmarshal request bytes")]
+    NotLegacy,
     /// The JSON does not fit the request type its `@context` names.
     #[error("{0}")]
     Json(#[from] serde_json::Error),
 }
 
 impl RequestorRequest {
-    /// A plain session request (top-level `@context`, without requestor settings) or a
-    /// requestor request (`request.@context`), as the reference's `ParseSessionRequest`.
+    /// A plain session request (top-level `@context`, without requestor settings), a
+    /// requestor request (`request.@context`), or, with no `@context` at all, either in the
+    /// legacy form (which must also pass [`SessionRequest::validate`], as the reference's
+    /// `parseLegacySessionRequest` asks), as the reference's `ParseSessionRequest`.
     pub fn from_json(value: serde_json::Value) -> Result<Self, RequestParseError> {
+        let context = |v: &serde_json::Value| v.get("@context").is_some();
         let known = |v: &serde_json::Value| {
             matches!(
                 v.get("@context").and_then(serde_json::Value::as_str),
@@ -654,18 +665,51 @@ impl RequestorRequest {
             )
         };
         if known(&value) {
-            return Ok(Self {
-                validity: 0,
-                timeout: 0,
-                callback_url: String::new(),
-                next_session: None,
-                request: serde_json::from_value(value)?,
-            });
+            return Ok(Self::wrap(serde_json::from_value(value)?));
         }
         if value.get("request").is_some_and(known) {
             return Ok(serde_json::from_value(value)?);
         }
-        Err(RequestParseError::UnknownType)
+        if context(&value) || value.get("request").is_some_and(context) {
+            return Err(RequestParseError::UnknownType);
+        }
+        Self::from_legacy(value).ok_or(RequestParseError::NotLegacy)
+    }
+
+    /// A plain session request with the default requestor settings.
+    fn wrap(request: SessionRequest) -> Self {
+        Self {
+            validity: 0,
+            timeout: 0,
+            callback_url: String::new(),
+            next_session: None,
+            request,
+            legacy: false,
+        }
+    }
+
+    /// A legacy requestor request (`{…, "request": {legacy}}`), else a plain legacy request.
+    fn from_legacy(mut value: serde_json::Value) -> Option<Self> {
+        let valid = |r: Self| r.request.validate().is_ok().then_some(r);
+        let wrapped = value
+            .get("request")
+            .and_then(super::legacy::condiscon_form)
+            .and_then(|inner| {
+                let mut outer = value.clone();
+                outer["request"] = inner;
+                serde_json::from_value(outer).ok().and_then(valid)
+            });
+        let request = match wrapped {
+            Some(r) => r,
+            None => {
+                value = super::legacy::condiscon_form(&value)?;
+                valid(Self::wrap(serde_json::from_value(value).ok()?))?
+            }
+        };
+        Some(Self {
+            legacy: true,
+            ..request
+        })
     }
 }
 
@@ -791,6 +835,39 @@ mod tests {
         let parsed: RequestorRequest = serde_json::from_value(requestor.clone()).unwrap();
         assert!(matches!(parsed.request, SessionRequest::Signature(_)));
         assert_eq!(serde_json::to_value(&parsed).unwrap(), requestor);
+    }
+
+    #[test]
+    fn legacy_requests_are_converted_and_marked() {
+        let legacy = json!({"type": "disclosing", "nonce": "Ag==",
+            "content": [{"label": "L", "attributes": ["a.b.c.d"]}]});
+        let plain = RequestorRequest::from_json(legacy.clone()).unwrap();
+        assert!(plain.legacy);
+        let condiscon = RequestorRequest::from_json(json!({"@context": DISCLOSURE_CONTEXT,
+            "nonce": "Ag==", "disclose": [[["a.b.c.d"]]],
+            "labels": {"0": {"en": "L", "nl": "L"}}}))
+        .unwrap();
+        assert!(!condiscon.legacy);
+        assert_eq!(plain.request, condiscon.request);
+        // Extended: the requestor settings are kept.
+        let extended =
+            RequestorRequest::from_json(json!({"validity": 7, "request": legacy})).unwrap();
+        assert!(extended.legacy);
+        assert_eq!((extended.validity, &extended.request), (7, &plain.request));
+        // The flag is not on the wire.
+        assert_eq!(serde_json::to_value(&plain).unwrap()["legacy"], json!(null));
+        // Without any @context and not a valid legacy request: the reference's message; an
+        // unknown @context keeps its own.
+        for bad in [
+            json!({}),
+            json!({"type": "disclosing"}),
+            json!({"type": "issuing", "content": [{"attributes": ["a.b.c.d"]}]}),
+        ] {
+            let e = RequestorRequest::from_json(bad).unwrap_err();
+            assert_eq!(e.to_string(), "Failed to JSON unmarshal request bytes");
+        }
+        let e = RequestorRequest::from_json(json!({"@context": "x", "type": "disclosing"}));
+        assert_eq!(e.unwrap_err().to_string(), "Invalid session request type");
     }
 
     #[test]

@@ -692,6 +692,66 @@ impl CredentialType {
     }
 }
 
+/// One `description.xml` and the name of the folder holding it.
+#[derive(Debug, Clone, Copy)]
+pub struct DescriptionFile<'a> {
+    /// The folder name (the scheme, issuer or credential type id it must declare).
+    pub folder: &'a str,
+    /// The file's bytes.
+    pub bytes: &'a [u8],
+}
+
+/// Parses and checks the descriptions of one credential type as [`super::Configuration::load`]
+/// does, without a scheme tree around them: the scheme's, an issuer's within it and a
+/// credential type's of that issuer, each checked against the ones before it. Returns them
+/// with the warnings. For checking description files on their own, and for fuzzing.
+pub fn parse_descriptions(
+    scheme: DescriptionFile<'_>,
+    issuer: DescriptionFile<'_>,
+    credential: DescriptionFile<'_>,
+) -> Result<
+    (
+        SchemeDescription,
+        IssuerDescription,
+        CredentialType,
+        Vec<String>,
+    ),
+    Error,
+> {
+    let mut warnings = Vec::new();
+    let file = format!("{}/description.xml", scheme.folder);
+    let src = Source {
+        file: &file,
+        folder: scheme.folder,
+    };
+    let s = SchemeDescription::parse(&src, scheme.bytes, &mut warnings)?;
+    let file = format!("{}/{}/description.xml", scheme.folder, issuer.folder);
+    let i = IssuerDescription::parse(
+        &Source {
+            file: &file,
+            folder: issuer.folder,
+        },
+        issuer.bytes,
+        &s,
+        &mut warnings,
+    )?;
+    let file = format!(
+        "{}/{}/Issues/{}/description.xml",
+        scheme.folder, issuer.folder, credential.folder
+    );
+    let c = CredentialType::parse(
+        &Source {
+            file: &file,
+            folder: credential.folder,
+        },
+        credential.bytes,
+        &s,
+        &i,
+        &mut warnings,
+    )?;
+    Ok((s, i, c, warnings))
+}
+
 /// irmago `validateAttributes` plus the revocation-attribute rules of `parseCredentialsFolder`.
 fn parse_attributes(
     file: &str,
@@ -764,6 +824,49 @@ fn parse_attributes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_parse_outside_a_scheme_tree() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schemes/irma-demo");
+        let read = |p: &str| std::fs::read(format!("{dir}/{p}")).unwrap();
+        let (scheme, issuer, cred) = (
+            read("description.xml"),
+            read("MijnOverheid/description.xml"),
+            read("MijnOverheid/Issues/fullName/description.xml"),
+        );
+        let file = |folder, bytes| DescriptionFile { folder, bytes };
+        let (s, i, c, _) = parse_descriptions(
+            file("irma-demo", &scheme),
+            file("MijnOverheid", &issuer),
+            file("fullName", &cred),
+        )
+        .unwrap();
+        assert_eq!(
+            (s.id.as_str(), i.id.to_string(), c.id.to_string()),
+            (
+                "irma-demo",
+                "irma-demo.MijnOverheid".to_owned(),
+                "irma-demo.MijnOverheid.fullName".to_owned()
+            )
+        );
+        // Each file is checked against its folder and the ones before it.
+        assert!(
+            parse_descriptions(
+                file("irma-demo", &scheme),
+                file("Other", &issuer),
+                file("fullName", &cred),
+            )
+            .is_err()
+        );
+        assert!(
+            parse_descriptions(
+                file("irma-demo", &scheme),
+                file("MijnOverheid", &issuer),
+                file("fullName", b"<IssueSpecification/>"),
+            )
+            .is_err()
+        );
+    }
 
     fn scheme(demo: bool) -> SchemeDescription {
         let xml = format!(

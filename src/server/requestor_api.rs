@@ -136,7 +136,8 @@ async fn result(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.result(&token(&t)?).await?))
+    let (result, _) = state.sessions.requestor_result(&token(&t)?).await?;
+    Ok(json(&result))
 }
 
 fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
@@ -154,7 +155,7 @@ async fn result_jwt(
     State(state): State<AppState>,
     Path(t): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (result, validity) = state.sessions.result_with_validity(&token(&t)?).await?;
+    let (result, validity) = state.sessions.requestor_result(&token(&t)?).await?;
     let jwt = signer(&state)?
         .result_jwt(&result, validity, now_secs())
         .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;

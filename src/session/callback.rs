@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use super::clock::Clock;
 use super::internal_hosts::PublicOnly;
-use super::record::SessionResult;
+use super::record::{RequestorResult, SessionResult};
 use crate::jwt::result::ResultSigner;
 
 /// How long one outgoing POST (connect, send, answer) may take.
@@ -205,10 +205,12 @@ impl ResultPoster {
         self.signer.is_some()
     }
 
-    /// The body and content type of `result`: its JWT valid `validity` seconds, or JSON.
+    /// The body and content type of `result`: its JWT valid `validity` seconds (in the
+    /// legacy form for a legacy session, as the reference's `ResultJwt`), or the full result
+    /// as JSON (as the reference's `DoResultCallback`, whatever the form).
     fn body(
         &self,
-        result: &SessionResult,
+        result: &RequestorResult,
         validity: u64,
     ) -> Result<(&'static str, Vec<u8>), PostError> {
         match &self.signer {
@@ -218,7 +220,7 @@ impl ResultPoster {
             }
             None => Ok((
                 "application/json; charset=UTF-8",
-                serde_json::to_vec(result)?,
+                serde_json::to_vec(&result.result)?,
             )),
         }
     }
@@ -231,7 +233,11 @@ impl ResultPoster {
         result: &SessionResult,
         validity: u64,
     ) -> Result<Answer, PostError> {
-        let answer = match self.body(result, validity) {
+        let result = RequestorResult {
+            result: result.clone(),
+            legacy: false,
+        };
+        let answer = match self.body(&result, validity) {
             Ok((content_type, body)) => self.send(url, content_type, body).await,
             Err(e) => Err(e),
         };
@@ -280,7 +286,7 @@ impl ResultPoster {
     /// Delivers `result` to the session's `callbackUrl` in the background: up to
     /// [`CALLBACK_ATTEMPTS`] tries until one is answered 2xx, with doubling waits. Never
     /// blocks the caller; without an async runtime nothing is sent (logged).
-    pub fn callback(&self, url: String, result: SessionResult, validity: u64) {
+    pub fn callback(&self, url: String, result: RequestorResult, validity: u64) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             tracing::warn!(host = %host_of(&url), "no async runtime: session result callback not sent");
             return;

@@ -17,7 +17,9 @@ use super::observe::{
 };
 use super::outcome::{self, Judged, MessageBody, Outcome, SharedVerifier};
 use super::permissions::{PermissionSet, url_host};
-use super::record::{ClaimId, NewSession, Session, SessionResult, disclosed_lists};
+use super::record::{
+    ClaimId, NewSession, RequestorResult, Session, SessionResult, disclosed_lists,
+};
 use super::store::{Lifetimes, StatusEvent, Store, millis};
 use super::validate::{PrivateKeyFolder, complete_request};
 use super::workers::{Place, Workers};
@@ -485,6 +487,16 @@ impl Sessions {
     /// The requestor's result of a session.
     pub async fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
         Ok(self.session(token).await?.result())
+    }
+
+    /// The result as the requestor gets it (legacy form for a legacy request) and the
+    /// validity (seconds) the requestor asked for its JWT.
+    pub async fn requestor_result(
+        &self,
+        token: &RequestorToken,
+    ) -> Result<(RequestorResult, u64), SessionError> {
+        let s = self.session(token).await?;
+        Ok((s.requestor_result(), s.request().validity))
     }
 
     /// The result and the validity (seconds) the requestor asked for its JWT.

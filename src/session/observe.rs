@@ -98,7 +98,7 @@ impl StatusObserver for Callbacks {
         if change.status.is_finished() && !request.callback_url.is_empty() {
             self.0.callback(
                 request.callback_url.clone(),
-                session.result(),
+                session.requestor_result(),
                 request.validity,
             );
         }

@@ -55,6 +55,60 @@ pub struct SessionResult {
     pub next_session: Option<RequestorToken>,
 }
 
+/// A session result as its requestor gets it (`GET …/result`, the result JWT): in the legacy
+/// form for a session started with a legacy request, else as is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestorResult {
+    /// The result.
+    pub result: SessionResult,
+    /// Whether the session was started with a legacy (pre-condiscon) request.
+    pub legacy: bool,
+}
+
+impl Serialize for RequestorResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.legacy {
+            LegacySessionResult::from(&self.result).serialize(s)
+        } else {
+            self.result.serialize(s)
+        }
+    }
+}
+
+/// The legacy (pre-condiscon) form of a result (irmago `server.LegacySessionResult`): one
+/// disclosed attribute per disjunction, no `nextSession`. The reference takes the first
+/// attribute of every disjunction and fails on an empty one; here an empty disjunction
+/// contributes nothing.
+#[derive(Debug, Serialize)]
+struct LegacySessionResult<'a> {
+    token: &'a RequestorToken,
+    status: ServerStatus,
+    #[serde(rename = "type")]
+    session_type: Action,
+    #[serde(rename = "proofStatus", skip_serializing_if = "Option::is_none")]
+    proof_status: Option<ProofStatus>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    disclosed: Vec<&'a DisclosedAttribute>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signature: Option<&'a serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a RemoteError>,
+}
+
+impl<'a> From<&'a SessionResult> for LegacySessionResult<'a> {
+    fn from(r: &'a SessionResult) -> Self {
+        Self {
+            token: &r.token,
+            status: r.status,
+            session_type: r.session_type,
+            proof_status: r.proof_status,
+            disclosed: r.disclosed.iter().filter_map(|d| d.first()).collect(),
+            signature: r.signature.as_ref(),
+            error: r.error.as_ref(),
+        }
+    }
+}
+
 /// The disclosed attributes of a verdict as a result lists them. The reference sends
 /// `null` for a disjunction the proofs did not satisfy; we send an empty list, which every
 /// client that reads the reference's `null` reads the same way (Go: a nil slice; JS: no
@@ -187,6 +241,10 @@ pub struct Session {
     /// The app's message being handled, if any (CONNECTED only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     claim: Option<Claim>,
+    /// Started with a legacy (pre-condiscon) request: the requestor gets the result in the
+    /// legacy form ([`RequestorResult`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    legacy: bool,
 }
 
 /// The default frontend options, which a session without its own refers to.
@@ -233,6 +291,7 @@ impl Session {
             client_auth: None,
             requestor: new.requestor,
             status: ServerStatus::Initialized,
+            legacy: new.request.legacy,
             request: new.request,
             protocol_version: None,
             options: None,
@@ -315,6 +374,14 @@ impl Session {
         match self.ending.as_deref() {
             Some(Ending::Judged { proof_status, .. }) => Some(*proof_status),
             _ => None,
+        }
+    }
+
+    /// The result as the requestor gets it: in the legacy form for a legacy request.
+    pub fn requestor_result(&self) -> RequestorResult {
+        RequestorResult {
+            result: self.result(),
+            legacy: self.legacy,
         }
     }
 

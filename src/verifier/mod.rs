@@ -21,7 +21,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use num_bigint::BigUint;
 
 use crate::crypto::idemix::{
-    IssueCommitmentMessage, KeyError, Proof, ProofD, ProofP, PublicKey, verify_proof_list,
+    IssueCommitmentMessage, KeyError, Proof, ProofD, ProofP, PublicKey, verifications_started,
+    verify_proof_list,
 };
 use crate::jwt::keyshare::{KeyshareJwtError, PROOF_P_SUBJECT, verify_keyshare_jwt};
 use crate::protocol::attributes::{
@@ -414,10 +415,10 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
         }
         // From here on `list` is what is verified, and what the issuer gets to sign.
         let mut list = msg.proofs.0.clone();
-        self.merge_proof_ps(msg, &mut list, &r, now)?;
+        let merged = self.merge_proof_ps(msg, &mut list, &r, now)?;
         let context = request.disclosure.base.context_or_default();
         let nonce = request.disclosure.base.nonce_or_default();
-        if !crypto_ok(&list, &r, &context, &nonce, false) {
+        if !merged || !crypto_ok(&list, &r, &context, &nonce, false) {
             return Ok(CheckedCommitments {
                 verdict: Verdict {
                     status: ProofStatus::Invalid,
@@ -546,7 +547,8 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
         }))
     }
 
-    /// Merges each keyshare scheme's ProofP into the proofs of that scheme.
+    /// Merges each keyshare scheme's ProofP into the proofs of that scheme; false when a
+    /// ProofP has an oversized number (the proofs are then invalid).
     ///
     /// Only `proofPJwts` (by scheme) is read. The legacy single `proofPJwt` is deliberately
     /// ignored, as irmago v0.18.1 does at protocol 2.8 (`getProofP` reads `ProofPjwts` only;
@@ -559,7 +561,7 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
         list: &mut [Proof],
         r: &[Resolved],
         now: i64,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         let mut proof_ps: BTreeMap<SchemeId, ProofP> = BTreeMap::new();
         for res in r.iter().filter(|res| res.group != ".") {
             if proof_ps.contains_key(&res.scheme) {
@@ -587,10 +589,15 @@ impl<C: Deref<Target = Configuration>> Verifier<C> {
         }
         for (proof, res) in list.iter_mut().zip(r) {
             if let Some(p) = proof_ps.get(&res.scheme) {
+                // Sizes first: merging multiplies and adds. Oversized numbers make the
+                // proofs invalid, as they would after merging.
+                if p.check_ranges(&res.key).is_err() {
+                    return Ok(false);
+                }
                 proof.merge_proof_p(p, &res.key);
             }
         }
-        Ok(())
+        Ok(true)
     }
 }
 
@@ -604,7 +611,14 @@ fn crypto_ok(
 ) -> bool {
     let keys: Vec<&PublicKey> = r.iter().map(|r| r.key.as_ref()).collect();
     let groups: Vec<&str> = r.iter().map(|r| r.group.as_str()).collect();
-    verify_proof_list(list, &keys, &groups, context, nonce, issig).is_ok()
+    let verdict = verify_proof_list(list, &keys, &groups, context, nonce, issig);
+    tracing::debug!(
+        proofs = list.len(),
+        outcome = ?verdict,
+        verifications_started = verifications_started(),
+        "proof list checked"
+    );
+    verdict.is_ok()
 }
 
 /// What a verified nonrevocation proof says.

@@ -246,6 +246,38 @@ async fn choose_picks_another_option() {
     assert_eq!(result(&server, &package).await["status"], "CANCELLED");
 }
 
+/// irmago v1.3.0's condiscon fix (`irma/requests.go`, irmamobile#360): when the app
+/// discloses the non-empty option of `[[], [...]]`, the empty conjunction does not satisfy the
+/// disjunction first, and the result keeps the attribute.
+#[tokio::test]
+async fn an_optional_disjunction_keeps_what_was_disclosed() {
+    let wallet = TestWallet::reference();
+    let server = Server::start(&[]).await;
+    let request = json!({"@context": "https://irma.app/ld/request/disclosure/v2",
+        "disclose": [[[], ["irma-demo.MijnOverheid.ageLower.over18"]]]});
+    let package = server.start_session(&request).await;
+    let (run, report) = wallet.session(&package, &["--choose", "1"]);
+    run.success();
+    assert_eq!(
+        report["sessions"][0]["disclosed"][0][0]["id"],
+        "irma-demo.MijnOverheid.ageLower.over18"
+    );
+    let res = result(&server, &package).await;
+    assert_eq!(res["proofStatus"], "VALID", "{res}");
+    let disclosed = res["disclosed"][0].as_array().unwrap();
+    assert_eq!(disclosed.len(), 1, "{res}");
+    assert_eq!(disclosed[0]["id"], "irma-demo.MijnOverheid.ageLower.over18");
+    assert_eq!(disclosed[0]["rawvalue"], "yes");
+    assert_eq!(disclosed[0]["status"], "PRESENT");
+    // Choosing the empty option discloses nothing, and is still VALID.
+    let package = server.start_session(&request).await;
+    let (run, _) = wallet.session(&package, &["--choose", "0"]);
+    run.success();
+    let res = result(&server, &package).await;
+    assert_eq!(res["proofStatus"], "VALID", "{res}");
+    assert_eq!(res["disclosed"][0], json!([]), "{res}");
+}
+
 #[tokio::test]
 async fn deny_cancels_the_session() {
     let wallet = TestWallet::reference();

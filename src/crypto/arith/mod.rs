@@ -69,7 +69,8 @@
 //! the next lever. Tests run fast enough at the crate's dev `opt-level = 1`, so the profile is
 //! unchanged.
 
-// The only unsafe code of the crate: the BMI2/ADX kernel and its one call site.
+// The only unsafe code of the crate: the BMI2/ADX kernel and its one call site, and the
+// prime pool's thread priority (libc).
 #[cfg(target_arch = "x86_64")]
 #[allow(unsafe_code)]
 mod adx;
@@ -81,6 +82,7 @@ mod inverse;
 mod montgomery;
 mod pow;
 mod prime;
+#[allow(unsafe_code)]
 pub mod prime_pool;
 mod random;
 #[cfg(test)]

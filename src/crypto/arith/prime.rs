@@ -7,6 +7,17 @@
 //! The random searches sieve a window of candidates with the odd primes below [`SIEVE_BOUND`] and
 //! test the survivors in random order, so the prime returned is uniform among the primes of a
 //! uniformly placed window.
+//!
+//! # Rounds with random bases for `e`
+//! Baillie–PSW has no proven error bound. gabi's `RandomPrimeInRange` adds 20 Miller–Rabin
+//! rounds with random bases (Go's `ProbablyPrime(20)`); [`random_prime_in_range`] adds the
+//! number FIPS 186-5 requires for a random candidate of that size at an error probability of at
+//! most 2^-[`MR_SECURITY_BITS`]: the smallest `t` whose bound `p_{k,t}` of FIPS 186-5
+//! Appendix C.1 ("Computing the probability of acceptance of a composite", from Damgård,
+//! Landrock and Pomerance, Math. Comp. 61 (1993)) is at most that, the computation behind
+//! FIPS 186-5 Table B.1 ([`miller_rabin_rounds`], which reproduces that table). For the
+//! issuer's `e` (597, 645 and 901 bits for 1024-, 2048- and 4096-bit keys) that is 10, 9
+//! and 7 rounds.
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -27,6 +38,46 @@ const WINDOW: usize = 1 << 12;
 
 /// Odd candidates per sieve window when searching for safe primes (they are rarer).
 const SAFE_WINDOW: usize = 1 << 16;
+
+/// The error probability a prime `e` may have of being composite: 2^-128 (FIPS 186-5 Table B.1
+/// asks 2^-128 for primes of RSA keys at the 128-bit security strength).
+pub(super) const MR_SECURITY_BITS: u32 = 128;
+
+/// The number of Miller–Rabin rounds with random bases after which a random odd `bits`-bit
+/// candidate that passed them all is composite with probability at most `2^-security`: the
+/// smallest `t` with `p_{k,t} ≤ 2^-security` for `k = bits`, where `p_{k,t}` is the bound of
+/// FIPS 186-5 Appendix C.1 (the minimum over `M` of Damgård–Landrock–Pomerance's bound, and
+/// never above `4^-t`, which holds for every `k`). Evaluated in floating point, as the
+/// standard's table was.
+pub(super) fn miller_rabin_rounds(bits: u64, security: u32) -> u32 {
+    let target = -f64::from(security);
+    (1..=security.div_ceil(2))
+        .find(|&t| log2_composite_bound(bits, t) <= target)
+        .unwrap_or(security.div_ceil(2))
+}
+
+/// `log2 p_{k,t}` (FIPS 186-5 Appendix C.1): for each `3 ≤ M ≤ 2√(k−1) − 1`,
+/// `p = 2.00743·ln 2·k·2^{−k}·(2^{k−2−Mt} + 8(π²−6)/3·2^{k−2}·Σ_{m=3}^{M} Σ_{j=2}^{m}
+/// 2^{m−(m−1)t−j−(k−1)/j})`, the `2^{−k}` folded in so that nothing overflows; the smallest
+/// such `p`, and `4^-t` when smaller.
+fn log2_composite_bound(k: u64, t: u32) -> f64 {
+    let (kf, tf) = (k as f64, f64::from(t));
+    let c = 8.0 * (std::f64::consts::PI.powi(2) - 6.0) / 3.0;
+    let mut best = -2.0 * tf;
+    let max_m = (2.0 * (kf - 1.0).max(0.0).sqrt()) as u64;
+    // The double sum for M is the one for M − 1 plus the terms of m = M.
+    let mut sum = 0.0;
+    for m in 3..max_m {
+        let mf = m as f64;
+        for j in 2..=m {
+            let jf = j as f64;
+            sum += (mf - (mf - 1.0) * tf - jf - (kf - 1.0) / jf).exp2();
+        }
+        let p = 2.00743 * std::f64::consts::LN_2 * kf * ((-2.0 - mf * tf).exp2() + c / 4.0 * sum);
+        best = best.min(p.log2());
+    }
+    best
+}
 
 /// Whether `n` is a probable prime (Baillie–PSW). Variable time.
 pub fn is_probable_prime(n: &BigUint) -> bool {
@@ -54,16 +105,18 @@ pub fn random_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithEr
         // Keep the whole window inside the range.
         let room = (&span - &offset) >> 1u8;
         let count = room.to_usize().map_or(WINDOW, |r| r.min(WINDOW));
-        let top = power_of_two_residues(start);
+        let range = range_constants(start);
         let residues: Vec<u64> = group_residues(&offset)
             .iter()
-            .zip(top.iter())
+            .zip(range.residues.iter())
             .zip(sieve_groups())
             .map(|((&o, &t), (product, _))| ((o as u128 + t as u128) % *product as u128) as u64)
             .collect();
         let base = &bottom + offset;
         let survivors = sieve(&base, &residues, count, false);
-        if let Some(p) = first_prime(&base, survivors, is_probable_prime)? {
+        let accept =
+            |c: &BigUint| Ok(is_probable_prime(c) && passes_random_rounds(c, range.rounds)?);
+        if let Some(p) = first_prime(&base, survivors, accept)? {
             return Ok(p);
         }
     }
@@ -103,11 +156,11 @@ pub fn random_safe_prime(bits: u64) -> Result<BigUint, ArithError> {
         let accept = |c: &BigUint| {
             let p: BigUint = (c << 1u8) + 1u8;
             // Base-2 rounds on both first: most candidates fail one of them.
-            p.bits() == bits
+            Ok(p.bits() == bits
                 && passes_base2(c)
                 && passes_base2(&p)
                 && is_probable_prime(c)
-                && is_probable_prime(&p)
+                && is_probable_prime(&p))
         };
         if let Some(p_prime) = first_prime(&base, survivors, accept)? {
             return Ok((p_prime << 1u8) + 1u8);
@@ -201,26 +254,37 @@ fn group_residues(x: &BigUint) -> Vec<u64> {
         .collect()
 }
 
-/// [`group_residues`] of `2^start`, cached for the last few `start`s (the issuer asks for the
-/// same range every time): then a window only needs the residues of its short offset.
-fn power_of_two_residues(start: u64) -> Arc<Vec<u64>> {
-    static CACHE: Mutex<Vec<(u64, Arc<Vec<u64>>)>> = Mutex::new(Vec::new());
+/// What a search in `[2^start, …)` needs every time.
+struct RangeConstants {
+    /// [`group_residues`] of `2^start`: a window then only needs those of its short offset.
+    residues: Vec<u64>,
+    /// [`miller_rabin_rounds`] for candidates of `start + 1` bits.
+    rounds: u32,
+}
+
+/// The [`RangeConstants`] of `start`, cached for the last few `start`s (the issuer asks for
+/// the same range every time).
+fn range_constants(start: u64) -> Arc<RangeConstants> {
+    static CACHE: Mutex<Vec<(u64, Arc<RangeConstants>)>> = Mutex::new(Vec::new());
     let cached = CACHE
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .iter()
         .find(|(s, _)| *s == start)
         .map(|(_, r)| Arc::clone(r));
-    if let Some(residues) = cached {
-        return residues;
+    if let Some(constants) = cached {
+        return constants;
     }
-    let residues = Arc::new(group_residues(&(BigUint::one() << start)));
+    let constants = Arc::new(RangeConstants {
+        residues: group_residues(&(BigUint::one() << start)),
+        rounds: miller_rabin_rounds(start + 1, MR_SECURITY_BITS),
+    });
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     if cache.len() >= 4 {
         cache.remove(0);
     }
-    cache.push((start, Arc::clone(&residues)));
-    residues
+    cache.push((start, Arc::clone(&constants)));
+    constants
 }
 
 /// Tests the candidates `base + 2i` for `i` in `survivors`, in random order, returning the first
@@ -228,13 +292,13 @@ fn power_of_two_residues(start: u64) -> Arc<Vec<u64>> {
 fn first_prime(
     base: &BigUint,
     mut survivors: Vec<usize>,
-    accept: impl Fn(&BigUint) -> bool,
+    accept: impl Fn(&BigUint) -> Result<bool, ArithError>,
 ) -> Result<Option<BigUint>, ArithError> {
     while !survivors.is_empty() {
         let pick = (random_u64()? % survivors.len() as u64) as usize;
         let i = survivors.swap_remove(pick);
         let candidate = base + BigUint::from(2 * i as u64);
-        if accept(&candidate) {
+        if accept(&candidate)? {
             return Ok(Some(candidate));
         }
     }
@@ -280,6 +344,50 @@ fn passes_bpsw(n: &BigUint) -> bool {
         return false;
     };
     miller_rabin_base2(&md) && extra_strong_lucas(&md)
+}
+
+/// `rounds` Miller–Rabin rounds, each to a base drawn uniformly from `[2, n − 2]`, for odd
+/// `n > 53` (FIPS 186-5 Appendix B.3.1).
+fn passes_random_rounds(n: &BigUint, rounds: u32) -> Result<bool, ArithError> {
+    let Ok(md) = Modulus::new(n) else {
+        return Ok(false);
+    };
+    let top = n - 2u8;
+    for _ in 0..rounds {
+        let base = loop {
+            let b = random_bits(n.bits())?;
+            if b >= BigUint::from(2u8) && b <= top {
+                break b;
+            }
+        };
+        if !miller_rabin(&md, &base) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Strong probable-prime test to `base` (`1 < base < n − 1`). Variable time: for public
+/// candidates only.
+fn miller_rabin(md: &Modulus, base: &BigUint) -> bool {
+    let n = md.value();
+    let n_minus_1 = n - 1u8;
+    let s = n_minus_1.trailing_zeros().unwrap_or(0);
+    let d = &n_minus_1 >> s;
+    let mut x = md.vartime_pow(base, &d);
+    if x.is_one() || x == n_minus_1 {
+        return true;
+    }
+    for _ in 1..s {
+        x = md.mul(&x, &x);
+        if x == n_minus_1 {
+            return true;
+        }
+        if x.is_one() {
+            return false;
+        }
+    }
+    false
 }
 
 /// Strong probable-prime test to base 2.
@@ -484,6 +592,92 @@ mod tests {
             );
             assert!(!miller_rabin_base2(&md), "{n}");
         }
+    }
+
+    #[test]
+    fn miller_rabin_rounds_reproduce_fips_186_5_table_b1() {
+        // FIPS 186-5 Table B.1: (bits, error exponent, rounds) for the auxiliary primes
+        // (> 140, > 170, > 200 bits) and for p and q (1024, 1536, 2048 bits).
+        for (bits, security, rounds) in [
+            (141, 100, 32),
+            (141, 112, 38),
+            (171, 100, 27),
+            (171, 128, 41),
+            (201, 100, 22),
+            (201, 144, 44),
+            (1024, 100, 4),
+            (1024, 112, 5),
+            (1536, 100, 3),
+            (1536, 128, 4),
+            (2048, 100, 2),
+            (2048, 144, 4),
+        ] {
+            assert_eq!(
+                miller_rabin_rounds(bits, security),
+                rounds,
+                "{bits} bits at 2^-{security}"
+            );
+        }
+        // The issuer's e for 1024-, 2048- and 4096-bit keys.
+        assert_eq!(miller_rabin_rounds(597, MR_SECURITY_BITS), 10);
+        assert_eq!(miller_rabin_rounds(645, MR_SECURITY_BITS), 9);
+        assert_eq!(miller_rabin_rounds(901, MR_SECURITY_BITS), 7);
+        // Tiny candidates fall back to 4^-t.
+        assert_eq!(miller_rabin_rounds(16, 128), 64);
+    }
+
+    /// The first `count` primes.
+    fn small_primes(count: usize) -> Vec<u64> {
+        (2u64..)
+            .filter(|&p| naive_is_prime(p))
+            .take(count)
+            .collect()
+    }
+
+    #[test]
+    fn strong_pseudoprimes_to_many_bases_pass_those_bases_and_nothing_more() {
+        let dec = |s: &str| BigUint::parse_bytes(s.as_bytes(), 10).unwrap();
+        // The smallest strong pseudoprimes to all of the first n prime bases (OEIS A014233),
+        // and Arnault's composites (Math. Comp. 64 (1995), 335–361) that are strong
+        // pseudoprimes to every prime base up to 29 and (337 digits) up to 200 (46 bases).
+        let cases = [
+            (dec("3215031751"), 4),
+            (dec("2152302898747"), 5),
+            (dec("3474749660383"), 6),
+            (dec("341550071728321"), 8),
+            (dec("3825123056546413051"), 11),
+            (dec("318665857834031151167461"), 12),
+            (dec("3317044064679887385961981"), 13),
+            (dec("1195068768795265792518361315725116351898245581"), 10),
+            (
+                dec(concat!(
+                    "8038374574536394912570796143419421081388376882875581458374889175222974",
+                    "2737653336521865023361639600454579150420236032087665699667609872840439",
+                    "6540823292873879185086916685732826776177102938969773947016708230428687",
+                    "1099974399765441448453411558724506334092790222752962294149842306881685",
+                    "404326457534018329786111298960644845216191652872597534901",
+                )),
+                46,
+            ),
+        ];
+        for (n, bases) in &cases {
+            let md = Modulus::new(n).unwrap();
+            // Our strong test is the textbook one: it is fooled by exactly these bases.
+            for base in small_primes(*bases) {
+                assert!(
+                    miller_rabin(&md, &BigUint::from(base)),
+                    "{n} to base {base}"
+                );
+            }
+            assert!(!is_probable_prime(n), "Baillie–PSW on {n}");
+            // 64 random bases: each is a liar with probability at most 1/4, so a false
+            // pass has probability at most 2^-128.
+            assert!(!passes_random_rounds(n, 64).unwrap(), "random bases on {n}");
+        }
+        // Primes pass every round.
+        let m521 = (BigUint::one() << 521u16) - 1u8;
+        assert!(passes_random_rounds(&m521, 10).unwrap());
+        assert!(passes_random_rounds(&BigUint::from(1_000_000_007u64), 10).unwrap());
     }
 
     #[test]

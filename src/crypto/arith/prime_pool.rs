@@ -2,9 +2,17 @@
 //!
 //! The search for `e` is most of an issuance's work (gabi spends 60% of it there, we about as
 //! much with 1024-bit keys) yet needs nothing of the request. One background thread keeps up
-//! to [`READY`] primes per range ready, so that an issuance on the request path only takes
-//! one; each prime is handed out once. When none is ready (a burst of issuances), the caller
-//! searches itself, as without the pool. The thread sleeps while every range is full.
+//! to [`READY`] primes per range ready, for at most [`MAX_RANGES`] ranges, so that an
+//! issuance on the request path only takes one; each prime is handed out once. When none is
+//! ready (a burst of issuances), or the range is not pooled, the caller searches itself, as
+//! without the pool. The thread sleeps while every range is full.
+//!
+//! # Never in the way of requests
+//! The memory is bounded (at most `MAX_RANGES · READY` primes) and so is the CPU: one
+//! thread, which on Linux runs under the `SCHED_IDLE` policy (sched(7)): the kernel gives it
+//! a core only when no ordinary thread wants one. On a busy server it therefore stops, and
+//! issuances search inline at normal priority, exactly as without a pool; once the load
+//! drops it refills. Elsewhere it runs at normal priority.
 
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
@@ -17,6 +25,9 @@ use super::prime::{check_range, random_prime_in_range};
 /// Primes kept ready per range.
 pub const READY: usize = 8;
 
+/// Ranges the pool keeps primes for (gabi's parameters have three: one per key size).
+pub const MAX_RANGES: usize = 8;
+
 /// A range `[2^start, 2^start + 2^length)`.
 type Range = (u64, u64);
 
@@ -24,6 +35,9 @@ type Range = (u64, u64);
 struct Pool {
     ready: Mutex<HashMap<Range, Vec<BigUint>>>,
     wanted: Condvar,
+    /// The worker's kernel thread id, once it runs (for tests of its scheduling policy).
+    #[cfg(target_os = "linux")]
+    worker_tid: std::sync::atomic::AtomicI32,
 }
 
 impl Pool {
@@ -34,6 +48,9 @@ impl Pool {
 
     /// The worker: fills the emptiest range that is not full, or sleeps until asked.
     fn fill(&self) {
+        #[cfg(target_os = "linux")]
+        self.worker_tid
+            .store(idle_priority(), std::sync::atomic::Ordering::Relaxed);
         loop {
             let range = {
                 let mut ready = self.lock();
@@ -59,9 +76,32 @@ impl Pool {
             let Ok(prime) = random_prime_in_range(range.0, range.1) else {
                 return;
             };
-            self.lock().entry(range).or_default().push(prime);
+            if let Some(primes) = self.lock().get_mut(&range) {
+                primes.push(prime);
+            }
         }
     }
+}
+
+/// Puts the calling thread under `SCHED_IDLE` (best effort: if the kernel refuses, it stays
+/// at normal priority); returns its thread id.
+#[cfg(target_os = "linux")]
+fn idle_priority() -> i32 {
+    let param = libc::sched_param { sched_priority: 0 };
+    // SAFETY: `sched_setscheduler` with pid 0 changes only the calling thread and reads
+    // `param`, a valid `sched_param` that outlives the call; `gettid` has no preconditions.
+    unsafe {
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+        libc::gettid()
+    }
+}
+
+/// The ranges' entry in `ready`, unless the pool already keeps [`MAX_RANGES`] others.
+fn pooled(ready: &mut HashMap<Range, Vec<BigUint>>, range: Range) -> Option<&mut Vec<BigUint>> {
+    if ready.len() >= MAX_RANGES && !ready.contains_key(&range) {
+        return None;
+    }
+    Some(ready.entry(range).or_default())
 }
 
 /// The pool, with its worker started on first use (without a worker, callers search inline).
@@ -81,7 +121,7 @@ fn pool() -> &'static Pool {
 pub fn prepare_primes(start: u64, length: u64) -> Result<(), ArithError> {
     check_range(start, length)?;
     let pool = pool();
-    pool.lock().entry((start, length)).or_default();
+    pooled(&mut pool.lock(), (start, length));
     pool.wanted.notify_one();
     Ok(())
 }
@@ -91,7 +131,7 @@ pub fn prepare_primes(start: u64, length: u64) -> Result<(), ArithError> {
 pub fn pooled_prime_in_range(start: u64, length: u64) -> Result<BigUint, ArithError> {
     check_range(start, length)?;
     let pool = pool();
-    let taken = pool.lock().entry((start, length)).or_default().pop();
+    let taken = pooled(&mut pool.lock(), (start, length)).and_then(Vec::pop);
     pool.wanted.notify_one();
     match taken {
         Some(prime) => Ok(prime),
@@ -133,5 +173,35 @@ mod tests {
         assert!(pooled_prime_in_range(100, 8).is_err());
         assert!(prepare_primes(2 << 20, 100).is_err());
         assert!(!pool().lock().contains_key(&(100, 8)));
+    }
+
+    #[test]
+    fn the_pool_keeps_a_bounded_number_of_ranges() {
+        let mut ready = HashMap::new();
+        for start in 0..MAX_RANGES as u64 {
+            assert!(pooled(&mut ready, (100 + start, 20)).is_some());
+        }
+        // A further range is not pooled (its callers search inline); known ones still are.
+        assert!(pooled(&mut ready, (50, 20)).is_none());
+        assert!(pooled(&mut ready, (100, 20)).is_some());
+        assert_eq!(ready.len(), MAX_RANGES);
+    }
+
+    /// The worker only takes otherwise idle CPU time.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_worker_runs_at_idle_priority() {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let tid = loop {
+            let tid = pool().worker_tid.load(std::sync::atomic::Ordering::Relaxed);
+            if tid != 0 {
+                break tid;
+            }
+            assert!(Instant::now() < deadline, "the worker did not start");
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        // SAFETY: `sched_getscheduler` only reads the policy of thread `tid`.
+        let policy = unsafe { libc::sched_getscheduler(tid) };
+        assert_eq!(policy, libc::SCHED_IDLE);
     }
 }

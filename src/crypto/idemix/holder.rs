@@ -164,9 +164,13 @@ impl CredentialBuilder {
         msg: &IssueSignatureMessage,
         attributes: &[Option<BigUint>],
     ) -> Result<Credential, Error> {
-        if !msg
-            .proof
-            .verify(&self.pk, &msg.signature, &self.context, &self.nonce2)
+        // The issuer's random-blind shares have `Lm − 1` bits (gabi `issuer.go`); longer
+        // ones are refused before they enter a signature check.
+        let lm = u64::from(self.pk.params().lm);
+        if msg.m_issuer.values().any(|m| m.0.bits() > lm)
+            || !msg
+                .proof
+                .verify(&self.pk, &msg.signature, &self.context, &self.nonce2)
         {
             return Err(Error::InvalidProofS);
         }

@@ -48,7 +48,7 @@ pub use keyshare::{KeyshareRandomizer, KeyshareSecret, ProofPCommitment};
 pub use params::SystemParameters;
 pub use proofs::{Proof, ProofD, ProofList, ProofP, ProofS, ProofU};
 pub use signature::{CLSignature, IssueCommitmentMessage, IssueSignatureMessage};
-pub use verify::{VerifyError, verify_proof_list};
+pub use verify::{VerifyError, verifications_started, verify_proof_list};
 pub use xml::XmlError;
 
 /// Why an issuer or holder operation failed.

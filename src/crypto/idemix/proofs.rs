@@ -3,11 +3,34 @@
 //!
 //! JSON field names are gabi's; big integers use [`Int`]'s base64 encoding. Attribute maps
 //! have decimal string keys (`{"0": …}`), as Go writes `map[int]`.
+//!
+//! # Sizes
+//! Every number of a proof has a largest value an honest prover produces, from the system
+//! parameters of the key (`gabi:gabikeys/sysparams.go`); the `check_ranges` methods refuse
+//! anything longer before a single exponentiation, so the verification work a message can
+//! ask for is bounded by the key size, not by the message size. gabi itself checks only the
+//! `e` and attribute responses of a ProofD and `v'` of a ProofU (`correctResponseSizes`) and
+//! only after the exponentiations; the other bounds are derived from how gabi computes each
+//! value (`gabi:credential.go`, `builder.go`, `keyshare.go`, `issuer.go`):
+//!
+//! | value | bound | why |
+//! |---|---|---|
+//! | every challenge `c` | `Lh` bits | a SHA-256 output (`HashCommit`) |
+//! | `A` (ProofD), `U` (ProofU), `P` (ProofP) | `< n` | reduced modulo `n` |
+//! | ProofD `e_response` | `LeCommit + 1` bits | gabi's check |
+//! | ProofD `v_response` | `LvCommit + 1` bits | `ṽ` (`LvCommit` bits) `+ c·v'` with `c·v' < 2^{Lh+Le+LRA+1} ≤ 2^{LvCommit}` |
+//! | ProofD `a_responses` | `LmCommit + 1` bits | gabi's check |
+//! | ProofU `v_prime_response` | `LvPrimeCommit + 1` bits | gabi's check |
+//! | ProofU `m_user_responses` | `LmCommit + 1` bits | `m̃` (`LmCommit` bits) `+ c·m` (`Lh + Lm − 1` bits) |
+//! | ProofU and ProofP `s_response` | `LmCommit + 2` bits | the holder's and the keyshare server's responses (each within `LmCommit + 1` bits) added |
+//! | ProofS `e_response` | `Ln` bits | reduced modulo `p'q' < n` |
+//!
+//! Disclosed attribute values are not bounded: long values are hashed before use (as gabi
+//! does), so their cost is linear in their length.
 
 use std::collections::BTreeMap;
 
 use num_bigint::BigUint;
-use num_traits::One;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::hash::attribute_exponent;
@@ -128,9 +151,27 @@ fn map_or_null<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<usize, Int>, 
     Ok(Option::<BTreeMap<usize, Int>>::deserialize(d)?.unwrap_or_default())
 }
 
-/// `2^bits − 1`, the largest value of a response of `bits` bits.
-fn max_of_bits(bits: u32) -> BigUint {
-    (BigUint::one() << bits) - 1u32
+/// Whether `x` has at most `bits` bits, i.e. `x ≤ 2^bits − 1`.
+fn fits(x: &Int, bits: u32) -> bool {
+    x.0.bits() <= u64::from(bits)
+}
+
+/// `Ok` when every value `fits` its bound, else [`VerifyError::ResponseRange`].
+fn all_fit<'a>(values: impl IntoIterator<Item = (&'a Int, u32)>) -> Result<(), VerifyError> {
+    if values.into_iter().all(|(x, bits)| fits(x, bits)) {
+        Ok(())
+    } else {
+        Err(VerifyError::ResponseRange)
+    }
+}
+
+/// `Ok` when `x` is below the modulus of `pk` (a group element as gabi sends it).
+fn below_modulus(x: &Int, pk: &PublicKey) -> Result<(), VerifyError> {
+    if &x.0 < pk.n() {
+        Ok(())
+    } else {
+        Err(VerifyError::ResponseRange)
+    }
 }
 
 /// `R_index^exp` as a fixed-base term of `pk`, if the key has that base.
@@ -174,12 +215,24 @@ impl ProofU {
         Ok(vec![self.u.0.clone(), commitment])
     }
 
-    /// Checks the range of `v'_resp` (gabi `ProofU.correctResponseSizes`).
+    /// Checks the size of every number (module docs; gabi `ProofU.correctResponseSizes`
+    /// checks `v'_resp`).
     fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
-        if self.v_prime_response.0 > max_of_bits(pk.params().lv_prime_commit + 1) {
-            return Err(VerifyError::ResponseRange);
-        }
-        Ok(())
+        let params = pk.params();
+        below_modulus(&self.u, pk)?;
+        all_fit(
+            [
+                (&self.c, params.lh),
+                (&self.v_prime_response, params.lv_prime_commit + 1),
+                (&self.s_response, params.lm_commit + 2),
+            ]
+            .into_iter()
+            .chain(
+                self.m_user_responses
+                    .values()
+                    .map(|r| (r, params.lm_commit + 1)),
+            ),
+        )
     }
 }
 
@@ -261,17 +314,20 @@ impl ProofD {
         Ok(vec![self.a.0.clone(), commitment])
     }
 
-    /// Checks the ranges of the attribute and `e` responses (gabi
-    /// `ProofD.correctResponseSizes`; `v_resp` is not range-checked).
+    /// Checks the size of every number but the disclosed values (module docs; gabi
+    /// `ProofD.correctResponseSizes` checks the attribute and `e` responses).
     fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         let params = pk.params();
-        let max_a = max_of_bits(params.lm_commit + 1);
-        if self.a_responses.values().any(|r| r.0 > max_a)
-            || self.e_response.0 > max_of_bits(params.le_commit + 1)
-        {
-            return Err(VerifyError::ResponseRange);
-        }
-        Ok(())
+        below_modulus(&self.a, pk)?;
+        all_fit(
+            [
+                (&self.c, params.lh),
+                (&self.e_response, params.le_commit + 1),
+                (&self.v_response, params.lv_commit + 1),
+            ]
+            .into_iter()
+            .chain(self.a_responses.values().map(|r| (r, params.lm_commit + 1))),
+        )
     }
 }
 
@@ -308,8 +364,9 @@ impl Proof {
         }
     }
 
-    /// Checks the response ranges gabi checks (cheap; done before any exponentiation).
-    pub(super) fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    /// Checks the size of every number against the bounds of `pk`'s parameters (module
+    /// docs): cheap, and done before any exponentiation.
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
         match self {
             Proof::D(p) => p.check_ranges(pk),
             Proof::U(p) => p.check_ranges(pk),
@@ -317,9 +374,31 @@ impl Proof {
     }
 }
 
+impl ProofP {
+    /// Checks the size of every number against the bounds of `pk`, a key of a proof it is
+    /// merged into (module docs): call before [`Proof::merge_proof_p`].
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+        let params = pk.params();
+        if let Some(p) = &self.p {
+            below_modulus(p, pk)?;
+        }
+        all_fit([
+            (&self.c, params.lh),
+            (&self.s_response, params.lm_commit + 2),
+        ])
+    }
+}
+
 impl ProofS {
+    /// Checks the size of the challenge and the response (module docs).
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+        let params = pk.params();
+        all_fit([(&self.c, params.lh), (&self.e_response, params.ln)])
+    }
+
     /// Verifies the issuer's proof for `signature` (before the holder adds `v'`):
-    /// `c == H([context, A^e, A, n_2, A^{c + e_resp·e}])` (gabi `ProofS.Verify`).
+    /// `c == H([context, A^e, A, n_2, A^{c + e_resp·e}])` (gabi `ProofS.Verify`). Oversized
+    /// numbers (here or in the signature) fail before any exponentiation.
     pub fn verify(
         &self,
         pk: &PublicKey,
@@ -327,6 +406,9 @@ impl ProofS {
         context: &BigUint,
         nonce2: &BigUint,
     ) -> bool {
+        if self.check_ranges(pk).is_err() || !signature.sizes_fit(pk) {
+            return false;
+        }
         let n = pk.modulus();
         let exponent = &self.c.0 + &self.e_response.0 * &signature.e.0;
         let a_commit = math::vartime_multi_pow(n, &[], &[(&signature.a, &exponent)]);
@@ -338,6 +420,7 @@ impl ProofS {
 
 #[cfg(test)]
 mod tests {
+    use super::super::CLSignature;
     use super::*;
 
     #[test]
@@ -369,6 +452,146 @@ mod tests {
         // Neither A nor U, or a bad field: refused.
         assert!(serde_json::from_str::<ProofList>(r#"[{"c": "AQ==", "U": null}]"#).is_err());
         assert!(serde_json::from_str::<ProofList>(r#"[{"c": "AQ==", "A": "!"}]"#).is_err());
+    }
+
+    fn vector(path: &str) -> serde_json::Value {
+        let file = format!("{}/tests/data/vectors/{path}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap()
+    }
+
+    /// The irma-demo key (1024 bits) every recorded proof uses.
+    fn demo_key() -> PublicKey {
+        let xml = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/schemes/irma-demo/MijnOverheid/PublicKeys/2.xml"
+        ))
+        .unwrap();
+        PublicKey::from_xml(&xml).unwrap()
+    }
+
+    /// `2^bits − 1` (the largest allowed) and `2^bits` (one bit too long).
+    fn edges(bits: u32) -> [Int; 2] {
+        let top = BigUint::from(1u8) << bits;
+        [Int(&top - 1u8), Int(top)]
+    }
+
+    /// A field of a proof: its name, its bound in bits, and where it is.
+    type Field<P> = (&'static str, u32, fn(&mut P) -> &mut Int);
+
+    /// Sets each field to the largest value its bound allows (accepted) and to one bit more
+    /// (refused), starting from `proof` (accepted as recorded).
+    fn assert_bounds<P: Clone>(
+        proof: &P,
+        check: impl Fn(&P) -> Result<(), VerifyError>,
+        fields: &[Field<P>],
+    ) {
+        check(proof).unwrap();
+        for (name, bits, field) in fields {
+            let [max, over] = edges(*bits);
+            let mut p = proof.clone();
+            *field(&mut p) = max;
+            assert_eq!(check(&p), Ok(()), "{name} at its bound");
+            *field(&mut p) = over;
+            assert_eq!(check(&p), Err(VerifyError::ResponseRange), "{name}");
+        }
+    }
+
+    #[test]
+    fn every_number_of_a_proof_is_bounded_by_the_key_parameters() {
+        let pk = demo_key();
+        let p = pk.params();
+        let n = Int(pk.n().clone());
+        let below_n = Int(pk.n() - 1u8);
+
+        let case = vector("disclosure/single-over18.json");
+        let d: ProofD =
+            serde_json::from_value(case["client_message"]["body"]["proofs"][0].clone()).unwrap();
+        assert_bounds(
+            &d,
+            |d: &ProofD| d.check_ranges(&pk),
+            &[
+                ("c", p.lh, |d| &mut d.c),
+                ("e_response", p.le_commit + 1, |d| &mut d.e_response),
+                ("v_response", p.lv_commit + 1, |d| &mut d.v_response),
+                ("a_responses", p.lm_commit + 1, |d| {
+                    d.a_responses.get_mut(&0).unwrap()
+                }),
+            ],
+        );
+        let mut big_a = d.clone();
+        big_a.a = below_n.clone();
+        assert_eq!(big_a.check_ranges(&pk), Ok(()));
+        big_a.a = n.clone();
+        assert_eq!(big_a.check_ranges(&pk), Err(VerifyError::ResponseRange));
+        // Disclosed values are hashed when long, so they are not bounded.
+        let mut long_value = d.clone();
+        long_value.a_disclosed.insert(2, edges(4096)[1].clone());
+        assert_eq!(long_value.check_ranges(&pk), Ok(()));
+
+        let case = vector("issuance/ageLower.json");
+        let body = &case["client_message"]["body"];
+        let mut u: ProofU = serde_json::from_value(body["combinedProofs"][0].clone()).unwrap();
+        u.m_user_responses.insert(3, Int(BigUint::from(1u8)));
+        assert_bounds(
+            &u,
+            |u: &ProofU| u.check_ranges(&pk),
+            &[
+                ("c", p.lh, |u| &mut u.c),
+                ("v_prime_response", p.lv_prime_commit + 1, |u| {
+                    &mut u.v_prime_response
+                }),
+                ("s_response", p.lm_commit + 2, |u| &mut u.s_response),
+                ("m_user_responses", p.lm_commit + 1, |u| {
+                    u.m_user_responses.get_mut(&3).unwrap()
+                }),
+            ],
+        );
+        let mut big_u = u.clone();
+        big_u.u = n.clone();
+        assert_eq!(big_u.check_ranges(&pk), Err(VerifyError::ResponseRange));
+
+        let proof_p = ProofP {
+            p: Some(below_n),
+            c: u.c.clone(),
+            s_response: u.s_response.clone(),
+        };
+        assert_bounds(
+            &proof_p,
+            |q: &ProofP| q.check_ranges(&pk),
+            &[
+                ("c", p.lh, |q| &mut q.c),
+                ("s_response", p.lm_commit + 2, |q| &mut q.s_response),
+            ],
+        );
+        let mut big_p = proof_p.clone();
+        big_p.p = Some(n.clone());
+        assert_eq!(big_p.check_ranges(&pk), Err(VerifyError::ResponseRange));
+
+        let sig = &case["server_response_to_client_message"]["body"]["sigs"][0];
+        let proof_s: ProofS = serde_json::from_value(sig["proof"].clone()).unwrap();
+        assert_bounds(
+            &proof_s,
+            |s: &ProofS| s.check_ranges(&pk),
+            &[
+                ("c", p.lh, |s| &mut s.c),
+                ("e_response", p.ln, |s| &mut s.e_response),
+            ],
+        );
+        let signature: CLSignature = serde_json::from_value(sig["signature"].clone()).unwrap();
+        assert!(signature.sizes_fit(&pk));
+        let tampers: [fn(&mut CLSignature, &Int); 4] = [
+            |s, n| s.a = n.clone(),
+            |s, _| s.e = edges(597)[1].clone(),
+            |s, _| s.v = edges(1701)[1].clone(),
+            |s, n| s.keyshare_p = Some(n.clone()),
+        ];
+        for tamper in tampers {
+            let mut s = signature.clone();
+            tamper(&mut s, &n);
+            assert!(!s.sizes_fit(&pk), "{s:?}");
+            // The issuer's proof refuses it before any exponentiation.
+            assert!(!proof_s.verify(&pk, &s, &BigUint::from(1u8), &BigUint::from(1u8)));
+        }
     }
 
     #[test]

@@ -172,10 +172,26 @@ impl CLSignature {
         })
     }
 
-    /// Checks `e` (in range and prime) and `Z == A^e · S^v · Π R_i^{h(m_i)} [· KeyshareP]`
-    /// (gabi `CLSignature.Verify`). `m_0` is the holder's secret key: its power is computed on
-    /// the regular path.
+    /// Whether every number has a size an issuer produces for `pk`: `A` and `KeyshareP`
+    /// below `n`, `e` of at most `Le` bits, `v` of at most `Lv + 1` bits (the issuer's `v''`
+    /// of `Lv` bits plus the holder's `v'` of `LvPrime < Lv` bits). Cheap; checked before
+    /// any exponentiation with them.
+    pub fn sizes_fit(&self, pk: &PublicKey) -> bool {
+        let params = pk.params();
+        let n = pk.n();
+        &self.a.0 < n
+            && self.keyshare_p.as_ref().is_none_or(|p| &p.0 < n)
+            && self.e.0.bits() <= u64::from(params.le)
+            && self.v.0.bits() <= u64::from(params.lv + 1)
+    }
+
+    /// Checks the sizes ([`CLSignature::sizes_fit`]), `e` (in range and prime) and
+    /// `Z == A^e · S^v · Π R_i^{h(m_i)} [· KeyshareP]` (gabi `CLSignature.Verify`). `m_0` is
+    /// the holder's secret key: its power is computed on the regular path.
     pub fn verify(&self, pk: &PublicKey, ms: &[BigUint]) -> bool {
+        if !self.sizes_fit(pk) {
+            return false;
+        }
         let params = pk.params();
         let start = BigUint::one() << (params.le - 1);
         let end = &start + (BigUint::one() << (params.le_prime - 1));

@@ -1,6 +1,7 @@
 //! Verifying a list of proofs bound by one challenge (`gabi:prooflist.go` `ProofList.Verify`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use num_bigint::BigUint;
 
@@ -54,6 +55,17 @@ pub enum VerifyError {
     Revocation(#[from] RevocationError),
 }
 
+/// Proof lists whose numbers all had an acceptable size, so that their verification went on
+/// to the exponentiations, since the process started.
+static STARTED: AtomicU64 = AtomicU64::new(0);
+
+/// How many proof lists this process has verified past the size checks
+/// ([`super::Proof::check_ranges`]), that is, how many verifications did the expensive part.
+/// Lets a server show (in its debug log) that oversized input cost no verification work.
+pub fn verifications_started() -> u64 {
+    STARTED.load(Ordering::Relaxed)
+}
+
 /// Verifies `proofs` against one challenge `H([context, contributions…, nonce], issig)`.
 ///
 /// `keys[i]` is the public key of `proofs[i]`. `keyshare_groups[i]` labels the group whose
@@ -81,11 +93,12 @@ pub fn verify_proof_list(
             groups: keyshare_groups.len(),
         });
     }
-    // gabi checks ranges after the challenge; the verdict is the same, and checking first
-    // refuses oversized numbers before exponentiating with them.
+    // gabi checks (fewer) ranges after the challenge; the verdict is the same, and checking
+    // first refuses oversized numbers before exponentiating with them.
     for (proof, pk) in proofs.iter().zip(keys) {
         proof.check_ranges(pk)?;
     }
+    STARTED.fetch_add(1, Ordering::Relaxed);
     let mut contributions = Vec::with_capacity(proofs.len() * 2);
     for (proof, pk) in proofs.iter().zip(keys) {
         contributions.extend(proof.challenge_contribution(pk)?);

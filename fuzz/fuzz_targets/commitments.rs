@@ -1,0 +1,55 @@
+//! The app's issuance commitments (`POST …/commitments`): parsed, the ProofDs and ProofUs
+//! verified against the irma-demo keys, then (with no private key for the recorded key
+//! counter) refused or signed. Input: one byte choosing a recorded issuance session, then
+//! the body. Invariants: a parsed commitment message written out and read again is the
+//! same; its verdict is the same every time.
+#![no_main]
+
+use std::sync::{Arc, OnceLock};
+
+use irma::crypto::idemix::IssueCommitmentMessage;
+use irma::protocol::request::SessionRequest;
+use irma::session::issue::IssuerKeys;
+use irma::session::outcome::{self, Outcome};
+use irma::session::validate::PrivateKeyFolder;
+use irma_fuzz::{pick_session, runtime, schemes, verifier};
+use libfuzzer_sys::fuzz_target;
+
+fn keys() -> Arc<IssuerKeys> {
+    static KEYS: OnceLock<Arc<IssuerKeys>> = OnceLock::new();
+    Arc::clone(
+        KEYS.get_or_init(|| Arc::new(IssuerKeys::new(schemes(), PrivateKeyFolder::default()))),
+    )
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some(((request, now), body)) = pick_session("issuance", data) else {
+        return;
+    };
+    if let Ok(msg) = serde_json::from_slice::<IssueCommitmentMessage>(body) {
+        let written = serde_json::to_vec(&msg).expect("serializes");
+        let again: IssueCommitmentMessage = serde_json::from_slice(&written).expect("parses again");
+        assert_eq!(again, msg);
+    }
+    let SessionRequest::Issuance(request) = request else {
+        return;
+    };
+    let judge = || {
+        runtime().block_on(outcome::issuance(
+            &verifier(),
+            &keys(),
+            request.clone(),
+            body,
+            *now,
+        ))
+    };
+    let Ok(first) = judge() else {
+        return;
+    };
+    // Signatures are random; the verdict is not.
+    let verdict = |o: Outcome| match o {
+        Outcome::Done { verdict, .. } => Ok(verdict),
+        Outcome::Failed { kind, .. } => Err(kind),
+    };
+    assert_eq!(verdict(first), verdict(judge().expect("parsed once")));
+});
