@@ -1966,7 +1966,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check run help"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --allow-private-callbacks --max-connections --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version check run help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2140,6 +2140,14 @@ _irma() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --allow-private-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --tls-cert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2296,7 +2304,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__check)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --allow-private-callbacks --max-connections --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2468,6 +2476,14 @@ _irma() {
                     ;;
                 --augment-client-return-url)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-private-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --tls-cert)
@@ -2682,7 +2698,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__server__subcmd__run)
-            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
+            opts="-c -s -k -u -p -l -a -j -e -v -q -h -V --config --schemes-path --schemes-assets-path --schemes-update --privkeys --skip-private-keys-check --static-path --static-prefix --url --port --listen-addr --api-prefix --client-port --client-listen-addr --metrics-port --metrics-listen-addr --shutdown-timeout --sse --no-auth --requestors --disclose-perms --sign-perms --issue-perms --revoke-perms --static-sessions --max-session-lifetime --session-result-lifetime --max-request-age --jwt-leeway --jwt-issuer --jwt-privkey --jwt-privkey-file --allow-unsigned-callbacks --augment-client-return-url --allow-private-callbacks --max-connections --tls-cert --tls-cert-file --tls-privkey --tls-privkey-file --client-tls-cert --client-tls-cert-file --client-tls-privkey --client-tls-privkey-file --no-tls --production --log-json --no-email --email --revocation-db-type --revocation-db-str --revocation-settings --sdjwtvc-issuer-certificates-dir --sdjwtvc-issuer-private-keys-dir --store-type --redis-addr --redis-sentinel-addrs --redis-sentinel-master-name --redis-accept-inconsistency-risk --redis-username --redis-pw --redis-sentinel-username --redis-sentinel-pw --redis-allow-empty-password --redis-acl-use-key-prefixes --redis-db --redis-tls-cert --redis-tls-cert-file --redis-tls-client-cert-file --redis-tls-client-key-file --redis-no-tls --redis-key-prefix --verbose --quiet --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2854,6 +2870,14 @@ _irma() {
                     ;;
                 --augment-client-return-url)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --allow-private-callbacks)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --max-connections)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --tls-cert)

@@ -331,6 +331,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-privkey -d 'TLS private key' -r
@@ -348,9 +351,9 @@ false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
@@ -421,6 +424,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey -d 'TLS private key' -r
@@ -438,9 +444,9 @@ false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
@@ -508,6 +514,9 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-privkey -d 'TLS private key' -r
@@ -525,9 +534,9 @@ false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-type -d 'Database type for revocation (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-str -d 'Connection string for the revocation database (not supported yet: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-settings -d 'Revocation settings, in JSON (not supported yet: refused when not empty)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r

@@ -79,17 +79,68 @@ pub fn to_cbor<T: serde::Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
-/// Decodes one CBOR item that must fill `bytes` entirely.
+/// Decodes one CBOR item that must fill `bytes` entirely, and whose map keys are all text or
+/// integers, as gabi writes them ([`check_keys`]).
 pub fn from_cbor<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CborError> {
     let mut rest = bytes;
-    let value = ciborium::from_reader(&mut rest).map_err(|e| CborError(e.to_string()))?;
+    let value: ciborium::Value =
+        ciborium::from_reader(&mut rest).map_err(|e| CborError(e.to_string()))?;
     if !rest.is_empty() {
         return Err(CborError("trailing bytes after the CBOR item".into()));
     }
-    Ok(value)
+    check_keys(&value)?;
+    ciborium::from_reader(bytes).map_err(|e| CborError(e.to_string()))
+}
+
+/// Refuses map keys other than text and integers. serde takes a byte string where it
+/// expects a field name, so without this a message whose key `"Sig"` was re-encoded as
+/// bytes (one bit flipped, outside what the signature covers) would decode as the original:
+/// a second encoding of a signed message, which gabi's decoder does not accept.
+fn check_keys(value: &ciborium::Value) -> Result<(), CborError> {
+    use ciborium::Value;
+    match value {
+        Value::Map(entries) => entries.iter().try_for_each(|(key, value)| {
+            if !matches!(key, Value::Text(_) | Value::Integer(_)) {
+                return Err(CborError("a map key that is not text or an integer".into()));
+            }
+            check_keys(value)
+        }),
+        Value::Array(items) => items.iter().try_for_each(check_keys),
+        Value::Tag(_, inner) => check_keys(inner),
+        _ => Ok(()),
+    }
 }
 
 /// A CBOR message that does not decode into the expected structure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("malformed CBOR: {0}")]
 pub struct CborError(pub String);
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+
+    /// `{"Sig": 1}` decodes; the same map with the key written as a byte string does not,
+    /// though serde would read it as the same field.
+    #[test]
+    fn byte_string_keys_are_refused() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Envelope {
+            #[serde(rename = "Sig")]
+            _sig: u8,
+        }
+        let text = [0xa1, 0x63, b'S', b'i', b'g', 0x01];
+        assert!(from_cbor::<Envelope>(&text).is_ok());
+        let bytes = [0xa1, 0x43, b'S', b'i', b'g', 0x01];
+        assert!(from_cbor::<Envelope>(&bytes).is_err());
+        let nested = [0x81, 0xa1, 0x43, b'S', b'i', b'g', 0x01];
+        assert!(from_cbor::<Vec<BTreeMap<Vec<u8>, u8>>>(&nested).is_err());
+        let counters = [0xa1, 0x02, 0x01];
+        assert_eq!(
+            from_cbor::<BTreeMap<u32, u8>>(&counters).unwrap(),
+            BTreeMap::from([(2, 1)])
+        );
+    }
+}
