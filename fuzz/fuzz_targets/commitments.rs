@@ -12,6 +12,7 @@ use irma::protocol::request::SessionRequest;
 use irma::session::issue::IssuerKeys;
 use irma::session::outcome::{self, Outcome};
 use irma::session::validate::PrivateKeyFolder;
+use irma::session::workers::Workers;
 use irma_fuzz::{pick_session, runtime, schemes, verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -34,14 +35,22 @@ fuzz_target!(|data: &[u8]| {
     let SessionRequest::Issuance(request) = request else {
         return;
     };
+    // On a core of a one-worker pool, as the server judges the app's messages; the outcome
+    // without the time it took.
+    let workers = Workers::new(1);
     let judge = || {
-        runtime().block_on(outcome::issuance(
-            &verifier(),
-            &keys(),
-            request.clone(),
-            body,
-            *now,
-        ))
+        runtime().block_on(async {
+            let core = workers.place().expect("an idle pool").core().await;
+            let judged = outcome::issuance(
+                core,
+                &verifier(),
+                &keys(),
+                request.clone(),
+                body.to_vec(),
+                *now,
+            );
+            judged.await.map(|(outcome, _)| outcome)
+        })
     };
     let Ok(first) = judge() else {
         return;

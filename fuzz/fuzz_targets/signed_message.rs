@@ -12,6 +12,7 @@ use irma::protocol::request::SessionRequest;
 use irma::protocol::signature::SignedMessage;
 use irma::protocol::timestamp::TrustedKeys;
 use irma::session::outcome;
+use irma::session::workers::Workers;
 use irma_fuzz::{pick_session, runtime, verifier};
 use libfuzzer_sys::fuzz_target;
 
@@ -28,14 +29,22 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let trust = Arc::new(TrustedKeys::default());
+    // On a core of a one-worker pool, as the server judges the app's messages; the outcome
+    // without the time it took.
+    let workers = Workers::new(1);
     let judge = || {
-        runtime().block_on(outcome::signature(
-            &verifier(),
-            &trust,
-            request.clone(),
-            body,
-            *now,
-        ))
+        runtime().block_on(async {
+            let core = workers.place().expect("an idle pool").core().await;
+            let judged = outcome::signature(
+                core,
+                &verifier(),
+                &trust,
+                request.clone(),
+                body.to_vec(),
+                *now,
+            );
+            judged.await.map(|(outcome, _)| outcome)
+        })
     };
     let Ok(first) = judge() else {
         return;
