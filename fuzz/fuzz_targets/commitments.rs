@@ -41,14 +41,9 @@ fuzz_target!(|data: &[u8]| {
     let judge = || {
         runtime().block_on(async {
             let core = workers.place().expect("an idle pool").core().await;
-            let judged = outcome::issuance(
-                core,
-                &verifier(),
-                &keys(),
-                request.clone(),
-                body.to_vec(),
-                *now,
-            );
+            let (verifier, keys) = (verifier(), keys());
+            let judged =
+                outcome::issuance(core, &verifier, &keys, request.clone(), body.to_vec(), *now);
             judged.await.map(|(outcome, _)| outcome)
         })
     };

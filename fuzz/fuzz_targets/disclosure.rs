@@ -24,8 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let judge = || {
         runtime().block_on(async {
             let core = workers.place().expect("an idle pool").core().await;
-            let judged =
-                outcome::disclosure(core, &verifier(), request.clone(), body.to_vec(), *now);
+            let verifier = verifier();
+            let judged = outcome::disclosure(core, &verifier, request.clone(), body.to_vec(), *now);
             judged.await.map(|(outcome, _)| outcome)
         })
     };

@@ -35,9 +35,10 @@ fuzz_target!(|data: &[u8]| {
     let judge = || {
         runtime().block_on(async {
             let core = workers.place().expect("an idle pool").core().await;
+            let verifier = verifier();
             let judged = outcome::signature(
                 core,
-                &verifier(),
+                &verifier,
                 &trust,
                 request.clone(),
                 body.to_vec(),
