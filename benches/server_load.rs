@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use irma::crypto::idemix::{ProofRequest, build_proof_list, verify_proof_list};
 use irma::scheme::Configuration;
-use irma::wallet::{Outcome, SessionOptions, Wallet, WalletDump, parse_pointer, run_session_on};
+use irma::wallet::{RunOptions, RunOutcome, Wallet, WalletDump, parse_pointer, run_session_on};
 use irma_benches::{Process, cpu_now, irma_command, irma_server, repo_dir, serve_if_asked};
 use num_bigint::BigUint;
 use serde_json::{Value, json};
@@ -192,10 +192,10 @@ async fn complete(
     let package = start(http, base, request).await;
     let pointer = parse_pointer(&package.to_string()).unwrap();
     let mut wallet = app.wallet.lock().await;
-    let options = SessionOptions::default();
+    let options = RunOptions::default();
     let report = run_session_on(&app.http, &mut wallet, conf, pointer, &options).await;
     assert!(
-        matches!(report.outcome, Outcome::Success),
+        matches!(report.outcome, RunOutcome::Success),
         "{:?}",
         report.error
     );

@@ -50,3 +50,19 @@ pub mod server;
 pub mod session;
 pub mod verifier;
 pub mod wallet;
+
+/// `Debug` that shows only the named fields, for types holding secrets or handles whose
+/// `Debug` would leak them or flood the log; the other fields print as `..`.
+/// `debug_fields!(User { pin_counter, blocked_until });`
+macro_rules! debug_fields {
+    ($type:ident { $($field:ident),* $(,)? }) => {
+        impl ::std::fmt::Debug for $type {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.debug_struct(stringify!($type))
+                    $(.field(stringify!($field), &self.$field))*
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+pub(crate) use debug_fields;

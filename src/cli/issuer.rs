@@ -87,17 +87,11 @@ pub(super) fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
 /// As the reference: refuses keys that already have revocation material, then rewrites both
 /// files in gabi's XML form.
 fn revocation_keypair(args: RevocationKeypairArgs) -> anyhow::Result<ExitCode> {
-    let sk = fs::read_to_string(&args.private_key)
-        .map_err(anyhow::Error::from)
-        .and_then(|xml| Ok(PrivateKey::from_xml(&xml)?))
-        .with_context(|| format!("failed to read private key {}", args.private_key.display()))?;
+    let sk = read_key(&args.private_key, "private key", PrivateKey::from_xml)?;
     if sk.revocation_supported() {
         bail!("private key already supports revocation");
     }
-    let pk = fs::read_to_string(&args.public_key)
-        .map_err(anyhow::Error::from)
-        .and_then(|xml| Ok(PublicKey::from_xml(&xml)?))
-        .with_context(|| format!("failed to read public key {}", args.public_key.display()))?;
+    let pk = read_key(&args.public_key, "public key", PublicKey::from_xml)?;
     if pk.revocation_supported() {
         bail!("public key already supports revocation");
     }
@@ -107,6 +101,17 @@ fn revocation_keypair(args: RevocationKeypairArgs) -> anyhow::Result<ExitCode> {
     write_file(&args.public_key, pk.to_xml().as_bytes(), 0o644, true)
         .context("failed to write public key")?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and parses the key file `path`; `what` names it in the error.
+fn read_key<K, E>(path: &Path, what: &str, parse: fn(&str) -> Result<K, E>) -> anyhow::Result<K>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fs::read_to_string(path)
+        .map_err(anyhow::Error::from)
+        .and_then(|xml| Ok(parse(&xml)?))
+        .with_context(|| format!("failed to read {what} {}", path.display()))
 }
 
 fn keygen(args: KeygenArgs) -> anyhow::Result<ExitCode> {

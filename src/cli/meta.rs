@@ -24,12 +24,7 @@ pub struct MetaArgs {
     attribute: String,
     /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
     /// ~/.local/share/irma/irma_configuration].
-    #[arg(
-        short = 'i',
-        long = "irmaconf",
-        visible_alias = "schemes-path",
-        value_name = "PATH"
-    )]
+    #[arg(short = 'i', long = "irmaconf", visible_alias = "schemes-path", value_name = "PATH")]
     schemes_path: Option<PathBuf>,
     /// If specified, copy schemes from here into --irmaconf when missing there or newer
     /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].

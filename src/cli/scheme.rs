@@ -440,7 +440,7 @@ impl Reporter {
         Self { json, bar }
     }
 
-    fn finish(&mut self, outcomes: &[download::Outcome]) {
+    fn finish(&mut self, outcomes: &[download::DownloadReport]) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

@@ -280,32 +280,35 @@ impl Backend {
     async fn enable_pairing(&self, package: &SessionPackage) -> Result<SessionOptions, Failure> {
         match self {
             Self::Remote(client) => Ok(client.enable_pairing(package).await?),
-            Self::Embedded(sessions) => sessions
-                .frontend_options(
-                    &client_token(package)?,
-                    Some(package.frontend_request.authorization.as_str()),
-                    FrontendOptionsRequest {
-                        context: LD_CONTEXT_FRONTEND_OPTIONS_REQUEST.to_owned(),
-                        pairing_method: Some(PairingMethod::Pin),
-                    },
-                )
-                .await
-                .map_err(Failure::connection),
+            Self::Embedded(sessions) => {
+                let (ct, auth) = frontend_access(package)?;
+                let pin = FrontendOptionsRequest {
+                    context: LD_CONTEXT_FRONTEND_OPTIONS_REQUEST.to_owned(),
+                    pairing_method: Some(PairingMethod::Pin),
+                };
+                let options = sessions.frontend_options(&ct, auth, pin);
+                options.await.map_err(Failure::connection)
+            }
         }
     }
 
     async fn complete_pairing(&self, package: &SessionPackage) -> Result<(), Failure> {
         match self {
             Self::Remote(client) => Ok(client.complete_pairing(package).await?),
-            Self::Embedded(sessions) => sessions
-                .pairing_completed(
-                    &client_token(package)?,
-                    Some(package.frontend_request.authorization.as_str()),
-                )
-                .await
-                .map_err(Failure::connection),
+            Self::Embedded(sessions) => {
+                let (ct, auth) = frontend_access(package)?;
+                let completed = sessions.pairing_completed(&ct, auth);
+                completed.await.map_err(Failure::connection)
+            }
         }
     }
+}
+
+/// What the frontend presents to the embedded server: the client token and its
+/// authorization.
+fn frontend_access(package: &SessionPackage) -> Result<(ClientToken, Option<&str>), Failure> {
+    let auth = package.frontend_request.authorization.as_str();
+    Ok((client_token(package)?, Some(auth)))
 }
 
 /// The client token: the last path segment of the session pointer.

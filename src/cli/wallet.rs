@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::protocol::identifiers::SchemeId;
 use crate::scheme::Configuration;
 use crate::wallet::{
-    Outcome, Pin, Report, SessionOptions, Wallet, WalletDump, enroll, parse_pointer, run_session,
+    Pin, Report, RunOptions, RunOutcome, Wallet, WalletDump, enroll, parse_pointer, run_session,
 };
 
 /// Largest session pointer or dump read.
@@ -150,10 +150,10 @@ pub(super) fn run(args: WalletArgs) -> anyhow::Result<ExitCode> {
         WalletCommand::Session(s) => session(&mut wallet, &conf, s, pin_file.as_deref()),
         WalletCommand::Enroll { scheme } => {
             let scheme: SchemeId = scheme.parse()?;
-            let options = SessionOptions {
+            let options = RunOptions {
                 pin: read_pin(pin_file.as_deref())?,
                 on_pairing: Some(show_pairing_code),
-                ..SessionOptions::default()
+                ..RunOptions::default()
             };
             let runtime = current_thread()?;
             finish(&runtime.block_on(enroll(&mut wallet, &conf, &scheme, &options)))
@@ -228,7 +228,7 @@ fn session(
         }
         other => other.map(str::to_owned),
     };
-    let options = SessionOptions {
+    let options = RunOptions {
         choose: args.choose,
         deny: args.deny,
         pairing_code,
@@ -252,8 +252,8 @@ fn current_thread() -> anyhow::Result<tokio::runtime::Runtime> {
 fn finish(report: &Report) -> anyhow::Result<ExitCode> {
     print_json(report)?;
     Ok(match report.outcome {
-        Outcome::Success => ExitCode::SUCCESS,
-        Outcome::Cancelled | Outcome::Error => ExitCode::from(SESSION_FAILED),
+        RunOutcome::Success => ExitCode::SUCCESS,
+        RunOutcome::Cancelled | RunOutcome::Error => ExitCode::from(SESSION_FAILED),
     })
 }
 

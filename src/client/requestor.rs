@@ -125,6 +125,12 @@ pub enum ClientError {
 }
 
 impl ClientError {
+    /// The error for a call to `url` that failed in transport.
+    fn http(url: &str) -> impl FnOnce(reqwest::Error) -> Self {
+        let url = url.to_owned();
+        move |source| Self::Http { url, source }
+    }
+
     /// The server's error body, when the server answered with one.
     pub fn remote(&self) -> Option<&RemoteError> {
         match self {
@@ -160,10 +166,7 @@ impl RequestorClient {
         let http = reqwest::Client::builder()
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
-            .map_err(|source| ClientError::Http {
-                url: server.to_owned(),
-                source,
-            })?;
+            .map_err(ClientError::http(server))?;
         Ok(Self {
             http,
             base: url.as_str().trim_end_matches('/').to_owned(),
@@ -326,10 +329,7 @@ impl RequestorClient {
             .header(reqwest::header::ACCEPT, "text/event-stream")
             .send()
             .await
-            .map_err(|source| ClientError::Http {
-                url: url.clone(),
-                source,
-            })?;
+            .map_err(ClientError::http(&url))?;
         if !response.status().is_success() {
             let status = response.status().as_u16();
             let body = read_limited(response, &url).await.unwrap_or_default();
@@ -360,10 +360,7 @@ impl RequestorClient {
             .timeout(CALL_TIMEOUT)
             .send()
             .await
-            .map_err(|source| ClientError::Http {
-                url: url.to_owned(),
-                source,
-            })?;
+            .map_err(ClientError::http(url))?;
         let status = response.status().as_u16();
         let body = read_limited(response, url).await?;
         if !(200..300).contains(&status) {
@@ -376,10 +373,7 @@ impl RequestorClient {
 /// Reads a body up to [`MAX_BODY`] bytes.
 async fn read_limited(mut response: reqwest::Response, url: &str) -> Result<Vec<u8>, ClientError> {
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(|source| ClientError::Http {
-        url: url.to_owned(),
-        source,
-    })? {
+    while let Some(chunk) = response.chunk().await.map_err(ClientError::http(url))? {
         if body.len() + chunk.len() > MAX_BODY {
             return Err(ClientError::Decode {
                 url: url.to_owned(),

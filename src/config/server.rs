@@ -295,6 +295,14 @@ fn port_number(key: &'static str, value: u32) -> Result<u16, ConfigError> {
     }
 }
 
+/// A port of its own for a second listener: unset or 0 is none.
+fn optional_port(key: &'static str, value: Option<u32>) -> Result<Option<u16>, ConfigError> {
+    match value {
+        None | Some(0) => Ok(None),
+        Some(p) => port_number(key, p).map(Some),
+    }
+}
+
 fn addr(key: &'static str, value: Option<String>) -> Result<Option<IpAddr>, ConfigError> {
     match value.filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -753,10 +761,7 @@ fn client_listener(
     client_listen_addr: Option<String>,
     client_tls: Option<Tls>,
 ) -> Result<Option<Listener>, ConfigError> {
-    let port = match client_port {
-        None | Some(0) => None,
-        Some(p) => Some(port_number("client_port", p)?),
-    };
+    let port = optional_port("client_port", client_port)?;
     if port == Some(listener.port) {
         return Err(invalid("client_port", "must be different from port"));
     }
@@ -787,10 +792,7 @@ fn metrics_listener(
     metrics_port: Option<u32>,
     metrics_listen_addr: Option<String>,
 ) -> Result<Option<Listener>, ConfigError> {
-    let port = match metrics_port {
-        None | Some(0) => None,
-        Some(p) => Some(port_number("metrics_port", p)?),
-    };
+    let port = optional_port("metrics_port", metrics_port)?;
     let addr = addr("metrics_listen_addr", metrics_listen_addr)?;
     let Some(port) = port else {
         if addr.is_some() {

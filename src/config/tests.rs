@@ -13,6 +13,23 @@ fn flags() -> RawConfig {
     RawConfig::default()
 }
 
+/// Why loading without flags fails (it must).
+fn load_error() -> String {
+    load(&flags(), None).unwrap_err().to_string()
+}
+
+/// One step after the other, sets the step's `IRMASERVER_*` variables (named without the
+/// prefix) on top of the earlier ones' and checks that loading then fails naming `named`.
+fn refusals(jail: &mut Jail, steps: &[(&[(&str, &str)], &str)]) {
+    for &(env, named) in steps {
+        for (key, value) in env {
+            jail.set_env(format!("IRMASERVER_{key}"), value);
+        }
+        let err = load_error();
+        assert!(err.contains(named), "{env:?}: {err}");
+    }
+}
+
 #[test]
 fn defaults_in_development() {
     Jail::expect_with(|_| {
@@ -89,12 +106,12 @@ fn production_refuses_plain_http_and_missing_requestors() {
             "IRMASERVER_REQUESTORS",
             r#"{"app":{"auth_method":"token","key":"t"}}"#,
         );
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(err.contains("url") && err.contains("TLS"), "{err}");
         jail.set_env("IRMASERVER_NO_TLS", "true");
         assert!(load(&flags(), None).is_ok());
         jail.set_env("IRMASERVER_REQUESTORS", "");
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(err.contains("no requestors configured"), "{err}");
         Ok(())
     });
@@ -152,13 +169,13 @@ fn lists_split_on_commas_and_spaces() {
 fn unknown_keys_are_errors() {
     Jail::expect_with(|jail| {
         jail.create_file("irmaserver.yaml", "prot: 1\n")?;
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(err.contains("prot"), "{err}");
         Ok(())
     });
     Jail::expect_with(|jail| {
         jail.set_env("IRMASERVER_LISTENADDR", "127.0.0.1");
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(err.contains("listenaddr"), "{err}");
         Ok(())
     });
@@ -167,36 +184,17 @@ fn unknown_keys_are_errors() {
 #[test]
 fn listener_checks() {
     Jail::expect_with(|jail| {
-        jail.set_env("IRMASERVER_CLIENT_PORT", "8088");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("client_port")
-        );
-        jail.set_env("IRMASERVER_CLIENT_PORT", "0");
-        jail.set_env("IRMASERVER_CLIENT_LISTEN_ADDR", "127.0.0.1");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("client_listen_addr")
-        );
-        jail.set_env("IRMASERVER_CLIENT_LISTEN_ADDR", "");
-        jail.set_env("IRMASERVER_PORT", "70000");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("65535")
-        );
-        jail.set_env("IRMASERVER_PORT", "8089");
-        jail.set_env("IRMASERVER_API_PREFIX", "api");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("api_prefix")
+        refusals(
+            jail,
+            &[
+                (&[("CLIENT_PORT", "8088")], "client_port"),
+                (
+                    &[("CLIENT_PORT", "0"), ("CLIENT_LISTEN_ADDR", "127.0.0.1")],
+                    "client_listen_addr",
+                ),
+                (&[("CLIENT_LISTEN_ADDR", ""), ("PORT", "70000")], "65535"),
+                (&[("PORT", "8089"), ("API_PREFIX", "api")], "api_prefix"),
+            ],
         );
         Ok(())
     });
@@ -216,18 +214,24 @@ fn metrics_listener_and_shutdown_timeout() {
         assert_eq!(metrics.port, 9188);
         assert_eq!(metrics.addr.unwrap().to_string(), "127.0.0.1");
         assert_eq!(c.shutdown_timeout.as_secs(), 5);
-        let refused = |key: &str| load(&flags(), None).unwrap_err().to_string().contains(key);
-        jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "3601");
-        assert!(refused("shutdown_timeout"));
-        jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "0");
-        jail.set_env("IRMASERVER_METRICS_PORT", "8088");
-        assert!(refused("metrics_port"));
-        jail.set_env("IRMASERVER_CLIENT_PORT", "9188");
-        jail.set_env("IRMASERVER_METRICS_PORT", "9188");
-        assert!(refused("metrics_port"));
-        jail.set_env("IRMASERVER_CLIENT_PORT", "0");
-        jail.set_env("IRMASERVER_METRICS_PORT", "0");
-        assert!(refused("metrics_listen_addr"));
+        refusals(
+            jail,
+            &[
+                (&[("SHUTDOWN_TIMEOUT", "3601")], "shutdown_timeout"),
+                (
+                    &[("SHUTDOWN_TIMEOUT", "0"), ("METRICS_PORT", "8088")],
+                    "metrics_port",
+                ),
+                (
+                    &[("CLIENT_PORT", "9188"), ("METRICS_PORT", "9188")],
+                    "metrics_port",
+                ),
+                (
+                    &[("CLIENT_PORT", "0"), ("METRICS_PORT", "0")],
+                    "metrics_listen_addr",
+                ),
+            ],
+        );
         Ok(())
     });
 }
@@ -247,19 +251,9 @@ fn url_is_normalised() {
 fn redis_settings_are_checked() {
     Jail::expect_with(|jail| {
         jail.set_env("IRMASERVER_STORE_TYPE", "redis");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("redis_addr")
-        );
+        assert!(load_error().contains("redis_addr"));
         jail.set_env("IRMASERVER_REDIS_ADDR", "127.0.0.1:6379");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("redis_pw")
-        );
+        assert!(load_error().contains("redis_pw"));
         jail.set_env("IRMASERVER_REDIS_ALLOW_EMPTY_PASSWORD", "true");
         jail.set_env("IRMASERVER_REDIS_NO_TLS", "true");
         jail.set_env("IRMASERVER_REDIS_KEY_PREFIX", "dep1:");
@@ -270,12 +264,7 @@ fn redis_settings_are_checked() {
         assert!(!r.tls);
         assert_eq!(r.key_prefix, "dep1:");
         jail.set_env("IRMASERVER_STORE_TYPE", "etcd");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("store_type")
-        );
+        assert!(load_error().contains("store_type"));
         Ok(())
     });
 }
@@ -319,12 +308,7 @@ fn env_values_keep_their_text() {
         assert_eq!(r.password.expose(), "0123");
         assert!(c.sse);
         jail.set_env("IRMASERVER_SSE", "maybe");
-        assert!(
-            load(&flags(), None)
-                .unwrap_err()
-                .to_string()
-                .contains("maybe")
-        );
+        assert!(load_error().contains("maybe"));
         Ok(())
     });
 }
@@ -441,7 +425,7 @@ fn unknown_keys_are_named_with_the_nearest_key() {
     Jail::expect_with(|jail| {
         jail.create_file("irmaserver.yaml", "emial: admin@example.com\n")?;
         assert_eq!(
-            load(&flags(), None).unwrap_err().to_string(),
+            load_error(),
             "unknown setting 'emial' in irmaserver.yaml (did you mean 'email'?)"
         );
         jail.create_file(
@@ -449,17 +433,17 @@ fn unknown_keys_are_named_with_the_nearest_key() {
             "no_auth: false\nrequestors:\n  app:\n    auth_metod: token\n    key: k\n",
         )?;
         assert_eq!(
-            load(&flags(), None).unwrap_err().to_string(),
+            load_error(),
             "unknown setting 'requestors.app.auth_metod' in irmaserver.yaml (did you mean 'auth_method'?)"
         );
         jail.create_file("irmaserver.yaml", "frobnicate: 1\n")?;
         assert_eq!(
-            load(&flags(), None).unwrap_err().to_string(),
+            load_error(),
             "unknown setting 'frobnicate' in irmaserver.yaml"
         );
         std::fs::remove_file("irmaserver.yaml").unwrap();
         jail.set_env("IRMASERVER_PORT", "eighty");
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(
             err.starts_with("invalid setting port in the environment (IRMASERVER_*): "),
             "{err}"
@@ -467,7 +451,7 @@ fn unknown_keys_are_named_with_the_nearest_key() {
         jail.set_env("IRMASERVER_PORT", "8088");
         jail.set_env("IRMASERVER_SCHEMES_UPDAT", "0");
         assert_eq!(
-            load(&flags(), None).unwrap_err().to_string(),
+            load_error(),
             "unknown setting 'schemes_updat' in the environment (IRMASERVER_*) (did you mean 'schemes_update'?)"
         );
         Ok(())
@@ -478,7 +462,7 @@ fn unknown_keys_are_named_with_the_nearest_key() {
 fn sd_jwt_vc_issuance_is_refused_by_name() {
     Jail::expect_with(|jail| {
         jail.set_env("IRMASERVER_SDJWTVC_ISSUER_CERTIFICATES_DIR", "certs");
-        let err = load(&flags(), None).unwrap_err().to_string();
+        let err = load_error();
         assert!(err.contains("SD-JWT VC issuance is not supported"), "{err}");
         jail.set_env("IRMASERVER_SDJWTVC_ISSUER_CERTIFICATES_DIR", "");
         assert!(load(&flags(), None).is_ok());

@@ -6,7 +6,6 @@
 //! [`BACKOFF_START`] seconds, and each further miss doubles that; a right PIN resets both.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
 use subtle::ConstantTimeEq;
@@ -36,14 +35,10 @@ pub struct User {
     blocked_until: i64,
 }
 
-impl fmt::Debug for User {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("User")
-            .field("pin_counter", &self.pin_counter)
-            .field("blocked_until", &self.blocked_until)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(User {
+    pin_counter,
+    blocked_until
+});
 
 /// A hashed PIN longer than [`MAX_PIN_LENGTH`] bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

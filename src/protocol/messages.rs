@@ -155,11 +155,7 @@ pub struct DisclosedAttribute {
     #[serde(rename = "notrevoked", default, skip_serializing_if = "is_false")]
     pub not_revoked: bool,
     /// The time up to which non-revocation is known, when older than the tolerance.
-    #[serde(
-        rename = "notrevokedbefore",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "notrevokedbefore", default, skip_serializing_if = "Option::is_none")]
     pub not_revoked_before: Option<i64>,
 }
 

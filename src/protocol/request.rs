@@ -326,11 +326,7 @@ pub struct CredentialRequest {
     #[serde(default, skip_serializing_if = "is_false")]
     pub revocation_supported: bool,
     /// Names of the random-blind attributes of the credential type.
-    #[serde(
-        rename = "randomblindIDs",
-        default,
-        skip_serializing_if = "Vec::is_empty"
-    )]
+    #[serde(rename = "randomblindIDs", default, skip_serializing_if = "Vec::is_empty")]
     pub random_blind_ids: Vec<String>,
     /// How many SD-JWT instances to issue next to the Idemix credential.
     #[serde(default, skip_serializing_if = "is_zero_u32")]

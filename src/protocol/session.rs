@@ -113,11 +113,7 @@ pub struct SessionOptions {
     #[serde(rename = "pairingMethod")]
     pub pairing_method: PairingMethod,
     /// The pairing code, when pairing with a pin.
-    #[serde(
-        rename = "pairingCode",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "pairingCode", default, skip_serializing_if = "String::is_empty")]
     pub pairing_code: String,
 }
 
@@ -187,11 +183,7 @@ pub struct ServerSessionResponse {
     #[serde(rename = "sigs", default, skip_serializing_if = "Vec::is_empty")]
     pub issue_signatures: Vec<IssueSignatureMessage>,
     /// The next session of a chain, which the app starts right away.
-    #[serde(
-        rename = "nextSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextSession", default, skip_serializing_if = "Option::is_none")]
     pub next_session: Option<SessionPointer>,
 }
 
@@ -201,11 +193,7 @@ pub struct FrontendSessionStatus {
     /// The session status.
     pub status: ServerStatus,
     /// Pointer to the next session of a chain.
-    #[serde(
-        rename = "nextSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextSession", default, skip_serializing_if = "Option::is_none")]
     pub next_session: Option<SessionPointer>,
 }
 

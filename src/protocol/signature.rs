@@ -162,6 +162,24 @@ mod tests {
     use crate::protocol::timestamp::tests::public_key;
     use crate::protocol::verify::tests::cases;
 
+    /// The recorded signature sessions (positive and negative) with their signed message
+    /// and request.
+    fn signature_cases() -> impl Iterator<Item = (String, Value, SignedMessage, SignatureRequest)> {
+        cases(&["signature", "negative"])
+            .into_iter()
+            .filter(|(_, case)| case["client_message"]["body"].get("signature").is_some())
+            .map(|(name, case)| {
+                let body = case["client_message"]["body"].clone();
+                let sm: SignedMessage = serde_json::from_value(body).unwrap();
+                let request = case["client_session_request"]["request"].clone();
+                let SessionRequest::Signature(request) = serde_json::from_value(request).unwrap()
+                else {
+                    panic!("{name}: not a signature request");
+                };
+                (name, case, sm, request)
+            })
+    }
+
     fn int(v: &Value) -> BigUint {
         Int::from_base64(v.as_str().unwrap()).unwrap().0
     }
@@ -216,19 +234,10 @@ mod tests {
     #[test]
     fn recorded_signatures_match_their_requests_and_nonces() {
         let mut checked = 0;
-        for (name, case) in cases(&["signature", "negative"]) {
+        for (name, case, sm, request) in signature_cases() {
             let body = &case["client_message"]["body"];
-            if body.get("signature").is_none() {
-                continue;
-            }
-            let sm: SignedMessage = serde_json::from_value(body.clone()).unwrap();
             assert_eq!(&serde_json::to_value(&sm).unwrap(), body, "{name}");
             assert_eq!(sm.version(), 2);
-            let SessionRequest::Signature(request) =
-                serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap()
-            else {
-                panic!("{name}: not a signature request");
-            };
             let result = sm.check_request(Some(&request));
             if case["session_result"]["proofStatus"] == "UNMATCHED_REQUEST" {
                 assert_eq!(result, Err(ProofStatus::UnmatchedRequest), "{name}");
@@ -264,17 +273,8 @@ mod tests {
             .decode("r+klHf9m7sgcYfAUQ/xeTSS148U9mijuCqs6EPFu7Zo=")
             .unwrap();
         let mut checked = 0;
-        for (name, case) in cases(&["signature", "negative"]) {
+        for (name, case, sm, request) in signature_cases() {
             let body = &case["client_message"]["body"];
-            if body.get("signature").is_none() {
-                continue;
-            }
-            let sm: SignedMessage = serde_json::from_value(body.clone()).unwrap();
-            let SessionRequest::Signature(request) =
-                serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap()
-            else {
-                panic!("{name}: not a signature request");
-            };
             let raw = body["signature"].as_array().unwrap();
             let proofs: Vec<_> = raw
                 .iter()

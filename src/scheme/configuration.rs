@@ -183,37 +183,30 @@ impl Configuration {
 
     /// Parses and checks a verified requestor scheme and adds it.
     fn add_requestor_scheme(&mut self, v: VerifiedScheme) -> Result<(), Error> {
-        let VerifiedScheme {
-            path,
-            id,
-            index,
-            public_key,
-            timestamp,
-            files,
-            warnings,
-            ..
-        } = v;
-        self.warnings.extend(warnings);
-        let desc_name = index.display_path(DESCRIPTION_JSON);
-        let desc_bytes = files.get(DESCRIPTION_JSON).ok_or_else(|| Error::Unsigned {
-            file: desc_name.clone(),
-        })?;
+        self.warnings.extend(v.warnings);
+        let desc_name = v.index.display_path(DESCRIPTION_JSON);
+        let desc_bytes = v
+            .files
+            .get(DESCRIPTION_JSON)
+            .ok_or_else(|| Error::Unsigned {
+                file: desc_name.clone(),
+            })?;
         let description = requestor::parse_description(&desc_name, desc_bytes)?;
-        let chunks =
-            index
-                .files()
-                .filter(|(rel, _)| *rel != DESCRIPTION_JSON && *rel != "timestamp")
-                .map(|(rel, _)| {
-                    let bytes = files.get(rel).map(Vec::as_slice).ok_or_else(|| {
-                        Error::MissingIndexedFile {
-                            file: index.display_path(rel),
-                        }
-                    })?;
-                    Ok((rel.to_owned(), bytes))
-                })
-                .collect::<Result<Vec<_>, Error>>()?;
-        let display = |rel: &str| index.display_path(rel);
-        let assets = path.join("assets");
+        let chunks = v
+            .index
+            .files()
+            .filter(|(rel, _)| *rel != DESCRIPTION_JSON && *rel != "timestamp")
+            .map(|(rel, _)| {
+                let bytes = v.files.get(rel).map(Vec::as_slice).ok_or_else(|| {
+                    Error::MissingIndexedFile {
+                        file: v.index.display_path(rel),
+                    }
+                })?;
+                Ok((rel.to_owned(), bytes))
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let display = |rel: &str| v.index.display_path(rel);
+        let assets = v.path.join("assets");
         let asset = |name: &str| fs::read(assets.join(name)).ok();
         let known = |cred: &CredentialTypeId| {
             self.schemes
@@ -231,18 +224,18 @@ impl Configuration {
         )?;
         requestor::register(&scheme, &mut self.hostnames, &mut self.wizards).map_err(|reason| {
             Error::Invalid {
-                file: path.display().to_string(),
+                file: v.path.display().to_string(),
                 reason,
             }
         })?;
         self.requestor_schemes.insert(
-            id,
+            v.id,
             LoadedRequestorScheme {
                 scheme,
-                path,
-                timestamp,
-                index,
-                public_key,
+                path: v.path,
+                timestamp: v.timestamp,
+                index: v.index,
+                public_key: v.public_key,
             },
         );
         Ok(())

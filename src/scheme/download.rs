@@ -132,7 +132,7 @@ impl Progress for () {
 
 /// What an install or update did.
 #[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
+pub struct DownloadReport {
     /// The scheme id.
     pub scheme: String,
     /// The scheme folder.
@@ -145,7 +145,7 @@ pub struct Outcome {
     pub timestamp: i64,
 }
 
-impl fmt::Display for Outcome {
+impl fmt::Display for DownloadReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -441,7 +441,7 @@ async fn fetch_remote(
 pub async fn update_all(
     conf: &Configuration,
     opts: &DownloadOptions,
-) -> Vec<(PathBuf, Result<Outcome, DownloadError>)> {
+) -> Vec<(PathBuf, Result<DownloadReport, DownloadError>)> {
     let mut out = Vec::new();
     for dir in conf.all_schemes().map(|s| s.path.to_owned()) {
         let result = update(&dir, opts, &mut ()).await;
@@ -457,7 +457,7 @@ pub async fn install(
     pointer: &SchemePointer,
     opts: &DownloadOptions,
     progress: &mut (dyn Progress + Send),
-) -> Result<Outcome, DownloadError> {
+) -> Result<DownloadReport, DownloadError> {
     let (base, kind) = scheme_base(&pointer.url)?;
     let f = Fetcher::new(&base, opts)?;
     let (scheme_kind, desc) = fetch_description(&f, kind).await?;
@@ -499,7 +499,7 @@ pub async fn install(
     // Private keys are unsigned extras (never indexed), so they do not change the verdict.
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
     fs::rename(&new, &target).map_err(io(&target))?;
-    Ok(Outcome {
+    Ok(DownloadReport {
         scheme: id.to_string(),
         path: target,
         action: "installed",
@@ -514,7 +514,7 @@ pub async fn update(
     dir: &Path,
     opts: &DownloadOptions,
     progress: &mut (dyn Progress + Send),
-) -> Result<Outcome, DownloadError> {
+) -> Result<DownloadReport, DownloadError> {
     let local_conf = Configuration::load(dir)?;
     let Some(local) = local_conf.all_schemes().next() else {
         return Err(Error::NoSchemes {
@@ -531,7 +531,7 @@ pub async fn update(
             "{id}: up to date (local timestamp {}, remote {})",
             local.timestamp, remote.timestamp
         )));
-        return Ok(Outcome {
+        return Ok(DownloadReport {
             scheme: id.to_string(),
             path: dir.to_owned(),
             action: "up-to-date",
@@ -567,7 +567,7 @@ pub async fn update(
     fetch_demo_private_keys(&f, &conf, &new, progress).await;
 
     replace_dir(parent, &new, dir)?;
-    Ok(Outcome {
+    Ok(DownloadReport {
         scheme: id.to_string(),
         path: dir.to_owned(),
         action: "updated",

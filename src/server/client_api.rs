@@ -3,12 +3,13 @@
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use super::body::Body;
+use super::call::Call;
 use super::error::ApiError;
 use super::{AppState, header_str, json, sse};
 use crate::protocol::errors::ErrorKind;
@@ -94,23 +95,17 @@ async fn static_session(
     Ok(json(&pointer))
 }
 
-/// A client token from the path; malformed ones are unknown sessions.
-fn client(raw: &str) -> Result<ClientToken, ApiError> {
-    ClientToken::parse(raw).map_err(|_| ApiError::kind(ErrorKind::SessionUnknown))
-}
-
-fn authorization(headers: &HeaderMap) -> Option<&str> {
-    header_str(headers, header::AUTHORIZATION)
-}
+/// A request about one session of the app API.
+type AppCall = Call<ClientToken>;
 
 /// Replays the cached answer to an identical retry, or runs `answer` and caches it.
 async fn cached(
-    state: &AppState,
-    ct: &ClientToken,
+    call: &AppCall,
     endpoint: &'static str,
     body: &[u8],
     answer: impl Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
+    let (state, ct) = (&call.state, &call.token);
     let status = state.sessions.client_status(ct).await?;
     let hit = state
         .replay
@@ -150,11 +145,8 @@ async fn cached(
 /// `GET /irma/session/{ct}` without the trailing slash: the reference answers
 /// `MALFORMED_INPUT` for a known session (it reads no protocol versions on this route) and
 /// leaves the session alone.
-async fn get_without_slash(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-) -> Result<Response, ApiError> {
-    state.sessions.client_status(&client(&ct)?).await?;
+async fn get_without_slash(call: AppCall) -> Result<Response, ApiError> {
+    call.sessions().client_status(&call.token).await?;
     Err(ApiError::new(
         ErrorKind::MalformedInput,
         "unexpected end of JSON input",
@@ -162,36 +154,24 @@ async fn get_without_slash(
 }
 
 /// The app's first message.
-async fn first_message(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
+async fn first_message(call: AppCall) -> Result<Response, ApiError> {
     let h = ClientHeaders {
-        min: header_str(&headers, MIN_VERSION),
-        max: header_str(&headers, MAX_VERSION),
-        authorization: authorization(&headers),
+        min: header_str(&call.headers, MIN_VERSION),
+        max: header_str(&call.headers, MAX_VERSION),
+        authorization: call.authorization(),
     };
-    cached(&state, &ct, "get", &[], async {
-        Ok(json(&state.sessions.client_get(&ct, h).await?))
+    cached(&call, "get", &[], async {
+        Ok(json(&call.sessions().client_get(&call.token, h).await?))
     })
     .await
 }
 
-async fn request(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
-    cached(&state, &ct, "request", &[], async {
-        Ok(json(
-            &state
-                .sessions
-                .client_request(&ct, authorization(&headers))
-                .await?,
-        ))
+async fn request(call: AppCall) -> Result<Response, ApiError> {
+    cached(&call, "request", &[], async {
+        let request = call
+            .sessions()
+            .client_request(&call.token, call.authorization());
+        Ok(json(&request.await?))
     })
     .await
 }
@@ -203,105 +183,64 @@ enum AppMessage {
     Commitments,
 }
 
-async fn proofs(
-    state: State<AppState>,
-    ct: Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    app_message(state, ct, headers, body, AppMessage::Proofs).await
+async fn proofs(call: AppCall, body: Body) -> Result<Response, ApiError> {
+    app_message(call, body, AppMessage::Proofs).await
 }
 
-async fn commitments(
-    state: State<AppState>,
-    ct: Path<String>,
-    headers: HeaderMap,
-    body: Body,
-) -> Result<Response, ApiError> {
-    app_message(state, ct, headers, body, AppMessage::Commitments).await
+async fn commitments(call: AppCall, body: Body) -> Result<Response, ApiError> {
+    app_message(call, body, AppMessage::Commitments).await
 }
 
 /// `POST /proofs` or `/commitments`: an identical retry gets the cached answer.
 async fn app_message(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
+    call: AppCall,
     Body(body): Body,
     message: AppMessage,
 ) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
     let endpoint = match message {
         AppMessage::Proofs => "proofs",
         AppMessage::Commitments => "commitments",
     };
-    cached(&state, &ct, endpoint, &body, async {
-        let auth = authorization(&headers);
+    cached(&call, endpoint, &body, async {
+        let (sessions, ct, auth) = (call.sessions(), &call.token, call.authorization());
         let answer = match message {
-            AppMessage::Proofs => state.sessions.client_proofs(&ct, auth, body.clone()).await,
-            AppMessage::Commitments => {
-                let body = body.clone();
-                state.sessions.client_commitments(&ct, auth, body).await
-            }
+            AppMessage::Proofs => sessions.client_proofs(ct, auth, body.clone()).await,
+            AppMessage::Commitments => sessions.client_commitments(ct, auth, body.clone()).await,
         }?;
         Ok(json(&answer))
     })
     .await
 }
 
-async fn cancel(State(state): State<AppState>, Path(ct): Path<String>) -> Result<(), ApiError> {
-    Ok(state.sessions.client_cancel(&client(&ct)?).await?)
+async fn cancel(call: AppCall) -> Result<(), ApiError> {
+    Ok(call.sessions().client_cancel(&call.token).await?)
 }
 
-async fn status(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.client_status(&client(&ct)?).await?))
+async fn status(call: AppCall) -> Result<Response, ApiError> {
+    Ok(json(&call.sessions().client_status(&call.token).await?))
 }
 
-async fn status_events(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-) -> Result<Response, ApiError> {
-    if !state.sse {
-        return Err(ApiError::kind(ErrorKind::SseDisabled));
-    }
-    let token = state.sessions.requestor_token(&client(&ct)?).await?;
-    let rx = state.sessions.subscribe(&token).await?;
-    Ok(sse::status_stream(&state, rx, |s| async move {
-        serde_json::to_string(&s)
-    }))
+async fn status_events(_: sse::Enabled, call: AppCall) -> Result<Response, ApiError> {
+    let token = call.sessions().requestor_token(&call.token).await?;
+    let rx = call.sessions().subscribe(&token).await?;
+    Ok(sse::statuses(&call.state, rx))
 }
 
-async fn frontend_status(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
-    Ok(json(
-        &state
-            .sessions
-            .frontend_status(&ct, authorization(&headers))
-            .await?,
-    ))
+async fn frontend_status(call: AppCall) -> Result<Response, ApiError> {
+    let status = call
+        .sessions()
+        .frontend_status(&call.token, call.authorization());
+    Ok(json(&status.await?))
 }
 
-async fn frontend_status_events(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    if !state.sse {
-        return Err(ApiError::kind(ErrorKind::SseDisabled));
-    }
-    let token = state
-        .sessions
-        .frontend(&client(&ct)?, authorization(&headers))
+async fn frontend_status_events(_: sse::Enabled, call: AppCall) -> Result<Response, ApiError> {
+    let token = call
+        .sessions()
+        .frontend(&call.token, call.authorization())
         .await?;
-    let rx = state.sessions.subscribe(&token).await?;
-    let sessions = std::sync::Arc::clone(&state.sessions);
-    Ok(sse::status_stream(&state, rx, move |status| {
+    let rx = call.sessions().subscribe(&token).await?;
+    let sessions = std::sync::Arc::clone(call.sessions());
+    Ok(sse::status_stream(&call.state, rx, move |status| {
         let (sessions, token) = (std::sync::Arc::clone(&sessions), token.clone());
         async move {
             serde_json::to_string(&FrontendSessionStatus {
@@ -312,31 +251,20 @@ async fn frontend_status_events(
     }))
 }
 
-async fn frontend_options(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let ct = client(&ct)?;
-    let auth = authorization(&headers);
-    state.sessions.frontend(&ct, auth).await?;
+async fn frontend_options(call: AppCall, Body(body): Body) -> Result<Response, ApiError> {
+    let (ct, auth) = (&call.token, call.authorization());
+    call.sessions().frontend(ct, auth).await?;
     let request: FrontendOptionsRequest = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(ErrorKind::MalformedInput, e.to_string()))?;
     Ok(json(
-        &state.sessions.frontend_options(&ct, auth, request).await?,
+        &call.sessions().frontend_options(ct, auth, request).await?,
     ))
 }
 
-async fn pairing_completed(
-    State(state): State<AppState>,
-    Path(ct): Path<String>,
-    headers: HeaderMap,
-) -> Result<StatusCode, ApiError> {
-    let ct = client(&ct)?;
-    state
-        .sessions
-        .pairing_completed(&ct, authorization(&headers))
-        .await?;
+async fn pairing_completed(call: AppCall) -> Result<StatusCode, ApiError> {
+    let completed = call
+        .sessions()
+        .pairing_completed(&call.token, call.authorization());
+    completed.await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::header;
+use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::de::DeserializeOwned;
@@ -124,7 +125,11 @@ impl From<Error> for ApiError {
             Error::MissingCommitment => ErrorKind::MissingCommitment,
             Error::MissingChallenge => ErrorKind::MissingChallenge,
             Error::WrongChallenge => ErrorKind::UnexpectedRequest,
-            Error::Internal(_) => ErrorKind::Internal,
+            Error::Internal(_) => {
+                // The detail is for the log only.
+                tracing::error!(error = %e, "keyshare server failed");
+                return ApiError::kind(ErrorKind::Internal);
+            }
         };
         ApiError::new(kind, e.to_string())
     }
@@ -160,41 +165,39 @@ async fn verify_pin(
     Ok(json(&s.core.verify_pin(&msg)?))
 }
 
-/// The user of `X-IRMA-Keyshare-Username`, authorized by the `Authorization` access token.
-fn authorized(s: &KeyshareState, headers: &HeaderMap) -> Result<String, ApiError> {
-    let username = header_str(headers, USERNAME_HEADER).unwrap_or_default();
-    let authorization = header_str(headers, header::AUTHORIZATION).unwrap_or_default();
-    s.core.authorize(username, authorization)?;
-    Ok(username.to_owned())
+/// The user of `X-IRMA-Keyshare-Username`, authorized by the `Authorization` access token,
+/// with the keyshare server.
+struct User {
+    name: String,
+    core: Arc<KeyshareServer>,
 }
 
-async fn ps(
-    State(s): State<KeyshareState>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let username = authorized(&s, &headers)?;
+impl FromRequestParts<KeyshareState> for User {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, s: &KeyshareState) -> Result<Self, ApiError> {
+        let name = header_str(&parts.headers, USERNAME_HEADER).unwrap_or_default();
+        let authorization = header_str(&parts.headers, header::AUTHORIZATION).unwrap_or_default();
+        s.core.authorize(name, authorization)?;
+        Ok(Self {
+            name: name.to_owned(),
+            core: Arc::clone(&s.core),
+        })
+    }
+}
+
+async fn ps(user: User, Body(body): Body) -> Result<Response, ApiError> {
     let keys: Vec<KeyId> = parse(&body)?;
-    Ok(json(&s.core.ps(&username, &keys)?))
+    Ok(json(&user.core.ps(&user.name, &keys)?))
 }
 
-async fn commitments(
-    State(s): State<KeyshareState>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let username = authorized(&s, &headers)?;
+async fn commitments(user: User, Body(body): Body) -> Result<Response, ApiError> {
     let keys: Vec<KeyId> = parse(&body)?;
-    Ok(json(&s.core.commitments(&username, &keys)?))
+    Ok(json(&user.core.commitments(&user.name, &keys)?))
 }
 
-async fn response(
-    State(s): State<KeyshareState>,
-    headers: HeaderMap,
-    Body(body): Body,
-) -> Result<Response, ApiError> {
-    let username = authorized(&s, &headers)?;
+async fn response(user: User, Body(body): Body) -> Result<Response, ApiError> {
     let challenge: Int = parse(&body)?;
-    let jwt = s.core.response(&username, &challenge.0)?;
+    let jwt = user.core.response(&user.name, &challenge.0)?;
     Ok(([(header::CONTENT_TYPE, "text/plain")], jwt).into_response())
 }

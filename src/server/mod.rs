@@ -1,6 +1,7 @@
 //! The HTTP side of `irma server` (axum): the only module that imports axum.
 //!
 //! - [`body`]: request bodies, with the size limit and minimum data rate.
+//! - [`call`]: the extractor of a request about one session (state, token, headers).
 //! - [`error`]: the one error boundary, mapping errors to the reference's JSON bodies.
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`.
 //! - [`health`]: `/health`, `/ready`, `/metrics`, and the request timing for the metrics.
@@ -20,6 +21,7 @@
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
 pub mod body;
+pub mod call;
 pub mod client_api;
 pub mod error;
 pub mod health;
@@ -181,9 +183,15 @@ async fn preflight(request: axum::extract::Request, next: axum::middleware::Next
     next.run(request).await
 }
 
+/// The engine's answer for the caller; a failure of the server itself is logged here with
+/// its detail, which the caller does not get.
 impl From<SessionError> for ApiError {
     fn from(e: SessionError) -> Self {
-        ApiError::new(e.kind(), e.to_string())
+        if e.is_internal() {
+            tracing::error!(error = %e, "session engine failed");
+        }
+        let (kind, message) = e.wire();
+        ApiError::new(kind, message)
     }
 }
 

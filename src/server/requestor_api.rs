@@ -1,16 +1,18 @@
 //! The requestor API: start sessions, follow them, fetch results.
 
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::Value;
 
 use super::body::{Body, BodyError};
+use super::call::Call;
 use super::error::ApiError;
 use super::{AppState, header_str, json, sse};
 use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
+use crate::jwt::result::{ResultJwtError, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::RequestorRequest;
 use crate::protocol::tokens::RequestorToken;
@@ -33,13 +35,6 @@ pub fn router() -> Router<AppState> {
 /// The wall clock, for JWTs (their times are read by other parties).
 fn now_secs() -> i64 {
     Clock::System.now_secs()
-}
-
-/// A requestor token from the path: the reference answers `SESSION_UNKNOWN` for a token
-/// of the right shape it does not know, and `INVALID_REQUEST` otherwise.
-fn token(raw: &str) -> Result<RequestorToken, ApiError> {
-    RequestorToken::parse(raw)
-        .map_err(|_| ApiError::new(ErrorKind::InvalidRequest, "Invalid session token"))
 }
 
 async fn start(
@@ -108,69 +103,54 @@ fn parse_request(value: Value) -> Result<RequestorRequest, ApiError> {
         .map_err(|e| ApiError::new(ErrorKind::InvalidRequest, e.to_string()))
 }
 
-async fn cancel(State(state): State<AppState>, Path(t): Path<String>) -> Result<(), ApiError> {
-    Ok(state.sessions.cancel(&token(&t)?).await?)
+/// A request about one session of the requestor API.
+type RequestorCall = Call<RequestorToken>;
+
+async fn cancel(call: RequestorCall) -> Result<(), ApiError> {
+    Ok(call.sessions().cancel(&call.token).await?)
 }
 
-async fn status(
-    State(state): State<AppState>,
-    Path(t): Path<String>,
-) -> Result<Response, ApiError> {
-    Ok(json(&state.sessions.status(&token(&t)?).await?))
+async fn status(call: RequestorCall) -> Result<Response, ApiError> {
+    Ok(json(&call.sessions().status(&call.token).await?))
 }
 
-async fn status_events(
-    State(state): State<AppState>,
-    Path(t): Path<String>,
-) -> Result<Response, ApiError> {
-    if !state.sse {
-        return Err(ApiError::kind(ErrorKind::SseDisabled));
-    }
-    let rx = state.sessions.subscribe(&token(&t)?).await?;
-    Ok(sse::status_stream(&state, rx, |s| async move {
-        serde_json::to_string(&s)
-    }))
+async fn status_events(_: sse::Enabled, call: RequestorCall) -> Result<Response, ApiError> {
+    let rx = call.sessions().subscribe(&call.token).await?;
+    Ok(sse::statuses(&call.state, rx))
 }
 
-async fn result(
-    State(state): State<AppState>,
-    Path(t): Path<String>,
-) -> Result<Response, ApiError> {
-    let (result, _) = state.sessions.requestor_result(&token(&t)?).await?;
+async fn result(call: RequestorCall) -> Result<Response, ApiError> {
+    let (result, _) = call.sessions().requestor_result(&call.token).await?;
     Ok(json(&result))
 }
 
-fn signer(state: &AppState) -> Result<&crate::jwt::result::ResultSigner, ApiError> {
+fn signer(state: &AppState) -> Result<&ResultSigner, ApiError> {
     state
         .sessions
         .signer()
         .ok_or_else(|| ApiError::new(ErrorKind::Unknown, "JWT signing not supported"))
 }
 
-fn text(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], body).into_response()
+/// A signed JWT as `text/plain`. A signing failure is logged; the requestor gets the
+/// reference's `EXCEPTION` without its detail.
+fn signed(jwt: Result<String, ResultJwtError>) -> Result<Response, ApiError> {
+    match jwt {
+        Ok(jwt) => Ok(([(header::CONTENT_TYPE, "text/plain; charset=utf-8")], jwt).into_response()),
+        Err(e) => {
+            tracing::error!(error = %e, "signing a session result JWT");
+            Err(ApiError::kind(ErrorKind::Unknown))
+        }
+    }
 }
 
-async fn result_jwt(
-    State(state): State<AppState>,
-    Path(t): Path<String>,
-) -> Result<Response, ApiError> {
-    let (result, validity) = state.sessions.requestor_result(&token(&t)?).await?;
-    let jwt = signer(&state)?
-        .result_jwt(&result, validity, now_secs())
-        .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;
-    Ok(text(jwt))
+async fn result_jwt(call: RequestorCall) -> Result<Response, ApiError> {
+    let (result, validity) = call.sessions().requestor_result(&call.token).await?;
+    signed(signer(&call.state)?.result_jwt(&result, validity, now_secs()))
 }
 
-async fn getproof(
-    State(state): State<AppState>,
-    Path(t): Path<String>,
-) -> Result<Response, ApiError> {
-    let (result, validity) = state.sessions.result_with_validity(&token(&t)?).await?;
-    let jwt = signer(&state)?
-        .getproof_jwt(&result, validity, now_secs())
-        .map_err(|e| ApiError::new(ErrorKind::Unknown, e.to_string()))?;
-    Ok(text(jwt))
+async fn getproof(call: RequestorCall) -> Result<Response, ApiError> {
+    let (result, validity) = call.sessions().result_with_validity(&call.token).await?;
+    signed(signer(&call.state)?.getproof_jwt(&result, validity, now_secs()))
 }
 
 async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError> {
@@ -179,4 +159,16 @@ async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError>
         .signer()
         .ok_or_else(|| ApiError::kind(ErrorKind::Unsupported))?;
     Ok((StatusCode::OK, signer.public_key_pem().to_owned()).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_signing_failure_reaches_the_requestor_without_its_detail() {
+        let e = signed(Err(ResultJwtError::UnknownType)).unwrap_err();
+        assert_eq!(e.body(), &ErrorKind::Unknown.remote_error(""));
+        assert!(signed(Ok("a.b.c".to_owned())).is_ok());
+    }
 }

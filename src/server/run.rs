@@ -324,8 +324,10 @@ fn expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            // A store failure is logged where it happens; the next tick tries again.
-            let _ = sessions.expire_all().await;
+            // The next tick tries again.
+            if let Err(e) = sessions.expire_all().await {
+                tracing::warn!(error = %e, "expiring sessions");
+            }
             replay.prune();
         }
     })

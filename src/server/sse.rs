@@ -21,7 +21,35 @@ use futures_util::stream::{self, StreamExt};
 use tokio::sync::watch;
 
 use super::AppState;
+use super::error::ApiError;
+use crate::protocol::errors::ErrorKind;
 use crate::protocol::status::ServerStatus;
+
+/// An extractor that refuses status events (`SSE_DISABLED`) unless the server enables them;
+/// put first, so that it answers before the session is looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct Enabled;
+
+impl axum::extract::FromRequestParts<AppState> for Enabled {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        _: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, ApiError> {
+        if state.sse {
+            Ok(Self)
+        } else {
+            Err(ApiError::kind(ErrorKind::SseDisabled))
+        }
+    }
+}
+
+/// An SSE response with each status as its JSON string (the requestor's and the app's
+/// `statusevents`).
+pub fn statuses(state: &AppState, rx: watch::Receiver<ServerStatus>) -> Response {
+    status_stream(state, rx, |s| async move { serde_json::to_string(&s) })
+}
 
 /// An SSE response following `rx` from its next change until a final status or until the
 /// server stops; `render` makes each message's data (it may read the store, hence a

@@ -95,7 +95,9 @@ impl Sessions {
                 let answer = self.conclude(token, claim, outcome, Some(package)).await;
                 if answer.is_err() {
                     // This session changed meanwhile (cancelled, timed out): drop the next.
-                    let _ = self.cancel(&next_token).await;
+                    if let Err(e) = self.cancel(&next_token).await {
+                        tracing::warn!(error = %e, "cancelling an orphaned next session");
+                    }
                 }
                 answer
             }
@@ -125,14 +127,17 @@ impl Sessions {
         result: &SessionResult,
     ) -> Result<SessionPackage, ChainError> {
         self.authorize(previous.requestor(), &request.request)
-            .map_err(|e| ChainError::Forbidden(e.to_string()))?;
+            .map_err(|e| ChainError::Forbidden(e.wire().1.into_owned()))?;
         let link = ChainLink {
             implicit: implicit_disclosure(&result.disclosed),
             frontend_auth: previous.frontend_auth().clone(),
         };
         self.launch(request, previous.requestor(), Some(link))
             .await
-            .map_err(|e| ChainError::Start(e.to_string()))
+            .map_err(|e| {
+                tracing::warn!(error = %e, "starting a chain's next session");
+                ChainError::Start(e.wire().1.into_owned())
+            })
     }
 }
 

@@ -296,7 +296,7 @@ impl Sessions {
                         match self.store.get(&token).await {
                             Ok(Some(s)) => self.channels.publish(&token, s.status()),
                             Ok(None) => self.channels.forget(&token),
-                            Err(_) => {}
+                            Err(e) => tracing::warn!(error = %e, "re-reading a followed session"),
                         }
                     }
                 }

@@ -26,11 +26,7 @@ pub struct SessionResult {
     #[serde(rename = "type")]
     pub session_type: Action,
     /// The verdict on the proofs, once received.
-    #[serde(
-        rename = "proofStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proofStatus", default, skip_serializing_if = "Option::is_none")]
     pub proof_status: Option<ProofStatus>,
     /// The disclosed attributes per disjunction of the request; empty for one the proofs
     /// did not satisfy (see [`disclosed_lists`]).
@@ -47,11 +43,7 @@ pub struct SessionResult {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<RemoteError>,
     /// The requestor token of the chained next session.
-    #[serde(
-        rename = "nextSession",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "nextSession", default, skip_serializing_if = "Option::is_none")]
     pub next_session: Option<RequestorToken>,
 }
 
@@ -216,10 +208,7 @@ pub struct Session {
     protocol_version: Option<ProtocolVersion>,
     /// The frontend options (pairing); `None` for the default (no pairing), which most
     /// sessions keep, so that they hold no copy of it. Stored as the options either way.
-    #[serde(
-        serialize_with = "options_as_stored",
-        deserialize_with = "stored_options"
-    )]
+    #[serde(serialize_with = "options_as_stored", deserialize_with = "stored_options")]
     options: Option<Box<SessionOptions>>,
     /// What the app's message came to, once it came (boxed: a pending session has none).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -16,7 +16,6 @@
 //! bounded number of times. The script also moves the deadline and publishes the status,
 //! so a write and its event are one atomic step.
 
-use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -133,14 +132,7 @@ impl RedisStats {
     }
 }
 
-impl fmt::Debug for RedisStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisStore")
-            .field("prefix", &self.prefix)
-            .field("lifetimes", &self.lifetimes)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(RedisStore { prefix, lifetimes });
 
 /// Runs one Redis operation with the [`OP_TIMEOUT`].
 async fn bounded<T>(op: impl Future<Output = redis::RedisResult<T>>) -> Result<T, StoreError> {

@@ -84,14 +84,7 @@ impl Drop for StoredAccount {
     }
 }
 
-impl fmt::Debug for KeyshareAccount {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyshareAccount")
-            .field("scheme", &self.scheme)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(KeyshareAccount { scheme, username });
 
 fn random_bytes<const N: usize>() -> Result<Zeroizing<[u8; N]>, Error> {
     let mut out = Zeroizing::new([0u8; N]);

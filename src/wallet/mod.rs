@@ -31,7 +31,7 @@ pub use candidates::{Chosen, DisclosurePlan, choose};
 pub use credential::{Wallet, WalletCredential, WalletDump};
 pub use keyshare::{KeyshareAccount, Pin};
 pub use session::{
-    Outcome, Report, SessionOptions, enroll, parse_pointer, run_session, run_session_on,
+    Report, RunOptions, RunOutcome, enroll, parse_pointer, run_session, run_session_on,
 };
 pub use storage::{FORMAT_VERSION, LoadedCredentials, Storage, StoredCredential, Unreadable};
 

@@ -76,7 +76,7 @@ const PAIRING_MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// How to play a session.
 #[derive(Debug, Clone)]
-pub struct SessionOptions {
+pub struct RunOptions {
     /// Per disjunction of the first session's request, the option to take (instead of the
     /// first satisfiable one).
     pub choose: Option<Vec<usize>>,
@@ -95,7 +95,7 @@ pub struct SessionOptions {
     pub pin: Option<Pin>,
 }
 
-impl Default for SessionOptions {
+impl Default for RunOptions {
     fn default() -> Self {
         Self {
             choose: None,
@@ -112,7 +112,7 @@ impl Default for SessionOptions {
 /// How the sessions ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Outcome {
+pub enum RunOutcome {
     /// Every session of the chain succeeded.
     Success,
     /// The wallet refused (`--deny`).
@@ -125,7 +125,7 @@ pub enum Outcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// How it ended.
-    pub outcome: Outcome,
+    pub outcome: RunOutcome,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -151,7 +151,7 @@ pub struct EnrolledReport {
 impl Report {
     fn new() -> Self {
         Self {
-            outcome: Outcome::Success,
+            outcome: RunOutcome::Success,
             error: None,
             remote_error: None,
             enrolled: None,
@@ -160,7 +160,7 @@ impl Report {
     }
 
     fn fail(&mut self, e: &Error) {
-        self.outcome = Outcome::Error;
+        self.outcome = RunOutcome::Error;
         if let Error::Remote(remote) = e {
             self.remote_error = Some(remote.clone());
         }
@@ -190,7 +190,7 @@ pub async fn enroll(
     wallet: &mut Wallet,
     conf: &Configuration,
     scheme: &SchemeId,
-    options: &SessionOptions,
+    options: &RunOptions,
 ) -> Report {
     let Some(pin) = &options.pin else {
         return Report::failed(&Error::PinRequired(scheme.clone()));
@@ -207,14 +207,14 @@ pub async fn enroll(
         Ok(pointer) => run_session(wallet, conf, pointer, options).await,
         Err(e) => Report::failed(&e),
     };
-    match wallet.finish_enrollment(report.outcome == Outcome::Success) {
+    match wallet.finish_enrollment(report.outcome == RunOutcome::Success) {
         Ok(Some(account)) => {
             report.enrolled = Some(EnrolledReport {
                 scheme: account.scheme().clone(),
                 username: account.username().to_owned(),
             });
         }
-        Ok(None) if report.outcome == Outcome::Success => report.fail(&Error::Keyshare(
+        Ok(None) if report.outcome == RunOutcome::Success => report.fail(&Error::Keyshare(
             "the enrollment session did not issue the keyshare attribute".to_owned(),
         )),
         Ok(None) => {}
@@ -293,7 +293,7 @@ pub async fn run_session(
     wallet: &mut Wallet,
     conf: &Configuration,
     pointer: SessionPointer,
-    options: &SessionOptions,
+    options: &RunOptions,
 ) -> Report {
     match http_client() {
         Ok(http) => run_session_on(&http, wallet, conf, pointer, options).await,
@@ -308,7 +308,7 @@ pub async fn run_session_on(
     wallet: &mut Wallet,
     conf: &Configuration,
     pointer: SessionPointer,
-    options: &SessionOptions,
+    options: &RunOptions,
 ) -> Report {
     let mut report = Report::new();
     let mut next = Some(pointer);
@@ -316,7 +316,7 @@ pub async fn run_session_on(
     let mut first = true;
     while let Some(pointer) = next.take() {
         if report.sessions.len() >= MAX_CHAIN {
-            report.outcome = Outcome::Error;
+            report.outcome = RunOutcome::Error;
             report.error = Some(format!("more than {MAX_CHAIN} chained sessions"));
             break;
         }
@@ -349,7 +349,7 @@ pub async fn run_session_on(
                 implicit = disclosed;
                 next = n;
             }
-            Ok(Step::Denied) => report.outcome = Outcome::Cancelled,
+            Ok(Step::Denied) => report.outcome = RunOutcome::Cancelled,
             Err(e) => report.fail(&e),
         }
         report.sessions.push(session);
@@ -467,7 +467,7 @@ struct Context<'a> {
     http: &'a reqwest::Client,
     wallet: &'a mut Wallet,
     conf: &'a Configuration,
-    options: &'a SessionOptions,
+    options: &'a RunOptions,
     choice: Option<&'a [usize]>,
     implicit: &'a [Vec<Chosen>],
     report: &'a mut SessionReport,

@@ -60,11 +60,7 @@ pub struct StoredCredential {
     #[serde(serialize_with = "ser_decimals", deserialize_with = "de_decimals")]
     pub attributes: Vec<BigUint>,
     /// CL signature `A`.
-    #[serde(
-        rename = "A",
-        serialize_with = "ser_decimal",
-        deserialize_with = "de_decimal"
-    )]
+    #[serde(rename = "A", serialize_with = "ser_decimal", deserialize_with = "de_decimal")]
     pub a: BigUint,
     /// CL signature `e`.
     #[serde(serialize_with = "ser_decimal", deserialize_with = "de_decimal")]

@@ -20,14 +20,7 @@ pub struct CrtModulus {
     q_minus_1: BigUint,
 }
 
-impl std::fmt::Debug for CrtModulus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CrtModulus")
-            .field("p", &self.p)
-            .field("q", &self.q)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(CrtModulus { p, q });
 
 impl CrtModulus {
     /// Prepares CRT exponentiation for `N = p·q`. `p` and `q` must be odd, greater than one and

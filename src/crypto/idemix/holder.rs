@@ -385,7 +385,7 @@ impl Credential {
         };
         Ok((
             contributions,
-            Committed::D {
+            Committed::D(DisclosureCommit {
                 credential: self,
                 disclosed,
                 randomized,
@@ -393,7 +393,7 @@ impl Credential {
                 v_commit,
                 randomizers,
                 nonrev,
-            },
+            }),
         ))
     }
 }
@@ -422,15 +422,18 @@ enum Committed<'a> {
         v_prime_commit: BigUint,
         m_user_commit: BTreeMap<usize, BigUint>,
     },
-    D {
-        credential: &'a Credential,
-        disclosed: BTreeSet<usize>,
-        randomized: RandomizedSignature,
-        e_commit: BigUint,
-        v_commit: BigUint,
-        randomizers: BTreeMap<usize, BigUint>,
-        nonrev: Option<Box<NonRevocationCommit>>,
-    },
+    D(DisclosureCommit<'a>),
+}
+
+/// Randomizers of one disclosure proof between commitment and response.
+struct DisclosureCommit<'a> {
+    credential: &'a Credential,
+    disclosed: BTreeSet<usize>,
+    randomized: RandomizedSignature,
+    e_commit: BigUint,
+    v_commit: BigUint,
+    randomizers: BTreeMap<usize, BigUint>,
+    nonrev: Option<Box<NonRevocationCommit>>,
 }
 
 impl Committed<'_> {
@@ -456,42 +459,40 @@ impl Committed<'_> {
                     m_user_responses,
                 }))
             }
-            Committed::D {
-                credential,
-                disclosed,
-                randomized,
-                e_commit,
-                v_commit,
-                randomizers,
-                nonrev,
-            } => {
-                let params = credential.pk.params();
-                let e_prime = &randomized.e - (BigUint::one() << (params.le - 1));
-                let v_response = BigInt::from(v_commit) + BigInt::from(c.clone()) * &randomized.v;
-                let v_response = v_response.to_biguint().ok_or(Error::NegativeResponse)?;
-                let a_responses = randomizers
-                    .iter()
-                    .map(|(&i, r)| {
-                        let m = attribute_exponent(&credential.attributes[i], params.lm);
-                        (i, Int(r + c * m.as_ref()))
-                    })
-                    .collect();
-                let a_disclosed = disclosed
-                    .iter()
-                    .map(|&i| (i, Int(credential.attributes[i].clone())))
-                    .collect();
-                Ok(Proof::D(ProofD {
-                    c: Int(c.clone()),
-                    a: Int(randomized.a),
-                    e_response: Int(e_commit + c * e_prime),
-                    v_response: Int(v_response),
-                    a_responses,
-                    a_disclosed,
-                    nonrev_proof: nonrev.map(|commit| commit.respond(c)),
-                    rangeproofs: None,
-                }))
-            }
+            Committed::D(d) => d.respond(c),
         }
+    }
+}
+
+impl DisclosureCommit<'_> {
+    fn respond(self, c: &BigUint) -> Result<Proof, Error> {
+        let params = self.credential.pk.params();
+        let e_prime = &self.randomized.e - (BigUint::one() << (params.le - 1));
+        let v_response = BigInt::from(self.v_commit) + BigInt::from(c.clone()) * &self.randomized.v;
+        let v_response = v_response.to_biguint().ok_or(Error::NegativeResponse)?;
+        let a_responses = self
+            .randomizers
+            .iter()
+            .map(|(&i, r)| {
+                let m = attribute_exponent(&self.credential.attributes[i], params.lm);
+                (i, Int(r + c * m.as_ref()))
+            })
+            .collect();
+        let a_disclosed = self
+            .disclosed
+            .iter()
+            .map(|&i| (i, Int(self.credential.attributes[i].clone())))
+            .collect();
+        Ok(Proof::D(ProofD {
+            c: Int(c.clone()),
+            a: Int(self.randomized.a),
+            e_response: Int(self.e_commit + c * e_prime),
+            v_response: Int(v_response),
+            a_responses,
+            a_disclosed,
+            nonrev_proof: self.nonrev.map(|commit| commit.respond(c)),
+            rangeproofs: None,
+        }))
     }
 }
 
@@ -582,12 +583,12 @@ impl<'a> CommittedProofs<'a> {
             .iter()
             .filter_map(|c| match c {
                 Committed::U { .. } => None,
-                Committed::D {
+                Committed::D(DisclosureCommit {
                     credential,
                     disclosed,
                     randomized,
                     ..
-                } => Some((
+                }) => Some((
                     &randomized.a,
                     disclosed
                         .iter()
@@ -609,7 +610,7 @@ impl<'a> CommittedProofs<'a> {
     ) -> Result<(), Error> {
         let pk = match self.committed.get(index) {
             Some(Committed::U { builder, .. }) => &builder.pk,
-            Some(Committed::D { credential, .. }) => &credential.pk,
+            Some(Committed::D(d)) => &d.credential.pk,
             None => return Err(Error::DisclosedIndex { index }),
         };
         let n = pk.modulus();

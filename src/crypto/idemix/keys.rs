@@ -189,9 +189,7 @@ impl PublicKey {
     /// Reads a public key file (`IssuerPublicKey`).
     pub fn from_xml(input: &str) -> Result<Self, KeyError> {
         let root = root(input, "IssuerPublicKey")?;
-        let elements = root
-            .child("Elements")
-            .ok_or(KeyError::Missing("Elements"))?;
+        let elements = elements(&root)?;
         let bases = elements.child("Bases").ok_or(KeyError::Missing("Bases"))?;
         let num = bases.attr("num").unwrap_or("").trim();
         if num.parse::<usize>().ok() != Some(bases.children.len()) {
@@ -230,11 +228,8 @@ impl PublicKey {
 
     /// The file gabi would write for this key.
     pub fn to_xml(&self) -> String {
-        let mut out = String::from(XML_HEADER);
-        let _ = writeln!(out, "<IssuerPublicKey xmlns=\"{KEY_NAMESPACE}\">");
-        let _ = writeln!(out, "   <Counter>{}</Counter>", self.counter);
-        let _ = writeln!(out, "   <ExpiryDate>{}</ExpiryDate>", self.expiry_date);
-        out.push_str("   <Elements>\n");
+        let mut out = String::new();
+        open_key_xml(&mut out, "IssuerPublicKey", self.counter, self.expiry_date);
         let _ = writeln!(out, "      <n>{}</n>", self.n);
         let _ = writeln!(out, "      <Z>{}</Z>", self.z);
         let _ = writeln!(out, "      <S>{}</S>", self.s);
@@ -455,9 +450,7 @@ impl PrivateKey {
     /// non-demo keys.
     pub fn from_xml(input: &str) -> Result<Self, KeyError> {
         let root = root(input, "IssuerPrivateKey")?;
-        let elements = root
-            .child("Elements")
-            .ok_or(KeyError::Missing("Elements"))?;
+        let elements = elements(&root)?;
         let ecdsa = ecdsa_bytes(&root)?.map(Zeroizing::new);
         Self::assemble(
             small_number(&root, "Counter")?,
@@ -491,11 +484,7 @@ impl PrivateKey {
     /// The file gabi would write for this key.
     pub fn to_xml(&self) -> Zeroizing<String> {
         let mut out = Zeroizing::new(String::with_capacity(4096));
-        out.push_str(XML_HEADER);
-        let _ = writeln!(out, "<IssuerPrivateKey xmlns=\"{KEY_NAMESPACE}\">");
-        let _ = writeln!(out, "   <Counter>{}</Counter>", self.counter);
-        let _ = writeln!(out, "   <ExpiryDate>{}</ExpiryDate>", self.expiry_date);
-        out.push_str("   <Elements>\n");
+        open_key_xml(&mut out, "IssuerPrivateKey", self.counter, self.expiry_date);
         let _ = writeln!(out, "      <p>{}</p>", self.p);
         let _ = writeln!(out, "      <q>{}</q>", self.q);
         let _ = writeln!(out, "      <pPrime>{}</pPrime>", self.p_prime);
@@ -578,14 +567,10 @@ impl PartialEq for PrivateKey {
 
 impl Eq for PrivateKey {}
 
-impl fmt::Debug for PrivateKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PrivateKey")
-            .field("counter", &self.counter)
-            .field("expiry_date", &self.expiry_date)
-            .finish_non_exhaustive()
-    }
-}
+crate::debug_fields!(PrivateKey {
+    counter,
+    expiry_date
+});
 
 impl Drop for PrivateKey {
     fn drop(&mut self) {
@@ -609,6 +594,21 @@ impl Drop for PrivateKey {
 pub(crate) fn wipe(x: &mut BigUint) {
     let words = usize::try_from(x.bits().div_ceil(64)).unwrap_or(0) * 2;
     x.assign_from_slice(&vec![0u32; words]);
+}
+
+/// Opens a key file as gabi writes it: the XML declaration, the root element `root` in
+/// gabi's namespace, the counter, the expiry date and the opening `<Elements>` tag.
+fn open_key_xml(out: &mut String, root: &str, counter: u32, expiry_date: i64) {
+    out.push_str(XML_HEADER);
+    let _ = writeln!(out, "<{root} xmlns=\"{KEY_NAMESPACE}\">");
+    let _ = writeln!(out, "   <Counter>{counter}</Counter>");
+    let _ = writeln!(out, "   <ExpiryDate>{expiry_date}</ExpiryDate>");
+    out.push_str("   <Elements>\n");
+}
+
+/// The `Elements` of a key file's root.
+fn elements(root: &Element) -> Result<&Element, KeyError> {
+    root.child("Elements").ok_or(KeyError::Missing("Elements"))
 }
 
 fn root(input: &str, expected: &'static str) -> Result<Element, KeyError> {

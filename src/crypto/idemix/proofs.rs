@@ -53,11 +53,7 @@ pub struct ProofU {
     /// Response for the secret key.
     pub s_response: Int,
     /// Responses for the holder's shares of random-blind attributes, by attribute index.
-    #[serde(
-        default,
-        deserialize_with = "map_or_null",
-        skip_serializing_if = "BTreeMap::is_empty"
-    )]
+    #[serde(default, deserialize_with = "map_or_null", skip_serializing_if = "BTreeMap::is_empty")]
     pub m_user_responses: BTreeMap<usize, Int>,
 }
 

@@ -64,11 +64,7 @@ pub struct IssueCommitmentMessage {
     #[serde(rename = "proofPJwt", default, skip_serializing_if = "Option::is_none")]
     pub proof_p_jwt: Option<String>,
     /// Keyshare ProofP JWTs by scheme.
-    #[serde(
-        rename = "proofPJwts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "proofPJwts", default, skip_serializing_if = "Option::is_none")]
     pub proof_p_jwts: Option<BTreeMap<String, String>>,
 }
 
