@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use crate::protocol::errors::ErrorKind;
 
-/// Why a session operation failed. `Display` describes it for the log; the answer on the
+/// Why a session operation failed. `Display` describes it for the log: the caller's message
+/// where there is one, otherwise what happened (with the store's detail); the answer on the
 /// wire is [`SessionError::wire`], which never carries internal detail.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SessionError {
@@ -13,32 +14,32 @@ pub enum SessionError {
     #[error("unknown or expired session")]
     Unknown,
     /// The session request is not acceptable.
-    #[error("invalid session request: {0}")]
+    #[error("{0}")]
     InvalidRequest(String),
     /// The requestor may not request this (permissions).
-    #[error("requestor not permitted: {0}")]
+    #[error("{0}")]
     Forbidden(String),
     /// Something this server's configuration does not allow (an unsigned callback).
-    #[error("not supported by this server: {0}")]
+    #[error("{0}")]
     Unsupported(&'static str),
     /// A missing or wrong `Authorization` header of the app or the frontend.
-    #[error("app or frontend not authorized: {0}")]
+    #[error("{}", or(.0, "the app or frontend is not authorized"))]
     Unauthorized(&'static str),
     /// The session waits for pairing.
     #[error("the session waits for pairing")]
     PairingRequired,
     /// The operation does not fit the session's state.
-    #[error("unexpected in this session state: {0}")]
+    #[error("{0}")]
     UnexpectedRequest(&'static str),
     /// Protocol version negotiation failed.
     #[error("protocol version negotiation failed")]
     ProtocolVersion,
     /// A header or body that could not be parsed.
-    #[error("malformed input: {0}")]
+    #[error("{0}")]
     MalformedInput(String),
     /// The app's message failed the session (it is cancelled with this error in its
     /// result): unverifiable proofs, invalid commitments, failed issuance.
-    #[error("session failed with {}: {message}", kind.name())]
+    #[error("{}", or(message, kind.description()))]
     Failed {
         /// The reference's error kind.
         kind: ErrorKind,
@@ -57,6 +58,11 @@ pub enum SessionError {
     /// cannot be cloned or compared.
     #[error("session store: {0}")]
     Store(String),
+}
+
+/// `text`, or `otherwise` when it is empty.
+fn or<'a>(text: &'a str, otherwise: &'a str) -> &'a str {
+    if text.is_empty() { otherwise } else { text }
 }
 
 impl SessionError {
