@@ -442,9 +442,7 @@ fn revocation_tasks(sessions: &Arc<Sessions>) -> Vec<tokio::task::JoinHandle<()>
         let (syncer, sessions, others) =
             (Arc::clone(&service), Arc::clone(sessions), others.clone());
         tasks.push(tokio::spawn(async move {
-            // At once, so that a revocation server has something to serve.
-            let mut interval = tokio::time::interval(SYNC_INTERVAL);
-            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut interval = every(SYNC_INTERVAL);
             loop {
                 interval.tick().await;
                 let keys = sessions.revocation_keys();

@@ -343,6 +343,7 @@ async fn revocation_requests_are_authenticated_and_local_revocation_works() {
     let db = db.to_str().unwrap();
     let settings = json!({ ROOT: {"authority": true} }).to_string();
     let authority = Server::start(&[
+        "--no-auth=false",
         "--requestors",
         &requestors,
         "--revocation-settings",
