@@ -124,6 +124,9 @@ _irma() {
             irma__subcmd__help__subcmd__issuer,revocation-keypair)
                 cmd="irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
                 ;;
+            irma__subcmd__help__subcmd__issuer,revoke)
+                cmd="irma__subcmd__help__subcmd__issuer__subcmd__revoke"
+                ;;
             irma__subcmd__help__subcmd__jwt,sign)
                 cmd="irma__subcmd__help__subcmd__jwt__subcmd__sign"
                 ;;
@@ -156,6 +159,9 @@ _irma() {
                 ;;
             irma__subcmd__help__subcmd__scheme__subcmd__issuer,revocation-keypair)
                 cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
+                ;;
+            irma__subcmd__help__subcmd__scheme__subcmd__issuer,revoke)
+                cmd="irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revoke"
                 ;;
             irma__subcmd__help__subcmd__server,check)
                 cmd="irma__subcmd__help__subcmd__server__subcmd__check"
@@ -202,6 +208,9 @@ _irma() {
             irma__subcmd__issuer,revocation-keypair)
                 cmd="irma__subcmd__issuer__subcmd__revocation__subcmd__keypair"
                 ;;
+            irma__subcmd__issuer,revoke)
+                cmd="irma__subcmd__issuer__subcmd__revoke"
+                ;;
             irma__subcmd__issuer__subcmd__help,help)
                 cmd="irma__subcmd__issuer__subcmd__help__subcmd__help"
                 ;;
@@ -210,6 +219,9 @@ _irma() {
                 ;;
             irma__subcmd__issuer__subcmd__help,revocation-keypair)
                 cmd="irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
+                ;;
+            irma__subcmd__issuer__subcmd__help,revoke)
+                cmd="irma__subcmd__issuer__subcmd__help__subcmd__revoke"
                 ;;
             irma__subcmd__jwt,help)
                 cmd="irma__subcmd__jwt__subcmd__help"
@@ -283,6 +295,9 @@ _irma() {
             irma__subcmd__scheme__subcmd__help__subcmd__issuer,revocation-keypair)
                 cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair"
                 ;;
+            irma__subcmd__scheme__subcmd__help__subcmd__issuer,revoke)
+                cmd="irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revoke"
+                ;;
             irma__subcmd__scheme__subcmd__issuer,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help"
                 ;;
@@ -292,6 +307,9 @@ _irma() {
             irma__subcmd__scheme__subcmd__issuer,revocation-keypair)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair"
                 ;;
+            irma__subcmd__scheme__subcmd__issuer,revoke)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__revoke"
+                ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,help)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__help"
                 ;;
@@ -300,6 +318,9 @@ _irma() {
                 ;;
             irma__subcmd__scheme__subcmd__issuer__subcmd__help,revocation-keypair)
                 cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair"
+                ;;
+            irma__subcmd__scheme__subcmd__issuer__subcmd__help,revoke)
+                cmd="irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revoke"
                 ;;
             irma__subcmd__server,check)
                 cmd="irma__subcmd__server__subcmd__check"
@@ -626,7 +647,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__issuer)
-            opts="keygen revocation-keypair"
+            opts="keygen revocation-keypair revoke"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -654,6 +675,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__issuer__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -766,7 +801,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer)
-            opts="keygen revocation-keypair"
+            opts="keygen revocation-keypair revoke"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -794,6 +829,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__help__subcmd__scheme__subcmd__issuer__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1116,7 +1165,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__issuer)
-            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1130,7 +1179,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__issuer__subcmd__help)
-            opts="keygen revocation-keypair help"
+            opts="keygen revocation-keypair revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1172,6 +1221,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1258,6 +1321,56 @@ _irma() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__issuer__subcmd__revoke)
+            opts="-s -a -v -q -h -V --schemes-path --schemes-assets-path --auth-method --key --name --revocation-db-type --revocation-db-str --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-method)
+                    COMPREPLY=($(compgen -W "none token hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "none token hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-str)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1586,7 +1699,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer)
-            opts="keygen revocation-keypair"
+            opts="keygen revocation-keypair revoke"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1614,6 +1727,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__help__subcmd__issuer__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1698,7 +1825,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer)
-            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair help"
+            opts="-v -q -h -V --verbose --quiet --help --version keygen revocation-keypair revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1712,7 +1839,7 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help)
-            opts="keygen revocation-keypair help"
+            opts="keygen revocation-keypair revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1754,6 +1881,20 @@ _irma() {
             return 0
             ;;
         irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revocation__subcmd__keypair)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__help__subcmd__revoke)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1840,6 +1981,56 @@ _irma() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        irma__subcmd__scheme__subcmd__issuer__subcmd__revoke)
+            opts="-s -a -v -q -h -V --schemes-path --schemes-assets-path --auth-method --key --name --revocation-db-type --revocation-db-str --verbose --quiet --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --schemes-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --schemes-assets-path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --auth-method)
+                    COMPREPLY=($(compgen -W "none token hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "none token hmac rsa" -- "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-type)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --revocation-db-str)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

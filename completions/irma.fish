@@ -32,7 +32,7 @@ complete -c irma -n "__fish_irma_needs_command" -f -a "version" -d 'Print versio
 complete -c irma -n "__fish_irma_needs_command" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
 complete -c irma -n "__fish_irma_needs_command" -f -a "completion" -d 'Print the completion script for a shell (cobra\'s `completion` command)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, keycopy, download, update'
-complete -c irma -n "__fish_irma_needs_command" -f -a "issuer" -d 'Manage Idemix issuer keys (the same as `irma scheme issuer`)'
+complete -c irma -n "__fish_irma_needs_command" -f -a "issuer" -d 'Manage Idemix issuer keys, and revoke credentials (the same as `irma scheme issuer`)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_needs_command" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
 complete -c irma -n "__fish_irma_needs_command" -f -a "signature" -d 'Verify attribute-based signatures offline'
@@ -131,6 +131,7 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "revoke" -d 'Revoke a previously issued credential identified by a given key'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from issuer" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify a scheme folder or a folder of schemes: signature, index, every file hash, descriptions and keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "sign" -d 'Sign a scheme folder: write timestamp, index, index.sig and pk.pem, then verify'
@@ -140,13 +141,14 @@ complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "update" -d 'Update schemes from their URLs when the remote timestamp is newer, downloading only changed files; each scheme is replaced atomically'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "issuer" -d 'Manage Idemix issuer keys'
 complete -c irma -n "__fish_irma_using_subcommand scheme; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s v -l verbose -d 'More log output (repeat for more)'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s q -l quiet -d 'No log output'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s h -l help -d 'Print help'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -s V -l version -d 'Print version'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
-complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -s h -l help -d 'Print help'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -f -a "revoke" -d 'Revoke a previously issued credential identified by a given key'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and not __fish_seen_subcommand_from keygen revocation-keypair revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s s -l privatekey -d 'File to write the private key to (default "PrivateKeys/$counter.xml")' -r -F
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s p -l publickey -d 'File to write the public key to (default "PublicKeys/$counter.xml")' -r -F
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from keygen" -s e -l expirydate -d 'Expiry date of the key pair in RFC3339 ("2006-01-02T15:04:05+07:00"); overrides --valid-for' -r
@@ -163,8 +165,23 @@ complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s V -l version -d 'Print version'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in schemes]' -r -F
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer' -r -F
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
+token\t'Plain JSON with `--key` as the `Authorization` header'
+hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
+rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l name -d 'Requestor name (the `iss` of the request JWT)' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l revocation-db-type -d 'Without URL: the authority\'s database type (postgres, mysql or sqlite)' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l revocation-db-str -d 'Without URL: the authority\'s database connection string, as the server\'s revocation_db_str [default for sqlite: ~/.local/share/irma/revocation.db]' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'More log output (repeat for more)'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'No log output'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke a previously issued credential identified by a given key'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand jwt; and not __fish_seen_subcommand_from sign verify help" -s q -l quiet -d 'No log output'
@@ -641,7 +658,7 @@ complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subc
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "generate" -d 'Generate shell completions and man pages from this command line'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "completion" -d 'Print the completion script for a shell (cobra\'s `completion` command)'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "scheme" -d 'Manage credential schemes: verify, sign, keygen, keycopy, download, update'
-complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "issuer" -d 'Manage Idemix issuer keys (the same as `irma scheme issuer`)'
+complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "issuer" -d 'Manage Idemix issuer keys, and revoke credentials (the same as `irma scheme issuer`)'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "jwt" -d 'Sign requestor JWTs and verify IRMA JWTs (requests, results)'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "meta" -d 'Show what a credential\'s metadata attribute says: type, dates, key'
 complete -c irma -n "__fish_irma_using_subcommand help; and not __fish_seen_subcommand_from version generate completion scheme issuer jwt meta signature session request server wallet help" -f -a "signature" -d 'Verify attribute-based signatures offline'
@@ -661,6 +678,7 @@ complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcomma
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from scheme" -f -a "issuer" -d 'Manage Idemix issuer keys'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "keygen" -d 'Generate a new IRMA issuer private/public keypair'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "revocation-keypair" -d 'Augment an IRMA private-public keypair with revocation key material'
+complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from issuer" -f -a "revoke" -d 'Revoke a previously issued credential identified by a given key'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "sign" -d 'Sign a session request (JSON) as a requestor JWT, as `irma request -a hmac|rsa` does'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from jwt" -f -a "verify" -d 'Show a JWT, say what it is, and check its signature and times'
 complete -c irma -n "__fish_irma_using_subcommand help; and __fish_seen_subcommand_from signature" -f -a "verify" -d 'Verify an attribute-based signature offline (like irmago `SignedMessage.Verify`)'

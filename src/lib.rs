@@ -12,8 +12,9 @@
 //!   rules above the crypto: the verdict on verified proofs against a request.
 //! - [`crypto`]: pure math, no I/O: big integers, the Idemix core and revocation (accumulators,
 //!   witnesses, nonrevocation proofs, signed updates).
-//! - [`revocation`]: issuance records and the SQL storage of revocation state, compatible with
-//!   irmago's database.
+//! - [`revocation`]: issuance records, the SQL storage of revocation state (compatible with
+//!   irmago's database), and a server's revocation roles without HTTP (authority, server,
+//!   verifier; endpoints in [`server::revocation_api`]).
 //! - [`scheme`]: credential schemes: parse a scheme tree, verify its index and signature,
 //!   sign, download and update.
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based

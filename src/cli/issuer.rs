@@ -1,5 +1,5 @@
 //! `irma scheme issuer …`: issuer key management (irmago `yivi/cli/irmacli/issuer-keygen.go`,
-//! `irma/cmd/revocation-keypair.go`).
+//! `irma/cmd/revocation-keypair.go`), and revocation ([`super::revoke`]).
 
 use std::fs::{self, OpenOptions};
 use std::io::Write;
@@ -32,6 +32,15 @@ pub enum IssuerCommand {
     /// requiring revocation can be issued under this keypair. (New keypairs generated with
     /// "irma scheme issuer keygen" already support revocation.) Re-sign the scheme afterwards.
     RevocationKeypair(RevocationKeypairArgs),
+    /// Revoke a previously issued credential identified by a given key.
+    ///
+    /// With URL, posts a revocation request to the revocation authority's server
+    /// (<URL>/revocation, authenticated with -a, --key and --name as a session request; the
+    /// requestor needs revoke_perms there). Without URL, revokes directly in the authority's
+    /// database (--revocation-db-type, --revocation-db-str) with the issuer private keys in
+    /// the schemes (-s); a server running on that database pushes the change at its next
+    /// re-signing.
+    Revoke(Box<super::revoke::RevokeArgs>),
 }
 
 /// Arguments of `irma scheme issuer revocation-keypair`.
@@ -81,6 +90,7 @@ pub(super) fn run(cmd: IssuerCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         IssuerCommand::Keygen(args) => keygen(args),
         IssuerCommand::RevocationKeypair(args) => revocation_keypair(args),
+        IssuerCommand::Revoke(args) => super::revoke::run(*args),
     }
 }
 

@@ -8,6 +8,7 @@ mod jwt;
 mod log_fields;
 mod meta;
 mod request;
+mod revoke;
 mod scheme;
 mod server;
 mod session;
@@ -58,7 +59,7 @@ pub enum Command {
     /// Manage credential schemes: verify, sign, keygen, keycopy, download, update.
     #[command(subcommand)]
     Scheme(scheme::SchemeCommand),
-    /// Manage Idemix issuer keys (the same as `irma scheme issuer`).
+    /// Manage Idemix issuer keys, and revoke credentials (the same as `irma scheme issuer`).
     #[command(subcommand)]
     Issuer(issuer::IssuerCommand),
     /// Sign requestor JWTs and verify IRMA JWTs (requests, results).

@@ -174,28 +174,34 @@ impl RequestFlags {
 
     /// How to authenticate to a server, from `-a`, `--key` and `--name`.
     pub(super) fn authentication(&self) -> anyhow::Result<Authentication> {
-        let key = || {
-            self.key
-                .as_deref()
-                .with_context(|| format!("-a {:?} needs --key", self.auth_method))
-        };
-        Ok(match self.auth_method {
-            AuthMethod::None => Authentication::None,
-            AuthMethod::Token => {
-                let bytes = key_argument(key()?)?;
-                let token = String::from_utf8(bytes).context("the token is not UTF-8")?;
-                Authentication::Token(token.trim_end_matches(['\r', '\n']).to_owned())
-            }
-            AuthMethod::Hmac => Authentication::Jwt {
-                name: self.name.clone(),
-                key: jwt::signing_key(jwt::AuthMethod::Hmac, key()?)?,
-            },
-            AuthMethod::Rsa => Authentication::Jwt {
-                name: self.name.clone(),
-                key: jwt::signing_key(jwt::AuthMethod::Rsa, key()?)?,
-            },
-        })
+        authentication(self.auth_method, self.key.as_deref(), &self.name)
     }
+}
+
+/// How to authenticate to a server with `-a method`, `--key` and `--name` (of `irma
+/// request`, `irma session` and `irma issuer revoke`).
+pub(super) fn authentication(
+    method: AuthMethod,
+    key: Option<&str>,
+    name: &str,
+) -> anyhow::Result<Authentication> {
+    let key = || key.with_context(|| format!("-a {method:?} needs --key"));
+    Ok(match method {
+        AuthMethod::None => Authentication::None,
+        AuthMethod::Token => {
+            let bytes = key_argument(key()?)?;
+            let token = String::from_utf8(bytes).context("the token is not UTF-8")?;
+            Authentication::Token(token.trim_end_matches(['\r', '\n']).to_owned())
+        }
+        AuthMethod::Hmac => Authentication::Jwt {
+            name: name.to_owned(),
+            key: jwt::signing_key(jwt::AuthMethod::Hmac, key()?)?,
+        },
+        AuthMethod::Rsa => Authentication::Jwt {
+            name: name.to_owned(),
+            key: jwt::signing_key(jwt::AuthMethod::Rsa, key()?)?,
+        },
+    })
 }
 
 /// `-r`: JSON, or a file holding it; plain (top-level `@context`), extended, or either in

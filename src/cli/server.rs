@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::config::{self, ServerConfig, StoreConfig};
 use crate::server::prepare::{Prepared, prepare};
-use crate::server::run::check_store;
+use crate::server::run::{check_revocation, check_store};
 use crate::server::{Exposure, Server};
 
 /// `irma server [check]`: the flags, and the optional `check` subcommand taking the same.
@@ -34,7 +34,9 @@ enum ServerCommand {
     /// environment variables, configuration file) and runs every startup check. Like the
     /// server it prepares the schemes folder (newer schemes from --schemes-assets-path, the
     /// built-in schemes into an empty folder); no downloads, no listening; with the Redis store it
-    /// connects to Redis and checks that it answers. Exits non-zero with a message naming
+    /// connects to Redis and checks that it answers; with a revocation database it connects to
+    /// it (creating no tables or accumulators) and checks the revocation settings against the
+    /// issuer private keys. Exits non-zero with a message naming
     /// the bad setting. With -v, prints the effective configuration as JSON
     /// (secrets redacted).
     Check(Box<ConfigFlags>),
@@ -306,16 +308,21 @@ fn prepare_logged(conf: ServerConfig) -> anyhow::Result<(ServerConfig, Prepared)
 
 fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     let (mut conf, prepared) = resolve(flags).context("invalid configuration")?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     if matches!(conf.store, StoreConfig::Redis(_)) {
         // Connecting checks the address, credentials and TLS, and that Redis answers.
-        let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
         runtime
             .block_on(check_store(&conf, &prepared))
             .context("connecting to redis")?;
     }
+    let (schemes_path, url) = (prepared.schemes_path.clone(), prepared.settings.url.clone());
+    // The issuer keys against the revocation settings, and the revocation database.
+    for warning in runtime.block_on(check_revocation(&conf, prepared))? {
+        tracing::warn!("{warning}");
+    }
     if verbose > 0 {
-        conf.schemes_path = Some(prepared.schemes_path);
-        conf.url = Some(prepared.settings.url).filter(|u| !u.is_empty());
+        conf.schemes_path = Some(schemes_path);
+        conf.url = Some(url).filter(|u| !u.is_empty());
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &conf)?;
         writeln!(out)?;

@@ -1,5 +1,5 @@
-//! The requestor HTTP client: start sessions, follow them, fetch results, cancel, and the
-//! server's JWT public key (the function set of irmago's requestor API and of the JS
+//! The requestor HTTP client: start sessions, follow them, fetch results, cancel, revoke,
+//! and the server's JWT public key (the function set of irmago's requestor API and of the JS
 //! package `@privacybydesign/irma-backend`).
 //!
 //! Works against our server and irmago's: the endpoints are the reference's
@@ -21,6 +21,7 @@ use crate::jwt::request::{RequestBody, sign_request};
 use crate::jwt::{SignError, request::RequestFormError};
 use crate::protocol::errors::RemoteError;
 use crate::protocol::request::RequestorRequest;
+use crate::protocol::revocation::RevocationRequest;
 use crate::protocol::session::{
     FrontendOptionsRequest, LD_CONTEXT_FRONTEND_OPTIONS_REQUEST, PairingMethod, SessionOptions,
     SessionPackage,
@@ -258,6 +259,38 @@ impl RequestorClient {
                 url,
                 reason: "the JWT is not UTF-8".to_owned(),
             })
+    }
+
+    /// Revokes credentials at the revocation authority (`POST /revocation`), authenticated
+    /// as configured: JSON for `none` and `token`, a JWT with claim `revrequest` for `hmac`
+    /// and `rsa`. The server answers `OK`.
+    pub async fn revoke(&self, request: &RevocationRequest) -> Result<(), ClientError> {
+        let url = format!("{}/revocation", self.base);
+        let json = serde_json::to_value(request).map_err(|e| ClientError::Decode {
+            url: url.clone(),
+            reason: e.to_string(),
+        })?;
+        let builder = match &self.auth {
+            Authentication::None | Authentication::Token(_) => {
+                let mut b = self
+                    .http
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(json.to_string());
+                if let Authentication::Token(token) = &self.auth {
+                    b = b.header(reqwest::header::AUTHORIZATION, token);
+                }
+                b
+            }
+            Authentication::Jwt { name, key } => {
+                let jwt = sign_request(&RequestBody::from_json(json)?, name, key, unix_now())?;
+                self.http
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "text/plain")
+                    .body(jwt)
+            }
+        };
+        self.call(builder, &url).await.map(drop)
     }
 
     /// Cancels a session (`DELETE /session/{token}`).

@@ -17,6 +17,7 @@
 //! - [`timestamp`]: atum timestamps of signatures.
 //! - [`keyshare`]: the keyshare protocol between the app and a keyshare server.
 //! - [`app`]: the app's disclosure and issuance messages to the server.
+//! - [`revocation`]: the requestor's revocation request (`POST /revocation`).
 
 pub mod app;
 pub mod attributes;
@@ -27,6 +28,7 @@ pub mod keyshare;
 pub mod legacy;
 pub mod messages;
 pub mod request;
+pub mod revocation;
 pub mod session;
 pub mod signature;
 pub mod status;

@@ -33,6 +33,13 @@ pub enum DsnError {
     },
 }
 
+/// The SQLite database a server or `irma issuer revoke` uses when none is configured:
+/// `revocation.db` in the data folder (`~/.local/share/irma/`); `None` when no data folder
+/// can be found or created.
+pub fn default_sqlite_file() -> Option<std::path::PathBuf> {
+    crate::scheme::storage::data_path().map(|folder| folder.join("revocation.db"))
+}
+
 /// The sqlx connection URL for `dsn` of database type `db`.
 pub fn to_url(db: DbType, dsn: &str) -> Result<String, DsnError> {
     let dsn = dsn.trim();

@@ -116,6 +116,16 @@ pub enum ServiceError {
     /// An issuance record that is not signed by the issuer key it names.
     #[error("issuance record not signed by the issuer: {0}")]
     RecordSignature(String),
+    /// The authority of a credential type has no revocation-capable private key of its
+    /// issuer (irmago `prepareRevocation`).
+    #[error("revocation server mode enabled for {0} but no private key installed")]
+    AuthorityWithoutKey(CredentialTypeId),
+    /// A revocation-capable private key of a non-demo issuer without a revocation server to
+    /// send issuance records to (irmago `verifyRevocation`).
+    #[error(
+        "Revocation-supporting private key installed for {0}, but no revocation server is configured: issuance sessions will always fail"
+    )]
+    NoRevocationServer(CredentialTypeId),
 }
 
 /// The revocation component of a server. Shared (`Arc`) by the engine, the HTTP handlers and
@@ -232,6 +242,41 @@ impl Service {
     fn push(&self, cred: &CredentialTypeId, update: Update) {
         // No subscriber is not an error.
         let _ = self.pushes.send((cred.clone(), update));
+    }
+
+    /// Checks the settings against the issuer keys as the reference does at start (irmago
+    /// `verifyRevocation`), without touching the database: an authority needs a
+    /// revocation-capable private key of its issuer; such a key of a credential type that
+    /// has neither `server` nor `revocation_server_url` is an error, or a warning (returned)
+    /// in a demo scheme.
+    pub fn check_keys(&self, keys: &dyn Keys) -> Result<Vec<String>, ServiceError> {
+        for (cred, _) in self.types.iter().filter(|(_, s)| s.authority) {
+            if revocation_private_keys(keys, &cred.issuer()).is_empty() {
+                return Err(ServiceError::AuthorityWithoutKey(cred.clone()));
+            }
+        }
+        let mut warnings = Vec::new();
+        let schemes = keys.schemes();
+        for ct in schemes.credential_types() {
+            if !ct.revocation_supported()
+                || revocation_private_keys(keys, &ct.id.issuer()).is_empty()
+            {
+                continue;
+            }
+            let settings = self.types.get(&ct.id);
+            if settings.is_some_and(|s| s.server || s.url.is_some()) {
+                continue;
+            }
+            let problem = ServiceError::NoRevocationServer(ct.id.clone());
+            let demo = schemes
+                .scheme(&ct.id.issuer().scheme())
+                .is_some_and(|s| s.description.demo);
+            if !demo {
+                return Err(problem);
+            }
+            warnings.push(problem.to_string());
+        }
+        Ok(warnings)
     }
 
     // ---- the authority -------------------------------------------------------------------
@@ -365,11 +410,27 @@ impl Service {
         count: u64,
         counter: Option<u32>,
     ) -> Result<Updates, ServiceError> {
+        Ok(self
+            .latest_updates_dated(keys, cred, count, counter)
+            .await?
+            .0)
+    }
+
+    /// [`Service::latest_updates`] with the time (unix seconds) of the oldest accumulator
+    /// among them, if any: when the next re-signing is due, for caches.
+    pub async fn latest_updates_dated(
+        &self,
+        keys: &dyn Keys,
+        cred: &CredentialTypeId,
+        count: u64,
+        counter: Option<u32>,
+    ) -> Result<(Updates, Option<i64>), ServiceError> {
         let updates = self
             .store()
             .await?
             .latest_updates(cred, counter, count)
             .await?;
+        let mut oldest: Option<i64> = None;
         for (&c, update) in &updates {
             let pk = revocation_public_key(
                 keys,
@@ -378,9 +439,10 @@ impl Service {
                     counter: c,
                 },
             )?;
-            update.signed_accumulator.verify(&pk)?;
+            let time = update.signed_accumulator.verify(&pk)?.time;
+            oldest = Some(oldest.map_or(time, |o| o.min(time)));
         }
-        Ok(updates)
+        Ok((updates, oldest))
     }
 
     /// The events of key `counter` with `from ≤ index < to`, for whole blocks only (irmago

@@ -155,9 +155,15 @@ impl Store {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(1)
+            .acquire_timeout(std::time::Duration::from_secs(10))
             .connect(&url)
             .await?;
-        sqlx::query("SELECT 1").execute(&pool).await?;
+        // SQLite reads the file only for a query on it: its schema table.
+        let probe = match db {
+            DbType::Sqlite => "SELECT count(*) FROM sqlite_master",
+            _ => "SELECT 1",
+        };
+        sqlx::query(probe).execute(&pool).await?;
         pool.close().await;
         Ok(())
     }

@@ -17,6 +17,8 @@
 //!   (what `irma server check` runs).
 //! - [`static_files`]: the static files next to the API (`static_path`).
 //! - [`keyshare`]: the endpoints of a keyshare server ([`crate::keyshare`]).
+//! - [`revocation_api`]: the revocation endpoints (updates, events, issuance records for
+//!   the app API; `POST /revocation` for requestors).
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
@@ -30,6 +32,7 @@ pub mod listen;
 pub mod open_files;
 pub mod prepare;
 pub mod requestor_api;
+pub mod revocation_api;
 pub mod run;
 pub mod schemes_update;
 pub mod shutdown;
@@ -120,6 +123,7 @@ pub fn router(
 
 fn app_api(state: &AppState) -> Router<AppState> {
     client_api::router(state)
+        .merge(revocation_api::router())
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
             ApiError::not_routed(StatusCode::METHOD_NOT_ALLOWED)

@@ -231,8 +231,9 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
 
 /// `revocation_settings` matched against the schemes (irmago `verifyRevocation`): every
 /// credential type must exist, case-insensitively as the reference undoes viper's
-/// lower-casing, and support revocation. Only the verifier role is served so far: the
-/// `authority`, `server` and `sse` settings and a revocation database are refused by name.
+/// lower-casing, and support revocation. The checks against the issuer keys and the
+/// database need the engine and run when the server starts
+/// ([`crate::revocation::Service::check_keys`]).
 fn revocation_settings(
     conf: &ServerConfig,
     schemes: &Configuration,
@@ -255,22 +256,7 @@ fn revocation_settings(
                 format!("credential type {} does not support revocation", ct.id),
             ));
         }
-        if settings.authority || settings.server || settings.sse {
-            return Err(refused(
-                "revocation_settings",
-                format!(
-                    "{}: authority, server and sse are not supported by this server yet (only revocation_server_url and tolerance)",
-                    ct.id
-                ),
-            ));
-        }
         resolved.insert(ct.id.clone(), settings.clone());
-    }
-    if conf.revocation.database.is_some() {
-        return Err(refused(
-            "revocation_db_type",
-            "a revocation database is only used by a revocation server or authority, which this server cannot be yet".to_owned(),
-        ));
     }
     Ok(resolved)
 }

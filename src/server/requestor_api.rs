@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/session/{token}/result-jwt", get(result_jwt))
         .route("/session/{token}/getproof", get(getproof))
         .route("/publickey", get(public_key))
+        .route("/revocation", post(super::revocation_api::revoke))
 }
 
 /// The wall clock, for JWTs (their times are read by other parties).
@@ -89,7 +90,7 @@ async fn start_session(
 }
 
 /// The message of the reference's JSON parser for the common cases.
-fn json_message(e: &serde_json::Error) -> String {
+pub(super) fn json_message(e: &serde_json::Error) -> String {
     if e.is_eof() {
         "unexpected end of JSON input".to_owned()
     } else {

@@ -1,7 +1,7 @@
 //! [`Server`]: an IRMA server assembled from a resolved [`ServerConfig`]: its session store
 //! and replay cache, the session engine, its metrics, the listeners (bound at start, so a
 //! busy port fails there), and the background tasks (expiry, status events of other
-//! instances, scheme updates). `irma server`, the embedded server of `irma session` and
+//! instances, scheme updates, revocation upkeep). `irma server`, the embedded server of `irma session` and
 //! tests start one with one call and run it until a shutdown future resolves; then it
 //! drains ([`super::shutdown`]) and stops.
 //!
@@ -18,8 +18,10 @@ use super::listen::{Endpoint, ListenError, Listeners};
 use super::open_files;
 use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
 use super::{AppState, Routes, schemes_update};
-use crate::config::{Auth, ServerConfig, StaticFiles, StoreConfig};
+use crate::config::{Auth, Database, ServerConfig, StaticFiles, StoreConfig};
 use crate::metrics::Metrics;
+use crate::revocation::service::{DELETE_INTERVAL, RESIGN_INTERVAL, SYNC_INTERVAL};
+use crate::revocation::{DbType, Service, ServiceError};
 use crate::session::redis::RedisStore;
 use crate::session::replay::ReplayCache;
 use crate::session::store::{Store, StoreError};
@@ -51,6 +53,18 @@ pub enum StartError {
     /// A listener could not be bound.
     #[error(transparent)]
     Listen(#[from] ListenError),
+    /// No data folder for the default revocation database could be found or created.
+    #[error(
+        "invalid setting revocation_db_type: no data folder for the default SQLite database could be created; set revocation_db_type and revocation_db_str"
+    )]
+    NoDataFolder,
+    /// The revocation database could not be opened.
+    #[error("invalid setting revocation_db_str: {0}")]
+    RevocationStore(#[from] crate::revocation::StoreError),
+    /// The revocation settings do not fit the issuer keys, or the initial accumulators
+    /// could not be created.
+    #[error("invalid setting revocation_settings: {0}")]
+    Revocation(#[from] ServiceError),
 }
 
 /// A server ready to serve: listeners bound, background tasks running.
@@ -96,15 +110,30 @@ impl Server {
         }
         let (store, replay) = stores(conf, &prepared.settings).await?;
         let updates = scheme_updates(conf, &prepared.schemes_path);
-        let warnings = std::mem::take(&mut prepared.warnings);
-        let revocation = Arc::new(crate::revocation::Service::new(
+        let mut warnings = std::mem::take(&mut prepared.warnings);
+        let revocation = Arc::new(Service::new(
             std::mem::take(&mut prepared.revocation),
-            None,
+            revocation_store(conf).await?,
             prepared.settings.clock,
         ));
         let mut metrics = Metrics::new(requestor_names(conf));
         let mut sessions = Sessions::new(store, prepared.settings, Arc::new(prepared.schemes));
-        sessions.set_revocation(revocation);
+        sessions.set_revocation(Arc::clone(&revocation));
+        let keys = sessions.revocation_keys();
+        for warning in revocation.check_keys(keys.as_ref())? {
+            tracing::warn!("{warning}");
+            warnings.push(warning);
+        }
+        for (cred, settings) in revocation.types() {
+            if settings.authority {
+                tracing::info!("authoritative revocation server mode enabled for {cred}");
+            } else if settings.server {
+                tracing::info!("revocation server mode enabled for {cred}");
+            }
+        }
+        for created in revocation.enable(keys.as_ref()).await? {
+            tracing::warn!("{created}");
+        }
         sessions.observe(metrics.observer());
         let sessions = Arc::new(sessions);
         metrics.collect_from(Arc::clone(&sessions));
@@ -177,6 +206,7 @@ impl Server {
             lifecycle.finish_callbacks(&sessions, *deadline).await;
         }
         drop(tasks);
+        sessions.revocation().close().await;
         served
     }
 }
@@ -271,6 +301,61 @@ async fn stores(
     }
 }
 
+/// The revocation database `conf` names, opened (its tables created when missing); `None`
+/// without one (the service then keeps what it fetches in memory).
+async fn revocation_store(
+    conf: &ServerConfig,
+) -> Result<Option<crate::revocation::Store>, StartError> {
+    let Some((db, dsn)) = revocation_database(conf)? else {
+        return Ok(None);
+    };
+    let store = crate::revocation::Store::open(db, &dsn).await?;
+    tracing::info!(
+        database = db.name(),
+        "revocation state is kept in a database"
+    );
+    Ok(Some(store))
+}
+
+/// The type and connection string of the revocation database `conf` names, if any: the
+/// configured one, or the SQLite file `revocation.db` in the data folder.
+fn revocation_database(conf: &ServerConfig) -> Result<Option<(DbType, String)>, StartError> {
+    Ok(match &conf.revocation.database {
+        None => None,
+        Some(Database::Configured { db_type, dsn }) => Some((*db_type, dsn.expose().to_owned())),
+        Some(Database::DefaultSqlite) => {
+            let file =
+                crate::revocation::dsn::default_sqlite_file().ok_or(StartError::NoDataFolder)?;
+            Some((DbType::Sqlite, file.to_string_lossy().into_owned()))
+        }
+    })
+}
+
+/// What `irma server check` runs of the revocation setup beyond [`prepare`], without side
+/// effects: the settings against the issuer keys (returning the warnings), and whether the
+/// database answers. No table or accumulator is created.
+pub async fn check_revocation(
+    conf: &ServerConfig,
+    prepared: Prepared,
+) -> Result<Vec<String>, StartError> {
+    if let Some((db, dsn)) = revocation_database(conf)? {
+        crate::revocation::Store::check(db, &dsn).await?;
+    }
+    let service = Arc::new(Service::new(
+        prepared.revocation,
+        None,
+        prepared.settings.clock,
+    ));
+    let lifetimes = prepared.settings.lifetimes;
+    let mut sessions = Sessions::new(
+        Store::memory(lifetimes),
+        prepared.settings,
+        Arc::new(prepared.schemes),
+    );
+    sessions.set_revocation(Arc::clone(&service));
+    Ok(service.check_keys(sessions.revocation_keys().as_ref())?)
+}
+
 /// Connects to the session store `conf` names and checks that it answers (what
 /// `irma server check` does beyond [`prepare`]); in memory there is nothing to check.
 pub async fn check_store(conf: &ServerConfig, prepared: &Prepared) -> Result<(), StoreError> {
@@ -287,8 +372,8 @@ fn scheme_updates(conf: &ServerConfig, path: &std::path::Path) -> Option<(PathBu
 struct TaskGuard(Vec<tokio::task::JoinHandle<()>>);
 
 impl TaskGuard {
-    /// Starts the expiry task, the follower of other instances' status events and, when
-    /// configured, the scheme updater.
+    /// Starts the expiry task, the follower of other instances' status events, the
+    /// revocation upkeep and, when configured, the scheme updater.
     fn spawn(state: &AppState, updates: Option<(PathBuf, Duration)>) -> Self {
         let mut tasks = vec![expiry(state)];
         let sessions = Arc::clone(&state.sessions);
@@ -303,8 +388,82 @@ impl TaskGuard {
                 period,
             )));
         }
+        tasks.extend(revocation_tasks(&state.sessions));
         Self(tasks)
     }
+}
+
+/// The revocation upkeep (irmago's scheduler jobs): an authority re-signs its accumulators
+/// every [`RESIGN_INTERVAL`] and deletes expired issuance records every
+/// [`DELETE_INTERVAL`]; every other configured credential type is fetched every
+/// [`SYNC_INTERVAL`] when older than half its tolerance, and followed on the authority's
+/// event stream when its settings say `sse`.
+fn revocation_tasks(sessions: &Arc<Sessions>) -> Vec<tokio::task::JoinHandle<()>> {
+    let service = Arc::clone(sessions.revocation());
+    let every = |period: Duration| {
+        let mut interval = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        interval
+    };
+    let mut tasks = Vec::new();
+    if service.types().values().any(|s| s.authority) {
+        let (resigner, sessions) = (Arc::clone(&service), Arc::clone(sessions));
+        tasks.push(tokio::spawn(async move {
+            let mut interval = every(RESIGN_INTERVAL);
+            loop {
+                interval.tick().await;
+                if let Err(e) = resigner.resign(sessions.revocation_keys().as_ref()).await {
+                    tracing::error!(error = %e, "re-signing the revocation accumulators failed");
+                }
+            }
+        }));
+        let cleaner = Arc::clone(&service);
+        tasks.push(tokio::spawn(async move {
+            let mut interval = every(DELETE_INTERVAL);
+            loop {
+                interval.tick().await;
+                match cleaner.delete_expired().await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "expired issuance records deleted"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "deleting expired issuance records failed")
+                    }
+                }
+            }
+        }));
+    }
+    let others: Vec<_> = service
+        .types()
+        .iter()
+        .filter(|(_, s)| !s.authority)
+        .map(|(cred, s)| (cred.clone(), s.clone()))
+        .collect();
+    if !others.is_empty() {
+        let (syncer, sessions, others) =
+            (Arc::clone(&service), Arc::clone(sessions), others.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut interval = every(SYNC_INTERVAL);
+            loop {
+                interval.tick().await;
+                let keys = sessions.revocation_keys();
+                for (cred, settings) in &others {
+                    let max_age = settings.tolerance() / 2;
+                    if let Err(e) = syncer.sync_if_old(keys.as_ref(), cred, max_age).await {
+                        tracing::error!(credtype = %cred, error = %e, "failed to update the revocation state");
+                    }
+                }
+            }
+        }));
+    }
+    for (cred, _) in others.into_iter().filter(|(_, s)| s.sse) {
+        let (service, sessions) = (Arc::clone(&service), Arc::clone(sessions));
+        tasks.push(tokio::spawn(async move {
+            service
+                .follow(move || sessions.revocation_keys(), cred)
+                .await;
+        }));
+    }
+    tasks
 }
 
 impl Drop for TaskGuard {

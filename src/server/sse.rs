@@ -100,7 +100,7 @@ where
 }
 
 /// Resolves when `closing` becomes true (or its server is gone).
-async fn closed(closing: &mut watch::Receiver<bool>) {
+pub(super) async fn closed(closing: &mut watch::Receiver<bool>) {
     // The guard `wait_for` returns is not `Send`: drop it here, not across an await.
     let _ = closing.wait_for(|closing| *closing).await.is_ok();
 }

@@ -251,6 +251,12 @@ impl Sessions {
         &self.revocation
     }
 
+    /// The issuer keys and credential types of the schemes in use now, for the revocation
+    /// component.
+    pub fn revocation_keys(&self) -> Arc<dyn Keys> {
+        self.scheme_state()
+    }
+
     /// Adds an observer of every status change (before the engine is shared).
     pub fn observe(&mut self, observer: Arc<dyn StatusObserver>) {
         self.observers.push(observer);

@@ -18,6 +18,8 @@
 //! - [`clock`]: the system clock, or tokio's (paused in tests).
 //! - [`replay`]: the app API's replay cache for identical retries.
 //! - [`error`]: [`error::SessionError`], mapped to the reference's error kinds.
+//! - [`revoke`]: a requestor's revocation (`POST /revocation`), checked against its
+//!   `revoke_perms` and done by the revocation component.
 
 pub mod callback;
 pub mod chain;
@@ -32,6 +34,7 @@ pub mod permissions;
 pub mod record;
 pub mod redis;
 pub mod replay;
+pub mod revoke;
 pub mod store;
 pub mod validate;
 pub mod workers;

@@ -24,13 +24,13 @@ pub struct PermissionSet {
     requestors: BTreeMap<String, Grants>,
 }
 
-/// One set of parsed permissions. Revocation is not supported, so there are no revoke
-/// permissions ([`pattern_errors`] refuses them).
+/// One set of parsed permissions.
 #[derive(Debug, Clone, Default)]
 struct Grants {
     disclose: Vec<IdPattern>,
     sign: Vec<IdPattern>,
     issue: Vec<IdPattern>,
+    revoke: Vec<IdPattern>,
     hosts: Vec<HostPattern>,
 }
 
@@ -42,12 +42,13 @@ impl Grants {
             disclose: parse(&p.disclose),
             sign: parse(&p.sign),
             issue: parse(&p.issue),
+            revoke: parse(&p.revoke),
             hosts: p.hosts.clone(),
         }
     }
 }
 
-/// A permission pattern of a disclose, sign or issue permission.
+/// A permission pattern of a disclose, sign, issue or revoke permission.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum IdPattern {
     /// `*`: everything.
@@ -200,6 +201,37 @@ impl PermissionSet {
         self.check_host(requestor, &request.base().host, default_host)
     }
 
+    /// Whether `requestor` has any revoke permission (its own or the global ones); without,
+    /// the reference refuses a revocation before looking at the issuer keys.
+    pub fn may_revoke_any(&self, requestor: &str) -> bool {
+        let own = self.requestors.get(requestor);
+        !self.global.revoke.is_empty() || own.is_some_and(|g| !g.revoke.is_empty())
+    }
+
+    /// Checks that `requestor` may revoke credentials of `cred` (irmago `CanRevoke`); the
+    /// error names the credential type.
+    pub fn check_revoke(
+        &self,
+        requestor: &str,
+        cred: &CredentialTypeId,
+    ) -> Result<(), SessionError> {
+        let own = self.requestors.get(requestor);
+        let patterns: Vec<&IdPattern> = own
+            .map(|g| &g.revoke)
+            .into_iter()
+            .flatten()
+            .chain(&self.global.revoke)
+            .collect();
+        if patterns.is_empty() {
+            return Err(SessionError::Forbidden(String::new()));
+        }
+        if allowed(&patterns, cred.as_str()) {
+            Ok(())
+        } else {
+            Err(SessionError::Forbidden(cred.to_string()))
+        }
+    }
+
     /// Checks that `requestor` may have the app connect to `host` (the request's `host`,
     /// empty for the host of `url`, which is `default_host`): it must match one of the
     /// requestor's `host_perms`; without any, only `default_host` is allowed. A host that
@@ -233,8 +265,8 @@ impl PermissionSet {
 /// checked as the reference does at startup (irmago `requestorserver/conf.go`
 /// `validatePermissionSet`): at most one `*`, only at the end; the right number of parts;
 /// known schemes, issuers, credential and attribute types; and, unless `check_keys` is
-/// off, an installed private key for every credential type that may be issued.
-/// Revocation is not supported, so any revoke permission is an error.
+/// off, an installed private key for every credential type that may be issued or revoked
+/// (whether it supports revocation is checked when revoking).
 fn pattern_errors(
     owner: &str,
     perms: &Permissions,
@@ -243,13 +275,9 @@ fn pattern_errors(
     check_keys: bool,
 ) -> Vec<String> {
     let mut errors = Vec::new();
-    for p in &perms.revoke {
-        errors.push(format!(
-            "{owner} revoke_perms '{p}': revocation is not supported by this server"
-        ));
-    }
-    let kinds: [(&str, &Vec<String>, usize); 3] = [
+    let kinds: [(&str, &Vec<String>, usize); 4] = [
         ("issue_perms", &perms.issue, 3),
+        ("revoke_perms", &perms.revoke, 3),
         ("sign_perms", &perms.sign, 4),
         ("disclose_perms", &perms.disclose, 4),
     ];
@@ -270,9 +298,13 @@ fn pattern_errors(
             } else if parts.len() != length {
                 err(format!("should have {length} parts"));
             }
-            if let Some(what) =
-                unknown_part(&parts, schemes, kind == "issue_perms", keys, check_keys)
-            {
+            if let Some(what) = unknown_part(
+                &parts,
+                schemes,
+                matches!(kind, "issue_perms" | "revoke_perms"),
+                keys,
+                check_keys,
+            ) {
                 err(what);
             }
         }

@@ -19,6 +19,7 @@ mod redis;
 mod requestor_client;
 mod requestors;
 mod revocation;
+mod revocation_authority;
 mod revocation_store;
 mod revocation_verifier;
 mod scheme;

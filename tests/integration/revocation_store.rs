@@ -26,7 +26,7 @@ use crate::util::{data_dir, free_port, vector};
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// A PostgreSQL cluster in a temporary directory, stopped on drop.
-struct Postgres {
+pub(crate) struct Postgres {
     dir: tempfile::TempDir,
     port: u16,
 }
@@ -34,7 +34,7 @@ struct Postgres {
 impl Postgres {
     /// Starts a cluster, or `None` (with a message) when the binaries are not installed;
     /// under CI (`CI` set, as `.ci/run` runs), which installs them, their absence fails.
-    fn start() -> Option<Self> {
+    pub(crate) fn start() -> Option<Self> {
         if !Path::new(PG_BIN).join("initdb").exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -93,7 +93,7 @@ impl Postgres {
     }
 
     /// A new empty database; its connection string in the reference's (libpq) form.
-    async fn database(&self, name: &str) -> String {
+    pub(crate) async fn database(&self, name: &str) -> String {
         sqlx::any::install_default_drivers();
         let pool = sqlx::AnyPool::connect(&self.url("postgres")).await.unwrap();
         sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -111,7 +111,7 @@ impl Postgres {
         )
     }
 
-    fn url(&self, db: &str) -> String {
+    pub(crate) fn url(&self, db: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
     }
 }
@@ -194,7 +194,7 @@ fn dump() -> Value {
 }
 
 /// Writes the reference's recorded rows into the (already created) tables, as its gorm did.
-async fn insert_reference_rows(pool: &sqlx::AnyPool, postgres: bool) {
+pub(crate) async fn insert_reference_rows(pool: &sqlx::AnyPool, postgres: bool) {
     let p = |n: usize| {
         (1..=n)
             .map(|i| {
@@ -417,23 +417,16 @@ async fn authority_round_trip(store: &Store) {
     );
 }
 
-#[tokio::test]
-async fn postgres_has_the_reference_schema_and_reads_its_data() {
-    let Some(pg) = Postgres::start() else {
-        return;
-    };
-
-    // Tables created on first open have the columns and keys the reference's gorm made.
-    let dsn = pg.database("fresh").await;
-    let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
-    let pool = sqlx::AnyPool::connect(&pg.url("fresh")).await.unwrap();
+/// Asserts that the PostgreSQL database behind `pool` has the tables, columns and primary
+/// keys the reference's gorm made (`setup.json`).
+pub(crate) async fn assert_reference_schema(pool: &sqlx::AnyPool) {
     let dump = dump();
     for table in ["accumulator_records", "event_records", "issuance_records"] {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT (column_name || ' ' || data_type || ' ' || is_nullable)::text AS c \
              FROM information_schema.columns WHERE table_name = '{table}' ORDER BY ordinal_position"
         )))
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         let columns: Vec<String> = rows.iter().map(|r| r.get("c")).collect();
@@ -447,7 +440,7 @@ async fn postgres_has_the_reference_schema_and_reads_its_data() {
              ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey) \
              WHERE i.indrelid = '{table}'::regclass AND i.indisprimary ORDER BY a.attnum"
         )))
-        .fetch_all(&pool)
+        .fetch_all(pool)
         .await
         .unwrap();
         let key: Vec<String> = rows.iter().map(|r| r.get("c")).collect();
@@ -457,6 +450,19 @@ async fn postgres_has_the_reference_schema_and_reads_its_data() {
             "{table}"
         );
     }
+}
+
+#[tokio::test]
+async fn postgres_has_the_reference_schema_and_reads_its_data() {
+    let Some(pg) = Postgres::start() else {
+        return;
+    };
+
+    // Tables created on first open have the columns and keys the reference's gorm made.
+    let dsn = pg.database("fresh").await;
+    let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
+    let pool = sqlx::AnyPool::connect(&pg.url("fresh")).await.unwrap();
+    assert_reference_schema(&pool).await;
     authority_round_trip(&store).await;
     store.close().await;
     // Opening again keeps the tables and their contents.

@@ -18,7 +18,7 @@ use crate::util::{Server, vector};
 
 const ROOT: &str = "irma-demo.MijnOverheid.root";
 
-const APP_HEADERS: [(&str, &str); 3] = [
+pub(crate) const APP_HEADERS: [(&str, &str); 3] = [
     ("Authorization", "HxjSTRZW1Tllu0pS4tok"),
     ("X-IRMA-MinProtocolVersion", "2.4"),
     ("X-IRMA-MaxProtocolVersion", "2.8"),
@@ -71,7 +71,7 @@ async fn verifier(url: &str) -> Server {
 }
 
 /// Starts a session and has the app fetch it: the status and body of the app's GET.
-async fn fetched(server: &Server, request: &Value) -> (u16, Value, String) {
+pub(crate) async fn fetched(server: &Server, request: &Value) -> (u16, Value, String) {
     let package = server.start_session(request).await;
     let u = package["sessionPtr"]["u"].as_str().unwrap();
     let ct = u.rsplit('/').next().unwrap();

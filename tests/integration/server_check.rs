@@ -213,9 +213,10 @@ fn bad_settings_are_named() {
         &["schemes_path", "/nonexistent/schemes"],
     );
     refused(
-        check(&[], &["--revoke-perms", "irma-demo.MijnOverheid.root"]),
-        &["revoke_perms", "revocation is not supported"],
+        check(&[], &["--revoke-perms", "irma-demo.MijnOverheid.root.BSN"]),
+        &["revoke_perms", "should have 3 parts"],
     );
+    check(&[], &["--revoke-perms", "irma-demo.MijnOverheid.root"]).success();
 }
 
 #[test]
@@ -447,34 +448,22 @@ fn every_reference_key_is_recognised() {
     // per credential type are accepted.
     let verifier = r#"{"irma-demo.MijnOverheid.root":{"revocation_server_url":"http://127.0.0.1:1/irma","tolerance":60}}"#;
     check(&[("IRMASERVER_REVOCATION_SETTINGS", verifier)], &[]).success();
-    // The authority and server roles are not yet: refused by name (never "unknown field").
-    // The reference's files name a schemes folder next to irmago: an empty one here.
+    // The reference's files name a schemes folder next to irmago: an empty one here. Its
+    // authority's PostgreSQL is not there: refused naming the setting, after the settings
+    // themselves passed; its verifier following the authority's stream is fine.
     let schemes = tempfile::tempdir().unwrap();
     let schemes = schemes.path().to_str().unwrap();
     let reference = |name| check(&[], &["--config", &file(name), "--schemes-path", schemes]);
-    refused(
-        reference("irmago-revocation.yml"),
-        &["revoke_perms", "revocation is not supported by this server"],
-    );
-    refused(
-        reference("irmago-issuer.yml"),
-        &[
-            "revocation_settings",
-            "sse are not supported by this server yet",
-        ],
-    );
-    refused(
-        check(&[], &["--revocation-db-type", "sqlite"]),
-        &["revocation_db_type", "revocation server or authority"],
-    );
+    refused(reference("irmago-revocation.yml"), &["revocation_db_str"]);
+    reference("irmago-issuer.yml").success();
     refused(
         check(&[], &["--revocation-db-type", "postgres"]),
         &["revocation_db_str", "needs a connection string"],
     );
     for (settings, says) in [
         (
-            r#"{"irma-demo.MijnOverheid.root":{"authority":true}}"#,
-            "authority, server and sse are not supported by this server yet",
+            r#"{"pbdf.minvws-cibg.pilot-2":{"authority":true}}"#,
+            "revocation server mode enabled for pbdf.minvws-cibg.pilot-2 but no private key installed",
         ),
         (
             r#"{"irma-demo.MijnOverheid.nosuch":{"tolerance":60}}"#,
@@ -492,6 +481,53 @@ fn every_reference_key_is_recognised() {
     }
     // The reference's own test configuration for static sessions checks here too.
     check(&[], &["--config", &file("irmago-static.yml")]).success();
+}
+
+/// `check` judges the revocation settings against the issuer keys as the reference does,
+/// and reaches the database without creating anything in it.
+#[test]
+fn revocation_is_checked_without_side_effects() {
+    let root_warning = "Revocation-supporting private key installed for irma-demo.MijnOverheid.root, but no revocation server is configured: issuance sessions will always fail";
+    let logged = |args: &[&str]| {
+        let mut all = vec!["server", "check"];
+        all.extend_from_slice(args);
+        irma_env(&[("RUST_LOG", OsStr::new("warn"))], all)
+    };
+    let run = logged(&[]).success();
+    assert!(run.stderr.contains(root_warning), "{}", run.stderr);
+    let verifier =
+        r#"{"irma-demo.MijnOverheid.root":{"revocation_server_url":"http://127.0.0.1:1/irma"}}"#;
+    let run = logged(&["--revocation-settings", verifier]).success();
+    assert!(!run.stderr.contains(root_warning), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("installed for irma-demo.inz-revocable-id.id"),
+        "{}",
+        run.stderr
+    );
+
+    // An authority on a new SQLite file: checked, not created.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("revocation.db");
+    let file = file.to_str().unwrap();
+    let authority = r#"{"irma-demo.MijnOverheid.root":{"authority":true}}"#;
+    let args = [
+        "--revocation-settings",
+        authority,
+        "--revocation-db-type",
+        "sqlite",
+        "--revocation-db-str",
+        file,
+    ];
+    check(&[], &args).success();
+    assert!(!Path::new(file).exists(), "check created the database");
+    // One that cannot be read is refused naming the setting.
+    std::fs::write(
+        file,
+        b"not a database, but long enough to be read as a file header",
+    )
+    .unwrap();
+    refused(check(&[], &args), &["revocation_db_str"]);
 }
 
 #[test]
