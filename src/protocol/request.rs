@@ -514,6 +514,18 @@ impl SessionRequest {
             Self::Issuance(_) => ISSUANCE_CONTEXT,
         }
     }
+
+    /// The request as the app gets it: without the requestor's revocation keys, which only
+    /// the issuer keeps (irmago `getRequest`; `revocationSupported` stays).
+    pub fn for_app(&self) -> Self {
+        let mut request = self.clone();
+        if let Self::Issuance(issuance) = &mut request {
+            for cred in &mut issuance.credentials {
+                cred.revocation_key.clear();
+            }
+        }
+        request
+    }
 }
 
 /// Why a well-formed session request is still not acceptable (irmago `Validate`).

@@ -11,7 +11,7 @@ use super::chain::{self, ChainLink};
 use super::clock::Clock;
 use super::error::SessionError;
 use super::internal_hosts::refuse_internal;
-use super::issue::IssuerKeys;
+use super::issue::{IssuerKeys, Revocable};
 use super::observe::{
     Callbacks, Effort, LocalChange, StatusChange, StatusChannels, StatusLog, StatusObserver,
 };
@@ -402,6 +402,7 @@ impl Sessions {
             &mut request.request,
             &state.schemes,
             &self.settings.private_keys,
+            &self.revocation,
             self.settings.production,
             self.now_secs(),
         )?;
@@ -606,7 +607,7 @@ impl Sessions {
                 context: LD_CONTEXT_CLIENT_SESSION_REQUEST.to_owned(),
                 protocol_version: version,
                 options: s.options().clone(),
-                request: (status == ServerStatus::Connected).then(|| s.request().request.clone()),
+                request: (status == ServerStatus::Connected).then(|| s.request().request.for_app()),
             })
         })
         .await?
@@ -669,7 +670,7 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<SessionRequest, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        Ok(self.session(&token).await?.request().request.clone())
+        Ok(self.session(&token).await?.request().request.for_app())
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature.
@@ -811,7 +812,22 @@ impl Sessions {
             }
             SessionRequest::Issuance(request) => {
                 let keys = &state.issuer_keys;
-                outcome::issuance(core, &state.verifier, keys, request, body, now).await?
+                let revocation = Revocable {
+                    service: Arc::clone(&self.revocation),
+                    keys: state.clone(),
+                    runtime: tokio::runtime::Handle::current(),
+                };
+                let now_ms = self.now_ms();
+                outcome::issuance(
+                    core,
+                    &state.verifier,
+                    keys,
+                    Some(revocation),
+                    request,
+                    body,
+                    now_ms,
+                )
+                .await?
             }
         };
         self.tell_effort(effort.as_ref());

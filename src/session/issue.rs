@@ -3,7 +3,9 @@
 //! (metadata attribute first, then the attributes in scheme order, random-blind ones left to
 //! the issuer's share), and the CL signature over the commitment the verifier verified
 //! ([`crate::verifier::VerifiedCommitment`]: in a keyshare scheme the app's `U` with the
-//! keyshare server's `P` merged in, never the `U` the app sent).
+//! keyshare server's `P` merged in, never the `U` the app sent). A revocable credential
+//! also gets a nonrevocation witness against the current accumulator, its `e` as the
+//! revocation attribute, and an issuance record (irmago `computeWitness`).
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,9 +16,11 @@ use num_traits::One;
 
 use super::validate::PrivateKeyFolder;
 use crate::crypto::idemix::{self, IssueSignatureMessage, Issuer, KeyError, PrivateKey};
+use crate::crypto::revocation::{RevocationError, Witness};
 use crate::protocol::attributes::{MetadataAttribute, MetadataError, encode_value};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
 use crate::protocol::request::{CredentialRequest, IssuanceRequest};
+use crate::revocation::{Keys, Service, ServiceError, service::issuance_record};
 use crate::scheme::{Configuration, CredentialType};
 use crate::verifier::VerifiedCommitment;
 
@@ -64,6 +68,78 @@ pub enum IssueError {
     /// Signing failed (key mismatch, randomness, malformed commitment).
     #[error(transparent)]
     Sign(#[from] idemix::Error),
+    /// No accumulator to issue a witness against, or the issuance record could not be kept.
+    #[error(transparent)]
+    Revocation(#[from] ServiceError),
+    /// The witness could not be made.
+    #[error(transparent)]
+    Witness(#[from] RevocationError),
+    /// A revocable credential, and no revocation component to issue it with.
+    #[error("{0} is revocable and this issuer has no revocation component")]
+    NoRevocation(CredentialTypeId),
+}
+
+/// What issuing revocable credentials takes: the server's revocation component with the keys
+/// it checks accumulators with, and the runtime to drive its I/O from the signing thread.
+#[derive(Clone)]
+pub struct Revocable {
+    /// The revocation component (the authority's store, or the client of the authority).
+    pub service: Arc<Service>,
+    /// The schemes and keys of the session.
+    pub keys: Arc<dyn Keys>,
+    /// Where the fetches and posts run.
+    pub runtime: tokio::runtime::Handle,
+}
+
+impl std::fmt::Debug for Revocable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Revocable").finish_non_exhaustive()
+    }
+}
+
+impl Revocable {
+    /// A fresh witness for a credential of `cred` under key `counter`, against the current
+    /// accumulator of that key (fetched from the authority first, unless this is it).
+    fn witness(
+        &self,
+        cred: &CredentialTypeId,
+        counter: u32,
+        sk: &PrivateKey,
+    ) -> Result<Witness, IssueError> {
+        let (acc, signed) = self.runtime.block_on(self.service.issuance_accumulator(
+            self.keys.as_ref(),
+            cred,
+            counter,
+        ))?;
+        Ok(Witness::random(sk, &acc, &signed)?)
+    }
+
+    /// Keeps the issuance record of a credential issued at `issued_ns` with `e`, expiring at
+    /// `expiry` (unix s): here when this server is the authority, else signed and posted to
+    /// it.
+    fn keep_record(
+        &self,
+        cred: &CredentialRequest,
+        counter: u32,
+        e: &BigUint,
+        (issued_ns, expiry): (i64, i64),
+        sk: &PrivateKey,
+    ) -> Result<(), IssueError> {
+        let record = issuance_record(
+            &cred.credential,
+            &cred.revocation_key,
+            counter,
+            e,
+            issued_ns,
+            expiry,
+        );
+        self.runtime.block_on(self.service.save_issuance_record(
+            self.keys.as_ref(),
+            &record,
+            sk,
+        ))?;
+        Ok(())
+    }
 }
 
 /// The issuer private keys a server may use: `<scheme>/<issuer>/PrivateKeys/<counter>.xml`
@@ -152,25 +228,24 @@ fn read_private_key(path: &Path) -> Result<PrivateKey, IssueError> {
 /// base 1 on: the metadata attribute (signed at `now`, expiring at the request's validity,
 /// with that key counter and the credential type), then each attribute of `credtype` in
 /// scheme order: present values encoded, absent ones 0, random-blind ones `None` (the issuer
-/// adds its share).
+/// adds its share), the revocation attribute `revocation` (the witness's `e`; 0 without).
 pub fn credential_attributes(
     cred: &CredentialRequest,
     credtype: &CredentialType,
     key_counter: u32,
     now: i64,
+    revocation: Option<&BigUint>,
 ) -> Result<Vec<Option<BigUint>>, IssueError> {
-    let counter = u16::try_from(key_counter).map_err(|_| IssueError::KeyCounter(key_counter))?;
-    // `complete_request` set the validity; the default is only a fallback for requests
-    // built without it.
-    let expiry = cred
-        .validity
-        .unwrap_or_else(|| crate::protocol::attributes::default_validity(now));
-    let metadata = MetadataAttribute::new(&cred.credential, counter, now, expiry)?;
+    let metadata = metadata_attribute(cred, key_counter, now)?;
     let mut attributes = Vec::with_capacity(credtype.attributes.len() + 1);
     attributes.push(Some(metadata.to_int()));
     for attribute in &credtype.attributes {
         if attribute.random_blind {
             attributes.push(None);
+            continue;
+        }
+        if attribute.revocation {
+            attributes.push(Some(revocation.cloned().unwrap_or_default()));
             continue;
         }
         let value = attribute
@@ -180,6 +255,27 @@ pub fn credential_attributes(
         attributes.push(Some(encode_value(value.map(String::as_str))));
     }
     Ok(attributes)
+}
+
+/// The metadata attribute of `cred` signed at `now` with key `key_counter`, expiring at the
+/// request's validity.
+fn metadata_attribute(
+    cred: &CredentialRequest,
+    key_counter: u32,
+    now: i64,
+) -> Result<MetadataAttribute, IssueError> {
+    let counter = u16::try_from(key_counter).map_err(|_| IssueError::KeyCounter(key_counter))?;
+    // `complete_request` set the validity; the default is only a fallback for requests
+    // built without it.
+    let expiry = cred
+        .validity
+        .unwrap_or_else(|| crate::protocol::attributes::default_validity(now));
+    Ok(MetadataAttribute::new(
+        &cred.credential,
+        counter,
+        now,
+        expiry,
+    )?)
 }
 
 /// Starts the background search for the primes `e` of the keys `request` will be signed with
@@ -203,24 +299,50 @@ pub fn prepare_issuance<C: std::ops::Deref<Target = Configuration>>(
 
 /// Signs credential `cred` over the commitment the verifier checked (`commitment`: its `U`,
 /// keyshare share included, with the private key of the key it was checked against),
-/// proving the signature with `nonce2`.
+/// proving the signature with `nonce2`, at `now_ms` (unix ms). A credential of a revocable
+/// type gets its witness in the answer (`nonrev`) and its issuance record kept through
+/// `revocation` (which the server always has).
 pub fn issue_credential(
     conf: &Configuration,
     keys: &IssuerKeys,
+    revocation: Option<&Revocable>,
     cred: &CredentialRequest,
     commitment: &VerifiedCommitment,
     nonce2: &BigUint,
-    now: i64,
+    now_ms: u64,
 ) -> Result<IssueSignatureMessage, IssueError> {
     let credtype = conf
         .credential_type(&cred.credential)
         .ok_or_else(|| IssueError::UnknownCredentialType(cred.credential.clone()))?;
     let id = commitment.key_id();
     let sk = keys.private_key(id)?;
-    let attributes = credential_attributes(cred, credtype, id.counter, now)?;
+    let now = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
+    let revocation = match revocation {
+        Some(r) if credtype.revocation_supported() => Some(r),
+        None if credtype.revocation_supported() => {
+            return Err(IssueError::NoRevocation(cred.credential.clone()));
+        }
+        _ => None,
+    };
+    let witness = match revocation {
+        Some(r) => Some(r.witness(&cred.credential, id.counter, &sk)?),
+        None => None,
+    };
+    let e = witness.as_ref().map(|w| &w.e.0);
+    let attributes = credential_attributes(cred, credtype, id.counter, now, e)?;
     let context = BigUint::one();
     let issuer = Issuer::new(&sk, commitment.public_key(), &context)?;
-    Ok(issuer.issue_signature(commitment.u(), &attributes, nonce2)?)
+    let mut signature = issuer.issue_signature(commitment.u(), &attributes, nonce2)?;
+    if let (Some(revocation), Some(witness)) = (revocation, witness) {
+        let expiry = metadata_attribute(cred, id.counter, now)?.expiry();
+        let issued_ns = i64::try_from(now_ms)
+            .unwrap_or(i64::MAX / 1_000_000)
+            .saturating_mul(1_000_000);
+        let times = (issued_ns, expiry);
+        revocation.keep_record(cred, id.counter, &witness.e.0, times, &sk)?;
+        signature.nonrev = Some(witness);
+    }
+    Ok(signature)
 }
 
 #[cfg(test)]
@@ -247,7 +369,7 @@ mod tests {
         }))
         .unwrap();
         let now = 1_795_323_563;
-        let attrs = credential_attributes(&cred, credtype, cred.key_counter, now).unwrap();
+        let attrs = credential_attributes(&cred, credtype, cred.key_counter, now, None).unwrap();
         assert_eq!(attrs.len(), credtype.attributes.len() + 1);
         let meta = MetadataAttribute::from_int(attrs[0].as_ref().unwrap()).unwrap();
         assert_eq!(meta.key_counter(), 2);
@@ -269,7 +391,7 @@ mod tests {
         );
         cred.key_counter = 70_000;
         assert!(matches!(
-            credential_attributes(&cred, credtype, cred.key_counter, now),
+            credential_attributes(&cred, credtype, cred.key_counter, now, None),
             Err(IssueError::KeyCounter(70_000))
         ));
     }

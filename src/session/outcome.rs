@@ -16,7 +16,7 @@ use std::time::Instant;
 use serde::Deserialize;
 
 use super::error::SessionError;
-use super::issue::{IssuerKeys, issue_credential};
+use super::issue::{IssuerKeys, Revocable, issue_credential};
 use super::observe::Effort;
 use super::workers::Core;
 use crate::crypto::idemix::ProofD;
@@ -180,20 +180,30 @@ pub async fn signature<T: KeyTrust + Send + Sync + 'static>(
     .await
 }
 
-/// The commitments of an issuance (`POST /commitments`): verified at `now` against the
-/// request, then, when the disclosure part is `VALID`, one signature per credential.
+/// The commitments of an issuance (`POST /commitments`): verified at `now_ms` (unix ms)
+/// against the request, then, when the disclosure part is `VALID`, one signature per
+/// credential (with a witness for revocable ones, through `revocation`; without it they
+/// fail).
 pub async fn issuance(
     core: Core<'_>,
     verifier: &SharedVerifier,
     keys: &Arc<IssuerKeys>,
+    revocation: Option<Revocable>,
     request: IssuanceRequest,
     body: impl MessageBody,
-    now: i64,
+    now_ms: u64,
 ) -> Result<Judged, SessionError> {
     let (verifier, keys) = (Arc::clone(verifier), Arc::clone(keys));
     on_core(core, move || {
         let message: IssueCommitments = parse(body.as_ref())?;
-        Ok(issue(&verifier, &keys, &request, &message, now))
+        Ok(issue(
+            &verifier,
+            &keys,
+            revocation.as_ref(),
+            &request,
+            &message,
+            now_ms,
+        ))
     })
     .await
 }
@@ -201,10 +211,12 @@ pub async fn issuance(
 fn issue<C: Deref<Target = Configuration>>(
     verifier: &Verifier<C>,
     keys: &IssuerKeys,
+    revocation: Option<&Revocable>,
     request: &IssuanceRequest,
     message: &IssueCommitments,
-    now: i64,
+    now_ms: u64,
 ) -> Judged {
+    let now = i64::try_from(now_ms / 1000).unwrap_or(i64::MAX);
     if message.commitments.proofs.0.len() < request.credentials.len() {
         let outcome = Outcome::failed(ErrorKind::MalformedInput, "Received insufficient proofs");
         return (outcome, None);
@@ -242,10 +254,11 @@ fn issue<C: Deref<Target = Configuration>>(
         match issue_credential(
             conf,
             keys,
+            revocation,
             cred,
             commitment,
             &message.commitments.nonce2.0,
-            now,
+            now_ms,
         ) {
             Ok(sig) => sigs.push(sig),
             Err(e) => {

@@ -28,21 +28,30 @@ use crate::revocation::Service;
 use crate::scheme::Configuration;
 
 /// The authority as recorded: serves the queued recorded answers in order, and notes every
-/// path it was asked.
+/// path it was asked and every body posted to it.
 #[derive(Default)]
 struct Authority {
     answers: Mutex<VecDeque<Value>>,
     asked: Mutex<Vec<String>>,
+    posted: Mutex<Vec<Vec<u8>>>,
 }
 
-async fn answer(State(authority): State<Arc<Authority>>, uri: Uri) -> Response {
+async fn answer(
+    State(authority): State<Arc<Authority>>,
+    uri: Uri,
+    body: axum::body::Bytes,
+) -> Response {
     authority.asked.lock().unwrap().push(uri.path().to_owned());
+    if !body.is_empty() {
+        authority.posted.lock().unwrap().push(body.to_vec());
+    }
     let Some(exchange) = authority.answers.lock().unwrap().pop_front() else {
         return StatusCode::SERVICE_UNAVAILABLE.into_response();
     };
-    let body = STANDARD
-        .decode(exchange["response_body_raw_b64"].as_str().unwrap())
-        .unwrap();
+    // A recorded empty answer has no base64 form.
+    let body = exchange["response_body_raw_b64"]
+        .as_str()
+        .map_or_else(Vec::new, |b64| STANDARD.decode(b64).unwrap());
     let status = u16::try_from(exchange["status"].as_u64().unwrap()).unwrap();
     let mut response = (StatusCode::from_u16(status).unwrap(), body).into_response();
     for (name, value) in exchange["response_headers"].as_object().unwrap() {
@@ -238,4 +247,246 @@ async fn a_cached_update_serves_while_the_authority_is_down() {
     replay(&sessions, &schemes, &fresh).await;
     let path = "/irma/revocation/irma-demo.MijnOverheid.root/update/16";
     assert_eq!(*authority.asked.lock().unwrap(), [path, path]);
+}
+
+/// The recorded update in `case`'s call or exchange `exchange`.
+fn recorded_updates(exchange: &Value) -> crate::crypto::revocation::Updates {
+    let raw = STANDARD
+        .decode(exchange["response_body_raw_b64"].as_str().unwrap())
+        .unwrap();
+    crate::crypto::revocation::from_cbor(&raw).unwrap()
+}
+
+/// An issuer like the recording's A: the demo schemes with their private keys, the authority
+/// of the root credential, whose state is `updates` (as recorded), on a clock at `at`.
+async fn authority_engine(updates: &crate::crypto::revocation::Updates, at: i64) -> Arc<Sessions> {
+    let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+    let clock = Clock::tokio_at(u64::try_from(at).unwrap() * 1000);
+    let mut sessions = engine(schemes, clock);
+    let settings = RevocationSettings {
+        authority: true,
+        server: true,
+        ..Default::default()
+    };
+    let service = Arc::new(Service::new(
+        BTreeMap::from([(root(), settings)]),
+        None,
+        clock,
+    ));
+    Arc::get_mut(&mut sessions)
+        .expect("a new engine")
+        .set_revocation(Arc::clone(&service));
+    let keys = sessions.revocation_keys();
+    for update in updates.values() {
+        service
+            .add_update(keys.as_ref(), &root(), update)
+            .await
+            .unwrap();
+    }
+    sessions
+}
+
+/// Checks an issued witness against the recorded answer: the same JSON fields, a witness
+/// that verifies against the accumulator the recorded one was issued against (and the
+/// recorded one does too), `e` of the reference's size, the issuer's zero time.
+fn check_witness(case: &Value, sigs: &[crate::crypto::idemix::IssueSignatureMessage]) {
+    use crate::crypto::revocation::Witness;
+    let name = case["case"].as_str().unwrap();
+    let recorded = &case["server_response_to_client_message"]["body"]["sigs"][0];
+    let [sig] = sigs else {
+        panic!("{name}: {} signatures", sigs.len());
+    };
+    let ours = serde_json::to_value(sig).unwrap();
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&ours), keys(recorded), "{name}");
+    assert_eq!(keys(&ours["nonrev"]), keys(&recorded["nonrev"]), "{name}");
+    assert_eq!(ours["nonrev"]["sacc"], recorded["nonrev"]["sacc"], "{name}");
+    assert_eq!(
+        ours["nonrev"]["Updated"], recorded["nonrev"]["Updated"],
+        "{name}"
+    );
+    let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+    let id = crate::protocol::identifiers::PublicKeyId {
+        issuer: root().issuer(),
+        counter: 2,
+    };
+    let pk =
+        crate::crypto::idemix::PublicKey::from_xml(schemes.public_key_xml(&id).unwrap()).unwrap();
+    let witness = sig.nonrev.as_ref().unwrap();
+    let acc = witness.verify(&pk).unwrap();
+    let theirs: Witness = serde_json::from_value(recorded["nonrev"].clone()).unwrap();
+    assert_eq!(theirs.verify(&pk).unwrap(), acc, "{name}");
+    assert!(
+        witness.e.0.bits() <= 196 && witness.e.0 != theirs.e.0,
+        "{name}"
+    );
+}
+
+/// A (the authority) issues the revocable root credential as recorded before and after the
+/// revocation: the app's request carries `revocationSupported` and not the requestor's key,
+/// the signature comes with a witness against the authority's accumulator and over `e` as
+/// the revocation attribute (`check_issued`), and the issuance record is kept, so that the
+/// requestor's key revokes the credential, after which the witness cannot follow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_issuance_at_the_authority() {
+    let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+    let initial = recorded_updates(&case_file("update-messages")["calls"][0]);
+    let revoked = recorded_updates(&case_file("revoke")["updates_after"][0]);
+    for (name, updates) in [
+        ("issuance-root", &initial),
+        ("issuance-root-after-revocation", &revoked),
+    ] {
+        let case = case(name);
+        let sessions = authority_engine(updates, case["recorded_at"].as_i64().unwrap()).await;
+        let sigs = replay(&sessions, &schemes, &case).await;
+        check_witness(&case, &sigs);
+
+        let keys = sessions.revocation_keys();
+        let service = sessions.revocation();
+        let key = case["session_request"]["credentials"][0]["revocationKey"]
+            .as_str()
+            .unwrap();
+        let unknown = service
+            .revoke(keys.as_ref(), &root(), "no-such-key", None)
+            .await;
+        assert!(
+            matches!(
+                unknown,
+                Err(crate::revocation::ServiceError::Store(
+                    crate::revocation::StoreError::UnknownRevocationKey
+                ))
+            ),
+            "{name}: {unknown:?}"
+        );
+        service
+            .revoke(keys.as_ref(), &root(), key, None)
+            .await
+            .unwrap();
+        let latest = service
+            .latest_updates(keys.as_ref(), &root(), 16, Some(2))
+            .await
+            .unwrap();
+        let mut witness = sigs[0].nonrev.clone().unwrap();
+        let pk = keys.public_key(&crate::protocol::identifiers::PublicKeyId {
+            issuer: root().issuer(),
+            counter: 2,
+        });
+        assert_eq!(
+            witness.update(&pk.unwrap(), &latest[&2]),
+            Err(crate::crypto::revocation::RevocationError::Revoked),
+            "{name}"
+        );
+    }
+}
+
+/// C, an issuer that is not the authority, fetches the accumulator from it, issues against
+/// it, and posts the issuance record signed with the issuer's revocation key, as recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recorded_issuance_via_the_remote_authority() {
+    use crate::crypto::revocation::{SignedMessage, signed};
+    use crate::revocation::IssuanceRecord;
+    let case = case("issuance-via-remote-authority");
+    let (authority, url) = authority().await;
+    let recorded: Vec<Value> = case["exchanges"]["revocation"].as_array().unwrap().clone();
+    *authority.answers.lock().unwrap() = recorded.iter().cloned().collect();
+    let sessions = verifier(&url, case["recorded_at"].as_i64().unwrap());
+    let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+    let sigs = replay(&sessions, &schemes, &case).await;
+    check_witness(&case, &sigs);
+    let paths: Vec<&str> = recorded
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(*authority.asked.lock().unwrap(), paths);
+
+    let keys = sessions.revocation_keys();
+    let pk = keys
+        .public_key(&crate::protocol::identifiers::PublicKeyId {
+            issuer: root().issuer(),
+            counter: 2,
+        })
+        .unwrap();
+    let verifying = signed::verifying_key(&pk).unwrap();
+    let read = |bytes: Vec<u8>| -> IssuanceRecord {
+        SignedMessage::from_bytes(bytes).verify(&verifying).unwrap()
+    };
+    let posted = authority.posted.lock().unwrap().clone();
+    let [ours] = posted.as_slice() else {
+        panic!("{} bodies posted", posted.len());
+    };
+    let ours = read(ours.clone());
+    let theirs = read(
+        STANDARD
+            .decode(recorded[1]["request_body_raw_b64"].as_str().unwrap())
+            .unwrap(),
+    );
+    assert_eq!(ours.key, theirs.key);
+    assert_eq!(ours.cred_type, theirs.cred_type);
+    assert_eq!(ours.pk_counter, theirs.pk_counter);
+    assert_eq!(ours.valid_until, theirs.valid_until);
+    assert_eq!(ours.revoked_at, 0);
+    assert_eq!(&ours.attr, &sigs[0].nonrev.as_ref().unwrap().e);
+    // Issued at the session's time (ns), within the second the reference issued in.
+    assert_eq!(ours.issued / 1_000_000_000, theirs.issued / 1_000_000_000);
+}
+
+/// Issuance requests for the revocable type are refused as recorded without a revocation
+/// key, or at a server with no revocation server for the type; a key for a type without
+/// revocation, which the reference ignores, is refused too.
+#[tokio::test]
+async fn issuance_requests_without_what_revocation_needs_are_refused() {
+    let bodies = case_file("error-bodies");
+    let calls: Vec<&Value> = bodies["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| {
+            c["path"] == "/session"
+                && c["request_body"]["@context"] == "https://irma.app/ld/request/issuance/v2"
+        })
+        .collect();
+    let at: i64 = 1_796_588_827;
+    let updates = recorded_updates(&case_file("update-messages")["calls"][0]);
+    let plain = {
+        let schemes = Configuration::load(&test_data().join("schemes")).unwrap();
+        engine(schemes, Clock::tokio_at(u64::try_from(at).unwrap() * 1000))
+    };
+    let issuer = authority_engine(&updates, at).await;
+    let mut refused = 0;
+    for call in calls {
+        let request = RequestorRequest::from_json(call["request_body"].clone()).unwrap();
+        let message = call["response_body"]["message"].as_str().unwrap();
+        let at = if message.contains("no revocationKey") {
+            &issuer
+        } else if message.contains("no revocation server") {
+            &plain
+        } else {
+            continue; // a verifier without private keys
+        };
+        let err = at.start(request, None).await.unwrap_err();
+        assert_eq!(err.kind().status(), call["status"]);
+        assert_eq!(err.kind().name(), call["response_body"]["error"]);
+        assert_eq!(err.to_string(), message);
+        refused += 1;
+    }
+    assert_eq!(refused, 2);
+    let keyed = serde_json::json!({
+        "@context": "https://irma.app/ld/request/issuance/v2",
+        "credentials": [{"credential": "irma-demo.MijnOverheid.ageLower",
+            "attributes": {"over12": "yes", "over16": "yes", "over18": "yes", "over21": "no"},
+            "revocationKey": "k"}]
+    });
+    let err = issuer
+        .start(RequestorRequest::from_json(keyed).unwrap(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRequest);
+    assert!(
+        err.to_string().contains("does not support revocation"),
+        "{err}"
+    );
 }

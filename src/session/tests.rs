@@ -197,8 +197,12 @@ const REFERENCE_PANICS: [&str; 2] = [
 
 /// Replays one recorded session into `sessions` (over `schemes`): the request, the nonce,
 /// the app's first GET and its message (or its cancel), and checks each answer and the
-/// result against the recording.
-pub(super) async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, case: &Value) {
+/// result against the recording. Returns the signatures issued, if any.
+pub(super) async fn replay(
+    sessions: &Arc<Sessions>,
+    schemes: &Configuration,
+    case: &Value,
+) -> Vec<IssueSignatureMessage> {
     let name = case["case"].as_str().unwrap();
     let package = sessions.start(recorded_request(case), None).await.unwrap();
     let token = package.token.clone();
@@ -228,6 +232,7 @@ pub(super) async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, ca
 
     let message = &case["client_message"];
     let expected = &case["server_response_to_client_message"];
+    let mut issued = Vec::new();
     if message.is_null() {
         // The recorded app cancelled, or stopped without a word (a blocked keyshare PIN).
         if case["session_result"]["status"] == "CANCELLED" {
@@ -255,6 +260,7 @@ pub(super) async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, ca
                 let recorded_sigs = expected["body"]["sigs"].as_array().unwrap();
                 assert_eq!(answer.issue_signatures.len(), recorded_sigs.len(), "{name}");
                 check_issued(case, &answer.issue_signatures, schemes);
+                issued = answer.issue_signatures;
             }
             Err(e) if REFERENCE_PANICS.contains(&name) => {
                 // The reference panics (500 INTERNAL_ERROR); ours fails the session with
@@ -311,6 +317,7 @@ pub(super) async fn replay(sessions: &Arc<Sessions>, schemes: &Configuration, ca
         *url = result["signature"]["timestamp"]["ServerUrl"].clone();
     }
     assert_eq!(result, expected, "{name}");
+    issued
 }
 
 /// Each issued signature's proof verifies against the issuer's key and the app's `n_2`,
@@ -352,7 +359,8 @@ fn check_issued(case: &Value, sigs: &[IssueSignatureMessage], schemes: &Configur
         };
         let credtype = schemes.credential_type(&cred.credential).unwrap();
         let mut ms = vec![num_bigint::BigUint::ZERO];
-        for (i, m) in credential_attributes(cred, credtype, id.counter, now)
+        let e = sig.nonrev.as_ref().map(|w| &w.e.0);
+        for (i, m) in credential_attributes(cred, credtype, id.counter, now, e)
             .unwrap()
             .into_iter()
             .enumerate()

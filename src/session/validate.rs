@@ -1,7 +1,8 @@
 //! Checks a new session request against the loaded schemes and completes it as the
 //! reference does (irmago `irmaserver.StartSession` and `validateIssuanceRequest`):
 //! known identifiers, issuer keys present and valid, default credential validity, latest
-//! key counter, and the server's own nonce, context and devMode.
+//! key counter, revocable credential types only with a `revocationKey` and a revocation
+//! server, and the server's own nonce, context and devMode.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +14,7 @@ use crate::protocol::attributes::default_validity;
 use crate::protocol::identifiers::{IssuerId, PublicKeyId};
 use crate::protocol::messages::AttributeOrCredential;
 use crate::protocol::request::{CredentialRequest, SessionRequest};
+use crate::revocation::Service;
 use crate::scheme::Configuration;
 
 /// Where issuer private keys may be found besides `<scheme>/<issuer>/PrivateKeys/`.
@@ -39,12 +41,13 @@ fn is_file(p: &Path) -> bool {
     p.is_file()
 }
 
-/// Validates `request` against `schemes` and completes it for a session started at unix
-/// time `now`.
+/// Validates `request` against `schemes` and the revocation settings of `revocation`, and
+/// completes it for a session started at unix time `now`.
 pub fn complete_request(
     request: &mut SessionRequest,
     schemes: &Configuration,
     keys: &PrivateKeyFolder,
+    revocation: &Service,
     production: bool,
     now: i64,
 ) -> Result<(), SessionError> {
@@ -88,7 +91,7 @@ pub fn complete_request(
     }
     if let SessionRequest::Issuance(issuance) = request {
         for cred in &mut issuance.credentials {
-            complete_credential(cred, schemes, keys, now)?;
+            complete_credential(cred, schemes, keys, revocation, now)?;
         }
     }
     let base = request.base_mut();
@@ -102,6 +105,7 @@ fn complete_credential(
     cred: &mut CredentialRequest,
     schemes: &Configuration,
     keys: &PrivateKeyFolder,
+    revocation: &Service,
     now: i64,
 ) -> Result<(), SessionError> {
     let invalid = SessionError::InvalidRequest;
@@ -128,12 +132,29 @@ fn complete_credential(
             counter.counter
         )));
     }
+    // The reference's messages (irmago `validateIssuanceRequest`). A key for a type without
+    // revocation the reference ignores (and tells the app to expect a witness); refused here.
     if credtype.revocation_supported() {
+        let settings = revocation.settings(&cred.credential);
+        if settings.url.is_none() && !settings.server && !settings.authority {
+            return Err(invalid(format!(
+                "revocation enabled for {} but no revocation server configured",
+                cred.credential
+            )));
+        }
+        if cred.revocation_key.is_empty() {
+            return Err(invalid(format!(
+                "revocation enabled for {} but no revocationKey specified",
+                cred.credential
+            )));
+        }
+    } else if !cred.revocation_key.is_empty() {
         return Err(invalid(format!(
-            "revocation of {} is not supported by this server",
+            "revocationKey given for {}, which does not support revocation",
             cred.credential
         )));
     }
+    cred.revocation_supported = credtype.revocation_supported();
     cred.key_counter = counter.counter;
     cred.random_blind_ids = credtype
         .attributes

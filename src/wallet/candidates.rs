@@ -6,7 +6,9 @@
 //!   `[[], [...]]` discloses nothing there;
 //! - within an option, the attributes of one credential type come from **one credential**:
 //!   the newest (latest signing date) of that type that is not expired (unless the request
-//!   skips its expiry check) and whose values meet every requested value and `notNull`;
+//!   skips its expiry check), not known to be revoked, able to prove nonrevocation when the
+//!   request asks for it (it has a witness), and whose values meet every requested value
+//!   and `notNull`;
 //! - `--choose` replaces "first option" by the given option index per disjunction.
 //!
 //! A request with a disjunction that no option satisfies is refused ([`Error::Unsatisfiable`]).
@@ -98,10 +100,13 @@ fn satisfy(
             .map_or(con.len(), |n| start + n);
         let run = &con[start..end];
         let skip = request.skip_expiry_check.contains(&typ);
+        let nonrev = request.base.revocation.0.contains_key(&typ);
         // The wallet is sorted newest first within a type.
         let credential = wallet.iter().find(|c| {
             *c.credential_type() == typ
                 && (skip || c.is_valid_at(now))
+                && !c.is_revoked()
+                && (!nonrev || c.has_witness())
                 && run.iter().all(|req| match &req.id {
                     AttributeOrCredential::Credential(_) => true,
                     AttributeOrCredential::Attribute(id) => c

@@ -13,11 +13,13 @@ use super::Error;
 use super::keyshare::{KeyshareAccount, StoredAccount};
 use super::storage::{Storage, StoredCredential, Unreadable, parse_decimal};
 use crate::crypto::bigint::Int;
-use crate::crypto::idemix::{CLSignature, Credential, SecretKey};
+use crate::crypto::idemix::{self, CLSignature, Credential, SecretKey};
+use crate::crypto::revocation::{RevocationError, Updates, WitnessUpdate};
 use crate::protocol::attributes::{MetadataAttribute, decode_random_blind, decode_value};
 use crate::protocol::identifiers::{
     AttributeTypeId, CredentialTypeId, IssuerId, PublicKeyId, SchemeId,
 };
+use crate::protocol::request::NonRevocationParameters;
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
 
@@ -33,6 +35,8 @@ pub struct WalletCredential {
     /// Per attribute in scheme order: its id (`None` for the revocation attribute) and
     /// decoded value (`None` when absent).
     values: Vec<(Option<AttributeTypeId>, Option<String>)>,
+    /// A revocation update showed that the credential was revoked.
+    revoked: bool,
 }
 
 /// What `irma wallet list` shows of a credential.
@@ -129,6 +133,25 @@ impl WalletCredential {
         attributes.extend(stored.attributes.iter().cloned());
         let idemix = Credential::new(pk.as_ref().clone(), signature, attributes)
             .map_err(|e| invalid(e.to_string()))?;
+        // A revocable credential carries its witness, over its revocation attribute.
+        let idemix = match (&stored.witness, ct.revocation_index()) {
+            (Some(witness), Some(index)) => {
+                if stored.attributes.get(index + 1) != Some(&witness.e.0) {
+                    return Err(invalid(
+                        "the witness is not over the revocation attribute".to_owned(),
+                    ));
+                }
+                idemix
+                    .with_witness(witness.clone())
+                    .map_err(|e| invalid(format!("witness: {e}")))?
+            }
+            (Some(_), None) => {
+                return Err(invalid(
+                    "a witness for a credential type without revocation".to_owned(),
+                ));
+            }
+            (None, _) => idemix,
+        };
         let values = ct
             .attributes
             .iter()
@@ -149,6 +172,7 @@ impl WalletCredential {
             metadata,
             idemix,
             values,
+            revoked: stored.revoked,
         })
     }
 
@@ -192,6 +216,38 @@ impl WalletCredential {
         self.metadata.is_valid_at(now)
     }
 
+    /// Whether a revocation update showed the credential revoked.
+    pub fn is_revoked(&self) -> bool {
+        self.revoked
+    }
+
+    /// Whether the credential has a nonrevocation witness (and so can prove nonrevocation).
+    pub fn has_witness(&self) -> bool {
+        self.idemix.witness().is_some()
+    }
+
+    /// Brings the witness up to date with the update of its key in `updates`, if there is
+    /// one (irmaclient `NonrevUpdate`); a revoked credential is marked so. Returns whether
+    /// anything changed. An update that does not fit (too new for the witness) is an error
+    /// and changes nothing.
+    fn update_witness(&mut self, updates: &Updates) -> Result<bool, idemix::Error> {
+        let Some(update) = updates.get(&self.key_counter) else {
+            return Ok(false);
+        };
+        if self.revoked || !self.has_witness() {
+            return Ok(false);
+        }
+        match self.idemix.update_witness(update) {
+            Ok(WitnessUpdate::Updated) => Ok(true),
+            Ok(WitnessUpdate::Unchanged) => Ok(false),
+            Err(idemix::Error::Revocation(RevocationError::Revoked)) => {
+                self.revoked = true;
+                Ok(true)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// The stored form (without the secret key).
     pub fn to_stored(&self) -> StoredCredential {
         let attrs = self.idemix.attributes();
@@ -204,6 +260,8 @@ impl WalletCredential {
             e: sig.e.0.clone(),
             v: sig.v.0.clone(),
             keyshare_p: sig.keyshare_p.as_ref().map(|p| p.0.clone()),
+            witness: self.idemix.witness().cloned(),
+            revoked: self.revoked,
         }
     }
 
@@ -442,6 +500,34 @@ impl Wallet {
         self.credentials.retain(|c| c.hash != credential.hash);
         self.credentials.push(credential);
         sort(&mut self.credentials);
+        Ok(())
+    }
+
+    /// Applies the revocation updates a session request carries to the witnesses of the
+    /// credentials of their types, and stores what changed: a newer witness, or that the
+    /// credential was revoked (irmaclient `NonrevUpdate`). An update that does not fit a
+    /// witness leaves it as it was (its nonrevocation proof will then be refused), logged.
+    pub fn apply_revocation_updates(
+        &mut self,
+        params: &NonRevocationParameters,
+    ) -> Result<(), Error> {
+        for (typ, request) in &params.0 {
+            for credential in self
+                .credentials
+                .iter_mut()
+                .filter(|c| c.credential_type == *typ)
+            {
+                match credential.update_witness(&request.updates) {
+                    Ok(true) => self
+                        .storage
+                        .store_credential(&credential.hash, &credential.to_stored())?,
+                    Ok(false) => {}
+                    Err(e) => {
+                        tracing::warn!(credential = %credential.hash, error = %e, "revocation update not applied");
+                    }
+                }
+            }
+        }
         Ok(())
     }
 

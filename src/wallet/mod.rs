@@ -12,6 +12,8 @@
 //! - [`credential`]: a stored credential checked against its scheme ([`WalletCredential`])
 //!   and the reference's wallet dump format (import and export).
 //! - [`candidates`]: the documented choice of credentials for a disclosure request.
+//!   Revocable credentials keep their nonrevocation witness, follow the revocation updates
+//!   a request carries, and are never chosen once those show them revoked.
 //! - [`session`]: the app protocol: session pointer → request → (pairing) → proofs or
 //!   commitments → new credentials, chained sessions.
 //! - [`timestamp`]: asking the scheme's atum server to timestamp a signature.
@@ -24,6 +26,9 @@ pub mod keyshare;
 pub mod session;
 pub mod storage;
 pub mod timestamp;
+
+#[cfg(test)]
+mod revocation_tests;
 
 use std::path::PathBuf;
 
@@ -140,9 +145,6 @@ pub enum Error {
     /// The keyshare server's answers do not follow the protocol.
     #[error("keyshare: {0}")]
     Keyshare(String),
-    /// The session needs a non-revocation proof.
-    #[error("credential type {0} asks for a non-revocation proof; revocation is not supported")]
-    RevocationUnsupported(CredentialTypeId),
     /// The Idemix layer refused.
     #[error(transparent)]
     Crypto(#[from] crate::crypto::idemix::Error),

@@ -48,7 +48,7 @@ use crate::protocol::errors::RemoteError;
 use crate::protocol::identifiers::{PublicKeyId, SchemeId};
 use crate::protocol::keyshare::KeyId;
 use crate::protocol::messages::ProofStatus;
-use crate::protocol::request::{DisclosureRequest, SessionRequest};
+use crate::protocol::request::{DisclosureRequest, NonRevocationParameters, SessionRequest};
 use crate::protocol::session::{
     Action, ClientSessionRequest, PairingMethod, ProtocolVersion, ServerSessionResponse,
     SessionPackage, SessionPointer,
@@ -602,6 +602,9 @@ impl<'a> Context<'a> {
     ) -> Result<Step, Error> {
         let now = unix_now();
         let disclosure = request.disclosure();
+        // The request's revocation updates first: a revoked credential is then no option.
+        self.wallet
+            .apply_revocation_updates(&disclosure.base.revocation)?;
         let mut chosen = match choose(disclosure, self.wallet.credentials(), self.choice, now) {
             Ok(c) => c,
             Err(Error::Unsatisfiable { missing }) => {
@@ -610,14 +613,6 @@ impl<'a> Context<'a> {
             Err(e) => return Err(e),
         };
         chosen.extend(self.implicit.iter().cloned());
-        for con in &chosen {
-            for attr in con {
-                let typ = attr.id.credential_type();
-                if disclosure.base.revocation.0.contains_key(&typ) {
-                    return Err(Error::RevocationUnsupported(typ));
-                }
-            }
-        }
         let plan = DisclosurePlan::new(&chosen, self.wallet.credentials())?;
         self.report.disclosed = chosen.clone();
         let context = disclosure.base.context_or_default();
@@ -629,7 +624,8 @@ impl<'a> Context<'a> {
                     let parts = self
                         .keyshare_parts(&credential_keys(&credentials), now)
                         .await?;
-                    let requests = disclosure_requests(&plan, &credentials);
+                    let requests =
+                        disclosure_requests(&plan, &credentials, &disclosure.base.revocation);
                     let committed = CommittedProofs::commit(&requests)?;
                     let (mut proofs, responses) = self
                         .prove(&parts, committed, &context, &nonce, false)
@@ -644,7 +640,7 @@ impl<'a> Context<'a> {
                 transport.post("proofs", &message).await?
             }
             SessionRequest::Signature(r) => {
-                let signed = self.sign(&plan, &r.message, &context, &nonce, now).await?;
+                let signed = self.sign(&plan, r, &context, &nonce, now).await?;
                 // Reported even when the server refuses it.
                 let signature = signed.signature.clone();
                 self.report.signed = Some(signed);
@@ -784,16 +780,17 @@ impl<'a> Context<'a> {
     async fn sign(
         &self,
         plan: &DisclosurePlan,
-        message: &str,
+        request: &crate::protocol::request::SignatureRequest,
         context: &BigUint,
         nonce: &BigUint,
         now: i64,
     ) -> Result<SignedReport, Error> {
+        let (message, revocation) = (&request.message, &request.disclosure.base.revocation);
         let credentials = self.plan_credentials(plan)?;
         let parts = self
             .keyshare_parts(&credential_keys(&credentials), now)
             .await?;
-        let requests = disclosure_requests(plan, &credentials);
+        let requests = disclosure_requests(plan, &credentials, revocation);
         let committed = CommittedProofs::commit(&requests)?;
         let mut timestamp_error = None;
         let mut stamp: Option<Timestamp> = None;
@@ -926,8 +923,11 @@ impl<'a> Context<'a> {
                 .conf
                 .credential_type(&c.credential)
                 .ok_or_else(|| Error::UnknownCredentialType(c.credential.clone()))?;
-            if ct.revocation_supported() || c.revocation_supported {
-                return Err(Error::RevocationUnsupported(c.credential.clone()));
+            if ct.revocation_supported() != c.revocation_supported {
+                return Err(Error::Protocol(format!(
+                    "revocationSupported of {} does not match its credential type",
+                    c.credential
+                )));
             }
             let info = credential_type_info(ct);
             let attrs = c
@@ -958,6 +958,7 @@ impl<'a> Context<'a> {
                 pk,
                 blind,
                 attrs,
+                revocation: ct.revocation_index().map(|i| i + 1),
             });
         }
         let (message, builders) = {
@@ -985,7 +986,8 @@ impl<'a> Context<'a> {
                     )?)
                 })
                 .collect::<Result<Vec<_>, Error>>()?;
-            let mut requests = disclosure_requests(plan, &credentials);
+            let mut requests =
+                disclosure_requests(plan, &credentials, &request.disclosure.base.revocation);
             requests.extend(builders.iter().map(ProofRequest::Issuance));
             let committed = CommittedProofs::commit(&requests)?;
             let (mut proofs, responses) =
@@ -1055,7 +1057,25 @@ impl<'a> Context<'a> {
             .zip(&issued)
             .zip(&request.credentials)
         {
-            let credential = builder.construct_credential(sig, &i.attrs)?;
+            // A revocable credential's revocation attribute is its witness's `e`.
+            let mut attrs = i.attrs.clone();
+            match (i.revocation, &sig.nonrev) {
+                (Some(index), Some(witness)) => attrs[index] = Some(witness.e.0.clone()),
+                (None, None) => {}
+                (Some(_), None) => {
+                    return Err(Error::Protocol(format!(
+                        "no nonrevocation witness for {}",
+                        c.credential
+                    )));
+                }
+                (None, Some(_)) => {
+                    return Err(Error::Protocol(format!(
+                        "a nonrevocation witness for {}, which is not revocable",
+                        c.credential
+                    )));
+                }
+            }
+            let credential = builder.construct_credential(sig, &attrs)?;
             let signature = credential.signature();
             let stored = StoredCredential {
                 credential_type: c.credential.clone(),
@@ -1065,6 +1085,8 @@ impl<'a> Context<'a> {
                 e: signature.e.0.clone(),
                 v: signature.v.0.clone(),
                 keyshare_p: signature.keyshare_p.as_ref().map(|p| p.0.clone()),
+                witness: credential.witness().cloned(),
+                revoked: false,
             };
             credentials.push(WalletCredential::new(&stored, &secret, self.conf, &keys)?);
         }
@@ -1082,6 +1104,8 @@ struct Issued {
     pk: std::sync::Arc<crate::crypto::idemix::PublicKey>,
     blind: Vec<usize>,
     attrs: Vec<Option<BigUint>>,
+    /// The index in `attrs` of the revocation attribute, if the type is revocable.
+    revocation: Option<usize>,
 }
 
 /// A keyshare server taking part in a session, after the PIN check.
@@ -1154,10 +1178,13 @@ fn merge_responses(
     }
 }
 
-/// The disclosure proofs of a plan, over the given credentials (same order).
+/// The disclosure proofs of a plan, over the given credentials (same order), proving
+/// nonrevocation of the credentials whose type `revocation` names (irmaclient: the request
+/// asks for it and the credential has a witness).
 fn disclosure_requests<'a>(
     plan: &'a DisclosurePlan,
     credentials: &[&'a WalletCredential],
+    revocation: &NonRevocationParameters,
 ) -> Vec<ProofRequest<'a>> {
     plan.proofs
         .iter()
@@ -1165,7 +1192,7 @@ fn disclosure_requests<'a>(
         .map(|((_, disclosed), c)| ProofRequest::Disclosure {
             credential: c.idemix(),
             disclosed,
-            nonrev: false,
+            nonrev: c.has_witness() && revocation.0.contains_key(c.credential_type()),
         })
         .collect()
 }

@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 
 use super::Error;
 use crate::crypto::idemix::SecretKey;
+use crate::crypto::revocation::Witness;
 use crate::protocol::identifiers::CredentialTypeId;
 
 /// The storage format this program writes, and the newest it reads.
@@ -76,6 +77,17 @@ pub struct StoredCredential {
         deserialize_with = "de_opt_decimal"
     )]
     pub keyshare_p: Option<BigUint>,
+    /// The nonrevocation witness of a revocable credential (JSON as gabi's, under irmaclient's
+    /// name).
+    #[serde(rename = "Witness", default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<Witness>,
+    /// The wallet learnt from a revocation update that the credential was revoked.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub revoked: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A credential file that could not be read; the others are still loaded.
@@ -374,6 +386,8 @@ mod tests {
             e: BigUint::from(2u8),
             v: BigUint::from(3u8),
             keyshare_p: None,
+            witness: None,
+            revoked: false,
         }
     }
 

@@ -318,7 +318,7 @@ async fn bare_u_issuer(fixture: &Fixture) -> Value {
             };
             let cred = &issuance.credentials[0];
             let credtype = schemes.credential_type(&cred.credential).unwrap();
-            let attributes = credential_attributes(cred, credtype, 3, now).unwrap();
+            let attributes = credential_attributes(cred, credtype, 3, now, None).unwrap();
             let pk = checked.to_sign().unwrap()[0].public_key().clone();
             let one = num_bigint::BigUint::from(1u8);
             let issuer = Issuer::new(&sk, &pk, &one).unwrap();
