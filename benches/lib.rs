@@ -79,6 +79,33 @@ impl Process {
         cpu_time(&self.0.id().to_string())
     }
 
+    /// Marks the start (`None`) or the end (`Some(label)`) of a measured phase when the
+    /// server runs under callgrind ([`CALLGRIND_ENV`]): zeroes its counts, or writes them
+    /// to a file of their own, labelled. Does nothing otherwise.
+    pub fn profile_phase(&self, end: Option<&str>) {
+        if std::env::var_os(CALLGRIND_ENV).is_none() {
+            return;
+        }
+        let action = match end {
+            None => "--zero".to_owned(),
+            // `callgrind_control` hands the label to a shell: only letters, digits and `-`.
+            Some(label) => {
+                let label: String = label
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                    .collect();
+                format!("--dump={label}")
+            }
+        };
+        let status = Command::new("callgrind_control")
+            .arg(action)
+            .arg(self.0.id().to_string())
+            .stdout(Stdio::null())
+            .status()
+            .expect("callgrind_control");
+        assert!(status.success(), "callgrind_control: {status}");
+    }
+
     /// Resident memory in KiB.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.0.id()))
@@ -136,9 +163,14 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// Waits (at most 30 s) until something accepts connections on the port.
+/// Waits (at most 30 s, 10 minutes under callgrind) until something accepts connections
+/// on the port.
 pub fn wait_for_port(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let wait = match std::env::var_os(CALLGRIND_ENV) {
+        Some(_) => Duration::from_secs(600),
+        None => Duration::from_secs(30),
+    };
+    let deadline = Instant::now() + wait;
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "nothing listens on {port}");
         std::thread::sleep(Duration::from_millis(20));
@@ -174,12 +206,41 @@ pub fn redis_flags(addr: &str) -> Vec<String> {
     .to_vec()
 }
 
+/// Names a directory: the servers then run under `valgrind --tool=callgrind`, which writes
+/// their instruction counts there (`callgrind.out.<pid>`), one file per measured phase
+/// when the benchmark marks its phases ([`Process::profile_phase`]).
+pub const CALLGRIND_ENV: &str = "IRMA_BENCH_CALLGRIND";
+
+/// The command that runs `irma` as a server: [`irma_command`], under callgrind when
+/// [`CALLGRIND_ENV`] names a directory.
+fn server_command() -> Command {
+    let irma = irma_command();
+    let Some(dir) = std::env::var_os(CALLGRIND_ENV) else {
+        return irma;
+    };
+    let mut out = std::ffi::OsString::from("--callgrind-out-file=");
+    out.push(PathBuf::from(dir).join("callgrind.out.%p"));
+    let mut valgrind = Command::new("valgrind");
+    valgrind
+        .args(["--tool=callgrind", "--quiet"])
+        .arg(out)
+        .arg(irma.get_program())
+        .args(irma.get_args());
+    for (key, value) in irma.get_envs() {
+        match value {
+            Some(value) => valgrind.env(key, value),
+            None => valgrind.env_remove(key),
+        };
+    }
+    valgrind
+}
+
 /// `irma server` on a free port of 127.0.0.1 (quiet) with `extra` flags; returns it and
 /// its base URL once it accepts connections.
 pub fn irma_server<S: AsRef<std::ffi::OsStr>>(extra: &[S]) -> (Process, String) {
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
-    let child = irma_command()
+    let child = server_command()
         .args(["-q", "server", "--listen-addr", "127.0.0.1"])
         .args(["--port", &port.to_string(), "--url", &base])
         .args(extra)

@@ -65,13 +65,19 @@ impl Sessions {
         claim: ClaimId,
         outcome: Outcome,
     ) -> Result<ServerSessionResponse, SessionError> {
-        let s = self.session(token).await?;
+        // The session is copied only when it chains.
+        let chained = self
+            .read(token, |s| {
+                let next = s.request().next_session.clone();
+                next.map(|next| (next, s.clone()))
+            })
+            .await?;
         let (
             Outcome::Done {
                 verdict, signature, ..
             },
-            Some(next),
-        ) = (&outcome, &s.request().next_session)
+            Some((next, s)),
+        ) = (&outcome, chained)
         else {
             return self.conclude(token, claim, outcome, None).await;
         };

@@ -471,9 +471,14 @@ impl Sessions {
         })
     }
 
-    /// A copy of a session (after applying its lifetime).
-    pub(super) async fn session(&self, token: &RequestorToken) -> Result<Session, SessionError> {
-        self.expire_one(token, self.now_ms())
+    /// What `read` takes from a session (after applying its lifetime), without copying
+    /// the session. `read` may run more than once (see [`Store::update`]).
+    pub(super) async fn read<R>(
+        &self,
+        token: &RequestorToken,
+        read: impl FnMut(&Session) -> R,
+    ) -> Result<R, SessionError> {
+        self.expire_one(token, self.now_ms(), read)
             .await?
             .ok_or(SessionError::Unknown)
     }
@@ -488,12 +493,12 @@ impl Sessions {
 
     /// The status of a session.
     pub async fn status(&self, token: &RequestorToken) -> Result<ServerStatus, SessionError> {
-        Ok(self.session(token).await?.status())
+        self.read(token, Session::status).await
     }
 
     /// The requestor's result of a session.
     pub async fn result(&self, token: &RequestorToken) -> Result<SessionResult, SessionError> {
-        Ok(self.session(token).await?.result())
+        self.read(token, Session::result).await
     }
 
     /// The result as the requestor gets it (legacy form for a legacy request) and the
@@ -502,8 +507,8 @@ impl Sessions {
         &self,
         token: &RequestorToken,
     ) -> Result<(RequestorResult, u64), SessionError> {
-        let s = self.session(token).await?;
-        Ok((s.requestor_result(), s.request().validity))
+        self.read(token, |s| (s.requestor_result(), s.request().validity))
+            .await
     }
 
     /// The result and the validity (seconds) the requestor asked for its JWT.
@@ -511,13 +516,13 @@ impl Sessions {
         &self,
         token: &RequestorToken,
     ) -> Result<(SessionResult, u64), SessionError> {
-        let s = self.session(token).await?;
-        Ok((s.result(), s.request().validity))
+        self.read(token, |s| (s.result(), s.request().validity))
+            .await
     }
 
     /// Cancels a session unless it finished (requestor `DELETE`).
     pub async fn cancel(&self, token: &RequestorToken) -> Result<(), SessionError> {
-        self.session(token).await?;
+        self.read(token, |_| ()).await?;
         self.update(token, |s| {
             // Cancelling a finished session changes nothing, as the reference.
             let _ = s.cancel(self.now_ms());
@@ -561,13 +566,19 @@ impl Sessions {
         headers: ClientHeaders<'_>,
     ) -> Result<ClientSessionRequest<SessionRequest>, SessionError> {
         let token = self.by_client(client).await?;
-        let session = self.session(&token).await?;
         // The latest revocation updates go with the request when the app fetches it, not
         // when the session starts, so that they are as recent as can be (irmago
         // `handleGetClientRequest`). Fetched before the update, which cannot wait.
-        let updates = match session.status() {
-            ServerStatus::Initialized => self.revocation_updates(session.request()).await,
-            _ => Ok(None),
+        let wanted = self
+            .read(&token, |s| {
+                let params = &s.request().request.base().revocation;
+                (s.status() == ServerStatus::Initialized && !params.is_empty())
+                    .then(|| params.clone())
+            })
+            .await?;
+        let updates = match wanted {
+            Some(params) => self.revocation_updates(params).await,
+            None => Ok(None),
         };
         let min = parse_version_header(headers.min);
         let max = parse_version_header(headers.max);
@@ -613,17 +624,12 @@ impl Sessions {
         .await?
     }
 
-    /// The request's nonrevocation parameters with the latest update of each credential
-    /// type attached (`None` when it asks for no nonrevocation proof), or why they could
-    /// not be had.
+    /// A request's (non-empty) nonrevocation parameters with the latest update of each
+    /// credential type attached, or why they could not be had.
     async fn revocation_updates(
         &self,
-        request: &RequestorRequest,
+        mut params: NonRevocationParameters,
     ) -> Result<Option<NonRevocationParameters>, String> {
-        let mut params = request.request.base().revocation.clone();
-        if params.is_empty() {
-            return Ok(None);
-        }
         let state = self.scheme_state();
         match self
             .revocation
@@ -646,20 +652,23 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
         let token = self.by_client(client).await?;
-        let s = self.session(&token).await?;
-        match s.status() {
-            ServerStatus::Pairing => return Err(SessionError::PairingRequired),
-            ServerStatus::Connected => {}
-            _ => {
-                return Err(SessionError::UnexpectedRequest(
-                    "Session not yet started or already finished",
-                ));
+        self.read(&token, |s| {
+            match s.status() {
+                ServerStatus::Pairing => return Err(SessionError::PairingRequired),
+                ServerStatus::Connected => {}
+                _ => {
+                    return Err(SessionError::UnexpectedRequest(
+                        "Session not yet started or already finished",
+                    ));
+                }
             }
-        }
-        let bound = s.client_auth();
-        if !bound.is_some_and(|b| same_secret(b, authorization.unwrap_or(""))) {
-            return Err(SessionError::Unauthorized(""));
-        }
+            let bound = s.client_auth();
+            if !bound.is_some_and(|b| same_secret(b, authorization.unwrap_or(""))) {
+                return Err(SessionError::Unauthorized(""));
+            }
+            Ok(())
+        })
+        .await??;
         Ok(token)
     }
 
@@ -670,7 +679,7 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<SessionRequest, SessionError> {
         let token = self.client_connected(client, authorization).await?;
-        Ok(self.session(&token).await?.request().request.for_app())
+        self.read(&token, |s| s.request().request.for_app()).await
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature.
@@ -795,7 +804,7 @@ impl Sessions {
         };
         let core = place.core().await;
         // The session may have been cancelled or timed out while the message waited.
-        if !self.session(token).await?.claimed_by(claim) {
+        if !self.read(token, |s| s.claimed_by(claim)).await? {
             return Err(SessionError::UnexpectedRequest(
                 "Session not yet started or already finished",
             ));
@@ -903,9 +912,11 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
         let token = self.by_client(client).await?;
-        let s = self.session(&token).await?;
         let given = authorization.and_then(|a| FrontendAuthorization::parse(a).ok());
-        if given.as_ref() != Some(s.frontend_auth()) {
+        if !self
+            .read(&token, |s| given.as_ref() == Some(s.frontend_auth()))
+            .await?
+        {
             return Err(SessionError::Unauthorized(""));
         }
         Ok(token)
@@ -918,11 +929,11 @@ impl Sessions {
         authorization: Option<&str>,
     ) -> Result<FrontendSessionStatus, SessionError> {
         let token = self.frontend(client, authorization).await?;
-        let s = self.session(&token).await?;
-        Ok(FrontendSessionStatus {
+        self.read(&token, |s| FrontendSessionStatus {
             status: s.status(),
             next_session: s.next_pointer().cloned(),
         })
+        .await
     }
 
     /// The pointer of the next session of a chain, once started.
@@ -945,11 +956,14 @@ impl Sessions {
         let Some(token) = self.store.requestor_token(client).await? else {
             return Ok(());
         };
-        let Some(s) = self.store.get(&token).await? else {
-            return Ok(());
-        };
-        let expected = &s.request().request.base().host;
-        if !expected.is_empty() && host != Some(expected.as_str()) {
+        let refused = self
+            .store
+            .read(&token, |s| {
+                let expected = &s.request().request.base().host;
+                !expected.is_empty() && host != Some(expected.as_str())
+            })
+            .await?;
+        if refused == Some(true) {
             return Err(SessionError::Forbidden("Host mismatch".to_owned()));
         }
         Ok(())
@@ -1002,12 +1016,14 @@ impl Sessions {
 
     /// Applies the lifetime rules to one session at `now` (unix ms): an unfinished session
     /// past its lifetime becomes TIMEOUT, a finished one past the result lifetime is
-    /// removed. Returns the session as it is afterwards, `None` if there is none.
-    async fn expire_one(
+    /// removed. Returns what `read` takes from the session as it is afterwards, `None` if
+    /// there is none.
+    async fn expire_one<R>(
         &self,
         token: &RequestorToken,
         now: u64,
-    ) -> Result<Option<Session>, SessionError> {
+        mut read: impl FnMut(&Session) -> R,
+    ) -> Result<Option<R>, SessionError> {
         let lifetimes = self.settings.lifetimes;
         let outcome = self
             .update(token, |s| {
@@ -1018,7 +1034,7 @@ impl Sessions {
                     // Unfinished, so the state machine allows it.
                     let _ = s.time_out(now);
                 }
-                Some(s.clone())
+                Some(read(s))
             })
             .await;
         match outcome {
@@ -1038,7 +1054,7 @@ impl Sessions {
         self.channels.prune();
         let now = self.now_ms();
         for token in self.store.due(now).await? {
-            self.expire_one(&token, now).await?;
+            self.expire_one(&token, now, |_| ()).await?;
             // Many sessions can come due at once: let other tasks run in between.
             tokio::task::consume_budget().await;
         }

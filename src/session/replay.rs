@@ -77,9 +77,10 @@ impl Entry {
     }
 
     fn answers(&self, endpoint: &str, body: &[u8], session_status: ServerStatus) -> bool {
+        // The digest last: the body is hashed only for what could be a retry.
         self.endpoint == endpoint
-            && self.digest == digest(body)
             && self.session_status == session_status
+            && self.digest == digest(body)
     }
 }
 
@@ -127,23 +128,25 @@ impl ReplayCache {
         body: &[u8],
         session_status: ServerStatus,
     ) -> Result<Option<CachedAnswer>, StoreError> {
-        let entry = match &self.0 {
+        let answer = |e: &Entry| {
+            e.answers(endpoint, body, session_status)
+                .then(|| CachedAnswer {
+                    status: e.code,
+                    body: e.body.clone(),
+                })
+        };
+        Ok(match &self.0 {
+            // Judged under the lock: only a replayed answer is copied.
             Backend::Memory(m, clock) => lock(m)
                 .get(client)
                 .filter(|(at, _)| clock.now_ms().saturating_sub(*at) <= window_ms())
-                .map(|(_, e)| e.clone()),
+                .and_then(|(_, e)| answer(e)),
             Backend::Redis(r) => match r.replay_get(client).await? {
                 // An unreadable entry is no entry: the request is served afresh.
-                Some(bytes) => Entry::decode(&bytes),
+                Some(bytes) => Entry::decode(&bytes).and_then(|e| answer(&e)),
                 None => None,
             },
-        };
-        Ok(entry
-            .filter(|e| e.answers(endpoint, body, session_status))
-            .map(|e| CachedAnswer {
-                status: e.code,
-                body: e.body,
-            }))
+        })
     }
 
     /// Remembers the answer to a request; `session_status` is the status after it.

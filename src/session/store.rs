@@ -140,6 +140,19 @@ impl Store {
         }
     }
 
+    /// What `read` takes from a session, without copying it in memory; `None` if there is
+    /// no such session.
+    pub async fn read<R>(
+        &self,
+        token: &RequestorToken,
+        read: impl FnOnce(&Session) -> R,
+    ) -> Result<Option<R>, StoreError> {
+        match self {
+            Self::Memory(m) => Ok(m.shard(token).sessions.get(token).map(|s| read(s))),
+            Self::Redis(r) => Ok(r.get(token).await?.map(|(_, s)| read(&s))),
+        }
+    }
+
     /// Runs `change` on the session, atomically; `None` if there is no such session.
     ///
     /// With Redis, `change` runs on a fresh copy each time another instance changed the
