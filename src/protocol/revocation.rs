@@ -19,11 +19,7 @@ pub struct RevocationRequest {
     #[serde(rename = "type")]
     pub credential_type: CredentialTypeId,
     /// The `revocationKey` the credentials were issued with.
-    #[serde(
-        rename = "revocationKey",
-        default,
-        skip_serializing_if = "String::is_empty"
-    )]
+    #[serde(rename = "revocationKey", default, skip_serializing_if = "String::is_empty")]
     pub key: String,
     /// When given (unix nanoseconds, non-zero): revoke only the credential issued then.
     #[serde(default, skip_serializing_if = "is_zero")]

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Outcome, SessionOptions, Wallet, run_session_on};
+use super::{RunOptions, RunOutcome, Wallet, run_session_on};
 use crate::config::{Permissions, RevocationSettings};
 use crate::jwt::auth::RequestorAuth;
 use crate::metrics::Metrics;
@@ -99,11 +99,11 @@ async fn session(
     wallet: &mut Wallet,
     conf: &Configuration,
     request: Value,
-) -> (Outcome, Value) {
+) -> (RunOutcome, Value) {
     let request = RequestorRequest::from_json(request).unwrap();
     let package = sessions.start(request, None).await.unwrap();
     let http = reqwest::Client::new();
-    let options = SessionOptions::default();
+    let options = RunOptions::default();
     let report = run_session_on(&http, wallet, conf, package.session_ptr, &options).await;
     let result = sessions.result(&package.token).await.unwrap();
     (report.outcome, serde_json::to_value(result).unwrap())
@@ -142,7 +142,7 @@ async fn issue_prove_revoke_and_reissue() {
         issuance("123456782", "alice-1"),
     )
     .await;
-    assert_eq!(outcome, Outcome::Success, "{result}");
+    assert_eq!(outcome, RunOutcome::Success, "{result}");
     // The witness is stored with the credential.
     let wallet_again = Wallet::open(dir.path(), &conf).unwrap();
     let [issued] = wallet_again.credentials() else {
@@ -151,7 +151,7 @@ async fn issue_prove_revoke_and_reissue() {
     assert!(issued.has_witness() && !issued.is_revoked());
 
     let (outcome, result) = session(&sessions, &mut wallet, &conf, disclosure(true)).await;
-    assert_eq!(outcome, Outcome::Success, "{result}");
+    assert_eq!(outcome, RunOutcome::Success, "{result}");
     assert_eq!(result["proofStatus"], "VALID", "{result}");
     assert_eq!(result["disclosed"][0][0]["rawvalue"], "123456782");
     assert_eq!(result["disclosed"][0][0]["notrevoked"], true, "{result}");
@@ -166,7 +166,7 @@ async fn issue_prove_revoke_and_reissue() {
     // The request's update shows the credential revoked: no credential left to disclose,
     // and the wallet cancels, as the reference's does (`disclosure-revoked`).
     let (outcome, result) = session(&sessions, &mut wallet, &conf, disclosure(true)).await;
-    assert_eq!(outcome, Outcome::Error, "{result}");
+    assert_eq!(outcome, RunOutcome::Error, "{result}");
     assert_eq!(result["status"], "CANCELLED", "{result}");
     assert!(result.get("disclosed").is_none(), "{result}");
     let wallet_again = Wallet::open(dir.path(), &conf).unwrap();
@@ -184,9 +184,9 @@ async fn issue_prove_revoke_and_reissue() {
         issuance("123456793", "alice-2"),
     )
     .await;
-    assert_eq!(outcome, Outcome::Success, "{result}");
+    assert_eq!(outcome, RunOutcome::Success, "{result}");
     let (outcome, result) = session(&sessions, &mut wallet, &conf, disclosure(true)).await;
-    assert_eq!(outcome, Outcome::Success, "{result}");
+    assert_eq!(outcome, RunOutcome::Success, "{result}");
     assert_eq!(result["proofStatus"], "VALID", "{result}");
     assert_eq!(result["disclosed"][0][0]["rawvalue"], "123456793");
     assert_eq!(result["disclosed"][0][0]["notrevoked"], true, "{result}");
