@@ -20,7 +20,7 @@
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
 //!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
 //! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
-//! - [`client`]: the requestor side: the requestor HTTP client with status events, typed
+//! - [`requestor`]: the requestor side: the requestor HTTP client with status events, typed
 //!   session request builders, terminal QR codes.
 //! - [`session`]: the session engine (no HTTP): the session record and its one transition
 //!   table, lifetimes, the store (memory or Redis), observers of status changes.
@@ -38,13 +38,13 @@
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
 
 pub mod cli;
-pub mod client;
 pub mod config;
 pub mod crypto;
 pub mod jwt;
 pub mod keyshare;
 pub mod metrics;
 pub mod protocol;
+pub mod requestor;
 pub mod revocation;
 pub mod scheme;
 pub mod server;

@@ -9,10 +9,10 @@ use anyhow::{Context, bail};
 use clap::{ArgGroup, Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use crate::client::requestor::{Authentication, RequestorClient};
 use crate::jwt::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
 use crate::jwt::request::{RequestBody, sign_request};
 use crate::jwt::verify::{DEFAULT_LEEWAY, Jwt, TimeCheck};
+use crate::requestor::http::{Authentication, RequestorClient};
 
 /// Largest key file or JSON request we read.
 const MAX_INPUT: u64 = 10 << 20;

@@ -10,14 +10,14 @@ use clap::{Args, ValueEnum};
 use serde_json::Value;
 
 use super::jwt::{self, key_argument};
-use crate::client::builder::{
-    Conjunction, DisclosureBuilder, Disjunction, IssuanceBuilder, SignatureBuilder,
-    credential_from_values,
-};
-use crate::client::requestor::Authentication;
 use crate::jwt::request::{RequestBody, RequestKind, sign_request};
 use crate::protocol::identifiers::{AttributeTypeId, CredentialTypeId};
 use crate::protocol::request::{CredentialRequest, RequestorRequest};
+use crate::requestor::builder::{
+    Conjunction, DisclosureBuilder, Disjunction, IssuanceBuilder, SignatureBuilder,
+    credential_from_values,
+};
+use crate::requestor::http::Authentication;
 use crate::scheme::storage::open;
 use crate::scheme::{Configuration, default_schemes_path};
 use crate::verifier::credential_type_info;

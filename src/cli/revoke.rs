@@ -18,11 +18,11 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::request::{AuthMethod, authentication};
-use crate::client::requestor::RequestorClient;
 use crate::config::RevocationSettings;
 use crate::crypto::idemix::{PrivateKey, PublicKey};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
 use crate::protocol::revocation::RevocationRequest;
+use crate::requestor::http::RequestorClient;
 use crate::revocation::{DbType, Keys, Service, Store};
 use crate::scheme::Configuration;
 use crate::session::clock::Clock;

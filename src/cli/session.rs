@@ -17,9 +17,6 @@ use clap::{Args, Subcommand};
 
 use super::jwt::read_input;
 use super::request::RequestFlags;
-use crate::client::events::StatusEvents;
-use crate::client::qr;
-use crate::client::requestor::{Authentication, ClientError, RequestorClient};
 use crate::config::{RawConfig, ServerConfig};
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::RequestorRequest;
@@ -28,7 +25,10 @@ use crate::protocol::session::{
     SessionOptions, SessionPackage, SessionPointer,
 };
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::protocol::tokens::{AppToken, RequestorToken};
+use crate::requestor::events::StatusEvents;
+use crate::requestor::http::{Authentication, ClientError, RequestorClient};
+use crate::requestor::qr;
 use crate::scheme::Configuration;
 use crate::scheme::download::{DownloadOptions, update_all};
 use crate::server::run::StartError;
@@ -306,16 +306,16 @@ impl Backend {
 
 /// What the frontend presents to the embedded server: the client token and its
 /// authorization.
-fn frontend_access(package: &SessionPackage) -> Result<(ClientToken, Option<&str>), Failure> {
+fn frontend_access(package: &SessionPackage) -> Result<(AppToken, Option<&str>), Failure> {
     let auth = package.frontend_request.authorization.as_str();
-    Ok((client_token(package)?, Some(auth)))
+    Ok((app_token(package)?, Some(auth)))
 }
 
 /// The client token: the last path segment of the session pointer.
-fn client_token(package: &SessionPackage) -> Result<ClientToken, Failure> {
+fn app_token(package: &SessionPackage) -> Result<AppToken, Failure> {
     let url = package.session_ptr.url.trim_end_matches('/');
     let last = url.rsplit('/').next().unwrap_or_default();
-    ClientToken::parse(last)
+    AppToken::parse(last)
         .map_err(|_| Failure::connection(anyhow!("no client token in session pointer {url}")))
 }
 

@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::compact::{Decoded, FormatError};
-use super::keys::{HmacKey, KeyError, RsaPublicKey, VerifyingKey};
+use super::keys::{HmacKey, JwtKeyError, RsaPublicKey, VerifyingKey};
 use super::request::RequestKind;
 use crate::protocol::errors::{ErrorKind, RemoteError};
 
@@ -68,7 +68,7 @@ pub enum CredentialError {
     },
     /// The key is empty or cannot be parsed for its method.
     #[error(transparent)]
-    Key(#[from] KeyError),
+    Key(#[from] JwtKeyError),
 }
 
 impl RequestorCredential {
@@ -77,7 +77,7 @@ impl RequestorCredential {
     /// the literal header value for `token`.
     pub fn from_config(method: &str, key: &[u8]) -> Result<Self, CredentialError> {
         if key.is_empty() {
-            return Err(KeyError::Empty.into());
+            return Err(JwtKeyError::Empty.into());
         }
         Ok(match method {
             "hmac" => Self::Jwt(VerifyingKey::Hmac(HmacKey::from_base64(key)?)),
@@ -706,7 +706,7 @@ mod tests {
         ));
         assert!(matches!(
             RequestorCredential::from_config("token", b""),
-            Err(CredentialError::Key(KeyError::Empty))
+            Err(CredentialError::Key(JwtKeyError::Empty))
         ));
         assert!(RequestorCredential::from_config("publickey", b"not pem").is_err());
         let t = RequestorCredential::from_config("token", b"secret-token").unwrap();

@@ -18,7 +18,7 @@ use zeroize::Zeroizing;
 
 /// A key that could not be used.
 #[derive(Debug, thiserror::Error)]
-pub enum KeyError {
+pub enum JwtKeyError {
     /// The key text is empty.
     #[error("empty key provided")]
     Empty,
@@ -42,7 +42,7 @@ pub enum KeyError {
 /// Decodes base64 the way the reference does for HMAC keys: standard or URL-safe alphabet,
 /// with or without padding, line breaks ignored, non-zero trailing bits tolerated (Go's
 /// decoders are not strict).
-fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, JwtKeyError> {
     let cleaned: Zeroizing<Vec<u8>> = Zeroizing::new(
         text.iter()
             .copied()
@@ -50,7 +50,7 @@ fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
             .collect(),
     );
     if cleaned.is_empty() {
-        return Err(KeyError::Empty);
+        return Err(JwtKeyError::Empty);
     }
     let config = GeneralPurposeConfig::new()
         .with_decode_padding_mode(DecodePaddingMode::Indifferent)
@@ -59,7 +59,7 @@ fn decode_base64_any(text: &[u8]) -> Result<Zeroizing<Vec<u8>>, KeyError> {
         .iter()
         .find_map(|a| GeneralPurpose::new(a, config).decode(&*cleaned).ok())
         .map(Zeroizing::new)
-        .ok_or(KeyError::Base64)
+        .ok_or(JwtKeyError::Base64)
 }
 
 /// An HMAC-SHA256 secret (HS256). Zeroized on drop; `Debug` hides it.
@@ -71,15 +71,15 @@ pub struct HmacKey {
 
 impl HmacKey {
     /// The key from its base64 text (any of the four dialects the reference accepts).
-    pub fn from_base64(text: &[u8]) -> Result<Self, KeyError> {
+    pub fn from_base64(text: &[u8]) -> Result<Self, JwtKeyError> {
         let bytes = decode_base64_any(text)?;
         Self::from_bytes(&bytes)
     }
 
     /// The key from raw secret bytes.
-    pub fn from_bytes(secret: &[u8]) -> Result<Self, KeyError> {
+    pub fn from_bytes(secret: &[u8]) -> Result<Self, JwtKeyError> {
         if secret.is_empty() {
-            return Err(KeyError::Empty);
+            return Err(JwtKeyError::Empty);
         }
         Ok(Self {
             encoding: EncodingKey::from_secret(secret),
@@ -104,8 +104,8 @@ pub struct RsaPublicKey {
 
 impl RsaPublicKey {
     /// Parses a PEM public key: PKIX `PUBLIC KEY` or PKCS#1 `RSA PUBLIC KEY`.
-    pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let reason = |e: &dyn fmt::Display| KeyError::RsaPublic {
+    pub fn from_pem(pem: &[u8]) -> Result<Self, JwtKeyError> {
+        let reason = |e: &dyn fmt::Display| JwtKeyError::RsaPublic {
             reason: e.to_string(),
         };
         let decoding = DecodingKey::from_rsa_pem(pem).map_err(|e| reason(&e))?;
@@ -114,8 +114,8 @@ impl RsaPublicKey {
     }
 
     /// Parses DER: PKCS#1 `RSAPublicKey` or SubjectPublicKeyInfo.
-    fn from_der(der: &[u8]) -> Result<Self, KeyError> {
-        let reason = |e: &dyn fmt::Display| KeyError::RsaPublic {
+    fn from_der(der: &[u8]) -> Result<Self, JwtKeyError> {
+        let reason = |e: &dyn fmt::Display| JwtKeyError::RsaPublic {
             reason: e.to_string(),
         };
         let key = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|e| reason(&e))?;
@@ -161,8 +161,8 @@ pub struct RsaPrivateKey {
 
 impl RsaPrivateKey {
     /// Parses a PEM private key: PKCS#1 `RSA PRIVATE KEY` or PKCS#8 `PRIVATE KEY`.
-    pub fn from_pem(pem: &[u8]) -> Result<Self, KeyError> {
-        let reason = |e: &dyn fmt::Display| KeyError::RsaPrivate {
+    pub fn from_pem(pem: &[u8]) -> Result<Self, JwtKeyError> {
+        let reason = |e: &dyn fmt::Display| JwtKeyError::RsaPrivate {
             reason: e.to_string(),
         };
         let encoding = EncodingKey::from_rsa_pem(pem).map_err(|e| reason(&e))?;
@@ -281,9 +281,9 @@ mod tests {
         }
         assert!(matches!(
             decode_base64_any(b"not base64!"),
-            Err(KeyError::Base64)
+            Err(JwtKeyError::Base64)
         ));
-        assert!(matches!(decode_base64_any(b"\n"), Err(KeyError::Empty)));
+        assert!(matches!(decode_base64_any(b"\n"), Err(JwtKeyError::Empty)));
     }
 
     #[test]

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::compact::{Decoded, FormatError, SignError, sign_with};
-use super::keys::{KeyError, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
-use super::verify::{Jwt, TimeCheck, VerifyError, check_times};
+use super::keys::{JwtKeyError, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
+use super::verify::{Jwt, JwtError, TimeCheck, check_times};
 
 /// The `sub` of a keyshare response JWT.
 pub const PROOF_P_SUBJECT: &str = "ProofP";
@@ -40,10 +40,10 @@ pub enum KeyshareJwtError {
     UnknownKey(u32),
     /// The keyshare key does not parse.
     #[error(transparent)]
-    Key(#[from] KeyError),
+    Key(#[from] JwtKeyError),
     /// Algorithm, signature or times are wrong.
     #[error(transparent)]
-    Verify(#[from] VerifyError),
+    Verify(#[from] JwtError),
     /// The `sub` claim is not the expected one.
     #[error("keyshare jwt subject is not {expected}")]
     Subject {
@@ -83,14 +83,14 @@ pub fn verify_keyshare_jwt<'k>(
     let key = VerifyingKey::Rsa(RsaPublicKey::from_pem(pem)?);
     let alg = decoded.algorithm()?;
     if alg != key.alg_name() {
-        return Err(VerifyError::Algorithm {
+        return Err(JwtError::Algorithm {
             found: alg.to_owned(),
             expected: key.alg_name(),
         }
         .into());
     }
     if !decoded.signature_matches(&key) {
-        return Err(VerifyError::Signature.into());
+        return Err(JwtError::Signature.into());
     }
     if let Some(now) = now {
         check_times(&decoded, &TimeCheck::at(now))?;
@@ -213,7 +213,7 @@ pub fn verify_es256(
     let decoded = Decoded::parse(token.trim())?;
     let alg = decoded.algorithm()?;
     if alg != "ES256" {
-        return Err(VerifyError::Algorithm {
+        return Err(JwtError::Algorithm {
             found: alg.to_owned(),
             expected: "ES256",
         }
@@ -223,9 +223,9 @@ pub fn verify_es256(
         .decode(decoded.signature)
         .ok()
         .and_then(|bytes| p256::ecdsa::Signature::from_slice(&bytes).ok())
-        .ok_or(VerifyError::Signature)?;
+        .ok_or(JwtError::Signature)?;
     key.verify(decoded.signing_input.as_bytes(), &signature)
-        .map_err(|_| VerifyError::Signature)?;
+        .map_err(|_| JwtError::Signature)?;
     check_times(&decoded, &TimeCheck::at(now))?;
     Ok(decoded.claims)
 }
@@ -288,14 +288,14 @@ mod tests {
         let other = verify_keyshare_jwt(&token, PROOF_P_SUBJECT, Some(100), |_| Some(&kss1[..]));
         assert!(matches!(
             other,
-            Err(KeyshareJwtError::Verify(VerifyError::Signature))
+            Err(KeyshareJwtError::Verify(JwtError::Signature))
         ));
         let wrong = verify_keyshare_jwt(&token, AUTH_TOKEN_SUBJECT, Some(100), |_| Some(&kss0[..]));
         assert!(matches!(wrong, Err(KeyshareJwtError::Subject { .. })));
         let early = verify_keyshare_jwt(&token, PROOF_P_SUBJECT, Some(50), |_| Some(&kss0[..]));
         assert!(matches!(
             early,
-            Err(KeyshareJwtError::Verify(VerifyError::IssuedInFuture { .. }))
+            Err(KeyshareJwtError::Verify(JwtError::IssuedInFuture { .. }))
         ));
         // Without a time (the app), the same token is accepted.
         assert!(verify_keyshare_jwt(&token, PROOF_P_SUBJECT, None, |_| Some(&kss0[..])).is_ok());
@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(signer.check_auth_token(&token, 1200).unwrap(), "dG9rZW4=");
         assert!(matches!(
             signer.check_auth_token(&token, 1400),
-            Err(KeyshareJwtError::Verify(VerifyError::Expired { .. }))
+            Err(KeyshareJwtError::Verify(JwtError::Expired { .. }))
         ));
         // A ProofP JWT is not an access token.
         let proof = signer.proof_p(&1, 1000).unwrap();

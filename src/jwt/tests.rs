@@ -9,7 +9,7 @@ use super::auth::{AuthRequest, AuthenticatedBody, RequestorAuth, RequestorCreden
 use super::keys::{HmacKey, RsaPrivateKey, RsaPublicKey, SigningKey, VerifyingKey};
 use super::request::{RequestBody, RequestKind, sign_request};
 use super::result::{ResultSigner, SessionType};
-use super::verify::{Jwt, JwtKind, TimeCheck, VerifyError};
+use super::verify::{Jwt, JwtError, JwtKind, TimeCheck};
 
 fn vector(name: &str) -> Value {
     let path = format!(
@@ -216,7 +216,7 @@ fn recorded_result_jwts_verify_with_the_server_key() {
                 .unwrap()
                 .verify(&key, &TimeCheck::at(exp + 6));
             assert!(
-                matches!(late, Err(VerifyError::Expired { .. })),
+                matches!(late, Err(JwtError::Expired { .. })),
                 "{name} {which}"
             );
             seen += 1;
@@ -274,19 +274,19 @@ fn altered_jwts_fail() {
                 let iss = c["iss"].as_str().unwrap().to_owned();
                 c.insert("iss".into(), json!(format!("{iss}x")));
             });
-            assert_eq!(check(&changed, &key), Err(VerifyError::Signature));
+            assert_eq!(check(&changed, &key), Err(JwtError::Signature));
             // One flipped signature bit.
             assert_eq!(
                 check(&flip_signature_bit(&token), &key),
-                Err(VerifyError::Signature)
+                Err(JwtError::Signature)
             );
             // The wrong key of the right kind.
-            assert_eq!(check(&token, &wrong), Err(VerifyError::Signature));
+            assert_eq!(check(&token, &wrong), Err(JwtError::Signature));
             // alg none with an empty signature.
             let none = with_header(&token, &json!({"alg": "none", "typ": "JWT"}), "");
             assert!(matches!(
                 check(&none, &key),
-                Err(VerifyError::Algorithm { .. })
+                Err(JwtError::Algorithm { .. })
             ));
         }
     }
@@ -313,7 +313,7 @@ fn hs256_keyed_with_the_rsa_public_pem_is_rejected() {
         Jwt::decode(&forged)
             .unwrap()
             .verify(&server_public(), &time),
-        Err(VerifyError::Algorithm {
+        Err(JwtError::Algorithm {
             found: "HS256".into(),
             expected: "RS256"
         })

@@ -91,7 +91,7 @@ impl TimeCheck {
 
 /// Why a token is not valid.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum VerifyError {
+pub enum JwtError {
     /// Not a well-formed JWT.
     #[error("malformed jwt: {0}")]
     Format(#[from] FormatError),
@@ -192,18 +192,18 @@ impl<'a> Jwt<'a> {
 
     /// Checks the signature with `key` (whose algorithm must be the header's `alg`), then
     /// `exp`, `nbf`, `iat` against `time`.
-    pub fn verify(&self, key: &VerifyingKey, time: &TimeCheck) -> Result<VerifiedJwt, VerifyError> {
+    pub fn verify(&self, key: &VerifyingKey, time: &TimeCheck) -> Result<VerifiedJwt, JwtError> {
         let d = &self.decoded;
         let alg = d.algorithm()?;
         let expected = key.alg_name();
         if alg != expected {
-            return Err(VerifyError::Algorithm {
+            return Err(JwtError::Algorithm {
                 found: alg.to_owned(),
                 expected,
             });
         }
         if !d.signature_matches(key) {
-            return Err(VerifyError::Signature);
+            return Err(JwtError::Signature);
         }
         check_times(d, time)?;
         Ok(VerifiedJwt {
@@ -214,28 +214,28 @@ impl<'a> Jwt<'a> {
     }
 }
 
-pub(super) fn check_times(d: &Decoded<'_>, t: &TimeCheck) -> Result<(), VerifyError> {
+pub(super) fn check_times(d: &Decoded<'_>, t: &TimeCheck) -> Result<(), JwtError> {
     let (now, leeway) = (t.now, t.leeway);
     if let Some(exp) = d.time_claim("exp")?
         && now > exp.saturating_add_unsigned(leeway)
     {
-        return Err(VerifyError::Expired { exp, now, leeway });
+        return Err(JwtError::Expired { exp, now, leeway });
     }
     if let Some(nbf) = d.time_claim("nbf")?
         && nbf > now.saturating_add_unsigned(leeway)
     {
-        return Err(VerifyError::NotYetValid { nbf, now, leeway });
+        return Err(JwtError::NotYetValid { nbf, now, leeway });
     }
     let iat = d.time_claim("iat")?;
     if let Some(iat) = iat
         && iat > now.saturating_add_unsigned(leeway)
     {
-        return Err(VerifyError::IssuedInFuture { iat, now, leeway });
+        return Err(JwtError::IssuedInFuture { iat, now, leeway });
     }
     if let Some(max_age) = t.max_age {
-        let iat = iat.ok_or(VerifyError::MissingIssuedAt)?;
+        let iat = iat.ok_or(JwtError::MissingIssuedAt)?;
         if iat.saturating_add_unsigned(max_age) < now {
-            return Err(VerifyError::TooOld { iat, max_age, now });
+            return Err(JwtError::TooOld { iat, max_age, now });
         }
     }
     Ok(())

@@ -136,7 +136,7 @@ token!(
 );
 token!(
     /// The app's handle on a session (`/irma/session/{clientToken}`).
-    ClientToken
+    AppToken
 );
 token!(
     /// The value the frontend sends as `Authorization` on `/frontend/*` endpoints.
@@ -163,7 +163,7 @@ mod tests {
 
     #[test]
     fn parsing_is_anchored() {
-        assert!(ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").is_ok());
+        assert!(AppToken::parse("AAAAAAAAAAAAAAAAAAAA").is_ok());
         for bad in [
             "AAAAAAAAAAAAAAAAAAA",
             "AAAAAAAAAAAAAAAAAAAAA",
@@ -171,7 +171,7 @@ mod tests {
             "",
             "ÅAAAAAAAAAAAAAAAAAA",
         ] {
-            assert!(ClientToken::parse(bad).is_err(), "{bad:?}");
+            assert!(AppToken::parse(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -19,7 +19,7 @@
 //!
 //! Where the reference panics (an index pointing outside the proof list, at an attribute
 //! that is not disclosed, or past the credential type's attributes) this returns a
-//! [`VerifyError`], which the server answers with a 400 and a cancelled session. The extra
+//! [`DisclosureError`], which the server answers with a 400 and a cancelled session. The extra
 //! attributes are listed in (proof, attribute) order; the reference lists them in Go's
 //! random map order.
 
@@ -74,7 +74,7 @@ impl Verdict {
 
 /// Disclosure messages the reference cannot process (it panics on them).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
+pub enum DisclosureError {
     /// An index names a proof that is not there.
     #[error("index points at proof {cred}, but there are {proofs} proofs")]
     ProofOutOfRange {
@@ -123,7 +123,7 @@ pub fn verify_disclosure(
     request: Option<&DisclosureRequest>,
     now: i64,
     crypto: impl FnOnce() -> bool,
-) -> Result<Verdict, VerifyError> {
+) -> Result<Verdict, DisclosureError> {
     if !proofs.is_empty() && !crypto() {
         return Ok(Verdict::invalid());
     }
@@ -138,11 +138,11 @@ pub fn verdict(
     indices: &[Vec<AttributeIndex>],
     request: Option<&DisclosureRequest>,
     valid_at: i64,
-) -> Result<Verdict, VerifyError> {
+) -> Result<Verdict, DisclosureError> {
     for (cred, proof) in proofs.iter().enumerate() {
         let id = &proof.credential_type.id;
         if proof.metadata.credential_type_hash() != attributes::credential_type_hash(id) {
-            return Err(VerifyError::CredentialTypeMismatch {
+            return Err(DisclosureError::CredentialTypeMismatch {
                 cred,
                 credential_type: id.clone(),
             });
@@ -210,7 +210,7 @@ fn satisfy(
     proofs: &[VerifiedProof<'_>],
     indices: &[Vec<AttributeIndex>],
     condiscon: &[AttributeDisCon],
-) -> Result<(bool, Disclosed), VerifyError> {
+) -> Result<(bool, Disclosed), DisclosureError> {
     if indices.len() < condiscon.len() {
         return Ok((false, Vec::new()));
     }
@@ -235,7 +235,7 @@ fn satisfy_con(
     proofs: &[VerifiedProof<'_>],
     chosen: &[AttributeIndex],
     con: &AttributeCon,
-) -> Result<Option<Vec<DisclosedAttribute>>, VerifyError> {
+) -> Result<Option<Vec<DisclosedAttribute>>, DisclosureError> {
     if chosen.len() < con.len() {
         return Ok(None);
     }
@@ -261,7 +261,7 @@ fn extra_attributes(
     proofs: &[VerifiedProof<'_>],
     indices: &[Vec<AttributeIndex>],
     requested: usize,
-) -> Result<Vec<DisclosedAttribute>, VerifyError> {
+) -> Result<Vec<DisclosedAttribute>, DisclosureError> {
     let mut unreferenced: BTreeSet<AttributeIndex> = proofs
         .iter()
         .enumerate()
@@ -274,7 +274,7 @@ fn extra_attributes(
         .collect();
     for index in indices.iter().take(requested).flatten() {
         if index.cred >= proofs.len() {
-            return Err(VerifyError::ProofOutOfRange {
+            return Err(DisclosureError::ProofOutOfRange {
                 cred: index.cred,
                 proofs: proofs.len(),
             });
@@ -293,9 +293,9 @@ fn extract(
     proofs: &[VerifiedProof<'_>],
     index: AttributeIndex,
     status: AttributeStatus,
-) -> Result<DisclosedAttribute, VerifyError> {
+) -> Result<DisclosedAttribute, DisclosureError> {
     let AttributeIndex { cred, attr } = index;
-    let proof = proofs.get(cred).ok_or(VerifyError::ProofOutOfRange {
+    let proof = proofs.get(cred).ok_or(DisclosureError::ProofOutOfRange {
         cred,
         proofs: proofs.len(),
     })?;
@@ -308,7 +308,7 @@ fn extract(
             .checked_sub(2)
             .and_then(|i| credential_type.attributes.get(i))
             .and_then(|info| Some((info, info.id.as_ref()?)))
-            .ok_or_else(|| VerifyError::NoSuchAttribute {
+            .ok_or_else(|| DisclosureError::NoSuchAttribute {
                 cred,
                 attr,
                 credential_type: credential_type.id.clone(),
@@ -316,7 +316,7 @@ fn extract(
         let value = proof
             .disclosed
             .get(&attr)
-            .ok_or(VerifyError::NotDisclosed { cred, attr })?;
+            .ok_or(DisclosureError::NotDisclosed { cred, attr })?;
         let raw = if info.random_blind {
             Some(attributes::decode_random_blind(value))
         } else {
@@ -519,8 +519,8 @@ pub(crate) mod tests {
         assert_eq!(v.status, ProofStatus::MissingAttributes);
     }
 
-    fn run(scheme: &TestScheme, case: &Value) -> Result<Verdict, VerifyError> {
-        let body = &case["client_message"]["body"];
+    fn run(scheme: &TestScheme, case: &Value) -> Result<Verdict, DisclosureError> {
+        let body = &case["app_message"]["body"];
         let proofs_json = body.get("proofs").unwrap_or(&body["signature"]);
         let proofs: Vec<VerifiedProof<'_>> = proofs_json
             .as_array()
@@ -543,9 +543,7 @@ pub(crate) mod tests {
         let scheme = TestScheme::irma_demo();
         let mut checked = Vec::new();
         for (name, case) in cases(&["disclosure", "negative", "signature"]) {
-            if case["client_message"].is_null()
-                || DECIDED_BEFORE_THIS_LAYER.contains(&name.as_str())
-            {
+            if case["app_message"].is_null() || DECIDED_BEFORE_THIS_LAYER.contains(&name.as_str()) {
                 continue;
             }
             let result = run(&scheme, &case);
@@ -576,7 +574,7 @@ pub(crate) mod tests {
             .find(|(n, _)| n == "disclosure/single-over18")
             .unwrap()
             .1;
-        let proof = scheme.proof(&case["client_message"]["body"]["proofs"][0]["a_disclosed"]);
+        let proof = scheme.proof(&case["app_message"]["body"]["proofs"][0]["a_disclosed"]);
         (case, vec![proof])
     }
 
@@ -740,7 +738,7 @@ pub(crate) mod tests {
         // reported at all.
         assert!(matches!(
             verdict(&proofs, &[], None, 0),
-            Err(VerifyError::NoSuchAttribute { attr: 5, .. })
+            Err(DisclosureError::NoSuchAttribute { attr: 5, .. })
         ));
         let mut only_blind = proofs.clone();
         only_blind[0].disclosed.remove(&5);

@@ -25,7 +25,7 @@ use tokio::task::JoinSet;
 use super::configuration::Configuration;
 use super::error::Error;
 use super::index::{FileHash, Index};
-use super::keys::{KeyError, SchemePublicKey};
+use super::keys::{SchemeKeyError, SchemePublicKey};
 use super::storage::{TempDir, copy_dir, replace_dir};
 use super::verify::{SchemeKind, parse_timestamp};
 use crate::protocol::identifiers::SchemeId;
@@ -240,7 +240,7 @@ pub enum DownloadError {
         /// Which key.
         what: String,
         /// What is wrong.
-        error: KeyError,
+        error: SchemeKeyError,
     },
     /// Local files could not be read or written.
     #[error("{path}: {error}")]
@@ -471,7 +471,7 @@ pub async fn install(
         None => (f.get("pk.pem").await?, "downloaded"),
     };
     let key = std::str::from_utf8(&pk_pem)
-        .map_err(|_| KeyError::PublicKey("not UTF-8".to_owned()))
+        .map_err(|_| SchemeKeyError::PublicKey("not UTF-8".to_owned()))
         .and_then(SchemePublicKey::from_pem)
         .map_err(|error| DownloadError::Key {
             what: format!("public key of {}", f.base),

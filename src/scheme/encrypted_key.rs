@@ -14,7 +14,7 @@ use aws_lc_rs::cipher::{
 use base64::Engine;
 use zeroize::Zeroizing;
 
-use super::keys::{KeyError, SchemeSigningKey};
+use super::keys::{SchemeKeyError, SchemeSigningKey};
 
 /// The PEM label of an encrypted scheme key (irmago `EncryptedSchemePrivateKeyHeader`).
 pub const PEM_LABEL: &str = "ENCRYPTED IRMA SCHEME PRIVATE KEY";
@@ -37,14 +37,20 @@ pub fn is_encrypted(pem: &str) -> bool {
     pem.contains(PEM_LABEL)
 }
 
-fn bad(reason: impl Into<String>) -> KeyError {
-    KeyError::PrivateKey(reason.into())
+fn bad(reason: impl Into<String>) -> SchemeKeyError {
+    SchemeKeyError::PrivateKey(reason.into())
 }
 
 /// Derives the AES-256 key and CTR IV from `passphrase`.
-fn derive(passphrase: &[u8], salt: &[u8], rounds: u32) -> Result<Zeroizing<[u8; 48]>, KeyError> {
+fn derive(
+    passphrase: &[u8],
+    salt: &[u8],
+    rounds: u32,
+) -> Result<Zeroizing<[u8; 48]>, SchemeKeyError> {
     if passphrase.is_empty() {
-        return Err(KeyError::Passphrase("the passphrase is empty".to_owned()));
+        return Err(SchemeKeyError::Passphrase(
+            "the passphrase is empty".to_owned(),
+        ));
     }
     let mut out = Zeroizing::new([0u8; 48]);
     bcrypt_pbkdf::bcrypt_pbkdf(passphrase, salt, rounds, &mut out[..])
@@ -52,7 +58,7 @@ fn derive(passphrase: &[u8], salt: &[u8], rounds: u32) -> Result<Zeroizing<[u8; 
     Ok(out)
 }
 
-fn aes_key(derived: &[u8; 48]) -> Result<UnboundCipherKey, KeyError> {
+fn aes_key(derived: &[u8; 48]) -> Result<UnboundCipherKey, SchemeKeyError> {
     UnboundCipherKey::new(&AES_256, &derived[..32]).map_err(|_| bad("AES key"))
 }
 
@@ -63,11 +69,14 @@ fn iv(derived: &[u8; 48]) -> [u8; 16] {
 }
 
 /// Encrypts `key` under `passphrase`: the PEM text irmago's `keygen --pass` writes.
-pub fn encrypt(key: &SchemeSigningKey, passphrase: &[u8]) -> Result<Zeroizing<String>, KeyError> {
+pub fn encrypt(
+    key: &SchemeSigningKey,
+    passphrase: &[u8],
+) -> Result<Zeroizing<String>, SchemeKeyError> {
     let mut salt = [0u8; SALT_LEN];
     let mut check = [0u8; 4];
-    getrandom::fill(&mut salt).map_err(|e| KeyError::Random(e.to_string()))?;
-    getrandom::fill(&mut check).map_err(|e| KeyError::Random(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(|e| SchemeKeyError::Random(e.to_string()))?;
+    getrandom::fill(&mut check).map_err(|e| SchemeKeyError::Random(e.to_string()))?;
     let point = key.public_key().to_sec1_uncompressed();
 
     let mut public = Vec::new();
@@ -121,7 +130,7 @@ pub fn encrypt(key: &SchemeSigningKey, passphrase: &[u8]) -> Result<Zeroizing<St
 
 /// Decrypts a passphrase-protected scheme key (also a plain `OPENSSH PRIVATE KEY` of
 /// ssh-keygen, encrypted the same way).
-pub fn decrypt(pem: &str, passphrase: &[u8]) -> Result<SchemeSigningKey, KeyError> {
+pub fn decrypt(pem: &str, passphrase: &[u8]) -> Result<SchemeSigningKey, SchemeKeyError> {
     let body = pem_body(pem)?;
     let mut r = Reader(&body);
     if r.take(MAGIC.len())? != MAGIC {
@@ -160,7 +169,7 @@ pub fn decrypt(pem: &str, passphrase: &[u8]) -> Result<SchemeSigningKey, KeyErro
 
     let mut p = Reader(&private);
     if p.take(4)? != p.take(4)? {
-        return Err(KeyError::Passphrase(
+        return Err(SchemeKeyError::Passphrase(
             "wrong passphrase (the decrypted check bytes differ)".to_owned(),
         ));
     }
@@ -184,7 +193,7 @@ pub fn decrypt(pem: &str, passphrase: &[u8]) -> Result<SchemeSigningKey, KeyErro
 }
 
 /// The base64 body between the BEGIN and END lines.
-fn pem_body(pem: &str) -> Result<Zeroizing<Vec<u8>>, KeyError> {
+fn pem_body(pem: &str) -> Result<Zeroizing<Vec<u8>>, SchemeKeyError> {
     let mut lines = pem
         .lines()
         .map(str::trim)
@@ -225,7 +234,7 @@ fn put_mpint(out: &mut Vec<u8>, be: &[u8]) {
 }
 
 /// A non-negative `mpint` as 32 big-endian bytes.
-fn mpint_32(bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>, KeyError> {
+fn mpint_32(bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>, SchemeKeyError> {
     let digits = match bytes {
         [0, rest @ ..] => rest,
         [first, ..] if first & 0x80 != 0 => return Err(bad("negative private scalar")),
@@ -243,7 +252,7 @@ fn mpint_32(bytes: &[u8]) -> Result<Zeroizing<[u8; 32]>, KeyError> {
 struct Reader<'a>(&'a [u8]);
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], KeyError> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], SchemeKeyError> {
         if self.0.len() < n {
             return Err(bad("truncated key"));
         }
@@ -252,12 +261,12 @@ impl<'a> Reader<'a> {
         Ok(head)
     }
 
-    fn u32(&mut self) -> Result<u32, KeyError> {
+    fn u32(&mut self) -> Result<u32, SchemeKeyError> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
 
-    fn string(&mut self) -> Result<&'a [u8], KeyError> {
+    fn string(&mut self) -> Result<&'a [u8], SchemeKeyError> {
         let n = self.u32()? as usize;
         self.take(n)
     }
@@ -277,9 +286,12 @@ mod tests {
         assert_eq!(back.public_key(), key.public_key());
         assert!(matches!(
             decrypt(&pem, b"wrong"),
-            Err(KeyError::Passphrase(_))
+            Err(SchemeKeyError::Passphrase(_))
         ));
-        assert!(matches!(decrypt(&pem, b""), Err(KeyError::Passphrase(_))));
+        assert!(matches!(
+            decrypt(&pem, b""),
+            Err(SchemeKeyError::Passphrase(_))
+        ));
         assert!(decrypt("-----BEGIN ENCRYPTED IRMA SCHEME PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED IRMA SCHEME PRIVATE KEY-----\n", b"x").is_err());
     }
 

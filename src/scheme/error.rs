@@ -113,7 +113,7 @@ pub enum Error {
     },
     /// The scheme signing key could not be read.
     #[error(transparent)]
-    Key(#[from] super::keys::KeyError),
+    Key(#[from] super::keys::SchemeKeyError),
 }
 
 impl Error {

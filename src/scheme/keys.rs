@@ -13,7 +13,7 @@ use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 
 /// Why a scheme key could not be read or made.
 #[derive(Debug, thiserror::Error)]
-pub enum KeyError {
+pub enum SchemeKeyError {
     /// The private key is passphrase-protected: read it with a passphrase.
     #[error("the scheme key is passphrase-protected; a passphrase is needed to read it")]
     Encrypted,
@@ -43,11 +43,11 @@ pub struct SchemePublicKey(VerifyingKey);
 
 impl SchemeSigningKey {
     /// A fresh random key from the operating system's generator.
-    pub fn generate() -> Result<Self, KeyError> {
+    pub fn generate() -> Result<Self, SchemeKeyError> {
         // Retry on the (negligible) chance the 32 random bytes are zero or ≥ the group order.
         loop {
             let mut bytes = zeroize::Zeroizing::new([0u8; 32]);
-            getrandom::fill(&mut bytes[..]).map_err(|e| KeyError::Random(e.to_string()))?;
+            getrandom::fill(&mut bytes[..]).map_err(|e| SchemeKeyError::Random(e.to_string()))?;
             if let Ok(key) = SigningKey::from_slice(&bytes[..]) {
                 return Ok(Self(key));
             }
@@ -55,10 +55,10 @@ impl SchemeSigningKey {
     }
 
     /// The key with secret scalar `bytes` (big-endian).
-    pub(crate) fn from_scalar_bytes(bytes: &[u8; 32]) -> Result<Self, KeyError> {
-        SigningKey::from_slice(bytes)
-            .map(Self)
-            .map_err(|_| KeyError::PrivateKey("the private scalar is out of range".to_owned()))
+    pub(crate) fn from_scalar_bytes(bytes: &[u8; 32]) -> Result<Self, SchemeKeyError> {
+        SigningKey::from_slice(bytes).map(Self).map_err(|_| {
+            SchemeKeyError::PrivateKey("the private scalar is out of range".to_owned())
+        })
     }
 
     /// The secret scalar, big-endian.
@@ -67,20 +67,20 @@ impl SchemeSigningKey {
     }
 
     /// Parses `sk.pem` (SEC1 `EC PRIVATE KEY`).
-    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+    pub fn from_pem(pem: &str) -> Result<Self, SchemeKeyError> {
         if pem.contains("ENCRYPTED") {
-            return Err(KeyError::Encrypted);
+            return Err(SchemeKeyError::Encrypted);
         }
         let secret = p256::SecretKey::from_sec1_pem(pem.trim())
-            .map_err(|e| KeyError::PrivateKey(e.to_string()))?;
+            .map_err(|e| SchemeKeyError::PrivateKey(e.to_string()))?;
         Ok(Self(SigningKey::from(secret)))
     }
 
     /// `sk.pem` contents: SEC1 `EC PRIVATE KEY` PEM with LF line endings.
-    pub fn to_pem(&self) -> Result<zeroize::Zeroizing<String>, KeyError> {
+    pub fn to_pem(&self) -> Result<zeroize::Zeroizing<String>, SchemeKeyError> {
         p256::SecretKey::from(&self.0)
             .to_sec1_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encode(e.to_string()))
+            .map_err(|e| SchemeKeyError::Encode(e.to_string()))
     }
 
     /// The matching public key.
@@ -105,17 +105,17 @@ impl fmt::Debug for SchemeSigningKey {
 
 impl SchemePublicKey {
     /// Parses `pk.pem` (PKIX `PUBLIC KEY`).
-    pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
+    pub fn from_pem(pem: &str) -> Result<Self, SchemeKeyError> {
         VerifyingKey::from_public_key_pem(pem.trim())
             .map(Self)
-            .map_err(|e| KeyError::PublicKey(e.to_string()))
+            .map_err(|e| SchemeKeyError::PublicKey(e.to_string()))
     }
 
     /// `pk.pem` contents: PKIX `PUBLIC KEY` PEM with LF line endings, as irmago writes it.
-    pub fn to_pem(&self) -> Result<String, KeyError> {
+    pub fn to_pem(&self) -> Result<String, SchemeKeyError> {
         self.0
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| KeyError::Encode(e.to_string()))
+            .map_err(|e| SchemeKeyError::Encode(e.to_string()))
     }
 
     /// The uncompressed SEC1 point (`04 || x || y`), as OpenSSH key files hold it.
@@ -155,7 +155,7 @@ mod tests {
     fn rejects_garbage_and_encrypted_keys() {
         assert!(matches!(
             SchemeSigningKey::from_pem("-----BEGIN ENCRYPTED IRMA SCHEME PRIVATE KEY-----"),
-            Err(KeyError::Encrypted)
+            Err(SchemeKeyError::Encrypted)
         ));
         assert!(SchemeSigningKey::from_pem("nonsense").is_err());
         assert!(SchemePublicKey::from_pem("nonsense").is_err());

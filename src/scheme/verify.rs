@@ -107,7 +107,11 @@ pub fn verify_scheme_dir(dir: &Path) -> Result<VerifiedScheme, Error> {
     let public_key = std::str::from_utf8(&pk_pem)
         .ok()
         .map(SchemePublicKey::from_pem)
-        .unwrap_or_else(|| Err(super::keys::KeyError::PublicKey("not UTF-8".to_owned())))
+        .unwrap_or_else(|| {
+            Err(super::keys::SchemeKeyError::PublicKey(
+                "not UTF-8".to_owned(),
+            ))
+        })
         .map_err(|e| Error::PublicKey {
             path: pk_path,
             reason: e.to_string(),

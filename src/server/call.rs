@@ -8,9 +8,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 
 use super::error::ApiError;
-use super::{AppState, header_str};
+use super::{ServerState, header_str};
 use crate::protocol::errors::ErrorKind;
-use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::protocol::tokens::{AppToken, RequestorToken};
 use crate::session::Sessions;
 
 /// A token in a session path, with the reference's answer when it is malformed.
@@ -29,27 +29,27 @@ impl PathToken for RequestorToken {
 }
 
 /// A malformed client token is an unknown session.
-impl PathToken for ClientToken {
+impl PathToken for AppToken {
     fn from_path(raw: &str) -> Result<Self, ApiError> {
         Self::parse(raw).map_err(|_| ApiError::kind(ErrorKind::SessionUnknown))
     }
 }
 
 /// A request about one session: `Call<RequestorToken>` for the requestor API,
-/// `Call<ClientToken>` for the app and frontend API.
+/// `Call<AppToken>` for the app and frontend API.
 pub struct Call<T> {
     /// What every handler shares.
-    pub state: AppState,
+    pub state: ServerState,
     /// The session's token from the path.
     pub token: T,
     /// The request's headers.
     pub headers: HeaderMap,
 }
 
-impl<T: PathToken> FromRequestParts<AppState> for Call<T> {
+impl<T: PathToken> FromRequestParts<ServerState> for Call<T> {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(parts: &mut Parts, state: &ServerState) -> Result<Self, ApiError> {
         let Path(raw) = Path::<String>::from_request_parts(parts, state)
             .await
             .map_err(|_| ApiError::kind(ErrorKind::InvalidRequest))?;

@@ -12,14 +12,14 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use super::AppState;
+use super::ServerState;
 
 /// How long `/ready` waits for the session store to answer.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// `/health` and `/ready`, and `/metrics` when `metrics` (the requestor listener when no
 /// `metrics_port` is set, or the metrics listener).
-pub fn router(metrics: bool) -> Router<AppState> {
+pub fn router(metrics: bool) -> Router<ServerState> {
     let router = Router::new()
         .route("/health", get(|| async { "OK" }))
         .route("/ready", get(ready));
@@ -32,7 +32,7 @@ pub fn router(metrics: bool) -> Router<AppState> {
 
 /// 200 `OK` while the server should get new sessions; 503 with the reason while it drains,
 /// has no schemes, or (with the Redis store) Redis does not answer.
-async fn ready(State(state): State<AppState>) -> Response {
+async fn ready(State(state): State<ServerState>) -> Response {
     let unready = |reason: &'static str| {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -55,7 +55,7 @@ async fn ready(State(state): State<AppState>) -> Response {
 }
 
 /// The metrics in the Prometheus text format.
-async fn export(State(state): State<AppState>) -> Response {
+async fn export(State(state): State<ServerState>) -> Response {
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
         state.metrics.encode(),
@@ -65,7 +65,7 @@ async fn export(State(state): State<AppState>) -> Response {
 
 /// Times a request by its route template (never its path: that holds tokens), and notes
 /// requests about existing sessions for the drain.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn track(State(state): State<ServerState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
     let route = request

@@ -25,7 +25,7 @@ use serde::de::DeserializeOwned;
 
 use super::body::Body;
 use super::error::ApiError;
-use super::{AppState, Routes, header_str, json};
+use super::{Routes, ServerState, header_str, json};
 use crate::config::Permissions;
 use crate::crypto::bigint::Int;
 use crate::jwt::auth::RequestorAuth;
@@ -46,12 +46,12 @@ use crate::session::{Sessions, Settings};
 struct KeyshareState {
     core: Arc<KeyshareServer>,
     /// The embedded issuer of the keyshare attribute.
-    issuer: AppState,
+    issuer: ServerState,
 }
 
 /// The router of a keyshare server: its endpoints, and the embedded issuer's app API under
 /// `/irma` (`issuer`, see [`embedded_issuer`]).
-pub fn router(core: Arc<KeyshareServer>, issuer: AppState) -> Router {
+pub fn router(core: Arc<KeyshareServer>, issuer: ServerState) -> Router {
     let routes = || {
         Router::new()
             .route("/client/register", post(register))
@@ -82,7 +82,7 @@ pub fn embedded_issuer(
     private_keys: PrivateKeyFolder,
     url: &str,
     clock: Clock,
-) -> AppState {
+) -> ServerState {
     let settings = Settings {
         url: url.to_owned(),
         production: false,
@@ -101,7 +101,7 @@ pub fn embedded_issuer(
         allow_private_callbacks: false,
         clock,
     };
-    AppState {
+    ServerState {
         sessions: Arc::new(Sessions::new(
             Store::memory(settings.lifetimes),
             settings,

@@ -22,7 +22,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use super::{AppState, Routes, StaticFiles, router};
+use super::{Routes, ServerState, StaticFiles, router};
 
 /// How long open connections may at least finish when the server stops.
 const GRACE: Duration = Duration::from_secs(1);
@@ -110,7 +110,7 @@ impl Listeners {
     /// The static files go with the requestor API.
     pub async fn serve(
         self,
-        state: AppState,
+        state: ServerState,
         api_prefix: &str,
         static_files: Option<&StaticFiles>,
         stop: impl Future<Output = Instant>,

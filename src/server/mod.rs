@@ -6,7 +6,7 @@
 //! - [`requestor_api`]: `POST /session`, `/session/{token}/…`, `/publickey`.
 //! - [`health`]: `/health`, `/ready`, `/metrics`, and the request timing for the metrics.
 //! - [`shutdown`]: draining before stopping (no new sessions, the started ones finish).
-//! - [`client_api`]: the app and frontend API under `/irma/session/{clientToken}`.
+//! - [`app_api`]: the app and frontend API under `/irma/session/{clientToken}`.
 //! - [`sse`]: server-sent status events.
 //! - [`listen`]: the listeners (TLS with rustls, separate app port, connection caps);
 //!   [`open_files`]: the open-file limit, raised at start.
@@ -22,9 +22,9 @@
 //!
 //! Handlers are thin: they read headers and bodies and call [`crate::session::Sessions`].
 
+pub mod app_api;
 pub mod body;
 pub mod call;
-pub mod client_api;
 pub mod error;
 pub mod health;
 pub mod keyshare;
@@ -59,7 +59,7 @@ use shutdown::Lifecycle;
 
 /// What every handler shares.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct ServerState {
     /// The session engine.
     pub sessions: Arc<Sessions>,
     /// Requestor authentication.
@@ -97,7 +97,7 @@ pub enum Routes {
 /// API under `{api_prefix}{static prefix}`. `metrics_here`: `/metrics` is on the requestor
 /// API's listener (no `metrics_port`).
 pub fn router(
-    state: AppState,
+    state: ServerState,
     api_prefix: &str,
     routes: Routes,
     static_files: Option<&StaticFiles>,
@@ -105,9 +105,9 @@ pub fn router(
 ) -> Router {
     let requestor = || requestor_api::router().merge(health::router(metrics_here));
     let routed = match routes {
-        Routes::All => requestor().nest("/irma", app_api(&state)),
+        Routes::All => requestor().nest("/irma", app_routes(&state)),
         Routes::Requestor => requestor(),
-        Routes::App => Router::new().nest("/irma", app_api(&state)),
+        Routes::App => Router::new().nest("/irma", app_routes(&state)),
         Routes::Metrics => {
             let routed = health::router(true).fallback(not_found);
             return with_layers(routed, state, "/");
@@ -121,8 +121,8 @@ pub fn router(
     with_layers(routed, state, api_prefix)
 }
 
-fn app_api(state: &AppState) -> Router<AppState> {
-    client_api::router(state)
+fn app_routes(state: &ServerState) -> Router<ServerState> {
+    app_api::router(state)
         .merge(revocation_api::router())
         .fallback(|| async { ApiError::not_routed(StatusCode::NOT_FOUND) })
         .method_not_allowed_fallback(|| async {
@@ -131,7 +131,7 @@ fn app_api(state: &AppState) -> Router<AppState> {
 }
 
 /// CORS, request timing and the prefix around `routes` (which bring their fallback).
-fn with_layers(routes: Router<AppState>, state: AppState, api_prefix: &str) -> Router {
+fn with_layers(routes: Router<ServerState>, state: ServerState, api_prefix: &str) -> Router {
     let inner = routes
         .layer(axum::middleware::from_fn(preflight))
         .layer(axum::middleware::map_response(cors))

@@ -17,7 +17,7 @@ use crate::config::RevocationSettings;
 use crate::config::{Auth, Listener, Permissions, ServerConfig, Tls};
 use crate::crypto::idemix::keys::{PrivateKey, PublicKey};
 use crate::jwt::auth::RequestorAuth;
-use crate::jwt::keys::{KeyError, RsaPrivateKey};
+use crate::jwt::keys::{JwtKeyError, RsaPrivateKey};
 use crate::jwt::result::ResultSigner;
 use crate::protocol::identifiers::{CredentialTypeId, IssuerId, PublicKeyId};
 use crate::protocol::request::{RequestorRequest, SessionRequest};
@@ -81,7 +81,7 @@ pub enum PrepareError {
     Permissions(Vec<String>),
     /// The JWT private key is unusable.
     #[error("invalid setting jwt_privkey: {0}")]
-    JwtKey(KeyError),
+    JwtKey(JwtKeyError),
     /// A static session request is unusable.
     #[error("invalid setting static_sessions: static session {name}: {reason}")]
     StaticSession {

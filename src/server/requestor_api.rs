@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::body::{Body, BodyError};
 use super::call::Call;
 use super::error::ApiError;
-use super::{AppState, header_str, json, sse};
+use super::{ServerState, header_str, json, sse};
 use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
 use crate::jwt::result::{ResultJwtError, ResultSigner};
 use crate::protocol::errors::ErrorKind;
@@ -19,7 +19,7 @@ use crate::protocol::tokens::RequestorToken;
 use crate::session::clock::Clock;
 
 /// The requestor routes (without state).
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServerState> {
     Router::new()
         .route("/session", post(start))
         .route("/session/", post(start))
@@ -39,7 +39,7 @@ fn now_secs() -> i64 {
 }
 
 async fn start(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     headers: HeaderMap,
     body: Result<Body, BodyError>,
 ) -> Response {
@@ -57,7 +57,7 @@ async fn start(
 }
 
 async fn start_session(
-    state: &AppState,
+    state: &ServerState,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
@@ -125,7 +125,7 @@ async fn result(call: RequestorCall) -> Result<Response, ApiError> {
     Ok(json(&result))
 }
 
-fn signer(state: &AppState) -> Result<&ResultSigner, ApiError> {
+fn signer(state: &ServerState) -> Result<&ResultSigner, ApiError> {
     state
         .sessions
         .signer()
@@ -154,7 +154,7 @@ async fn getproof(call: RequestorCall) -> Result<Response, ApiError> {
     signed(signer(&call.state)?.getproof_jwt(&result, validity, now_secs()))
 }
 
-async fn public_key(State(state): State<AppState>) -> Result<Response, ApiError> {
+async fn public_key(State(state): State<ServerState>) -> Result<Response, ApiError> {
     let signer = state
         .sessions
         .signer()

@@ -31,7 +31,7 @@ use serde_json::Value;
 use super::body::{Body, BodyError};
 use super::error::ApiError;
 use super::requestor_api::json_message;
-use super::{AppState, header_str};
+use super::{ServerState, header_str};
 use crate::crypto::revocation::to_cbor;
 use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
 use crate::protocol::errors::{ErrorKind, RemoteError};
@@ -46,7 +46,7 @@ const EVENTS_MAX_AGE: u64 = 60 * 60;
 const NOT_SUPPORTED: &str = "not supported by this server";
 
 /// The app-side routes, under `/irma`.
-pub fn router() -> Router<AppState> {
+pub fn router() -> Router<ServerState> {
     Router::new().route("/revocation/{*rest}", any(dispatch))
 }
 
@@ -104,7 +104,7 @@ impl Endpoint {
 }
 
 async fn dispatch(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     method: Method,
     Path(rest): Path<String>,
     body: Result<Body, BodyError>,
@@ -137,7 +137,7 @@ async fn dispatch(
 
 /// `GET events/{counter}/{from}/{to}`.
 async fn events(
-    state: &AppState,
+    state: &ServerState,
     cred: &CredentialTypeId,
     counter: u32,
     from: u64,
@@ -156,7 +156,7 @@ async fn events(
 
 /// `GET update/{count}[/{counter}]`: a map of key counter to update, or one update.
 async fn update(
-    state: &AppState,
+    state: &ServerState,
     cred: &CredentialTypeId,
     count: u64,
     counter: Option<u32>,
@@ -201,7 +201,7 @@ async fn update(
 
 /// `GET updateevents`: every update of `cred` this server makes from now on, as JSON, one
 /// server-sent event each, until the server stops.
-fn update_events(state: &AppState, cred: &CredentialTypeId) -> Result<Response, RemoteError> {
+fn update_events(state: &ServerState, cred: &CredentialTypeId) -> Result<Response, RemoteError> {
     let service = state.sessions.revocation();
     if !state.sse || !service.serves(cred) {
         return Err(not_supported());
@@ -236,7 +236,7 @@ fn update_events(state: &AppState, cred: &CredentialTypeId) -> Result<Response, 
 
 /// `POST issuancerecord/{counter}`: an issuance record for the authority.
 async fn issuance_record(
-    state: &AppState,
+    state: &ServerState,
     cred: &CredentialTypeId,
     counter: u32,
     body: &[u8],
@@ -309,7 +309,7 @@ fn binary_error(error: RemoteError) -> Response {
 /// methods; a JWT carries the request in its `revrequest` claim), then revoked if the
 /// requestor's `revoke_perms` allow it; `200 text/plain "OK"`.
 pub async fn revoke(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     headers: HeaderMap,
     body: Result<Body, BodyError>,
 ) -> Response {
@@ -324,7 +324,7 @@ pub async fn revoke(
 }
 
 async fn revoke_authenticated(
-    state: &AppState,
+    state: &ServerState,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), ApiError> {

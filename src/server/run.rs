@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use super::listen::{Endpoint, ListenError, Listeners};
 use super::open_files;
 use super::prepare::{PrepareError, Prepared, prepare, socket_addr};
-use super::{AppState, Routes, schemes_update};
+use super::{Routes, ServerState, schemes_update};
 use crate::config::{Auth, Database, ServerConfig, StaticFiles, StoreConfig};
 use crate::metrics::Metrics;
 use crate::revocation::service::{DELETE_INTERVAL, RESIGN_INTERVAL, SYNC_INTERVAL};
@@ -70,7 +70,7 @@ pub enum StartError {
 /// A server ready to serve: listeners bound, background tasks running.
 #[derive(Debug)]
 pub struct Server {
-    state: AppState,
+    state: ServerState,
     listeners: Listeners,
     api_prefix: String,
     static_files: Option<StaticFiles>,
@@ -137,7 +137,7 @@ impl Server {
         sessions.observe(metrics.observer());
         let sessions = Arc::new(sessions);
         metrics.collect_from(Arc::clone(&sessions));
-        let state = AppState {
+        let state = ServerState {
             sessions,
             auth: Arc::new(prepared.auth),
             static_sessions: Arc::new(prepared.static_sessions),
@@ -374,7 +374,7 @@ struct TaskGuard(Vec<tokio::task::JoinHandle<()>>);
 impl TaskGuard {
     /// Starts the expiry task, the follower of other instances' status events, the
     /// revocation upkeep and, when configured, the scheme updater.
-    fn spawn(state: &AppState, updates: Option<(PathBuf, Duration)>) -> Self {
+    fn spawn(state: &ServerState, updates: Option<(PathBuf, Duration)>) -> Self {
         let mut tasks = vec![expiry(state)];
         let sessions = Arc::clone(&state.sessions);
         tasks.push(tokio::spawn(async move {
@@ -475,7 +475,7 @@ impl Drop for TaskGuard {
 }
 
 /// The task that times out and removes sessions and prunes the replay cache.
-fn expiry(state: &AppState) -> tokio::task::JoinHandle<()> {
+fn expiry(state: &ServerState) -> tokio::task::JoinHandle<()> {
     let sessions = Arc::clone(&state.sessions);
     let replay = Arc::clone(&state.replay);
     tokio::spawn(async move {

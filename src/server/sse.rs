@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use tokio::sync::watch;
 
-use super::AppState;
+use super::ServerState;
 use super::error::ApiError;
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::status::ServerStatus;
@@ -30,12 +30,12 @@ use crate::protocol::status::ServerStatus;
 #[derive(Debug, Clone, Copy)]
 pub struct Enabled;
 
-impl axum::extract::FromRequestParts<AppState> for Enabled {
+impl axum::extract::FromRequestParts<ServerState> for Enabled {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         _: &mut axum::http::request::Parts,
-        state: &AppState,
+        state: &ServerState,
     ) -> Result<Self, ApiError> {
         if state.sse {
             Ok(Self)
@@ -47,7 +47,7 @@ impl axum::extract::FromRequestParts<AppState> for Enabled {
 
 /// An SSE response with each status as its JSON string (the requestor's and the app's
 /// `statusevents`).
-pub fn statuses(state: &AppState, rx: watch::Receiver<ServerStatus>) -> Response {
+pub fn statuses(state: &ServerState, rx: watch::Receiver<ServerStatus>) -> Response {
     status_stream(state, rx, |s| async move { serde_json::to_string(&s) })
 }
 
@@ -55,7 +55,7 @@ pub fn statuses(state: &AppState, rx: watch::Receiver<ServerStatus>) -> Response
 /// server stops; `render` makes each message's data (it may read the store, hence a
 /// future).
 pub fn status_stream<F, Fut>(
-    state: &AppState,
+    state: &ServerState,
     mut rx: watch::Receiver<ServerStatus>,
     render: F,
 ) -> Response

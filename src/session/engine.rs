@@ -33,7 +33,7 @@ use crate::protocol::session::{
 };
 use crate::protocol::status::ServerStatus;
 use crate::protocol::timestamp::AtumKeyCheck;
-use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken, same_secret};
+use crate::protocol::tokens::{AppToken, FrontendAuthorization, RequestorToken, same_secret};
 use crate::revocation::{Keys, Service};
 use crate::scheme::Configuration;
 use crate::verifier::Verifier;
@@ -421,7 +421,7 @@ impl Sessions {
                 _ => true,
             };
         let requestor_token = RequestorToken::random()?;
-        let client_token = ClientToken::random()?;
+        let app_token = AppToken::random()?;
         let (implicit_disclosure, frontend_auth) = match link {
             Some(link) => (link.implicit, link.frontend_auth),
             None => (Vec::new(), FrontendAuthorization::random()?),
@@ -438,15 +438,11 @@ impl Sessions {
                 base.client_return_url
             );
         }
-        let url = session_url(
-            &self.settings.url,
-            &request.request.base().host,
-            &client_token,
-        );
+        let url = session_url(&self.settings.url, &request.request.base().host, &app_token);
         let session = Session::new(
             NewSession {
                 requestor_token: requestor_token.clone(),
-                client_token,
+                app_token,
                 frontend_auth: frontend_auth.clone(),
                 requestor: requestor.map(str::to_owned),
                 request,
@@ -484,7 +480,7 @@ impl Sessions {
     }
 
     /// The requestor token of a client token.
-    async fn by_client(&self, client: &ClientToken) -> Result<RequestorToken, SessionError> {
+    async fn by_client(&self, client: &AppToken) -> Result<RequestorToken, SessionError> {
         self.store
             .requestor_token(client)
             .await?
@@ -551,18 +547,15 @@ impl Sessions {
     }
 
     /// The requestor token behind a client token (for app-side subscriptions).
-    pub async fn requestor_token(
-        &self,
-        client: &ClientToken,
-    ) -> Result<RequestorToken, SessionError> {
+    pub async fn requestor_token(&self, client: &AppToken) -> Result<RequestorToken, SessionError> {
         self.by_client(client).await
     }
 
     /// The app's first message: negotiates the protocol version, binds the app's
     /// `Authorization` and returns the request (omitted while pairing).
-    pub async fn client_get(
+    pub async fn app_get(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         headers: ClientHeaders<'_>,
     ) -> Result<ClientSessionRequest<SessionRequest>, SessionError> {
         let token = self.by_client(client).await?;
@@ -646,9 +639,9 @@ impl Sessions {
 
     /// Checks the app's access to a connected session (the reference's pairing
     /// middleware) and returns its requestor token.
-    pub async fn client_connected(
+    pub async fn app_connected(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
         let token = self.by_client(client).await?;
@@ -662,7 +655,7 @@ impl Sessions {
                     ));
                 }
             }
-            let bound = s.client_auth();
+            let bound = s.app_auth();
             if !bound.is_some_and(|b| same_secret(b, authorization.unwrap_or(""))) {
                 return Err(SessionError::Unauthorized(""));
             }
@@ -673,36 +666,36 @@ impl Sessions {
     }
 
     /// The session request for the app after pairing (`GET …/request`).
-    pub async fn client_request(
+    pub async fn app_request(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
     ) -> Result<SessionRequest, SessionError> {
-        let token = self.client_connected(client, authorization).await?;
+        let token = self.app_connected(client, authorization).await?;
         self.read(&token, |s| s.request().request.for_app()).await
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature.
-    /// See [`Sessions::client_message`].
-    pub async fn client_proofs(
+    /// See [`Sessions::app_message`].
+    pub async fn app_proofs(
         self: &Arc<Self>,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
         body: impl MessageBody,
     ) -> Result<ServerSessionResponse, SessionError> {
-        self.client_message(client, authorization, body, AppMessage::Proofs)
+        self.app_message(client, authorization, body, AppMessage::Proofs)
             .await
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
-    /// credential is signed. See [`Sessions::client_message`].
-    pub async fn client_commitments(
+    /// credential is signed. See [`Sessions::app_message`].
+    pub async fn app_commitments(
         self: &Arc<Self>,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
         body: impl MessageBody,
     ) -> Result<ServerSessionResponse, SessionError> {
-        self.client_message(client, authorization, body, AppMessage::Commitments)
+        self.app_message(client, authorization, body, AppMessage::Commitments)
             .await
     }
 
@@ -716,9 +709,9 @@ impl Sessions {
     /// CANCELLED when the message cannot be judged. A body that does not parse leaves the
     /// session alone. Once claimed, the message is handled to the end in a task of its own,
     /// even if the app hangs up. Returns the app's answer.
-    async fn client_message(
+    async fn app_message(
         self: &Arc<Self>,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
         body: impl MessageBody,
         message: AppMessage,
@@ -727,7 +720,7 @@ impl Sessions {
         let (client, authorization) = (client.clone(), authorization.map(str::to_owned));
         tokio::spawn(async move {
             let token = this
-                .client_connected(&client, authorization.as_deref())
+                .app_connected(&client, authorization.as_deref())
                 .await?;
             let place = this.workers.place()?;
             let (claim, request) = this.claim(&token).await?;
@@ -894,13 +887,13 @@ impl Sessions {
     }
 
     /// The app cancels (`DELETE /irma/session/{ct}`).
-    pub async fn client_cancel(&self, client: &ClientToken) -> Result<(), SessionError> {
+    pub async fn app_cancel(&self, client: &AppToken) -> Result<(), SessionError> {
         let token = self.by_client(client).await?;
         self.cancel(&token).await
     }
 
     /// The status seen from the app side.
-    pub async fn client_status(&self, client: &ClientToken) -> Result<ServerStatus, SessionError> {
+    pub async fn app_status(&self, client: &AppToken) -> Result<ServerStatus, SessionError> {
         let token = self.by_client(client).await?;
         self.status(&token).await
     }
@@ -908,7 +901,7 @@ impl Sessions {
     /// Checks the frontend's `Authorization` and returns the requestor token.
     pub async fn frontend(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
     ) -> Result<RequestorToken, SessionError> {
         let token = self.by_client(client).await?;
@@ -925,7 +918,7 @@ impl Sessions {
     /// The frontend's status object.
     pub async fn frontend_status(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
     ) -> Result<FrontendSessionStatus, SessionError> {
         let token = self.frontend(client, authorization).await?;
@@ -950,7 +943,7 @@ impl Sessions {
     /// (`Host` header); unknown sessions pass, for the caller to report.
     pub async fn check_host(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         host: Option<&str>,
     ) -> Result<(), SessionError> {
         let Some(token) = self.store.requestor_token(client).await? else {
@@ -972,7 +965,7 @@ impl Sessions {
     /// Sets the frontend options (pairing); only while INITIALIZED.
     pub async fn frontend_options(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
         request: FrontendOptionsRequest,
     ) -> Result<SessionOptions, SessionError> {
@@ -1003,7 +996,7 @@ impl Sessions {
     /// The frontend reports that pairing completed: PAIRING → CONNECTED.
     pub async fn pairing_completed(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         authorization: Option<&str>,
     ) -> Result<(), SessionError> {
         let token = self.frontend(client, authorization).await?;
@@ -1160,7 +1153,7 @@ fn pairing_code() -> Result<String, SessionError> {
 }
 
 /// `<url>session/<clientToken>`, with the URL's host replaced by the request's `host`.
-fn session_url(base: &str, host: &str, client: &ClientToken) -> String {
+fn session_url(base: &str, host: &str, client: &AppToken) -> String {
     let url = format!("{base}session/{client}");
     if host.is_empty() {
         return url;
@@ -1193,7 +1186,7 @@ mod tests {
 
     #[test]
     fn urls_and_codes() {
-        let ct = ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
+        let ct = AppToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
         assert_eq!(
             session_url("http://a:1/irma/", "", &ct),
             "http://a:1/irma/session/AAAAAAAAAAAAAAAAAAAA"

@@ -15,7 +15,7 @@ use num_bigint::BigUint;
 use num_traits::One;
 
 use super::validate::PrivateKeyFolder;
-use crate::crypto::idemix::{self, IssueSignatureMessage, Issuer, KeyError, PrivateKey};
+use crate::crypto::idemix::{self, IssueSignatureMessage, Issuer, IssuerKeyError, PrivateKey};
 use crate::crypto::revocation::{RevocationError, Witness};
 use crate::protocol::attributes::{MetadataAttribute, MetadataError, encode_value};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
@@ -44,7 +44,7 @@ pub enum IssueError {
         /// The file.
         path: PathBuf,
         /// Why.
-        source: KeyError,
+        source: IssuerKeyError,
     },
     /// The private key file holds the key of another counter.
     #[error("private key {path} has counter {found}, expected {expected}")]

@@ -12,7 +12,7 @@ use crate::protocol::session::{
     Action, PairingMethod, ProtocolVersion, SessionOptions, SessionPointer,
 };
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::{ClientToken, FrontendAuthorization, RequestorToken};
+use crate::protocol::tokens::{AppToken, FrontendAuthorization, RequestorToken};
 
 /// The requestor's view of a session (`GET /session/{token}/result`, irmago
 /// `server.SessionResult`).
@@ -189,12 +189,13 @@ pub struct Session {
     /// The requestor's capability.
     requestor_token: RequestorToken,
     /// The app's capability (in the QR).
-    client_token: ClientToken,
+    #[serde(rename = "client_token")]
+    app_token: AppToken,
     /// The frontend's `Authorization` value.
     frontend_auth: FrontendAuthorization,
     /// The `Authorization` value the app chose on its first GET.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client_auth: Option<String>,
+    #[serde(rename = "client_auth", default, skip_serializing_if = "Option::is_none")]
+    app_auth: Option<String>,
     /// The requestor that started it; `None` without authentication and for static
     /// sessions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -259,7 +260,7 @@ pub struct NewSession {
     /// The requestor's capability.
     pub requestor_token: RequestorToken,
     /// The app's capability.
-    pub client_token: ClientToken,
+    pub app_token: AppToken,
     /// The frontend's `Authorization` value.
     pub frontend_auth: FrontendAuthorization,
     /// The requestor that starts it, if authenticated.
@@ -275,9 +276,9 @@ impl Session {
     pub fn new(new: NewSession, now_ms: u64) -> Self {
         Self {
             requestor_token: new.requestor_token,
-            client_token: new.client_token,
+            app_token: new.app_token,
             frontend_auth: new.frontend_auth,
-            client_auth: None,
+            app_auth: None,
             requestor: new.requestor,
             status: ServerStatus::Initialized,
             legacy: new.request.legacy,
@@ -299,8 +300,8 @@ impl Session {
     }
 
     /// The app's token.
-    pub fn client_token(&self) -> &ClientToken {
-        &self.client_token
+    pub fn app_token(&self) -> &AppToken {
+        &self.app_token
     }
 
     /// The frontend's `Authorization` value.
@@ -309,8 +310,8 @@ impl Session {
     }
 
     /// The `Authorization` value the app bound on its first GET.
-    pub fn client_auth(&self) -> Option<&str> {
-        self.client_auth.as_deref()
+    pub fn app_auth(&self) -> Option<&str> {
+        self.app_auth.as_deref()
     }
 
     /// The requestor that started the session, if authenticated.
@@ -444,7 +445,7 @@ impl Session {
             ServerStatus::Pairing
         };
         self.become_(to, now_ms)?;
-        self.client_auth = Some(authorization.to_owned());
+        self.app_auth = Some(authorization.to_owned());
         self.protocol_version = Some(version);
         self.request.request.base_mut().protocol_version = Some(version);
         Ok(to)

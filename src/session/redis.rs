@@ -34,7 +34,7 @@ use super::record::Session;
 use super::store::{Lifetimes, StatusEvent, StoreError, millis};
 use crate::config::RedisConfig;
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::protocol::tokens::{AppToken, RequestorToken};
 
 /// Longest wait for one Redis operation: past it the request fails with INTERNAL_ERROR.
 const OP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -314,7 +314,7 @@ impl RedisStore {
         self.key("session", t.as_str())
     }
 
-    fn client_key(&self, c: &ClientToken) -> String {
+    fn app_key(&self, c: &AppToken) -> String {
         self.key("client", c.as_str())
     }
 
@@ -363,7 +363,7 @@ impl RedisStore {
             .pexpire(&skey, to_i64(keep))
             .ignore()
             .pset_ex(
-                self.client_key(session.client_token()),
+                self.app_key(session.app_token()),
                 session.requestor_token().as_str(),
                 keep,
             )
@@ -380,9 +380,9 @@ impl RedisStore {
     /// The requestor token of a client token.
     pub async fn requestor_token(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
     ) -> Result<Option<RequestorToken>, StoreError> {
-        let value: Option<String> = self.query(&Cmd::get(self.client_key(client))).await?;
+        let value: Option<String> = self.query(&Cmd::get(self.app_key(client))).await?;
         value
             .map(|v| {
                 RequestorToken::parse(&v)
@@ -462,7 +462,7 @@ impl RedisStore {
         let mut invocation = self.cas.prepare_invoke();
         invocation
             .key(self.session_key(token))
-            .key(self.client_key(after.client_token()))
+            .key(self.app_key(after.app_token()))
             .key(self.deadlines_key())
             .arg(version)
             .arg(record)
@@ -488,7 +488,7 @@ impl RedisStore {
         let mut pipe = redis::pipe();
         pipe.atomic().del(self.session_key(token)).ignore();
         if let Some((_, s)) = session {
-            pipe.del(self.client_key(s.client_token())).ignore();
+            pipe.del(self.app_key(s.app_token())).ignore();
         }
         pipe.zrem(self.deadlines_key(), token.as_str()).ignore();
         self.query_pipe(&pipe).await
@@ -512,7 +512,7 @@ impl RedisStore {
     }
 
     /// The replay cache entry of a client token.
-    pub async fn replay_get(&self, client: &ClientToken) -> Result<Option<Vec<u8>>, StoreError> {
+    pub async fn replay_get(&self, client: &AppToken) -> Result<Option<Vec<u8>>, StoreError> {
         self.query(&Cmd::get(self.key("replay", client.as_str())))
             .await
     }
@@ -520,7 +520,7 @@ impl RedisStore {
     /// Sets the replay cache entry of a client token for `ttl`.
     pub async fn replay_set(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         entry: &[u8],
         ttl: Duration,
     ) -> Result<(), StoreError> {

@@ -16,7 +16,7 @@ use super::clock::Clock;
 use super::redis::RedisStore;
 use super::store::StoreError;
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::ClientToken;
+use crate::protocol::tokens::AppToken;
 
 /// How long a cached answer may be replayed.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(10);
@@ -92,12 +92,12 @@ pub struct ReplayCache(Backend);
 enum Backend {
     /// In this process, each entry with the time (unix ms, by the engine's clock) it was
     /// stored.
-    Memory(Mutex<HashMap<ClientToken, (u64, Entry)>>, Clock),
+    Memory(Mutex<HashMap<AppToken, (u64, Entry)>>, Clock),
     /// In Redis, each entry expiring after the replay window.
     Redis(Box<RedisStore>),
 }
 
-type Entries = HashMap<ClientToken, (u64, Entry)>;
+type Entries = HashMap<AppToken, (u64, Entry)>;
 
 fn lock(entries: &Mutex<Entries>) -> MutexGuard<'_, Entries> {
     // Entries are replaced whole; a panic cannot leave one half-written.
@@ -123,7 +123,7 @@ impl ReplayCache {
     /// The cached answer for this retry, if it is one.
     pub async fn lookup(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
         endpoint: &'static str,
         body: &[u8],
         session_status: ServerStatus,
@@ -152,7 +152,7 @@ impl ReplayCache {
     /// Remembers the answer to a request; `session_status` is the status after it.
     pub async fn store(
         &self,
-        client: ClientToken,
+        client: AppToken,
         endpoint: &'static str,
         body: &[u8],
         session_status: ServerStatus,
@@ -194,7 +194,7 @@ mod tests {
     #[tokio::test]
     async fn replays_only_identical_retries() {
         let cache = ReplayCache::memory(Clock::System);
-        let ct = ClientToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
+        let ct = AppToken::parse("AAAAAAAAAAAAAAAAAAAA").unwrap();
         let answer = CachedAnswer {
             status: 200,
             body: b"x".to_vec(),

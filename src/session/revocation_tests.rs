@@ -23,7 +23,7 @@ use crate::config::RevocationSettings;
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::identifiers::CredentialTypeId;
 use crate::protocol::request::RequestorRequest;
-use crate::protocol::tokens::ClientToken;
+use crate::protocol::tokens::AppToken;
 use crate::revocation::Service;
 use crate::scheme::Configuration;
 
@@ -172,13 +172,13 @@ async fn unreachable_authority_cancels_without_telling_its_url() {
     let sessions = verifier(&url, case["recorded_at"].as_i64().unwrap());
     let request = RequestorRequest::from_json(case["session_request"].clone()).unwrap();
     let package = sessions.start(request, None).await.unwrap();
-    let client = ClientToken::parse(package.session_ptr.url.rsplit('/').next().unwrap()).unwrap();
+    let client = AppToken::parse(package.session_ptr.url.rsplit('/').next().unwrap()).unwrap();
     let headers = ClientHeaders {
         min: Some("2.4"),
         max: Some("2.8"),
         authorization: Some("HxjSTRZW1Tllu0pS4tok"),
     };
-    let err = sessions.client_get(&client, headers).await.unwrap_err();
+    let err = sessions.app_get(&client, headers).await.unwrap_err();
     let recorded = &case["exchanges"]["client"][0];
     assert_eq!(err.kind(), ErrorKind::Revocation);
     assert_eq!(err.kind().status(), recorded["status"]);

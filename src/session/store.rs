@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use super::record::Session;
 use super::redis::{RedisStats, RedisStore};
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::protocol::tokens::{AppToken, RequestorToken};
 
 /// Where sessions live.
 #[derive(Debug)]
@@ -124,7 +124,7 @@ impl Store {
     /// The requestor token of the session with this client token.
     pub async fn requestor_token(
         &self,
-        client: &ClientToken,
+        client: &AppToken,
     ) -> Result<Option<RequestorToken>, StoreError> {
         match self {
             Self::Memory(m) => Ok(m.requestor_token(client)),
@@ -243,7 +243,7 @@ pub struct MemoryStore {
     /// The sessions by requestor token.
     shards: Box<[Mutex<Shard>]>,
     /// The requestor token of each client token, sharded the same way.
-    clients: Box<[Mutex<HashMap<ClientToken, RequestorToken>>]>,
+    clients: Box<[Mutex<HashMap<AppToken, RequestorToken>>]>,
     /// Picks a token's shard (random keys: shard sizes cannot be steered from outside).
     picker: RandomState,
     /// To find the sessions past their deadline.
@@ -323,24 +323,21 @@ impl MemoryStore {
         lock(&self.shards[self.pick(token.as_str())])
     }
 
-    fn client_shard(
-        &self,
-        client: &ClientToken,
-    ) -> MutexGuard<'_, HashMap<ClientToken, RequestorToken>> {
+    fn client_shard(&self, client: &AppToken) -> MutexGuard<'_, HashMap<AppToken, RequestorToken>> {
         lock(&self.clients[self.pick(client.as_str())])
     }
 
     fn insert(&self, session: Session) {
         let token = session.requestor_token().clone();
-        self.client_shard(session.client_token())
-            .insert(session.client_token().clone(), token.clone());
+        self.client_shard(session.app_token())
+            .insert(session.app_token().clone(), token.clone());
         let deadline = self.lifetimes.deadline_ms(&session);
         let mut shard = self.shard(&token);
         shard.index(&token, deadline);
         shard.sessions.insert(token, Box::new(session));
     }
 
-    fn requestor_token(&self, client: &ClientToken) -> Option<RequestorToken> {
+    fn requestor_token(&self, client: &AppToken) -> Option<RequestorToken> {
         self.client_shard(client).get(client).cloned()
     }
 
@@ -371,7 +368,7 @@ impl MemoryStore {
         // The deadline entries go when their buckets come due.
         let removed = self.shard(token).sessions.remove(token);
         if let Some(s) = removed {
-            self.client_shard(s.client_token()).remove(s.client_token());
+            self.client_shard(s.app_token()).remove(s.app_token());
         }
     }
 

@@ -21,7 +21,7 @@ use crate::protocol::identifiers::PublicKeyId;
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::{CredentialRequest, RequestorRequest};
 use crate::protocol::status::ServerStatus;
-use crate::protocol::tokens::{ClientToken, RequestorToken};
+use crate::protocol::tokens::{AppToken, RequestorToken};
 use crate::scheme::Configuration;
 use crate::session::issue::credential_attributes;
 use crate::session::permissions::PermissionSet;
@@ -117,8 +117,8 @@ fn recorded_request(case: &Value) -> RequestorRequest {
     RequestorRequest::from_json(request).unwrap()
 }
 
-fn client_token(url: &str) -> ClientToken {
-    ClientToken::parse(url.rsplit('/').next().unwrap()).unwrap()
+fn app_token(url: &str) -> AppToken {
+    AppToken::parse(url.rsplit('/').next().unwrap()).unwrap()
 }
 
 /// The app's first request as recorded: its version headers and `Authorization`.
@@ -206,7 +206,7 @@ pub(super) async fn replay(
     let name = case["case"].as_str().unwrap();
     let package = sessions.start(recorded_request(case), None).await.unwrap();
     let token = package.token.clone();
-    let ct = client_token(&package.session_ptr.url);
+    let ct = app_token(&package.session_ptr.url);
     // What the server sent, where a proxy changed it before the app saw it.
     let recorded = case
         .get("client_session_request_untampered")
@@ -227,16 +227,16 @@ pub(super) async fn replay(
         max: Some(&max),
         authorization: Some(&auth),
     };
-    let got = sessions.client_get(&ct, headers).await.unwrap();
+    let got = sessions.app_get(&ct, headers).await.unwrap();
     assert_eq!(&serde_json::to_value(&got).unwrap(), recorded, "{name}");
 
-    let message = &case["client_message"];
+    let message = &case["app_message"];
     let expected = &case["server_response_to_client_message"];
     let mut issued = Vec::new();
     if message.is_null() {
         // The recorded app cancelled, or stopped without a word (a blocked keyshare PIN).
         if case["session_result"]["status"] == "CANCELLED" {
-            sessions.client_cancel(&ct).await.unwrap();
+            sessions.app_cancel(&ct).await.unwrap();
         }
     } else {
         if case["tamper"]["action"] == "delay" {
@@ -246,8 +246,8 @@ pub(super) async fn replay(
         }
         let body = serde_json::to_vec(&message["body"]).unwrap();
         let answer = match message["path_suffix"].as_str().unwrap() {
-            "proofs" => sessions.client_proofs(&ct, Some(&auth), body).await,
-            _ => sessions.client_commitments(&ct, Some(&auth), body).await,
+            "proofs" => sessions.app_proofs(&ct, Some(&auth), body).await,
+            _ => sessions.app_commitments(&ct, Some(&auth), body).await,
         };
         match answer {
             Ok(answer) if answer.issue_signatures.is_empty() => {
@@ -330,7 +330,7 @@ fn check_issued(case: &Value, sigs: &[IssueSignatureMessage], schemes: &Configur
     let request = &case["client_session_request"]["request"];
     let now = case["recorded_at"].as_i64().unwrap();
     let context = serde_json::from_value::<Int>(request["context"].clone()).unwrap();
-    let body = &case["client_message"]["body"];
+    let body = &case["app_message"]["body"];
     let nonce2 = serde_json::from_value::<Int>(body["n_2"].clone()).unwrap();
     let credentials: Vec<CredentialRequest> =
         serde_json::from_value(request["credentials"].clone()).unwrap();
@@ -403,7 +403,7 @@ async fn recorded_sessions_replayed_into_the_engine() {
     for case in session_cases() {
         let at_ms = u64::try_from(case["recorded_at"].as_i64().unwrap() * 1000).unwrap();
         if case["scheme"]["variant"] == "loopback-resigned" {
-            if case["client_message"]["path_suffix"] == "commitments" {
+            if case["app_message"]["path_suffix"] == "commitments" {
                 continue; // the setup of the loopback wallet: a plain issuance
             }
             let schemes = Configuration::load(loopback.path()).unwrap();
@@ -505,10 +505,10 @@ fn demo_engine() -> Arc<Sessions> {
     engine(schemes, Clock::tokio_at(1_795_323_563_000))
 }
 
-async fn start(sessions: &Sessions, request: Value) -> (RequestorToken, ClientToken) {
+async fn start(sessions: &Sessions, request: Value) -> (RequestorToken, AppToken) {
     let request = RequestorRequest::from_json(request).unwrap();
     let package = sessions.start(request, None).await.unwrap();
-    (package.token, client_token(&package.session_ptr.url))
+    (package.token, app_token(&package.session_ptr.url))
 }
 
 const APP: ClientHeaders<'static> = ClientHeaders {
@@ -531,7 +531,7 @@ async fn lifetimes_on_a_paused_clock() {
     let (waiting, _) = start(&sessions, json!({"timeout": 60, "request": over18()})).await;
     let (connected, ct) = start(&sessions, over18()).await;
     let (idle, _) = start(&sessions, over18()).await;
-    sessions.client_get(&ct, APP).await.unwrap();
+    sessions.app_get(&ct, APP).await.unwrap();
     let mut events = sessions.subscribe(&waiting).await.unwrap();
     assert_eq!(*events.borrow_and_update(), ServerStatus::Initialized);
 
@@ -563,7 +563,7 @@ async fn lifetimes_on_a_paused_clock() {
     advance_and_expire(&sessions, Duration::from_secs(2)).await;
     assert_eq!(sessions.status(&connected).await, Ok(ServerStatus::Timeout));
     assert_eq!(sessions.status(&idle).await, Ok(ServerStatus::Timeout));
-    let late = sessions.client_proofs(&ct, APP.authorization, b"{}").await;
+    let late = sessions.app_proofs(&ct, APP.authorization, b"{}").await;
     assert!(
         matches!(late, Err(SessionError::UnexpectedRequest(_))),
         "{late:?}"
@@ -576,10 +576,7 @@ async fn lifetimes_on_a_paused_clock() {
         Err(SessionError::Unknown)
     );
     assert_eq!(sessions.status(&idle).await, Err(SessionError::Unknown));
-    assert_eq!(
-        sessions.client_status(&ct).await,
-        Err(SessionError::Unknown)
-    );
+    assert_eq!(sessions.app_status(&ct).await, Err(SessionError::Unknown));
 }
 
 /// A message that finds the verification pool full is refused at once with
@@ -589,17 +586,17 @@ async fn lifetimes_on_a_paused_clock() {
 async fn full_verification_pools_refuse_messages_at_once() {
     let sessions = demo_engine();
     let (token, ct) = start(&sessions, over18()).await;
-    sessions.client_get(&ct, APP).await.unwrap();
+    sessions.app_get(&ct, APP).await.unwrap();
     let held: Vec<_> = std::iter::from_fn(|| sessions.workers().place().ok()).collect();
     assert!(!held.is_empty());
-    let busy = sessions.client_proofs(&ct, APP.authorization, b"{}").await;
+    let busy = sessions.app_proofs(&ct, APP.authorization, b"{}").await;
     assert!(matches!(busy, Err(SessionError::Busy(_))), "{busy:?}");
     assert_eq!(busy.unwrap_err().kind(), ErrorKind::TooManyRequests);
     assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
     assert_eq!(sessions.workers().started(), 0);
     drop(held);
     // Room again: this body does not parse, which leaves the session waiting too.
-    let malformed = sessions.client_proofs(&ct, APP.authorization, b"{").await;
+    let malformed = sessions.app_proofs(&ct, APP.authorization, b"{").await;
     assert!(matches!(malformed, Err(SessionError::MalformedInput(_))));
     assert_eq!(sessions.workers().started(), 1);
     assert_eq!(sessions.status(&token).await, Ok(ServerStatus::Connected));
@@ -613,7 +610,7 @@ async fn subscribers_see_every_transition() {
     let sessions = demo_engine();
     let request = RequestorRequest::from_json(over18()).unwrap();
     let package = sessions.start(request, None).await.unwrap();
-    let (token, ct) = (package.token, client_token(&package.session_ptr.url));
+    let (token, ct) = (package.token, app_token(&package.session_ptr.url));
     let auth = Some(package.frontend_request.authorization.as_str());
     let mut events = sessions.subscribe(&token).await.unwrap();
     let mut seen = vec![*events.borrow_and_update()];
@@ -623,15 +620,15 @@ async fn subscribers_see_every_transition() {
     };
     let options = sessions.frontend_options(&ct, auth, pin).await.unwrap();
     assert_eq!(options.pairing_code.len(), 4);
-    sessions.client_get(&ct, APP).await.unwrap();
+    sessions.app_get(&ct, APP).await.unwrap();
     events.changed().await.unwrap();
     seen.push(*events.borrow_and_update());
-    let early = sessions.client_request(&ct, APP.authorization).await;
+    let early = sessions.app_request(&ct, APP.authorization).await;
     assert_eq!(early, Err(SessionError::PairingRequired));
     sessions.pairing_completed(&ct, auth).await.unwrap();
     events.changed().await.unwrap();
     seen.push(*events.borrow_and_update());
-    sessions.client_cancel(&ct).await.unwrap();
+    sessions.app_cancel(&ct).await.unwrap();
     events.changed().await.unwrap();
     seen.push(*events.borrow_and_update());
     assert_eq!(

@@ -21,8 +21,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use num_bigint::BigUint;
 
 use crate::crypto::idemix::{
-    IssueCommitmentMessage, KeyError, Proof, ProofD, ProofP, PublicKey, verifications_started,
-    verify_proof_list,
+    IssueCommitmentMessage, IssuerKeyError, Proof, ProofD, ProofP, PublicKey,
+    verifications_started, verify_proof_list,
 };
 use crate::jwt::keyshare::{KeyshareJwtError, PROOF_P_SUBJECT, verify_keyshare_jwt};
 use crate::protocol::attributes::{
@@ -35,7 +35,7 @@ use crate::protocol::request::{
 };
 use crate::protocol::signature::{Checked, SignedMessage};
 use crate::protocol::timestamp::{KeyTrust, TimestampProof};
-use crate::protocol::verify::{self, Verdict, VerifiedProof, VerifyError};
+use crate::protocol::verify::{self, DisclosureError, Verdict, VerifiedProof};
 use crate::scheme::{Configuration, CredentialType};
 
 /// The protocol's view of a scheme credential type.
@@ -78,10 +78,10 @@ pub enum Error {
     NoPublicKey(CredentialTypeId),
     /// The key file does not parse.
     #[error(transparent)]
-    Key(#[from] KeyError),
+    Key(#[from] IssuerKeyError),
     /// The indices do not fit the proofs.
     #[error(transparent)]
-    Verify(#[from] VerifyError),
+    Verify(#[from] DisclosureError),
     /// The commitments are not the ProofDs followed by one ProofU per credential to issue.
     #[error("expected {disclosures} disclosure proofs then {issued} commitment proofs")]
     CommitmentShape {

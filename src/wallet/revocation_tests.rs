@@ -19,7 +19,7 @@ use crate::protocol::identifiers::CredentialTypeId;
 use crate::protocol::request::RequestorRequest;
 use crate::revocation::Service;
 use crate::scheme::Configuration;
-use crate::server::{AppState, Routes};
+use crate::server::{Routes, ServerState};
 use crate::session::clock::Clock;
 use crate::session::permissions::PermissionSet;
 use crate::session::replay::ReplayCache;
@@ -79,7 +79,7 @@ async fn authority() -> Arc<Sessions> {
         .unwrap();
     assert_eq!(created.len(), 1, "{created:?}");
     let sessions = Arc::new(sessions);
-    let state = AppState {
+    let state = ServerState {
         sessions: Arc::clone(&sessions),
         auth: Arc::new(RequestorAuth::disabled()),
         static_sessions: Arc::default(),

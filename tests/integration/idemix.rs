@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 use irma::crypto::bigint::Int;
 use irma::crypto::idemix::{
     self, CLSignature, Credential, CredentialBuilder, IssueCommitmentMessage,
-    IssueSignatureMessage, Issuer, PrivateKey, Proof, ProofD, ProofList, ProofRequest, PublicKey,
-    SecretKey, VerifyError, build_proof_list, signature_nonce, verify_proof_list,
+    IssueSignatureMessage, Issuer, PrivateKey, Proof, ProofD, ProofError, ProofList, ProofRequest,
+    PublicKey, SecretKey, build_proof_list, signature_nonce, verify_proof_list,
 };
 use num_bigint::BigUint;
 use proptest::prelude::*;
@@ -42,7 +42,7 @@ fn cases() -> Vec<(String, Value)> {
         files.sort();
         for file in files {
             let case = read_json(&file);
-            if case["client_message"]["body"].is_object() {
+            if case["app_message"]["body"].is_object() {
                 let name = format!("{folder}/{}", file.file_stem().unwrap().to_string_lossy());
                 out.push((name, case));
             }
@@ -138,8 +138,8 @@ const INVALID: [&str; 6] = [
 ];
 
 /// Verifies the proofs of one recorded client message with the session's nonce and context.
-fn verify_case(case: &Value) -> Result<(), VerifyError> {
-    let body = &case["client_message"]["body"];
+fn verify_case(case: &Value) -> Result<(), ProofError> {
+    let body = &case["app_message"]["body"];
     let request = &case["client_session_request"]["request"];
     let context = int(&request["context"]);
     if let Some(proofs) = body.get("proofs") {
@@ -208,7 +208,7 @@ fn recorded_proofs_verify_exactly_when_the_reference_accepted_them() {
         let result = verify_case(case);
         match name.as_str() {
             "negative/missing-proof" | "negative/empty-disclosure" => {
-                assert_eq!(result, Err(VerifyError::Empty), "{name}")
+                assert_eq!(result, Err(ProofError::Empty), "{name}")
             }
             n if INVALID.contains(&n) => assert!(result.is_err(), "{name} verified"),
             _ => assert_eq!(result, Ok(()), "{name}"),
@@ -225,7 +225,7 @@ fn recorded_issuer_signatures_verify_with_n2() {
             continue;
         };
         let request = &case["client_session_request"]["request"];
-        let nonce2 = int(&case["client_message"]["body"]["n_2"]);
+        let nonce2 = int(&case["app_message"]["body"]["n_2"]);
         let context = int(&request["context"]);
         for (sig, credential) in sigs.iter().zip(request["credentials"].as_array().unwrap()) {
             let message: IssueSignatureMessage = assert_json_round_trip(sig);
@@ -380,12 +380,12 @@ fn secret_key_responses_are_compared_per_keyshare_group() {
     for groups in [&["", ""][..], &[]] {
         assert_eq!(
             verify_proof_list(&proofs.0, &keys, groups, &context, &nonce, false),
-            Err(VerifyError::SecretKey)
+            Err(ProofError::SecretKey)
         );
     }
     assert!(matches!(
         verify_proof_list(&proofs.0, &keys, &[""], &context, &nonce, false),
-        Err(VerifyError::Mismatch { .. })
+        Err(ProofError::Mismatch { .. })
     ));
 }
 
@@ -527,7 +527,7 @@ fn forged_proof_with_a_zero_is_refused() {
         .1;
     let request = &case["client_session_request"]["request"];
     let mut proofs: ProofList =
-        serde_json::from_value(case["client_message"]["body"]["proofs"].clone()).unwrap();
+        serde_json::from_value(case["app_message"]["body"]["proofs"].clone()).unwrap();
     let keys = disclosure_keys(&proofs);
     let Proof::D(d) = &mut proofs.0[0] else {
         panic!()
@@ -549,13 +549,13 @@ fn forged_proof_with_a_zero_is_refused() {
         &int(&request["nonce"]),
         false,
     );
-    assert_eq!(result, Err(VerifyError::NotInvertible));
+    assert_eq!(result, Err(ProofError::NotInvertible));
 }
 
 #[test]
 fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     let case = read_json(&data_dir().join("vectors/disclosure/single-over18.json"));
-    let mut body = case["client_message"]["body"]["proofs"].clone();
+    let mut body = case["app_message"]["body"]["proofs"].clone();
     let request = &case["client_session_request"]["request"];
     // A malformed nonrevocation proof is refused on input.
     body[0]["nonrev_proof"] = serde_json::json!({"C_r": "AQ==", "responses": {}});
@@ -563,7 +563,7 @@ fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     // A real one (recorded for another credential) does not fit this proof.
     let revocation = read_json(&data_dir().join("vectors/revocation/disclosure-nonrevoked.json"));
     body[0]["nonrev_proof"] =
-        revocation["client_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
+        revocation["app_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
     let proofs: ProofList = assert_json_round_trip(&body);
     let keys = disclosure_keys(&proofs);
     let result = verify_proof_list(
@@ -575,7 +575,7 @@ fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
         false,
     );
     assert!(
-        matches!(result, Err(VerifyError::Revocation(_))),
+        matches!(result, Err(ProofError::Revocation(_))),
         "{result:?}"
     );
     body[0].as_object_mut().unwrap().remove("nonrev_proof");
@@ -589,7 +589,7 @@ fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
         &int(&request["nonce"]),
         false,
     );
-    assert_eq!(result, Err(VerifyError::Unsupported("range proofs")));
+    assert_eq!(result, Err(ProofError::Unsupported("range proofs")));
     // A proof without "A" or "U" is refused on input.
     assert!(serde_json::from_str::<ProofList>(r#"[{"c": "AQ=="}]"#).is_err());
 }

@@ -93,14 +93,14 @@ fn token(package: &Value) -> String {
     package["token"].as_str().unwrap().to_owned()
 }
 
-fn client_token(package: &Value) -> String {
+fn app_token(package: &Value) -> String {
     let u = package["sessionPtr"]["u"].as_str().unwrap();
     u.rsplit('/').next().unwrap().to_owned()
 }
 
 /// The app's session URL of `package` on `server` (whatever instance started it).
 fn app_url(server: &Server, package: &Value) -> String {
-    server.url(&format!("/irma/session/{}", client_token(package)))
+    server.url(&format!("/irma/session/{}", app_token(package)))
 }
 
 async fn result(server: &Server, token: &str) -> Value {
@@ -140,7 +140,7 @@ async fn a_session_started_on_one_instance_is_served_by_another() {
 
     let package = a.start_session(&over18()).await;
     let token = token(&package);
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap()
@@ -207,7 +207,7 @@ async fn concurrent_writers_on_one_session_lose_no_update() {
     let a = instance(&redis, "").await;
     let b = instance(&redis, "").await;
     let package = a.start_session(&over18()).await;
-    let ct = client_token(&package);
+    let ct = app_token(&package);
 
     // 32 apps race to connect through both instances, each with its own Authorization:
     // exactly one may win, and the session must be bound to the winner's. An identical

@@ -1,11 +1,9 @@
-//! The requestor client library (`irma::client`) against our real server, authenticated
+//! The requestor client library (`irma::requestor`) against our real server, authenticated
 //! as the reference's recorded requestors, with wallet P as the app; and its polling
 //! fallback behind a proxy that does not stream.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use irma::client::builder::{Conjunction, DisclosureBuilder, Disjunction};
-use irma::client::requestor::{Authentication, ClientError, RequestorClient};
 use irma::jwt::keys::{HmacKey, RsaPrivateKey, SigningKey, VerifyingKey};
 use irma::jwt::verify::{Jwt, JwtKind, TimeCheck};
 use irma::protocol::identifiers::AttributeTypeId;
@@ -13,6 +11,8 @@ use irma::protocol::messages::ProofStatus;
 use irma::protocol::request::RequestorRequest;
 use irma::protocol::status::ServerStatus;
 use irma::protocol::tokens::RequestorToken;
+use irma::requestor::builder::{Conjunction, DisclosureBuilder, Disjunction};
+use irma::requestor::http::{Authentication, ClientError, RequestorClient};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -10,8 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use irma::crypto::bigint::Int;
 use irma::crypto::idemix::{
     CLSignature, Credential, CredentialBuilder, IssueSignatureMessage, Issuer, PrivateKey, Proof,
-    ProofList, ProofRequest, PublicKey, SecretKey, VerifyError, build_proof_list,
-    verify_proof_list,
+    ProofError, ProofList, ProofRequest, PublicKey, SecretKey, build_proof_list, verify_proof_list,
 };
 use irma::crypto::revocation::{
     Accumulator, EventList, RevocationError, SignedMessage, Update, Updates, Witness,
@@ -223,14 +222,14 @@ fn recorded_json_updates_verify_and_round_trip() {
 
 /// The recorded disclosure proofs with the session's context and nonce; all are
 /// `irma-demo.MijnOverheid.root` proofs under key 2.
-fn verify_recorded(case: &Value) -> Result<(), VerifyError> {
+fn verify_recorded(case: &Value) -> Result<(), ProofError> {
     let pk = public_key();
     let request = &case["client_session_request"]["request"];
     let proofs: ProofList =
-        serde_json::from_value(case["client_message"]["body"]["proofs"].clone()).unwrap();
+        serde_json::from_value(case["app_message"]["body"]["proofs"].clone()).unwrap();
     assert_eq!(
         serde_json::to_value(&proofs).unwrap(),
-        case["client_message"]["body"]["proofs"]
+        case["app_message"]["body"]["proofs"]
     );
     let keys = vec![&pk; proofs.0.len()];
     verify_proof_list(
@@ -248,10 +247,10 @@ fn recorded_nonrevocation_proofs_verify() {
     let mut with_nonrev = 0;
     let mut verified = 0;
     for (name, case) in all_cases() {
-        if !case["client_message"]["body"]["proofs"].is_array() {
+        if !case["app_message"]["body"]["proofs"].is_array() {
             continue;
         }
-        let has_nonrev = case["client_message"]["body"]["proofs"][0]
+        let has_nonrev = case["app_message"]["body"]["proofs"][0]
             .get("nonrev_proof")
             .is_some();
         with_nonrev += usize::from(has_nonrev);
@@ -273,7 +272,7 @@ fn recorded_nonrevocation_proofs_verify() {
 /// its numbers or in the signed accumulator.
 fn flipped(field: usize, bit: usize) -> Value {
     let mut case = read("disclosure-nonrevoked.json");
-    let nonrev = &mut case["client_message"]["body"]["proofs"][0]["nonrev_proof"];
+    let nonrev = &mut case["app_message"]["body"]["proofs"][0]["nonrev_proof"];
     let target = match field {
         0 => &mut nonrev["C_r"],
         1 => &mut nonrev["C_u"],
@@ -351,7 +350,7 @@ fn prove(credentials: &[&Credential], nonrev: bool) -> ProofList {
     build_proof_list(&requests, &context, &nonce, false).unwrap()
 }
 
-fn verify_own(proofs: &ProofList) -> Result<(), VerifyError> {
+fn verify_own(proofs: &ProofList) -> Result<(), ProofError> {
     let pk = public_key();
     let keys = vec![&pk; proofs.0.len()];
     let (context, nonce) = (BigUint::from(1u8), BigUint::from(42u8));
@@ -381,7 +380,7 @@ fn recorded_wallet_credentials_prove_nonrevocation_until_revoked() {
     if let Proof::D(d) = &mut stripped.0[0] {
         d.nonrev_proof = None;
     }
-    assert_eq!(verify_own(&stripped), Err(VerifyError::Challenge));
+    assert_eq!(verify_own(&stripped), Err(ProofError::Challenge));
 
     // The revocation removes its e: the witness cannot follow, and stays as it was.
     let before = revoked.witness().unwrap().clone();

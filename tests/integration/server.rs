@@ -20,7 +20,7 @@ fn age_lower_issuance() -> Value {
                             "attributes": {"over12": "yes", "over16": "yes", "over18": "yes", "over21": "no"}}]})
 }
 
-fn client_token(package: &Value) -> String {
+fn app_token(package: &Value) -> String {
     let u = package["sessionPtr"]["u"].as_str().unwrap();
     u.rsplit('/').next().unwrap().to_owned()
 }
@@ -28,7 +28,7 @@ fn client_token(package: &Value) -> String {
 /// Starts a session and has the app fetch it (CONNECTED): its requestor and client token.
 async fn connected(server: &Server, request: &Value) -> (String, String) {
     let package = server.start_session(request).await;
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let (status, _, body) = server
         .call("GET", &format!("/irma/session/{ct}/"), &APP_HEADERS, None)
         .await;
@@ -91,7 +91,7 @@ async fn packages_and_client_requests_match_the_recorded_ones() {
             normalise(v["session_package"].clone()),
             "{case}"
         );
-        let ct = client_token(&package);
+        let ct = app_token(&package);
         assert!(
             package["sessionPtr"]["u"]
                 .as_str()
@@ -174,14 +174,14 @@ async fn error_bodies_match_the_recorded_ones() {
         if method == "POST" && path == "/session" && status == 200 {
             let ours: Value = serde_json::from_str(&body).unwrap();
             let recorded = &call["response_body"];
-            if proof_sessions.contains(&client_token(recorded)) {
+            if proof_sessions.contains(&app_token(recorded)) {
                 skipped_requestor.push(recorded["token"].as_str().unwrap().to_owned());
             }
             tokens.push((
                 recorded["token"].as_str().unwrap().into(),
                 ours["token"].as_str().unwrap().into(),
             ));
-            tokens.push((client_token(recorded), client_token(&ours)));
+            tokens.push((app_token(recorded), app_token(&ours)));
         } else if what.starts_with("unknown attribute")
             || what.starts_with("unknown credential type")
         {
@@ -216,7 +216,7 @@ async fn pairing_with_the_frontend() {
     let package = server.start_session(&age_lower_issuance()).await;
     assert_eq!(package["frontendRequest"]["pairingHint"], true);
     let token = package["token"].as_str().unwrap();
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap();
@@ -327,7 +327,7 @@ async fn cancel_is_idempotent_and_isolated() {
     );
     // Bad input on another session does not touch this one.
     let tb = b["token"].as_str().unwrap();
-    let ctb = client_token(&b);
+    let ctb = app_token(&b);
     let (status, _, _) = server
         .call(
             "GET",
@@ -358,7 +358,7 @@ async fn logs_one_line_per_session_event() {
     let server = Server::start_logged(&[], log.reopen().unwrap()).await;
     let package = server.start_session(&over18()).await;
     let token = package["token"].as_str().unwrap();
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let path = format!("/irma/session/{ct}/");
     assert_eq!(server.call("GET", &path, &APP_HEADERS, None).await.0, 200);
     let (status, _, _) = server
@@ -397,7 +397,7 @@ async fn server_sent_events_and_timeouts() {
     let server = Server::start(&["--sse"]).await;
     let package = server.start_session(&over18()).await;
     let token = package["token"].as_str().unwrap().to_owned();
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let stream = server
         .http
         .get(server.url(&format!("/session/{token}/statusevents")))
@@ -422,7 +422,7 @@ async fn server_sent_events_and_timeouts() {
     // A client timeout of 1 s: TIMEOUT arrives without any request touching the session.
     let extended = json!({"timeout": 1, "request": over18()});
     let package = server.start_session(&extended).await;
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap();
@@ -540,9 +540,9 @@ async fn replayed_proofs_are_invalid_and_retries_replayed() {
     let v: Value = vector("negative/replayed-proof.json");
     let package = server.start_session(&v["session_request"]).await;
     let token = package["token"].as_str().unwrap();
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let proofs = format!("/irma/session/{ct}/proofs");
-    let body = v["client_message"]["body"].to_string();
+    let body = v["app_message"]["body"].to_string();
     let (status, _, _) = server
         .call("POST", &proofs, &APP_HEADERS, Some(&body))
         .await;

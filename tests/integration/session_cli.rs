@@ -137,7 +137,7 @@ impl Drop for Running {
     }
 }
 
-/// Decodes the half-block drawing of [`irma::client::qr`] (inverted: a space is a dark
+/// Decodes the half-block drawing of [`irma::requestor::qr`] (inverted: a space is a dark
 /// pair) with rqrr, as a scanner would.
 fn decode_qr(rows: &[String]) -> Option<String> {
     let rows: Vec<Vec<char>> = rows.iter().map(|l| l.chars().collect()).collect();

@@ -18,7 +18,7 @@ fn over18() -> Value {
            "disclose": [[["irma-demo.MijnOverheid.ageLower.over18"]]]})
 }
 
-fn client_token(package: &Value) -> String {
+fn app_token(package: &Value) -> String {
     let u = package["sessionPtr"]["u"].as_str().unwrap();
     u.rsplit('/').next().unwrap().to_owned()
 }
@@ -292,7 +292,7 @@ async fn deny_cancels_the_session() {
 }
 
 async fn enable_pairing(server: &Server, package: &Value) -> String {
-    let ct = client_token(package);
+    let ct = app_token(package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap();
@@ -368,7 +368,7 @@ async fn pairing_survives_server_errors_while_waiting() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(server.status(token).await, "PAIRING");
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap();
@@ -399,7 +399,7 @@ async fn pairing_waits_for_the_frontend() {
     // The wallet waits: still pairing a moment later.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(server.status(token).await, "PAIRING");
-    let ct = client_token(&package);
+    let ct = app_token(&package);
     let fauth = package["frontendRequest"]["authorization"]
         .as_str()
         .unwrap();

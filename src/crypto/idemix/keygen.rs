@@ -7,7 +7,7 @@ use p256::pkcs8::EncodePublicKey;
 use zeroize::Zeroizing;
 
 use super::Error;
-use super::keys::{DEFAULT_EPOCH_LENGTH, KeyError, PrivateKey, PublicKey, PublicKeyParts};
+use super::keys::{DEFAULT_EPOCH_LENGTH, IssuerKeyError, PrivateKey, PublicKey, PublicKeyParts};
 use super::math;
 use super::params::SystemParameters;
 use crate::crypto::arith::Modulus;
@@ -27,7 +27,7 @@ pub fn generate_key_pair(
 ) -> Result<(PrivateKey, PublicKey), Error> {
     let (p, q) = safe_prime_pair(params)?;
     let n = &p * &q;
-    let modulus = Modulus::new(&n).map_err(|_| KeyError::EvenModulus)?;
+    let modulus = Modulus::new(&n).map_err(|_| IssuerKeyError::EvenModulus)?;
 
     let s = loop {
         let s = math::random_bits(params.ln)?;

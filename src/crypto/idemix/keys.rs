@@ -28,7 +28,7 @@ const XML_HEADER: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"
 
 /// Why a key file or key is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum KeyError {
+pub enum IssuerKeyError {
     /// The document is not well-formed XML.
     #[error(transparent)]
     Xml(#[from] XmlError),
@@ -156,13 +156,13 @@ pub struct PublicKeyParts {
 
 impl PublicKey {
     /// Assembles a public key, checking the modulus size and the ECDSA key.
-    pub fn new(parts: PublicKeyParts) -> Result<Self, KeyError> {
+    pub fn new(parts: PublicKeyParts) -> Result<Self, IssuerKeyError> {
         let params = SystemParameters::for_modulus_bits(parts.n.bits())
-            .ok_or(KeyError::ModulusSize(parts.n.bits()))?;
+            .ok_or(IssuerKeyError::ModulusSize(parts.n.bits()))?;
         if let Some(der) = &parts.ecdsa {
-            p256::PublicKey::from_public_key_der(der).map_err(|_| KeyError::Ecdsa)?;
+            p256::PublicKey::from_public_key_der(der).map_err(|_| IssuerKeyError::Ecdsa)?;
         }
-        let modulus = Modulus::new(&parts.n).map_err(|_| KeyError::EvenModulus)?;
+        let modulus = Modulus::new(&parts.n).map_err(|_| IssuerKeyError::EvenModulus)?;
         let z_inv = modulus.inverse(&parts.z);
         let revocation_inverses = match (&parts.g, &parts.h) {
             (Some(g), Some(h)) => modulus.inverse(g).zip(modulus.inverse(h)),
@@ -187,13 +187,15 @@ impl PublicKey {
     }
 
     /// Reads a public key file (`IssuerPublicKey`).
-    pub fn from_xml(input: &str) -> Result<Self, KeyError> {
+    pub fn from_xml(input: &str) -> Result<Self, IssuerKeyError> {
         let root = root(input, "IssuerPublicKey")?;
         let elements = elements(&root)?;
-        let bases = elements.child("Bases").ok_or(KeyError::Missing("Bases"))?;
+        let bases = elements
+            .child("Bases")
+            .ok_or(IssuerKeyError::Missing("Bases"))?;
         let num = bases.attr("num").unwrap_or("").trim();
         if num.parse::<usize>().ok() != Some(bases.children.len()) {
-            return Err(KeyError::BaseCount {
+            return Err(IssuerKeyError::BaseCount {
                 num: num.to_owned(),
                 found: bases.children.len(),
             });
@@ -208,7 +210,7 @@ impl PublicKey {
                 let length = epoch.attr("length").unwrap_or("0").trim();
                 length
                     .parse()
-                    .map_err(|_| KeyError::Number("Epoch length".into()))?
+                    .map_err(|_| IssuerKeyError::Number("Epoch length".into()))?
             }
             None => 0,
         };
@@ -303,7 +305,7 @@ impl PublicKey {
         g: BigUint,
         h: BigUint,
         ecdsa: Vec<u8>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, IssuerKeyError> {
         Self::new(PublicKeyParts {
             counter: self.counter,
             expiry_date: self.expiry_date,
@@ -406,7 +408,7 @@ impl PrivateKey {
         ecdsa: Option<Zeroizing<Vec<u8>>>,
         counter: u32,
         expiry_date: i64,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, IssuerKeyError> {
         let p_prime = &p >> 1u32;
         let q_prime = &q >> 1u32;
         Self::assemble(counter, expiry_date, p, q, p_prime, q_prime, ecdsa)
@@ -420,16 +422,16 @@ impl PrivateKey {
         p_prime: BigUint,
         q_prime: BigUint,
         ecdsa: Option<Zeroizing<Vec<u8>>>,
-    ) -> Result<Self, KeyError> {
+    ) -> Result<Self, IssuerKeyError> {
         if let Some(der) = &ecdsa {
-            p256::SecretKey::from_sec1_der(der).map_err(|_| KeyError::Ecdsa)?;
+            p256::SecretKey::from_sec1_der(der).map_err(|_| IssuerKeyError::Ecdsa)?;
         }
         let n = &p * &q;
         let order = &p_prime * &q_prime;
         let crt = CrtModulus::new(&p, &q)
-            .map_err(|_| KeyError::Invalid("p and q must be coprime odd numbers"))?;
+            .map_err(|_| IssuerKeyError::Invalid("p and q must be coprime odd numbers"))?;
         let order_modulus =
-            Modulus::new(&order).map_err(|_| KeyError::Invalid("p'q' must be odd"))?;
+            Modulus::new(&order).map_err(|_| IssuerKeyError::Invalid("p'q' must be odd"))?;
         Ok(Self {
             counter,
             expiry_date,
@@ -448,7 +450,7 @@ impl PrivateKey {
     /// Reads a private key file (`IssuerPrivateKey`). Only the structure is checked; call
     /// [`PrivateKey::validate`] for the (slower) primality checks the reference does for
     /// non-demo keys.
-    pub fn from_xml(input: &str) -> Result<Self, KeyError> {
+    pub fn from_xml(input: &str) -> Result<Self, IssuerKeyError> {
         let root = root(input, "IssuerPrivateKey")?;
         let elements = elements(&root)?;
         let ecdsa = ecdsa_bytes(&root)?.map(Zeroizing::new);
@@ -465,18 +467,18 @@ impl PrivateKey {
 
     /// Checks `p' = (p−1)/2`, `q' = (q−1)/2` and that `p` and `q` are safe primes
     /// (gabi `PrivateKey.Validate`).
-    pub fn validate(&self) -> Result<(), KeyError> {
+    pub fn validate(&self) -> Result<(), IssuerKeyError> {
         if (&self.p >> 1u32) != self.p_prime || !(&self.p & BigUint::one()).is_one() {
-            return Err(KeyError::Invalid("p' is not (p-1)/2"));
+            return Err(IssuerKeyError::Invalid("p' is not (p-1)/2"));
         }
         if (&self.q >> 1u32) != self.q_prime || !(&self.q & BigUint::one()).is_one() {
-            return Err(KeyError::Invalid("q' is not (q-1)/2"));
+            return Err(IssuerKeyError::Invalid("q' is not (q-1)/2"));
         }
         if !math::is_safe_prime(&self.p) {
-            return Err(KeyError::Invalid("p is not a safe prime"));
+            return Err(IssuerKeyError::Invalid("p is not a safe prime"));
         }
         if !math::is_safe_prime(&self.q) {
-            return Err(KeyError::Invalid("q is not a safe prime"));
+            return Err(IssuerKeyError::Invalid("q is not a safe prime"));
         }
         Ok(())
     }
@@ -540,7 +542,7 @@ impl PrivateKey {
         self.ecdsa.is_some()
     }
     /// This key with the ECDSA revocation key (SEC1 DER) set.
-    pub(super) fn with_ecdsa(&self, ecdsa: Zeroizing<Vec<u8>>) -> Result<Self, KeyError> {
+    pub(super) fn with_ecdsa(&self, ecdsa: Zeroizing<Vec<u8>>) -> Result<Self, IssuerKeyError> {
         Self::assemble(
             self.counter,
             self.expiry_date,
@@ -607,14 +609,15 @@ fn open_key_xml(out: &mut String, root: &str, counter: u32, expiry_date: i64) {
 }
 
 /// The `Elements` of a key file's root.
-fn elements(root: &Element) -> Result<&Element, KeyError> {
-    root.child("Elements").ok_or(KeyError::Missing("Elements"))
+fn elements(root: &Element) -> Result<&Element, IssuerKeyError> {
+    root.child("Elements")
+        .ok_or(IssuerKeyError::Missing("Elements"))
 }
 
-fn root(input: &str, expected: &'static str) -> Result<Element, KeyError> {
+fn root(input: &str, expected: &'static str) -> Result<Element, IssuerKeyError> {
     let root = xml::parse(input)?;
     if root.name != expected {
-        return Err(KeyError::Root {
+        return Err(IssuerKeyError::Root {
             expected,
             found: root.name,
         });
@@ -622,38 +625,47 @@ fn root(input: &str, expected: &'static str) -> Result<Element, KeyError> {
     Ok(root)
 }
 
-fn number_text(name: &str, text: &str) -> Result<BigUint, KeyError> {
+fn number_text(name: &str, text: &str) -> Result<BigUint, IssuerKeyError> {
     let text = text.trim();
     if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(KeyError::Number(name.to_owned()));
+        return Err(IssuerKeyError::Number(name.to_owned()));
     }
-    BigUint::parse_bytes(text.as_bytes(), 10).ok_or_else(|| KeyError::Number(name.to_owned()))
+    BigUint::parse_bytes(text.as_bytes(), 10).ok_or_else(|| IssuerKeyError::Number(name.to_owned()))
 }
 
-fn number(parent: &Element, name: &'static str) -> Result<BigUint, KeyError> {
-    let el = parent.child(name).ok_or(KeyError::Missing(name))?;
+fn number(parent: &Element, name: &'static str) -> Result<BigUint, IssuerKeyError> {
+    let el = parent.child(name).ok_or(IssuerKeyError::Missing(name))?;
     number_text(name, &el.text)
 }
 
-fn optional_number(parent: &Element, name: &'static str) -> Result<Option<BigUint>, KeyError> {
+fn optional_number(
+    parent: &Element,
+    name: &'static str,
+) -> Result<Option<BigUint>, IssuerKeyError> {
     parent
         .child(name)
         .map(|el| number_text(name, &el.text))
         .transpose()
 }
 
-fn small_number<T: std::str::FromStr>(parent: &Element, name: &'static str) -> Result<T, KeyError> {
-    let el = parent.child(name).ok_or(KeyError::Missing(name))?;
+fn small_number<T: std::str::FromStr>(
+    parent: &Element,
+    name: &'static str,
+) -> Result<T, IssuerKeyError> {
+    let el = parent.child(name).ok_or(IssuerKeyError::Missing(name))?;
     el.text
         .trim()
         .parse()
-        .map_err(|_| KeyError::Number(name.to_owned()))
+        .map_err(|_| IssuerKeyError::Number(name.to_owned()))
 }
 
-fn ecdsa_bytes(root: &Element) -> Result<Option<Vec<u8>>, KeyError> {
+fn ecdsa_bytes(root: &Element) -> Result<Option<Vec<u8>>, IssuerKeyError> {
     match root.child("ECDSA").map(|e| e.text.trim()) {
         None | Some("") => Ok(None),
-        Some(text) => STANDARD.decode(text).map(Some).map_err(|_| KeyError::Ecdsa),
+        Some(text) => STANDARD
+            .decode(text)
+            .map(Some)
+            .map_err(|_| IssuerKeyError::Ecdsa),
     }
 }
 
@@ -730,7 +742,7 @@ mod tests {
         // An even p'q' cannot be an issuer's group order: refused when assembled.
         assert!(matches!(
             PrivateKey::new(key.p().clone() + 2u32, key.q().clone(), None, 0, 0),
-            Err(KeyError::Invalid(_))
+            Err(IssuerKeyError::Invalid(_))
         ));
     }
 
@@ -741,22 +753,22 @@ mod tests {
         let wrong_num = xml.replace("<Bases num=\"6\">", "<Bases num=\"7\">");
         assert!(matches!(
             PublicKey::from_xml(&wrong_num),
-            Err(KeyError::BaseCount { .. })
+            Err(IssuerKeyError::BaseCount { .. })
         ));
         let bad_number = xml.replace("<Z>", "<Z>x");
         assert!(matches!(
             PublicKey::from_xml(&bad_number),
-            Err(KeyError::Number(_))
+            Err(IssuerKeyError::Number(_))
         ));
         let start = xml.find("<n>").unwrap() + 3;
         let short_modulus = format!("{}1{}", &xml[..start], &xml[start + 40..]);
         assert!(matches!(
             PublicKey::from_xml(&short_modulus),
-            Err(KeyError::ModulusSize(_))
+            Err(IssuerKeyError::ModulusSize(_))
         ));
         assert!(matches!(
             PublicKey::from_xml("<IssuerPrivateKey/>"),
-            Err(KeyError::Root { .. })
+            Err(IssuerKeyError::Root { .. })
         ));
         assert!(PublicKey::from_xml("not xml <").is_err());
     }

@@ -22,7 +22,7 @@
 //! [`Issuer::issue_signature`] and [`CredentialBuilder`] the attribute list starts at base 1
 //! (as in gabi). Nonrevocation proofs ([`crate::crypto::revocation`]) are built and verified
 //! as part of a [`ProofD`]; range proofs are parsed and kept, but refused by the verifier
-//! ([`VerifyError::Unsupported`]).
+//! ([`ProofError::Unsupported`]).
 
 pub mod hash;
 pub mod holder;
@@ -43,12 +43,12 @@ pub use holder::{
 };
 pub use issuer::Issuer;
 pub use keygen::{add_revocation_keys, generate_key_pair};
-pub use keys::{KeyError, PrivateKey, PublicKey};
+pub use keys::{IssuerKeyError, PrivateKey, PublicKey};
 pub use keyshare::{KeyshareRandomizer, KeyshareSecret, ProofPCommitment};
 pub use params::SystemParameters;
 pub use proofs::{Proof, ProofD, ProofList, ProofP, ProofS, ProofU};
 pub use signature::{CLSignature, IssueCommitmentMessage, IssueSignatureMessage};
-pub use verify::{VerifyError, verifications_started, verify_proof_list};
+pub use verify::{ProofError, verifications_started, verify_proof_list};
 pub use xml::XmlError;
 
 /// Why an issuer or holder operation failed.
@@ -59,7 +59,7 @@ pub enum Error {
     Random(#[from] math::RandomError),
     /// A key is invalid.
     #[error(transparent)]
-    Key(#[from] KeyError),
+    Key(#[from] IssuerKeyError),
     /// The private key does not belong to the public key.
     #[error("private key does not match the public key")]
     KeyMismatch,

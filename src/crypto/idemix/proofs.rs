@@ -36,7 +36,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use super::hash::attribute_exponent;
 use super::keys::PublicKey;
 use super::math::{self, FixedTerm};
-use super::verify::VerifyError;
+use super::verify::ProofError;
 use crate::crypto::bigint::Int;
 use crate::crypto::revocation::{NonRevocationProof, RevocationError, revocation_attribute_index};
 
@@ -152,21 +152,21 @@ fn fits(x: &Int, bits: u32) -> bool {
     x.0.bits() <= u64::from(bits)
 }
 
-/// `Ok` when every value `fits` its bound, else [`VerifyError::ResponseRange`].
-fn all_fit<'a>(values: impl IntoIterator<Item = (&'a Int, u32)>) -> Result<(), VerifyError> {
+/// `Ok` when every value `fits` its bound, else [`ProofError::ResponseRange`].
+fn all_fit<'a>(values: impl IntoIterator<Item = (&'a Int, u32)>) -> Result<(), ProofError> {
     if values.into_iter().all(|(x, bits)| fits(x, bits)) {
         Ok(())
     } else {
-        Err(VerifyError::ResponseRange)
+        Err(ProofError::ResponseRange)
     }
 }
 
 /// `Ok` when `x` is below the modulus of `pk` (a group element as gabi sends it).
-fn below_modulus(x: &Int, pk: &PublicKey) -> Result<(), VerifyError> {
+fn below_modulus(x: &Int, pk: &PublicKey) -> Result<(), ProofError> {
     if &x.0 < pk.n() {
         Ok(())
     } else {
-        Err(VerifyError::ResponseRange)
+        Err(ProofError::ResponseRange)
     }
 }
 
@@ -175,9 +175,9 @@ fn r_term<'a>(
     pk: &'a PublicKey,
     index: usize,
     exp: &'a BigUint,
-) -> Result<FixedTerm<'a>, VerifyError> {
+) -> Result<FixedTerm<'a>, ProofError> {
     pk.r_term(index, exp)
-        .ok_or(VerifyError::AttributeIndex { index })
+        .ok_or(ProofError::AttributeIndex { index })
 }
 
 impl ProofU {
@@ -197,9 +197,9 @@ impl ProofU {
     }
 
     /// `[U, Û]` with `Û = U^{−c} · S^{v'_resp} · R_0^{s_resp} · Π R_i^{m_resp_i}`.
-    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, ProofError> {
         let n = pk.modulus();
-        let u_inv = math::inverse(&self.u, n).ok_or(VerifyError::NotInvertible)?;
+        let u_inv = math::inverse(&self.u, n).ok_or(ProofError::NotInvertible)?;
         let mut fixed = vec![
             pk.s_term(&self.v_prime_response.0),
             r_term(pk, 0, &self.s_response.0)?,
@@ -213,7 +213,7 @@ impl ProofU {
 
     /// Checks the size of every number (module docs; gabi `ProofU.correctResponseSizes`
     /// checks `v'_resp`).
-    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), ProofError> {
         let params = pk.params();
         below_modulus(&self.u, pk)?;
         all_fit(
@@ -249,7 +249,7 @@ impl ProofD {
     /// `[A, Ẑ]` with `Ẑ = (Z · (A^{2^{Le−1}} Π_{disclosed} R_i^{h(a_i)})^{−1})^{−c} · A^{e_resp} ·
     /// S^{v_resp} · Π_{hidden} R_i^{a_resp_i}`, then the nonrevocation proof's contributions
     /// (gabi `ProofD.ChallengeContribution`).
-    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, ProofError> {
         let mut contributions = self.signature_contribution(pk)?;
         if let Some(nonrev) = &self.nonrev_proof {
             let alpha = revocation_attribute_index(self.a_responses.iter())
@@ -261,13 +261,13 @@ impl ProofD {
     }
 
     /// `[A, Ẑ]`, the CL signature part of [`ProofD::challenge_contribution`].
-    fn signature_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+    fn signature_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, ProofError> {
         if self
             .rangeproofs
             .as_ref()
             .is_some_and(|r| !(r.is_null() || r.as_object().is_some_and(|o| o.is_empty())))
         {
-            return Err(VerifyError::Unsupported("range proofs"));
+            return Err(ProofError::Unsupported("range proofs"));
         }
         // An index both hidden and disclosed would let the prover split a signed value
         // into a claimed part and a hidden rest; gabi never produces this.
@@ -276,16 +276,16 @@ impl ProofD {
             .keys()
             .find(|i| self.a_responses.contains_key(i))
         {
-            return Err(VerifyError::AttributeIndex { index });
+            return Err(ProofError::AttributeIndex { index });
         }
         if !self.a_responses.contains_key(&0) {
-            return Err(VerifyError::AttributeIndex { index: 0 });
+            return Err(ProofError::AttributeIndex { index: 0 });
         }
         let n = pk.modulus();
         let params = pk.params();
         // A must be a unit: with A = 0 every Ẑ is 0 and any challenge would "verify".
         if math::inverse(&self.a.0, n).is_none() {
-            return Err(VerifyError::NotInvertible);
+            return Err(ProofError::NotInvertible);
         }
         // Folded into one multi-exponentiation with positive exponents:
         // Ẑ = (Z⁻¹)^c · A^{c·2^{Le−1} + e_resp} · Π_{disclosed} R_i^{c·h(a_i)} · S^{v_resp} ·
@@ -300,7 +300,7 @@ impl ProofD {
         for (i, exp) in &disclosed_exponents {
             fixed.push(r_term(pk, *i, exp)?);
         }
-        fixed.push(pk.z_inv_term(c).ok_or(VerifyError::NotInvertible)?);
+        fixed.push(pk.z_inv_term(c).ok_or(ProofError::NotInvertible)?);
         fixed.push(pk.s_term(&self.v_response.0));
         for (&i, response) in &self.a_responses {
             fixed.push(r_term(pk, i, &response.0)?);
@@ -312,7 +312,7 @@ impl ProofD {
 
     /// Checks the size of every number but the disclosed values (module docs; gabi
     /// `ProofD.correctResponseSizes` checks the attribute and `e` responses).
-    fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    fn check_ranges(&self, pk: &PublicKey) -> Result<(), ProofError> {
         let params = pk.params();
         below_modulus(&self.a, pk)?;
         all_fit(
@@ -329,7 +329,7 @@ impl ProofD {
 
 impl Proof {
     /// This proof's contribution to the challenge.
-    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, VerifyError> {
+    pub fn challenge_contribution(&self, pk: &PublicKey) -> Result<Vec<BigUint>, ProofError> {
         match self {
             Proof::D(p) => p.challenge_contribution(pk),
             Proof::U(p) => p.challenge_contribution(pk),
@@ -362,7 +362,7 @@ impl Proof {
 
     /// Checks the size of every number against the bounds of `pk`'s parameters (module
     /// docs): cheap, and done before any exponentiation.
-    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), ProofError> {
         match self {
             Proof::D(p) => p.check_ranges(pk),
             Proof::U(p) => p.check_ranges(pk),
@@ -373,7 +373,7 @@ impl Proof {
 impl ProofP {
     /// Checks the size of every number against the bounds of `pk`, a key of a proof it is
     /// merged into (module docs): call before [`Proof::merge_proof_p`].
-    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), ProofError> {
         let params = pk.params();
         if let Some(p) = &self.p {
             below_modulus(p, pk)?;
@@ -387,7 +387,7 @@ impl ProofP {
 
 impl ProofS {
     /// Checks the size of the challenge and the response (module docs).
-    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), VerifyError> {
+    pub fn check_ranges(&self, pk: &PublicKey) -> Result<(), ProofError> {
         let params = pk.params();
         all_fit([(&self.c, params.lh), (&self.e_response, params.ln)])
     }
@@ -478,7 +478,7 @@ mod tests {
     /// (refused), starting from `proof` (accepted as recorded).
     fn assert_bounds<P: Clone>(
         proof: &P,
-        check: impl Fn(&P) -> Result<(), VerifyError>,
+        check: impl Fn(&P) -> Result<(), ProofError>,
         fields: &[Field<P>],
     ) {
         check(proof).unwrap();
@@ -488,7 +488,7 @@ mod tests {
             *field(&mut p) = max;
             assert_eq!(check(&p), Ok(()), "{name} at its bound");
             *field(&mut p) = over;
-            assert_eq!(check(&p), Err(VerifyError::ResponseRange), "{name}");
+            assert_eq!(check(&p), Err(ProofError::ResponseRange), "{name}");
         }
     }
 
@@ -501,7 +501,7 @@ mod tests {
 
         let case = vector("disclosure/single-over18.json");
         let d: ProofD =
-            serde_json::from_value(case["client_message"]["body"]["proofs"][0].clone()).unwrap();
+            serde_json::from_value(case["app_message"]["body"]["proofs"][0].clone()).unwrap();
         assert_bounds(
             &d,
             |d: &ProofD| d.check_ranges(&pk),
@@ -518,14 +518,14 @@ mod tests {
         big_a.a = below_n.clone();
         assert_eq!(big_a.check_ranges(&pk), Ok(()));
         big_a.a = n.clone();
-        assert_eq!(big_a.check_ranges(&pk), Err(VerifyError::ResponseRange));
+        assert_eq!(big_a.check_ranges(&pk), Err(ProofError::ResponseRange));
         // Disclosed values are hashed when long, so they are not bounded.
         let mut long_value = d.clone();
         long_value.a_disclosed.insert(2, edges(4096)[1].clone());
         assert_eq!(long_value.check_ranges(&pk), Ok(()));
 
         let case = vector("issuance/ageLower.json");
-        let body = &case["client_message"]["body"];
+        let body = &case["app_message"]["body"];
         let mut u: ProofU = serde_json::from_value(body["combinedProofs"][0].clone()).unwrap();
         u.m_user_responses.insert(3, Int(BigUint::from(1u8)));
         assert_bounds(
@@ -544,7 +544,7 @@ mod tests {
         );
         let mut big_u = u.clone();
         big_u.u = n.clone();
-        assert_eq!(big_u.check_ranges(&pk), Err(VerifyError::ResponseRange));
+        assert_eq!(big_u.check_ranges(&pk), Err(ProofError::ResponseRange));
 
         let proof_p = ProofP {
             p: Some(below_n),
@@ -561,7 +561,7 @@ mod tests {
         );
         let mut big_p = proof_p.clone();
         big_p.p = Some(n.clone());
-        assert_eq!(big_p.check_ranges(&pk), Err(VerifyError::ResponseRange));
+        assert_eq!(big_p.check_ranges(&pk), Err(ProofError::ResponseRange));
 
         let sig = &case["server_response_to_client_message"]["body"]["sigs"][0];
         let proof_s: ProofS = serde_json::from_value(sig["proof"].clone()).unwrap();

@@ -13,7 +13,7 @@ use crate::crypto::revocation::RevocationError;
 /// Why a proof list does not verify. The irma layer maps every variant to `INVALID`; the
 /// variants say where it failed, for logs.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
+pub enum ProofError {
     /// The list is empty.
     #[error("empty proof list")]
     Empty,
@@ -80,14 +80,14 @@ pub fn verify_proof_list(
     context: &BigUint,
     nonce: &BigUint,
     issig: bool,
-) -> Result<(), VerifyError> {
+) -> Result<(), ProofError> {
     if proofs.is_empty() {
-        return Err(VerifyError::Empty);
+        return Err(ProofError::Empty);
     }
     if keys.len() != proofs.len()
         || !(keyshare_groups.is_empty() || keyshare_groups.len() == proofs.len())
     {
-        return Err(VerifyError::Mismatch {
+        return Err(ProofError::Mismatch {
             proofs: proofs.len(),
             keys: keys.len(),
             groups: keyshare_groups.len(),
@@ -108,14 +108,14 @@ pub fn verify_proof_list(
     let mut secret_key_responses = HashMap::new();
     for (i, proof) in proofs.iter().enumerate() {
         if proof.challenge().0 != expected {
-            return Err(VerifyError::Challenge);
+            return Err(ProofError::Challenge);
         }
         let group = keyshare_groups.get(i).copied().unwrap_or("");
         let response = proof
             .secret_key_response()
-            .ok_or(VerifyError::AttributeIndex { index: 0 })?;
+            .ok_or(ProofError::AttributeIndex { index: 0 })?;
         if *secret_key_responses.entry(group).or_insert(response) != response {
-            return Err(VerifyError::SecretKey);
+            return Err(ProofError::SecretKey);
         }
     }
     Ok(())

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::events::StatusEvents;
-use crate::jwt::keys::{KeyError, RsaPublicKey, SigningKey};
+use crate::jwt::keys::{JwtKeyError, RsaPublicKey, SigningKey};
 use crate::jwt::request::{RequestBody, sign_request};
 use crate::jwt::{SignError, request::RequestFormError};
 use crate::protocol::errors::RemoteError;
@@ -122,7 +122,7 @@ pub enum ClientError {
     Sign(#[from] SignError),
     /// The server's public key is not an RSA public key.
     #[error("the server's public key: {0}")]
-    PublicKey(#[from] KeyError),
+    PublicKey(#[from] JwtKeyError),
 }
 
 impl ClientError {

@@ -1,6 +1,6 @@
 //! The requestor side: what `irma session` and backends use to talk to an IRMA server.
 //!
-//! - [`requestor`]: [`requestor::RequestorClient`], the requestor API over HTTP (start,
+//! - [`http`]: [`http::RequestorClient`], the requestor API over HTTP (start,
 //!   status, result, result JWT, cancel, public key, pairing) with its authentication.
 //! - [`events`]: [`events::StatusEvents`], following a session's status (server-sent
 //!   events, reconnects, polling fallback).
@@ -9,5 +9,5 @@
 
 pub mod builder;
 pub mod events;
+pub mod http;
 pub mod qr;
-pub mod requestor;

@@ -9,7 +9,7 @@
 //! message; an issuance has at least one credential.
 //!
 //! ```
-//! use irma::client::builder::{Conjunction, Disjunction, DisclosureBuilder};
+//! use irma::requestor::builder::{Conjunction, Disjunction, DisclosureBuilder};
 //! use irma::protocol::identifiers::AttributeTypeId;
 //!
 //! let over18 = AttributeTypeId::parse("irma-demo.MijnOverheid.ageLower.over18").unwrap();

@@ -11,10 +11,10 @@ use axum::routing::{get, post};
 use super::body::Body;
 use super::call::Call;
 use super::error::ApiError;
-use super::{AppState, header_str, json, sse};
+use super::{ServerState, header_str, json, sse};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::session::{FrontendOptionsRequest, FrontendSessionStatus};
-use crate::protocol::tokens::ClientToken;
+use crate::protocol::tokens::AppToken;
 use crate::session::SessionError;
 use crate::session::engine::ClientHeaders;
 use crate::session::replay::CachedAnswer;
@@ -23,7 +23,7 @@ const MIN_VERSION: &str = "x-irma-minprotocolversion";
 const MAX_VERSION: &str = "x-irma-maxprotocolversion";
 
 /// The app and frontend routes, relative to `/irma`; `state` for the host check.
-pub fn router(state: &AppState) -> Router<AppState> {
+pub fn router(state: &ServerState) -> Router<ServerState> {
     Router::new()
         .route(
             "/session/{ct}",
@@ -55,7 +55,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
 /// request was sent to (`403 UNAUTHORIZED`, "Host mismatch", as the reference). Requests
 /// to unknown sessions pass on, for the handler to answer.
 async fn check_host(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Path(params): Path<Vec<(String, String)>>,
     request: Request,
     next: Next,
@@ -66,7 +66,7 @@ async fn check_host(
     let ct = params
         .iter()
         .find(|(k, _)| k == "ct")
-        .and_then(|(_, v)| ClientToken::parse(v).ok());
+        .and_then(|(_, v)| AppToken::parse(v).ok());
     if let Some(ct) = ct
         && let Err(e) = state.sessions.check_host(&ct, host.as_deref()).await
     {
@@ -77,7 +77,7 @@ async fn check_host(
 
 /// `POST /irma/session/{name}`: starts the static session `name` and answers its pointer.
 async fn static_session(
-    State(state): State<AppState>,
+    State(state): State<ServerState>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     if state.lifecycle.draining() {
@@ -96,7 +96,7 @@ async fn static_session(
 }
 
 /// A request about one session of the app API.
-type AppCall = Call<ClientToken>;
+type AppCall = Call<AppToken>;
 
 /// Replays the cached answer to an identical retry, or runs `answer` and caches it.
 async fn cached(
@@ -106,7 +106,7 @@ async fn cached(
     answer: impl Future<Output = Result<Response, ApiError>>,
 ) -> Result<Response, ApiError> {
     let (state, ct) = (&call.state, &call.token);
-    let status = state.sessions.client_status(ct).await?;
+    let status = state.sessions.app_status(ct).await?;
     let hit = state
         .replay
         .lookup(ct, endpoint, body, status)
@@ -127,7 +127,7 @@ async fn cached(
     // Only successes are kept: a retry after an error (say, a corrected header) is served
     // afresh, where the reference would replay the error.
     if parts.status.is_success()
-        && let Ok(after) = state.sessions.client_status(ct).await
+        && let Ok(after) = state.sessions.app_status(ct).await
     {
         let answer = CachedAnswer {
             status: parts.status.as_u16(),
@@ -146,7 +146,7 @@ async fn cached(
 /// `MALFORMED_INPUT` for a known session (it reads no protocol versions on this route) and
 /// leaves the session alone.
 async fn get_without_slash(call: AppCall) -> Result<Response, ApiError> {
-    call.sessions().client_status(&call.token).await?;
+    call.sessions().app_status(&call.token).await?;
     Err(ApiError::new(
         ErrorKind::MalformedInput,
         "unexpected end of JSON input",
@@ -161,7 +161,7 @@ async fn first_message(call: AppCall) -> Result<Response, ApiError> {
         authorization: call.authorization(),
     };
     cached(&call, "get", &[], async {
-        Ok(json(&call.sessions().client_get(&call.token, h).await?))
+        Ok(json(&call.sessions().app_get(&call.token, h).await?))
     })
     .await
 }
@@ -170,7 +170,7 @@ async fn request(call: AppCall) -> Result<Response, ApiError> {
     cached(&call, "request", &[], async {
         let request = call
             .sessions()
-            .client_request(&call.token, call.authorization());
+            .app_request(&call.token, call.authorization());
         Ok(json(&request.await?))
     })
     .await
@@ -204,8 +204,8 @@ async fn app_message(
     cached(&call, endpoint, &body, async {
         let (sessions, ct, auth) = (call.sessions(), &call.token, call.authorization());
         let answer = match message {
-            AppMessage::Proofs => sessions.client_proofs(ct, auth, body.clone()).await,
-            AppMessage::Commitments => sessions.client_commitments(ct, auth, body.clone()).await,
+            AppMessage::Proofs => sessions.app_proofs(ct, auth, body.clone()).await,
+            AppMessage::Commitments => sessions.app_commitments(ct, auth, body.clone()).await,
         }?;
         Ok(json(&answer))
     })
@@ -213,11 +213,11 @@ async fn app_message(
 }
 
 async fn cancel(call: AppCall) -> Result<(), ApiError> {
-    Ok(call.sessions().client_cancel(&call.token).await?)
+    Ok(call.sessions().app_cancel(&call.token).await?)
 }
 
 async fn status(call: AppCall) -> Result<Response, ApiError> {
-    Ok(json(&call.sessions().client_status(&call.token).await?))
+    Ok(json(&call.sessions().app_status(&call.token).await?))
 }
 
 async fn status_events(_: sse::Enabled, call: AppCall) -> Result<Response, ApiError> {

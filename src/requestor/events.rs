@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::requestor::{ClientError, RequestorClient, parse_status};
+use super::http::{ClientError, RequestorClient, parse_status};
 use crate::protocol::status::ServerStatus;
 use crate::protocol::tokens::RequestorToken;
 
