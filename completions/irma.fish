@@ -166,13 +166,13 @@ complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revocation-keypair" -s V -l version -d 'Print version'
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s s -l schemes-path -d 'Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else ~/.local/share/irma/irma_configuration, filled with the built-in schemes]' -r -F
-complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer' -r -F
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l schemes-assets-path -d 'If specified, copy schemes from here into --schemes-path when missing there or newer [default: ~/.local/share/irma/irma_configuration_assets if it exists]' -r -F
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s a -l auth-method -d 'Authentication method to the server' -r -f -a "none\t'Plain JSON, no authentication'
 token\t'Plain JSON with `--key` as the `Authorization` header'
 hmac\t'A JWT signed with HS256, `--key` being the base64 HMAC key'
 rsa\t'A JWT signed with RS256, `--key` being an RSA private key in PEM'"
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l key -d 'Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key; if this names an existing file, its contents are the key' -r
-complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l name -d 'Requestor name (the `iss` of the request JWT)' -r
+complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l name -d 'Requestor name (the `iss` of request JWTs)' -r
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l revocation-db-type -d 'Without URL: the authority\'s database type (postgres, mysql or sqlite)' -r
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -l revocation-db-str -d 'Without URL: the authority\'s database connection string, as the server\'s revocation_db_str [default for sqlite: ~/.local/share/irma/revocation.db]' -r
 complete -c irma -n "__fish_irma_using_subcommand issuer; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'More log output (repeat for more)'

@@ -36,6 +36,14 @@
 //! - [`wallet`]: the holder side: a headless IRMA app (storage, credential choice, the app's
 //!   session protocol client, enrollment at keyshare servers), behind `irma wallet`.
 //! - [`cli`]: the command line (clap); the only module that uses `anyhow`.
+//!
+//! One word per party: the **requestor** is the backend that starts sessions ([`requestor`],
+//! `server::requestor_api`, `RequestorToken`); the **app** is the IRMA/Yivi app that holds the
+//! credentials (`server::app_api`, `AppToken`, the engine's `app_*` methods); the **frontend**
+//! is the browser code that shows the QR (`FrontendAuthorization`). Errors are named after their
+//! layer: `crypto::idemix::ProofError` (a proof list does not verify) and `IssuerKeyError`,
+//! `protocol::verify::DisclosureError` (a disclosure the request cannot use), `jwt::verify::JwtError`
+//! and `jwt::keys::JwtKeyError`, `scheme::keys::SchemeKeyError`.
 
 pub mod cli;
 pub mod config;

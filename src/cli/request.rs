@@ -35,9 +35,10 @@ pub(super) enum AuthMethod {
     Rsa,
 }
 
-/// The request flags of `irma request` and `irma session`.
+/// Where the schemes are: `-s/--schemes-path` and `--schemes-assets-path` (of `irma request`,
+/// `irma session` and `irma issuer revoke`).
 #[derive(Debug, Args)]
-pub(super) struct RequestFlags {
+pub(super) struct SchemeFlags {
     /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
     /// ~/.local/share/irma/irma_configuration, filled with the built-in schemes].
     #[arg(short = 's', long, value_name = "PATH")]
@@ -46,6 +47,33 @@ pub(super) struct RequestFlags {
     /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
     #[arg(long, value_name = "PATH")]
     schemes_assets_path: Option<PathBuf>,
+}
+
+impl SchemeFlags {
+    /// The schemes folder.
+    pub(super) fn path(&self) -> PathBuf {
+        default_schemes_path(self.schemes_path.as_deref())
+    }
+
+    /// Prepares the schemes folder (assets, built-in schemes) and loads the schemes.
+    pub(super) fn load(&self) -> anyhow::Result<Configuration> {
+        let (path, conf, done) = open(
+            self.schemes_path.as_deref(),
+            self.schemes_assets_path.as_deref(),
+        )
+        .with_context(|| format!("loading schemes from {}", self.path().display()))?;
+        for line in done {
+            tracing::info!("{line}");
+        }
+        tracing::debug!(path = %path.display(), "schemes loaded");
+        Ok(conf)
+    }
+}
+
+/// How to authenticate to a server: `-a/--auth-method`, `--key` and `--name` (of `irma
+/// request`, `irma session` and `irma issuer revoke`).
+#[derive(Debug, Args)]
+pub(super) struct AuthFlags {
     /// Authentication method to the server.
     #[arg(
         short = 'a',
@@ -54,7 +82,7 @@ pub(super) struct RequestFlags {
         value_enum,
         default_value = "none"
     )]
-    auth_method: AuthMethod,
+    pub(super) auth_method: AuthMethod,
     /// Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key;
     /// if this names an existing file, its contents are the key.
     #[arg(long, value_name = "KEY|FILE")]
@@ -62,6 +90,15 @@ pub(super) struct RequestFlags {
     /// Requestor name (the `iss` of request JWTs).
     #[arg(long, default_value = "")]
     name: String,
+}
+
+/// The request flags of `irma request` and `irma session`.
+#[derive(Debug, Args)]
+pub(super) struct RequestFlags {
+    #[command(flatten)]
+    schemes: SchemeFlags,
+    #[command(flatten)]
+    auth: AuthFlags,
     /// Add an attribute disjunction: comma-separated attribute ids, one of which is disclosed
     /// (repeatable).
     #[arg(long, value_name = "ATTRIBUTES")]
@@ -102,22 +139,13 @@ impl RequestFlags {
 
     /// The schemes folder.
     pub(super) fn schemes_path(&self) -> PathBuf {
-        default_schemes_path(self.schemes_path.as_deref())
+        self.schemes.path()
     }
 
     /// Prepares the schemes folder (assets, built-in schemes) and loads the schemes the
     /// flags are checked against.
     pub(super) fn load_schemes(&self) -> anyhow::Result<Configuration> {
-        let (path, conf, done) = open(
-            self.schemes_path.as_deref(),
-            self.schemes_assets_path.as_deref(),
-        )
-        .with_context(|| format!("loading schemes from {}", self.schemes_path().display()))?;
-        for line in done {
-            tracing::info!("{line}");
-        }
-        tracing::debug!(path = %path.display(), "schemes loaded");
-        Ok(conf)
+        self.schemes.load()
     }
 
     /// The session request the flags describe.
@@ -174,34 +202,32 @@ impl RequestFlags {
 
     /// How to authenticate to a server, from `-a`, `--key` and `--name`.
     pub(super) fn authentication(&self) -> anyhow::Result<Authentication> {
-        authentication(self.auth_method, self.key.as_deref(), &self.name)
+        self.auth.authentication()
     }
 }
 
-/// How to authenticate to a server with `-a method`, `--key` and `--name` (of `irma
-/// request`, `irma session` and `irma issuer revoke`).
-pub(super) fn authentication(
-    method: AuthMethod,
-    key: Option<&str>,
-    name: &str,
-) -> anyhow::Result<Authentication> {
-    let key = || key.with_context(|| format!("-a {method:?} needs --key"));
-    Ok(match method {
-        AuthMethod::None => Authentication::None,
-        AuthMethod::Token => {
-            let bytes = key_argument(key()?)?;
-            let token = String::from_utf8(bytes).context("the token is not UTF-8")?;
-            Authentication::Token(token.trim_end_matches(['\r', '\n']).to_owned())
-        }
-        AuthMethod::Hmac => Authentication::Jwt {
-            name: name.to_owned(),
-            key: jwt::signing_key(jwt::AuthMethod::Hmac, key()?)?,
-        },
-        AuthMethod::Rsa => Authentication::Jwt {
-            name: name.to_owned(),
-            key: jwt::signing_key(jwt::AuthMethod::Rsa, key()?)?,
-        },
-    })
+impl AuthFlags {
+    /// How to authenticate to a server with `-a method`, `--key` and `--name`.
+    pub(super) fn authentication(&self) -> anyhow::Result<Authentication> {
+        let (method, key, name) = (self.auth_method, self.key.as_deref(), &self.name);
+        let key = || key.with_context(|| format!("-a {method:?} needs --key"));
+        Ok(match method {
+            AuthMethod::None => Authentication::None,
+            AuthMethod::Token => {
+                let bytes = key_argument(key()?)?;
+                let token = String::from_utf8(bytes).context("the token is not UTF-8")?;
+                Authentication::Token(token.trim_end_matches(['\r', '\n']).to_owned())
+            }
+            AuthMethod::Hmac => Authentication::Jwt {
+                name: name.to_owned(),
+                key: jwt::signing_key(jwt::AuthMethod::Hmac, key()?)?,
+            },
+            AuthMethod::Rsa => Authentication::Jwt {
+                name: name.to_owned(),
+                key: jwt::signing_key(jwt::AuthMethod::Rsa, key()?)?,
+            },
+        })
+    }
 }
 
 /// `-r`: JSON, or a file holding it; plain (top-level `@context`), extended, or either in
@@ -291,12 +317,12 @@ pub(super) fn run(args: RequestArgs) -> anyhow::Result<ExitCode> {
     let flags = args.flags;
     let schemes = flags.load_schemes()?;
     let request = flags.build(&schemes)?;
-    if matches!(flags.auth_method, AuthMethod::None | AuthMethod::Token) {
+    if matches!(flags.auth.auth_method, AuthMethod::None | AuthMethod::Token) {
         println!("{}", serde_json::to_string_pretty(&request)?);
         return Ok(ExitCode::SUCCESS);
     }
     let Authentication::Jwt { name, key } = flags.authentication()? else {
-        bail!("-a {:?} does not sign", flags.auth_method);
+        bail!("-a {:?} does not sign", flags.auth.auth_method);
     };
     let body = RequestBody::from_json(serde_json::to_value(&request)?)?;
     println!("{}", sign_request(&body, &name, &key, jwt::unix_now()?)?);

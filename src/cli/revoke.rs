@@ -10,14 +10,13 @@
 //! stream at its next re-signing (within a minute).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use clap::Args;
 
-use super::request::{AuthMethod, authentication};
+use super::request::{AuthFlags, SchemeFlags};
 use crate::config::RevocationSettings;
 use crate::crypto::idemix::{PrivateKey, PublicKey};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
@@ -42,29 +41,10 @@ pub struct RevokeArgs {
     /// https://irma.example.com/); without it, revoke in the database directly.
     #[arg(value_name = "URL")]
     url: Option<String>,
-    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
-    /// ~/.local/share/irma/irma_configuration, filled with the built-in schemes].
-    #[arg(short = 's', long, value_name = "PATH")]
-    schemes_path: Option<PathBuf>,
-    /// If specified, copy schemes from here into --schemes-path when missing there or newer.
-    #[arg(long, value_name = "PATH")]
-    schemes_assets_path: Option<PathBuf>,
-    /// Authentication method to the server.
-    #[arg(
-        short = 'a',
-        long = "auth-method",
-        alias = "authmethod",
-        value_enum,
-        default_value = "none"
-    )]
-    auth_method: AuthMethod,
-    /// Key to authenticate with: the token, the base64 HMAC key or the PEM RSA private key;
-    /// if this names an existing file, its contents are the key.
-    #[arg(long, value_name = "KEY|FILE")]
-    key: Option<String>,
-    /// Requestor name (the `iss` of the request JWT).
-    #[arg(long, default_value = "")]
-    name: String,
+    #[command(flatten)]
+    schemes: SchemeFlags,
+    #[command(flatten)]
+    auth: AuthFlags,
     /// Without URL: the authority's database type (postgres, mysql or sqlite).
     #[arg(long, value_name = "TYPE", default_value = "sqlite")]
     revocation_db_type: String,
@@ -76,14 +56,7 @@ pub struct RevokeArgs {
 
 /// Runs `irma issuer revoke`.
 pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
-    let (_, schemes, done) = crate::scheme::storage::open(
-        args.schemes_path.as_deref(),
-        args.schemes_assets_path.as_deref(),
-    )
-    .context("failed to open irma_configuration")?;
-    for line in done {
-        tracing::info!("{line}");
-    }
+    let schemes = args.schemes.load()?;
     // Checked here, before any request, as the reference.
     let cred = CredentialTypeId::parse(&args.credential_type)
         .ok()
@@ -101,7 +74,7 @@ pub(super) fn run(args: RevokeArgs) -> anyhow::Result<ExitCode> {
             if args.revocation_db_str.is_some() {
                 bail!("give a URL or --revocation-db-str, not both");
             }
-            let auth = authentication(args.auth_method, args.key.as_deref(), &args.name)?;
+            let auth = args.auth.authentication()?;
             let client = RequestorClient::new(url, auth)?;
             let request = RevocationRequest::new(cred, args.revocation_key);
             runtime

@@ -56,7 +56,7 @@ mod tests {
                 }
                 let case: Value =
                     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-                let message = &case["app_message"];
+                let message = &case["client_message"];
                 if let (Some(suffix), Some(body)) =
                     (message["path_suffix"].as_str(), message.get("body"))
                 {

@@ -167,9 +167,9 @@ mod tests {
     fn signature_cases() -> impl Iterator<Item = (String, Value, SignedMessage, SignatureRequest)> {
         cases(&["signature", "negative"])
             .into_iter()
-            .filter(|(_, case)| case["app_message"]["body"].get("signature").is_some())
+            .filter(|(_, case)| case["client_message"]["body"].get("signature").is_some())
             .map(|(name, case)| {
-                let body = case["app_message"]["body"].clone();
+                let body = case["client_message"]["body"].clone();
                 let sm: SignedMessage = serde_json::from_value(body).unwrap();
                 let request = case["client_session_request"]["request"].clone();
                 let SessionRequest::Signature(request) = serde_json::from_value(request).unwrap()
@@ -235,7 +235,7 @@ mod tests {
     fn recorded_signatures_match_their_requests_and_nonces() {
         let mut checked = 0;
         for (name, case, sm, request) in signature_cases() {
-            let body = &case["app_message"]["body"];
+            let body = &case["client_message"]["body"];
             assert_eq!(&serde_json::to_value(&sm).unwrap(), body, "{name}");
             assert_eq!(sm.version(), 2);
             let result = sm.check_request(Some(&request));
@@ -274,7 +274,7 @@ mod tests {
             .unwrap();
         let mut checked = 0;
         for (name, case, sm, request) in signature_cases() {
-            let body = &case["app_message"]["body"];
+            let body = &case["client_message"]["body"];
             let raw = body["signature"].as_array().unwrap();
             let proofs: Vec<_> = raw
                 .iter()
@@ -333,7 +333,7 @@ mod tests {
             .unwrap()
             .1;
         let sm: SignedMessage =
-            serde_json::from_value(case["app_message"]["body"].clone()).unwrap();
+            serde_json::from_value(case["client_message"]["body"].clone()).unwrap();
         let SessionRequest::Signature(request) =
             serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap()
         else {

@@ -405,7 +405,8 @@ pub(crate) mod tests {
 
     pub(crate) fn recorded_timestamp() -> (Value, Timestamp) {
         let case = atum_case();
-        let ts = serde_json::from_value(case["app_message"]["body"]["timestamp"].clone()).unwrap();
+        let ts =
+            serde_json::from_value(case["client_message"]["body"]["timestamp"].clone()).unwrap();
         (case, ts)
     }
 
@@ -414,11 +415,11 @@ pub(crate) mod tests {
         let (case, ts) = recorded_timestamp();
         assert_eq!(
             serde_json::to_value(&ts).unwrap(),
-            case["app_message"]["body"]["timestamp"]
+            case["client_message"]["body"]["timestamp"]
         );
         let scheme = TestScheme::irma_demo();
         let (n, bases) = public_key("irma-demo/MijnOverheid/PublicKeys/2.xml");
-        let body = &case["app_message"]["body"];
+        let body = &case["client_message"]["body"];
         let proof_json = &body["signature"][0];
         let verified = scheme.proof(&proof_json["a_disclosed"]);
         let a = Int::from_base64(proof_json["A"].as_str().unwrap())

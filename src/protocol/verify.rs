@@ -520,7 +520,7 @@ pub(crate) mod tests {
     }
 
     fn run(scheme: &TestScheme, case: &Value) -> Result<Verdict, DisclosureError> {
-        let body = &case["app_message"]["body"];
+        let body = &case["client_message"]["body"];
         let proofs_json = body.get("proofs").unwrap_or(&body["signature"]);
         let proofs: Vec<VerifiedProof<'_>> = proofs_json
             .as_array()
@@ -543,7 +543,9 @@ pub(crate) mod tests {
         let scheme = TestScheme::irma_demo();
         let mut checked = Vec::new();
         for (name, case) in cases(&["disclosure", "negative", "signature"]) {
-            if case["app_message"].is_null() || DECIDED_BEFORE_THIS_LAYER.contains(&name.as_str()) {
+            if case["client_message"].is_null()
+                || DECIDED_BEFORE_THIS_LAYER.contains(&name.as_str())
+            {
                 continue;
             }
             let result = run(&scheme, &case);
@@ -574,7 +576,7 @@ pub(crate) mod tests {
             .find(|(n, _)| n == "disclosure/single-over18")
             .unwrap()
             .1;
-        let proof = scheme.proof(&case["app_message"]["body"]["proofs"][0]["a_disclosed"]);
+        let proof = scheme.proof(&case["client_message"]["body"]["proofs"][0]["a_disclosed"]);
         (case, vec![proof])
     }
 

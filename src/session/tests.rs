@@ -230,7 +230,7 @@ pub(super) async fn replay(
     let got = sessions.app_get(&ct, headers).await.unwrap();
     assert_eq!(&serde_json::to_value(&got).unwrap(), recorded, "{name}");
 
-    let message = &case["app_message"];
+    let message = &case["client_message"];
     let expected = &case["server_response_to_client_message"];
     let mut issued = Vec::new();
     if message.is_null() {
@@ -330,7 +330,7 @@ fn check_issued(case: &Value, sigs: &[IssueSignatureMessage], schemes: &Configur
     let request = &case["client_session_request"]["request"];
     let now = case["recorded_at"].as_i64().unwrap();
     let context = serde_json::from_value::<Int>(request["context"].clone()).unwrap();
-    let body = &case["app_message"]["body"];
+    let body = &case["client_message"]["body"];
     let nonce2 = serde_json::from_value::<Int>(body["n_2"].clone()).unwrap();
     let credentials: Vec<CredentialRequest> =
         serde_json::from_value(request["credentials"].clone()).unwrap();
@@ -403,7 +403,7 @@ async fn recorded_sessions_replayed_into_the_engine() {
     for case in session_cases() {
         let at_ms = u64::try_from(case["recorded_at"].as_i64().unwrap() * 1000).unwrap();
         if case["scheme"]["variant"] == "loopback-resigned" {
-            if case["app_message"]["path_suffix"] == "commitments" {
+            if case["client_message"]["path_suffix"] == "commitments" {
                 continue; // the setup of the loopback wallet: a plain issuance
             }
             let schemes = Configuration::load(loopback.path()).unwrap();

@@ -34,7 +34,7 @@ fn issuance(name: &str) -> (IssuanceRequest, IssueCommitments, i64) {
     let SessionRequest::Issuance(request) = serde_json::from_value(request).unwrap() else {
         panic!("{name}: not an issuance");
     };
-    let message = serde_json::from_value(case["app_message"]["body"].clone()).unwrap();
+    let message = serde_json::from_value(case["client_message"]["body"].clone()).unwrap();
     (request, message, case["recorded_at"].as_i64().unwrap())
 }
 
@@ -73,7 +73,7 @@ fn disclosures_get_the_recorded_verdicts() {
             else {
                 continue; // A signature case.
             };
-            let body = &case["app_message"]["body"];
+            let body = &case["client_message"]["body"];
             if body.is_null() {
                 continue; // The app could not satisfy the request and sent nothing.
             }

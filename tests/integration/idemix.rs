@@ -42,7 +42,7 @@ fn cases() -> Vec<(String, Value)> {
         files.sort();
         for file in files {
             let case = read_json(&file);
-            if case["app_message"]["body"].is_object() {
+            if case["client_message"]["body"].is_object() {
                 let name = format!("{folder}/{}", file.file_stem().unwrap().to_string_lossy());
                 out.push((name, case));
             }
@@ -139,7 +139,7 @@ const INVALID: [&str; 6] = [
 
 /// Verifies the proofs of one recorded client message with the session's nonce and context.
 fn verify_case(case: &Value) -> Result<(), ProofError> {
-    let body = &case["app_message"]["body"];
+    let body = &case["client_message"]["body"];
     let request = &case["client_session_request"]["request"];
     let context = int(&request["context"]);
     if let Some(proofs) = body.get("proofs") {
@@ -225,7 +225,7 @@ fn recorded_issuer_signatures_verify_with_n2() {
             continue;
         };
         let request = &case["client_session_request"]["request"];
-        let nonce2 = int(&case["app_message"]["body"]["n_2"]);
+        let nonce2 = int(&case["client_message"]["body"]["n_2"]);
         let context = int(&request["context"]);
         for (sig, credential) in sigs.iter().zip(request["credentials"].as_array().unwrap()) {
             let message: IssueSignatureMessage = assert_json_round_trip(sig);
@@ -527,7 +527,7 @@ fn forged_proof_with_a_zero_is_refused() {
         .1;
     let request = &case["client_session_request"]["request"];
     let mut proofs: ProofList =
-        serde_json::from_value(case["app_message"]["body"]["proofs"].clone()).unwrap();
+        serde_json::from_value(case["client_message"]["body"]["proofs"].clone()).unwrap();
     let keys = disclosure_keys(&proofs);
     let Proof::D(d) = &mut proofs.0[0] else {
         panic!()
@@ -555,7 +555,7 @@ fn forged_proof_with_a_zero_is_refused() {
 #[test]
 fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     let case = read_json(&data_dir().join("vectors/disclosure/single-over18.json"));
-    let mut body = case["app_message"]["body"]["proofs"].clone();
+    let mut body = case["client_message"]["body"]["proofs"].clone();
     let request = &case["client_session_request"]["request"];
     // A malformed nonrevocation proof is refused on input.
     body[0]["nonrev_proof"] = serde_json::json!({"C_r": "AQ==", "responses": {}});
@@ -563,7 +563,7 @@ fn range_proofs_and_misplaced_nonrevocation_proofs_are_refused() {
     // A real one (recorded for another credential) does not fit this proof.
     let revocation = read_json(&data_dir().join("vectors/revocation/disclosure-nonrevoked.json"));
     body[0]["nonrev_proof"] =
-        revocation["app_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
+        revocation["client_message"]["body"]["proofs"][0]["nonrev_proof"].clone();
     let proofs: ProofList = assert_json_round_trip(&body);
     let keys = disclosure_keys(&proofs);
     let result = verify_proof_list(

@@ -20,6 +20,7 @@ mod requestor_client;
 mod requestors;
 mod revocation;
 mod revocation_authority;
+mod revocation_e2e;
 mod revocation_store;
 mod revocation_verifier;
 mod scheme;

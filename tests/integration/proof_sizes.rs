@@ -66,7 +66,7 @@ async fn oversized_proof_numbers_cost_no_verification() {
     // verified (the counter moves) and INVALID.
     let case = vector("disclosure/single-over18.json");
     let request = &case["session_request"];
-    let body = &case["app_message"]["body"];
+    let body = &case["client_message"]["body"];
     let (status, answer) = post_to_fresh_session(&server, request, "proofs", body).await;
     assert_eq!((status, &answer["proofStatus"]), (200, &json!("INVALID")));
     let after_control = started(log.path());
@@ -92,7 +92,7 @@ async fn oversized_proof_numbers_cost_no_verification() {
     // Issuance: the recorded commitments are verified and refused with INVALID_PROOFS.
     let case = vector("issuance/ageLower.json");
     let request = &case["session_request"];
-    let body = &case["app_message"]["body"];
+    let body = &case["client_message"]["body"];
     let (status, answer) = post_to_fresh_session(&server, request, "commitments", body).await;
     assert_eq!((status, &answer["error"]), (400, &json!("INVALID_PROOFS")));
     let after_control = started(log.path());

@@ -71,7 +71,7 @@ async fn atum_key_check_asks_once_and_caches() {
     let case = recorded();
     let exchange = &case["atum_exchanges"][2];
     let server = FakeAtum::start(200, exchange["response_body_raw"].as_str().unwrap()).await;
-    let ts = &case["app_message"]["body"]["timestamp"];
+    let ts = &case["client_message"]["body"]["timestamp"];
     let time = ts["Time"].as_i64().unwrap();
     let key = base64_decode(ts["Sig"]["PublicKey"].as_str().unwrap());
 

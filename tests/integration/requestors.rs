@@ -355,7 +355,7 @@ async fn result_jwts_verify_with_the_public_key_and_carry_the_reference_claims()
         .call("GET", &format!("/irma/session/{client}/"), &app, None)
         .await;
     assert_eq!(status, 200, "{answer}");
-    let body = replay["app_message"]["body"].to_string();
+    let body = replay["client_message"]["body"].to_string();
     let (status, _, answer) = server
         .call(
             "POST",

@@ -226,10 +226,10 @@ fn verify_recorded(case: &Value) -> Result<(), ProofError> {
     let pk = public_key();
     let request = &case["client_session_request"]["request"];
     let proofs: ProofList =
-        serde_json::from_value(case["app_message"]["body"]["proofs"].clone()).unwrap();
+        serde_json::from_value(case["client_message"]["body"]["proofs"].clone()).unwrap();
     assert_eq!(
         serde_json::to_value(&proofs).unwrap(),
-        case["app_message"]["body"]["proofs"]
+        case["client_message"]["body"]["proofs"]
     );
     let keys = vec![&pk; proofs.0.len()];
     verify_proof_list(
@@ -247,10 +247,10 @@ fn recorded_nonrevocation_proofs_verify() {
     let mut with_nonrev = 0;
     let mut verified = 0;
     for (name, case) in all_cases() {
-        if !case["app_message"]["body"]["proofs"].is_array() {
+        if !case["client_message"]["body"]["proofs"].is_array() {
             continue;
         }
-        let has_nonrev = case["app_message"]["body"]["proofs"][0]
+        let has_nonrev = case["client_message"]["body"]["proofs"][0]
             .get("nonrev_proof")
             .is_some();
         with_nonrev += usize::from(has_nonrev);
@@ -272,7 +272,7 @@ fn recorded_nonrevocation_proofs_verify() {
 /// its numbers or in the signed accumulator.
 fn flipped(field: usize, bit: usize) -> Value {
     let mut case = read("disclosure-nonrevoked.json");
-    let nonrev = &mut case["app_message"]["body"]["proofs"][0]["nonrev_proof"];
+    let nonrev = &mut case["client_message"]["body"]["proofs"][0]["nonrev_proof"];
     let target = match field {
         0 => &mut nonrev["C_r"],
         1 => &mut nonrev["C_u"],

@@ -542,7 +542,7 @@ async fn replayed_proofs_are_invalid_and_retries_replayed() {
     let token = package["token"].as_str().unwrap();
     let ct = app_token(&package);
     let proofs = format!("/irma/session/{ct}/proofs");
-    let body = v["app_message"]["body"].to_string();
+    let body = v["client_message"]["body"].to_string();
     let (status, _, _) = server
         .call("POST", &proofs, &APP_HEADERS, Some(&body))
         .await;

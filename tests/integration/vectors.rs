@@ -110,7 +110,7 @@ async fn recorded_disclosures_and_signatures() {
     let mut refused = 0;
     for dir in ["disclosure", "negative", "signature"] {
         for (name, case) in cases(dir) {
-            let body = &case["app_message"]["body"];
+            let body = &case["client_message"]["body"];
             if body.is_null() {
                 continue;
             }
@@ -159,7 +159,7 @@ fn recorded_issuance_commitments() {
     let verifier = Verifier::new(&conf);
     let mut n = 0;
     for (name, case) in cases("issuance") {
-        let body = &case["app_message"]["body"];
+        let body = &case["client_message"]["body"];
         let request: SessionRequest =
             serde_json::from_value(case["client_session_request"]["request"].clone()).unwrap();
         let SessionRequest::Issuance(request) = request else {
@@ -217,7 +217,7 @@ fn signature_verify_binary() {
         let file = dir.path().join("signed.json");
         let req = dir.path().join("request.json");
         // A whole session result is accepted too: wrap the message as a server would.
-        let result = json!({"status": "DONE", "signature": case["app_message"]["body"]});
+        let result = json!({"status": "DONE", "signature": case["client_message"]["body"]});
         std::fs::write(&file, result.to_string()).unwrap();
         std::fs::write(&req, case["client_session_request"]["request"].to_string()).unwrap();
         let mut args: Vec<std::ffi::OsString> = vec![
@@ -247,7 +247,7 @@ fn signature_verify_binary() {
         });
         assert_eq!(out["proofStatus"], expected, "{name}");
         assert_eq!(
-            out["message"], case["app_message"]["body"]["message"],
+            out["message"], case["client_message"]["body"]["message"],
             "{name}"
         );
         if expected == "VALID" {
@@ -377,7 +377,7 @@ fn keyshare_proof_p_jwts_are_checked_and_merged() {
         .into_iter()
         .find(|(name, _)| name.ends_with("ageLower"))
         .unwrap();
-    let body = &case["app_message"]["body"];
+    let body = &case["client_message"]["body"];
     let Ok(SessionRequest::Issuance(request)) =
         serde_json::from_value(case["client_session_request"]["request"].clone())
     else {

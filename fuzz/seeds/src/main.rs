@@ -174,7 +174,7 @@ fn app_messages(seeds: &mut Seeds, vectors: &Path) {
         ("signed_message", "signature", "signature"),
     ] {
         for (i, (name, case)) in cases(vectors, folder).into_iter().enumerate() {
-            let body = &case["app_message"]["body"];
+            let body = &case["client_message"]["body"];
             // The targets pick the recorded session by the first byte.
             seeds.picked(target, name.clone(), i as u8, body);
             seeds.json("proof_list", format!("{name}-{proofs}"), &body[proofs]);

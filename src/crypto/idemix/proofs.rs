@@ -501,7 +501,7 @@ mod tests {
 
         let case = vector("disclosure/single-over18.json");
         let d: ProofD =
-            serde_json::from_value(case["app_message"]["body"]["proofs"][0].clone()).unwrap();
+            serde_json::from_value(case["client_message"]["body"]["proofs"][0].clone()).unwrap();
         assert_bounds(
             &d,
             |d: &ProofD| d.check_ranges(&pk),
@@ -525,7 +525,7 @@ mod tests {
         assert_eq!(long_value.check_ranges(&pk), Ok(()));
 
         let case = vector("issuance/ageLower.json");
-        let body = &case["app_message"]["body"];
+        let body = &case["client_message"]["body"];
         let mut u: ProofU = serde_json::from_value(body["combinedProofs"][0].clone()).unwrap();
         u.m_user_responses.insert(3, Int(BigUint::from(1u8)));
         assert_bounds(
