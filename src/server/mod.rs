@@ -207,6 +207,19 @@ pub(crate) fn header_str(
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// A requestor's request as the authentication sees it: its `Authorization` and
+/// `Content-Type` headers and its body.
+pub(crate) fn auth_request<'a>(
+    headers: &'a axum::http::HeaderMap,
+    body: &'a [u8],
+) -> crate::jwt::auth::AuthRequest<'a> {
+    crate::jwt::auth::AuthRequest {
+        authorization: header_str(headers, header::AUTHORIZATION),
+        content_type: header_str(headers, header::CONTENT_TYPE),
+        body,
+    }
+}
+
 /// JSON with the reference's content type.
 pub(crate) fn json<T: serde::Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {

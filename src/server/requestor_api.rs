@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::body::{Body, BodyError};
 use super::call::Call;
 use super::error::ApiError;
-use super::{ServerState, header_str, json, sse};
-use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
+use super::{ServerState, auth_request, json, sse};
+use crate::jwt::auth::AuthenticatedBody;
 use crate::jwt::result::{ResultJwtError, ResultSigner};
 use crate::protocol::errors::ErrorKind;
 use crate::protocol::request::RequestorRequest;
@@ -61,11 +61,7 @@ async fn start_session(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, ApiError> {
-    let request = AuthRequest {
-        authorization: header_str(headers, header::AUTHORIZATION),
-        content_type: header_str(headers, header::CONTENT_TYPE),
-        body,
-    };
+    let request = auth_request(headers, body);
     let authenticated = state
         .auth
         .authenticate_session(&request, now_secs())

@@ -31,9 +31,9 @@ use serde_json::Value;
 use super::body::{Body, BodyError};
 use super::error::ApiError;
 use super::requestor_api::json_message;
-use super::{ServerState, header_str};
+use super::{ServerState, auth_request};
 use crate::crypto::revocation::to_cbor;
-use crate::jwt::auth::{AuthRequest, AuthenticatedBody};
+use crate::jwt::auth::AuthenticatedBody;
 use crate::protocol::errors::{ErrorKind, RemoteError};
 use crate::protocol::identifiers::{CredentialTypeId, PublicKeyId};
 use crate::protocol::revocation::RevocationRequest;
@@ -328,11 +328,7 @@ async fn revoke_authenticated(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<(), ApiError> {
-    let request = AuthRequest {
-        authorization: header_str(headers, header::AUTHORIZATION),
-        content_type: header_str(headers, header::CONTENT_TYPE),
-        body,
-    };
+    let request = auth_request(headers, body);
     let authenticated = state
         .auth
         .authenticate_revocation(&request, Clock::System.now_secs())

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::revocation_store::Postgres;
 use crate::util::{Server, irma};
-use crate::wallet::TestWallet;
+use crate::wallet::{TestWallet, result};
 
 const ROOT: &str = "irma-demo.MijnOverheid.root";
 
@@ -25,15 +25,6 @@ fn disclosure() -> Value {
     json!({"@context": "https://irma.app/ld/request/disclosure/v2",
            "disclose": [[[format!("{ROOT}.BSN")]]],
            "revocation": {ROOT: {"tolerance": 1}}})
-}
-
-async fn result(server: &Server, package: &Value) -> Value {
-    let token = package["token"].as_str().unwrap();
-    let (status, _, body) = server
-        .call("GET", &format!("/session/{token}/result"), &[], None)
-        .await;
-    assert_eq!(status, 200, "{body}");
-    serde_json::from_str(&body).unwrap()
 }
 
 /// Discloses the wallet's root credential to `verifier`: VALID and not revoked, with `bsn`.
