@@ -248,14 +248,30 @@ async fn act(action: SessionAction) -> Result<u8, Failure> {
 /// Where the session runs: a remote server, or the embedded one.
 enum Backend {
     Remote(RequestorClient),
-    Embedded(Arc<Sessions>),
+    Embedded(Arc<Sessions>, EmbeddedServer),
+}
+
+/// The embedded server's task and the signal that stops it.
+struct EmbeddedServer {
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<()>,
 }
 
 impl Backend {
+    /// Stops the embedded server once the session is over: the answer to the app's last
+    /// request (which ended the session) is still being written when the result is known,
+    /// so the server finishes the requests in flight before the process exits.
+    async fn close(self) {
+        if let Self::Embedded(_, server) = self {
+            let _ = server.stop.send(());
+            let _ = server.served.await;
+        }
+    }
+
     async fn events(&self, token: &RequestorToken) -> Result<StatusEvents, Failure> {
         match self {
             Self::Remote(client) => Ok(client.status_events(token).await),
-            Self::Embedded(sessions) => sessions
+            Self::Embedded(sessions, _) => sessions
                 .subscribe(token)
                 .await
                 .map(StatusEvents::from_watch)
@@ -266,21 +282,25 @@ impl Backend {
     async fn result(&self, token: &RequestorToken) -> Result<SessionResult, Failure> {
         match self {
             Self::Remote(client) => Ok(client.result(token).await?),
-            Self::Embedded(sessions) => sessions.result(token).await.map_err(Failure::connection),
+            Self::Embedded(sessions, _) => {
+                sessions.result(token).await.map_err(Failure::connection)
+            }
         }
     }
 
     async fn cancel(&self, token: &RequestorToken) -> Result<(), Failure> {
         match self {
             Self::Remote(client) => Ok(client.cancel(token).await?),
-            Self::Embedded(sessions) => sessions.cancel(token).await.map_err(Failure::connection),
+            Self::Embedded(sessions, _) => {
+                sessions.cancel(token).await.map_err(Failure::connection)
+            }
         }
     }
 
     async fn enable_pairing(&self, package: &SessionPackage) -> Result<SessionOptions, Failure> {
         match self {
             Self::Remote(client) => Ok(client.enable_pairing(package).await?),
-            Self::Embedded(sessions) => {
+            Self::Embedded(sessions, _) => {
                 let (ct, auth) = frontend_access(package)?;
                 let pin = FrontendOptionsRequest {
                     context: LD_CONTEXT_FRONTEND_OPTIONS_REQUEST.to_owned(),
@@ -295,7 +315,7 @@ impl Backend {
     async fn complete_pairing(&self, package: &SessionPackage) -> Result<(), Failure> {
         match self {
             Self::Remote(client) => Ok(client.complete_pairing(package).await?),
-            Self::Embedded(sessions) => {
+            Self::Embedded(sessions, _) => {
                 let (ct, auth) = frontend_access(package)?;
                 let completed = sessions.pairing_completed(&ct, auth);
                 completed.await.map_err(Failure::connection)
@@ -337,14 +357,18 @@ async fn start(args: StartArgs) -> Result<u8, Failure> {
     }
 
     let (backend, package) = begin(&args).await?;
-    if args.no_wait {
-        println!(
-            "{}",
-            serde_json::to_string(&package).map_err(Failure::connection)?
-        );
-        return Ok(exit::SUCCESS);
-    }
-    follow(&backend, &package, &args).await
+    let outcome = if args.no_wait {
+        serde_json::to_string(&package)
+            .map(|package| {
+                println!("{package}");
+                exit::SUCCESS
+            })
+            .map_err(Failure::connection)
+    } else {
+        follow(&backend, &package, &args).await
+    };
+    backend.close().await;
+    outcome
 }
 
 /// Starts the session (or takes it from `--from-package`) on its backend.
@@ -515,6 +539,8 @@ async fn embedded(
         url: Some(url),
         port: Some(u32::from(args.port)),
         no_auth: Some(true),
+        // Stopped when its one session is over: nothing to wait for but requests in flight.
+        shutdown_timeout: Some(0),
         ..RawConfig::default()
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;
@@ -525,8 +551,12 @@ async fn embedded(
             _ => Failure::usage(e),
         })?;
     let sessions = Arc::clone(server.sessions());
-    tokio::spawn(async move {
-        if let Err(e) = server.serve(std::future::pending()).await {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        let stopped = async {
+            let _ = stopped.await;
+        };
+        if let Err(e) = server.serve(stopped).await {
             tracing::error!(error = %e, "the embedded server stopped");
         }
     });
@@ -538,7 +568,10 @@ async fn embedded(
         .start(request, None)
         .await
         .map_err(|e| Failure::usage(anyhow!(e).context("starting the session")))?;
-    Ok((Backend::Embedded(sessions), package))
+    Ok((
+        Backend::Embedded(sessions, EmbeddedServer { stop, served }),
+        package,
+    ))
 }
 
 /// `--from-package`: JSON, or a file holding it.

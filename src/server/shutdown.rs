@@ -112,11 +112,11 @@ impl Lifecycle {
         );
         loop {
             let unfinished = sessions.store().unfinished_here();
-            if unfinished == 0 && self.quiet_for() >= QUIET {
+            let now = Instant::now();
+            if unfinished == 0 && (self.quiet_for() >= QUIET || now >= deadline) {
                 tracing::info!("drained: every session ended");
                 return;
             }
-            let now = Instant::now();
             if now >= deadline {
                 tracing::warn!(
                     unfinished,

@@ -1,14 +1,14 @@
 //! Revocation end to end with the real binaries on 127.0.0.1: `irma server` as the
-//! authority of `irma-demo.MijnOverheid.root` (on SQLite, and on a real PostgreSQL) issues
-//! it to `irma wallet`; a second `irma server`, a plain verifier, fetches the authority's
-//! updates over HTTP and judges the wallet's nonrevocation proofs. After `irma issuer
+//! authority of `irma-demo.MijnOverheid.root` (on SQLite, a real PostgreSQL and a real MySQL,
+//! that is MariaDB) issues it to `irma wallet`; a second `irma server`, a plain verifier,
+//! fetches the authority's updates over HTTP and judges the wallet's nonrevocation proofs. After `irma issuer
 //! revoke` at the authority the credential no longer passes (the wallet learns it is
 //! revoked from the update the verifier attaches and, with nothing else to show, cancels, as
 //! the reference's app does), and a credential issued after the revocation passes.
 
 use serde_json::{Value, json};
 
-use crate::revocation_store::Postgres;
+use crate::revocation_store::{Mariadb, Postgres};
 use crate::util::{Server, irma};
 use crate::wallet::{TestWallet, result};
 
@@ -96,4 +96,13 @@ async fn authority_on_postgres_issues_verifier_checks_revocation_over_http() {
         &dsn,
     ])
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authority_on_mysql_issues_verifier_checks_revocation_over_http() {
+    let Some(db) = Mariadb::start() else {
+        return;
+    };
+    let dsn = db.database("e2e").await;
+    issue_revoke_reissue(&["--revocation-db-type", "mysql", "--revocation-db-str", &dsn]).await;
 }

@@ -1,10 +1,7 @@
-//! Revocation storage on a real PostgreSQL (a throwaway cluster started here with the Debian
-//! PostgreSQL 15 binaries on a free port of 127.0.0.1) and on SQLite: the reference's tables
-//! and columns, the reference's recorded database contents read back, and the authority's
-//! round trip (initial accumulator, issuance record, revocation).
-//!
-//! MySQL goes through the same code with MySQL's column types; it is not tested here (no server
-//! on the test machines).
+//! Revocation storage on a real PostgreSQL and a real MySQL (MariaDB): throwaway servers
+//! started here with the Debian binaries on a free port of 127.0.0.1, and on SQLite: the
+//! reference's tables and columns, the reference's recorded database contents read back, and
+//! the authority's round trip (initial accumulator, issuance record, revocation).
 
 use std::collections::BTreeMap;
 use std::net::TcpStream;
@@ -24,6 +21,34 @@ use sqlx::{AssertSqlSafe, Row};
 use crate::util::{data_dir, free_port, vector};
 
 const PG_BIN: &str = "/usr/lib/postgresql/15/bin";
+const MARIADB: &str = "/usr/sbin/mariadbd";
+
+/// Whether a database server's binaries are installed; under CI (`CI` set, as `.ci/run` runs),
+/// which installs them, their absence fails.
+fn installed(binary: &Path, package: &str) -> bool {
+    if binary.exists() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{} not found: .ci/run installs the Debian package {package}",
+        binary.display()
+    );
+    eprintln!(
+        "skipping: {} not found (install the Debian package {package})",
+        binary.display()
+    );
+    false
+}
+
+/// Waits at most 20 s for a server to accept connections on 127.0.0.1:`port`.
+fn wait_for_port(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// A PostgreSQL cluster in a temporary directory, stopped on drop.
 pub(crate) struct Postgres {
@@ -32,18 +57,10 @@ pub(crate) struct Postgres {
 }
 
 impl Postgres {
-    /// Starts a cluster, or `None` (with a message) when the binaries are not installed;
-    /// under CI (`CI` set, as `.ci/run` runs), which installs them, their absence fails.
+    /// Starts a cluster, or `None` (with a message) when the binaries are not installed
+    /// (see [`installed`]).
     pub(crate) fn start() -> Option<Self> {
-        if !Path::new(PG_BIN).join("initdb").exists() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "PostgreSQL binaries not found in {PG_BIN}: .ci/run installs the Debian package postgresql"
-            );
-            eprintln!(
-                "skipping: PostgreSQL binaries not found in {PG_BIN} \
-                 (install the Debian package postgresql-15)"
-            );
+        if !installed(&Path::new(PG_BIN).join("initdb"), "postgresql") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
@@ -84,11 +101,7 @@ impl Postgres {
                 "start",
             ],
         );
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "postgres did not start");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_for_port(port, "postgres");
         Some(Self { dir, port })
     }
 
@@ -126,6 +139,81 @@ impl Drop for Postgres {
             &["-D", data.to_str().unwrap(), "-m", "immediate", "stop"],
         )
         .status();
+    }
+}
+
+/// A MariaDB server (the MySQL of Debian) in a temporary directory, without grant tables
+/// (any user may connect), killed on drop.
+pub(crate) struct Mariadb {
+    _dir: tempfile::TempDir,
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Mariadb {
+    /// Starts a server, or `None` (with a message) when the binaries are not installed
+    /// (see [`installed`]).
+    pub(crate) fn start() -> Option<Self> {
+        if !installed(Path::new(MARIADB), "mariadb-server") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let data_arg = format!("--datadir={}", data.display());
+        // As root, the server only runs with `--user=root`; otherwise it runs as we are.
+        let out = Command::new("mariadb-install-db")
+            .args(["--no-defaults", &data_arg, "--user=root", "--skip-test-db"])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "mariadb-install-db failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("log")).unwrap();
+        let child = Command::new(MARIADB)
+            .args(["--no-defaults", &data_arg, "--user=root"])
+            .arg(format!("--socket={}", dir.path().join("sock").display()))
+            .arg(format!("--port={port}"))
+            .args(["--bind-address=127.0.0.1", "--skip-grant-tables"])
+            .args(["--skip-log-bin", "--innodb-buffer-pool-size=16M"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let server = Self {
+            _dir: dir,
+            child,
+            port,
+        };
+        wait_for_port(port, "mariadb");
+        Some(server)
+    }
+
+    /// A new empty database; its connection string in the reference's (go-sql-driver) form.
+    pub(crate) async fn database(&self, name: &str) -> String {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.url("mysql")).await.unwrap();
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+        format!("root@tcp(127.0.0.1:{})/{name}", self.port)
+    }
+
+    pub(crate) fn url(&self, db: &str) -> String {
+        format!("mysql://root@127.0.0.1:{}/{db}", self.port)
+    }
+}
+
+impl Drop for Mariadb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -482,6 +570,35 @@ async fn postgres_has_the_reference_schema_and_reads_its_data() {
     insert_reference_rows(&pool, true).await;
     pool.close().await;
     let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
+    reads_the_reference_state(&store).await;
+    store.close().await;
+}
+
+#[tokio::test]
+async fn mysql_stores_the_same_state_and_reads_the_reference_data() {
+    let Some(db) = Mariadb::start() else {
+        return;
+    };
+    let dsn = db.database("fresh").await;
+    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
+    authority_round_trip(&store).await;
+    store.close().await;
+    // Opening again keeps the tables and their contents.
+    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
+    assert!(store.exists(&root(), 2).await.unwrap());
+    store.close().await;
+
+    // The reference's recorded rows, written into the tables as its gorm would.
+    let dsn = db.database("reference").await;
+    Store::open(DbType::Mysql, &dsn)
+        .await
+        .unwrap()
+        .close()
+        .await;
+    let pool = sqlx::AnyPool::connect(&db.url("reference")).await.unwrap();
+    insert_reference_rows(&pool, false).await;
+    pool.close().await;
+    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
     reads_the_reference_state(&store).await;
     store.close().await;
 }
