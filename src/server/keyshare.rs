@@ -83,24 +83,19 @@ pub fn embedded_issuer(
     url: &str,
     clock: Clock,
 ) -> ServerState {
-    let settings = Settings {
-        url: url.to_owned(),
-        production: false,
-        lifetimes: Lifetimes {
+    let settings = Settings::embedded(
+        url.to_owned(),
+        Lifetimes {
             max_session: Duration::from_secs(5 * 60),
             result: Duration::from_secs(5 * 60),
         },
         private_keys,
-        permissions: PermissionSet::builtin(&Permissions {
+        PermissionSet::builtin(&Permissions {
             issue: vec!["*".to_owned()],
             ..Permissions::default()
         }),
-        signer: None,
-        allow_unsigned_callbacks: false,
-        augment_client_return_url: false,
-        allow_private_callbacks: false,
         clock,
-    };
+    );
     ServerState {
         sessions: Arc::new(Sessions::new(
             Store::memory(settings.lifetimes),

@@ -366,26 +366,15 @@ mod tests {
                 (method, name)
             })
         };
-        assert_eq!(
-            route("events/2/0/16"),
-            Some((Method::GET, "events 2 0 16".into()))
-        );
-        assert_eq!(
-            route("update/16"),
-            Some((Method::GET, "update 16 None".into()))
-        );
-        assert_eq!(
-            route("update/16/2"),
-            Some((Method::GET, "update 16 Some(2)".into()))
-        );
-        assert_eq!(
-            route("updateevents"),
-            Some((Method::GET, "updateevents".into()))
-        );
-        assert_eq!(
-            route("issuancerecord/2"),
-            Some((Method::POST, "issuancerecord 2".into()))
-        );
+        for (path, method, name) in [
+            ("events/2/0/16", Method::GET, "events 2 0 16"),
+            ("update/16", Method::GET, "update 16 None"),
+            ("update/16/2", Method::GET, "update 16 Some(2)"),
+            ("updateevents", Method::GET, "updateevents"),
+            ("issuancerecord/2", Method::POST, "issuancerecord 2"),
+        ] {
+            assert_eq!(route(path), Some((method, name.to_owned())), "{path}");
+        }
         for none in [
             "events/2/0/x",
             "events/2/0",

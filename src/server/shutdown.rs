@@ -110,21 +110,17 @@ impl Lifecycle {
             ?timeout,
             "draining: no new sessions; serving the started ones until they end"
         );
-        loop {
+        let left = poll_until(deadline, || {
             let unfinished = sessions.store().unfinished_here();
-            let now = Instant::now();
-            if unfinished == 0 && (self.quiet_for() >= QUIET || now >= deadline) {
-                tracing::info!("drained: every session ended");
-                return;
-            }
-            if now >= deadline {
-                tracing::warn!(
-                    unfinished,
-                    "shutdown_timeout passed; stopping with unfinished sessions"
-                );
-                return;
-            }
-            tokio::time::sleep(POLL.min(deadline - now)).await;
+            (unfinished > 0 || self.quiet_for() < QUIET).then_some(unfinished)
+        })
+        .await;
+        match left {
+            None | Some(0) => tracing::info!("drained: every session ended"),
+            Some(unfinished) => tracing::warn!(
+                unfinished,
+                "shutdown_timeout passed; stopping with unfinished sessions"
+            ),
         }
     }
 
@@ -135,20 +131,29 @@ impl Lifecycle {
 
     /// Waits until no callback is being delivered, or until `deadline`.
     pub async fn finish_callbacks(&self, sessions: &Sessions, deadline: Instant) {
-        loop {
+        let left = poll_until(deadline, || {
             let in_flight = sessions.post_stats().in_flight();
-            if in_flight == 0 {
-                return;
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                tracing::warn!(
-                    in_flight,
-                    "shutdown_timeout passed; callbacks not delivered"
-                );
-                return;
-            }
-            tokio::time::sleep(POLL.min(deadline - now)).await;
+            (in_flight > 0).then_some(in_flight)
+        })
+        .await;
+        if let Some(in_flight) = left {
+            tracing::warn!(
+                in_flight,
+                "shutdown_timeout passed; callbacks not delivered"
+            );
         }
+    }
+}
+
+/// Asks `pending` every [`POLL`] what is still pending (`None` when nothing is) until
+/// nothing is or `deadline` passed; what was pending at the deadline.
+async fn poll_until<T>(deadline: Instant, pending: impl Fn() -> Option<T>) -> Option<T> {
+    loop {
+        let left = pending()?;
+        let now = Instant::now();
+        if now >= deadline {
+            return Some(left);
+        }
+        tokio::time::sleep(POLL.min(deadline - now)).await;
     }
 }

@@ -64,6 +64,32 @@ pub struct Settings {
     pub clock: Clock,
 }
 
+impl Settings {
+    /// Settings of an engine that serves another party (a keyshare server's own issuer, a
+    /// test's engine): development mode, no result signer, and the strict setting of every
+    /// switch (no unsigned callbacks, no return URL augmentation, no private callbacks).
+    pub fn embedded(
+        url: String,
+        lifetimes: Lifetimes,
+        private_keys: PrivateKeyFolder,
+        permissions: PermissionSet,
+        clock: Clock,
+    ) -> Self {
+        Self {
+            url,
+            production: false,
+            lifetimes,
+            private_keys,
+            permissions,
+            signer: None,
+            allow_unsigned_callbacks: false,
+            augment_client_return_url: false,
+            allow_private_callbacks: false,
+            clock,
+        }
+    }
+}
+
 /// Refuses a `callbackUrl` or `nextSession.url` of `request` on an internal address.
 async fn refuse_internal_urls(request: &RequestorRequest) -> Result<(), SessionError> {
     let next = request.next_session.as_ref().map(|n| n.url.as_str());

@@ -43,15 +43,14 @@ fn engine_with_keys(
     private_keys: PrivateKeyFolder,
 ) -> Arc<Sessions> {
     let all = vec!["*".to_owned()];
-    let settings = Settings {
-        url: "http://127.0.0.1:1/irma/".to_owned(),
-        production: false,
-        lifetimes: Lifetimes {
+    let settings = Settings::embedded(
+        "http://127.0.0.1:1/irma/".to_owned(),
+        Lifetimes {
             max_session: Duration::from_secs(15 * 60),
             result: Duration::from_secs(5 * 60),
         },
         private_keys,
-        permissions: PermissionSet::resolve(
+        PermissionSet::resolve(
             &Permissions {
                 disclose: all.clone(),
                 sign: all.clone(),
@@ -65,12 +64,8 @@ fn engine_with_keys(
             false,
         )
         .unwrap(),
-        signer: None,
-        allow_unsigned_callbacks: false,
-        augment_client_return_url: false,
-        allow_private_callbacks: false,
         clock,
-    };
+    );
     let store = Store::memory(settings.lifetimes);
     Arc::new(Sessions::new(store, settings, Arc::new(schemes)))
 }

@@ -42,25 +42,20 @@ async fn authority() -> Arc<Sessions> {
     let url = format!("http://{}/irma/", listener.local_addr().unwrap());
     let clock = Clock::System;
     let all = vec!["*".to_owned()];
-    let settings = Settings {
+    let settings = Settings::embedded(
         url,
-        production: false,
-        lifetimes: Lifetimes {
+        Lifetimes {
             max_session: Duration::from_secs(60),
             result: Duration::from_secs(60),
         },
-        private_keys: Default::default(),
-        permissions: PermissionSet::builtin(&Permissions {
+        Default::default(),
+        PermissionSet::builtin(&Permissions {
             disclose: all.clone(),
             issue: all,
             ..Permissions::default()
         }),
-        signer: None,
-        allow_unsigned_callbacks: false,
-        augment_client_return_url: false,
-        allow_private_callbacks: false,
         clock,
-    };
+    );
     let mut sessions = Sessions::new(
         Store::memory(settings.lifetimes),
         settings,

@@ -80,18 +80,21 @@ impl NonRevocationProof {
             response("zeta")?,
         );
         let bases = pk.revocation_terms().ok_or(RevocationError::NotSupported)?;
-        let acc = self.sacc.verify(pk)?;
+        let verified = self.sacc.verified(pk)?;
         let n = pk.modulus();
-        let nu = &acc.nu.0;
+        let nu = &verified.accumulator.nu.0;
         let c_r_inv = math::inverse(&self.c_r, n).ok_or(RevocationError::NotInvertible)?;
-        let nu_inv = math::inverse(nu, n).ok_or(RevocationError::NotInvertible)?;
+        let nu_inv = verified
+            .nu_inverse
+            .as_ref()
+            .ok_or(RevocationError::NotInvertible)?;
         // Ĉ_r = C_r^{−c} G^ε H^ζ;  ν̂ = ν^{−c} C_u^α H^{−β};  1̂ = C_r^α G^{−β} H^{−δ}.
         let com_cr =
             math::vartime_multi_pow(n, &[bases.g(epsilon), bases.h(zeta)], &[(&c_r_inv, c)]);
         let com_nu = math::vartime_multi_pow(
             n,
             &[bases.h_inv(beta)],
-            &[(&nu_inv, c), (&self.c_u.0, alpha)],
+            &[(nu_inv, c), (&self.c_u.0, alpha)],
         );
         let com_one = math::vartime_multi_pow(
             n,
