@@ -465,7 +465,10 @@ impl Service {
 
     /// Verifies `update` and stores what it adds to the chain of its key (irmago
     /// `AddUpdate`): the events after the stored head, or only the re-signed accumulator. An
-    /// older accumulator than the stored one changes nothing.
+    /// older accumulator than the stored one changes nothing. A revocation server (`server`)
+    /// passes the update on to the followers of its own `updateevents` stream, which the
+    /// reference leaves to the authority alone (there they would only learn of it on their
+    /// next fetch).
     pub async fn add_update(
         &self,
         keys: &dyn Keys,
@@ -487,6 +490,9 @@ impl Service {
                 new_part(&pk, heads.get(&counter), &acc, update)
             })
             .await??;
+        if self.serves(cred) && !self.is_authority(cred) {
+            self.push(cred, update.clone());
+        }
         Ok(())
     }
 

@@ -192,6 +192,36 @@ async fn authority_round_trip(db: &[&str]) {
     wait_for_log(&log, "following revocation updates").await;
     let seen = attached(&verifier).await;
     assert_eq!((seen.index, seen.nu.clone()), (0, acc.nu.clone()));
+    // A revocation server following the authority, and a verifier following that server.
+    let mirror_log = dir.path().join("mirror.log");
+    let settings = json!({ ROOT: {"server": true, "revocation_server_url": authority.url("/irma"),
+                                  "sse": true} })
+    .to_string();
+    let mirror_db = dir.path().join("mirror.db");
+    let mirror = Server::start_logged(
+        &[
+            "--sse",
+            "--revocation-settings",
+            &settings,
+            "--revocation-db-type",
+            "sqlite",
+            "--revocation-db-str",
+            mirror_db.to_str().unwrap(),
+        ],
+        std::fs::File::create(&mirror_log).unwrap(),
+    )
+    .await;
+    wait_for_log(&mirror_log, "following revocation updates").await;
+    let second_log = dir.path().join("second-verifier.log");
+    let settings =
+        json!({ ROOT: {"revocation_server_url": mirror.url("/irma"), "sse": true} }).to_string();
+    let second = Server::start_logged(
+        &["--revocation-settings", &settings],
+        std::fs::File::create(&second_log).unwrap(),
+    )
+    .await;
+    wait_for_log(&second_log, "following revocation updates").await;
+    assert_eq!(attached(&second).await.index, 0);
 
     // Not in revoke_perms: refused as recorded.
     let refused = authority
@@ -229,19 +259,22 @@ async fn authority_round_trip(db: &[&str]) {
     let events = update.events.events();
     assert_eq!(events.last().unwrap().index, 1);
 
-    // The verifier learned of it from the stream within a second, without fetching (its
-    // copy is younger than half the tolerance, so a session does not fetch).
-    loop {
-        let seen = attached(&verifier).await;
-        if seen.index == 1 {
-            assert_eq!(seen.nu, acc.nu);
-            break;
+    // Both verifiers learned of it from the streams within a second, without fetching
+    // (their copies are younger than half the tolerance, so a session does not fetch): the
+    // first from the authority, the second from the revocation server.
+    for (name, verifier) in [("verifier", &verifier), ("second verifier", &second)] {
+        loop {
+            let seen = attached(verifier).await;
+            if seen.index == 1 {
+                assert_eq!(seen.nu, acc.nu);
+                break;
+            }
+            assert!(
+                revoked_at.elapsed() < Duration::from_secs(1),
+                "the {name} did not learn of the revocation within a second"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        assert!(
-            revoked_at.elapsed() < Duration::from_secs(1),
-            "the verifier did not learn of the revocation within a second"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
     // Once revoked, the key is unknown.
