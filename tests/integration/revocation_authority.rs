@@ -142,6 +142,17 @@ async fn wait_for_log(file: &Path, text: &str) {
     }
 }
 
+/// A server with `--revocation-settings settings` and `extra` flags, logging to
+/// `dir/{name}.log`, once it follows the update stream of its revocation server.
+async fn follower(dir: &Path, name: &str, settings: &Value, extra: &[&str]) -> Server {
+    let log = dir.join(format!("{name}.log"));
+    let settings = settings.to_string();
+    let flags = [&["--revocation-settings", settings.as_str()][..], extra].concat();
+    let server = Server::start_logged(&flags, std::fs::File::create(&log).unwrap()).await;
+    wait_for_log(&log, "following revocation updates").await;
+    server
+}
+
 /// The authority's life on the database `db` (flags): start, receive an issuance record,
 /// refuse a revocation without permission, revoke with `irma issuer revoke`, and a verifier
 /// following its event stream that knows within a second.
@@ -181,46 +192,20 @@ async fn authority_round_trip(db: &[&str]) {
 
     // A verifier following the authority's update stream.
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("verifier.log");
-    let settings =
-        json!({ ROOT: {"revocation_server_url": authority.url("/irma"), "sse": true} }).to_string();
-    let verifier = Server::start_logged(
-        &["--revocation-settings", &settings],
-        std::fs::File::create(&log).unwrap(),
-    )
-    .await;
-    wait_for_log(&log, "following revocation updates").await;
+    let from_authority =
+        json!({ROOT: {"revocation_server_url": authority.url("/irma"), "sse": true}});
+    let verifier = follower(dir.path(), "verifier", &from_authority, &[]).await;
     let seen = attached(&verifier).await;
     assert_eq!((seen.index, seen.nu.clone()), (0, acc.nu.clone()));
     // A revocation server following the authority, and a verifier following that server.
-    let mirror_log = dir.path().join("mirror.log");
-    let settings = json!({ ROOT: {"server": true, "revocation_server_url": authority.url("/irma"),
-                                  "sse": true} })
-    .to_string();
+    let mut as_server = from_authority.clone();
+    as_server[ROOT]["server"] = json!(true);
     let mirror_db = dir.path().join("mirror.db");
-    let mirror = Server::start_logged(
-        &[
-            "--sse",
-            "--revocation-settings",
-            &settings,
-            "--revocation-db-type",
-            "sqlite",
-            "--revocation-db-str",
-            mirror_db.to_str().unwrap(),
-        ],
-        std::fs::File::create(&mirror_log).unwrap(),
-    )
-    .await;
-    wait_for_log(&mirror_log, "following revocation updates").await;
-    let second_log = dir.path().join("second-verifier.log");
-    let settings =
-        json!({ ROOT: {"revocation_server_url": mirror.url("/irma"), "sse": true} }).to_string();
-    let second = Server::start_logged(
-        &["--revocation-settings", &settings],
-        std::fs::File::create(&second_log).unwrap(),
-    )
-    .await;
-    wait_for_log(&second_log, "following revocation updates").await;
+    let db = ["--revocation-db-type", "sqlite", "--revocation-db-str"];
+    let mirror_flags = [&["--sse"][..], &db, &[mirror_db.to_str().unwrap()]].concat();
+    let mirror = follower(dir.path(), "mirror", &as_server, &mirror_flags).await;
+    let from_mirror = json!({ROOT: {"revocation_server_url": mirror.url("/irma"), "sse": true}});
+    let second = follower(dir.path(), "second-verifier", &from_mirror, &[]).await;
     assert_eq!(attached(&second).await.index, 0);
 
     // Not in revoke_perms: refused as recorded.

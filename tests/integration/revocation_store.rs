@@ -540,95 +540,69 @@ pub(crate) async fn assert_reference_schema(pool: &sqlx::AnyPool) {
     }
 }
 
+/// On database type `db`: the authority's round trip on the empty database `fresh`, whose
+/// contents stay when it is opened again; then the reference's recorded rows, written into
+/// the tables of the empty database `reference` (reached by sqlx at `reference_url`) as its
+/// gorm did, read back.
+async fn stores_the_same_state(db: DbType, fresh: &str, reference: &str, reference_url: &str) {
+    let store = Store::open(db, fresh).await.unwrap();
+    authority_round_trip(&store).await;
+    store.close().await;
+    let store = Store::open(db, fresh).await.unwrap();
+    assert!(store.exists(&root(), 2).await.unwrap());
+    store.close().await;
+
+    Store::open(db, reference).await.unwrap().close().await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(reference_url).await.unwrap();
+    insert_reference_rows(&pool, db == DbType::Postgres).await;
+    pool.close().await;
+    let store = Store::open(db, reference).await.unwrap();
+    reads_the_reference_state(&store).await;
+    store.close().await;
+}
+
 #[tokio::test]
 async fn postgres_has_the_reference_schema_and_reads_its_data() {
     let Some(pg) = Postgres::start() else {
         return;
     };
-
     // Tables created on first open have the columns and keys the reference's gorm made.
-    let dsn = pg.database("fresh").await;
-    let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
-    let pool = sqlx::AnyPool::connect(&pg.url("fresh")).await.unwrap();
-    assert_reference_schema(&pool).await;
-    authority_round_trip(&store).await;
-    store.close().await;
-    // Opening again keeps the tables and their contents.
-    let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
-    assert!(store.exists(&root(), 2).await.unwrap());
-    store.close().await;
-    pool.close().await;
-
-    // A database as the reference left it.
-    let dsn = pg.database("reference").await;
-    Store::open(DbType::Postgres, &dsn)
+    let fresh = pg.database("fresh").await;
+    Store::open(DbType::Postgres, &fresh)
         .await
         .unwrap()
         .close()
         .await;
-    let pool = sqlx::AnyPool::connect(&pg.url("reference")).await.unwrap();
-    insert_reference_rows(&pool, true).await;
+    let pool = sqlx::AnyPool::connect(&pg.url("fresh")).await.unwrap();
+    assert_reference_schema(&pool).await;
     pool.close().await;
-    let store = Store::open(DbType::Postgres, &dsn).await.unwrap();
-    reads_the_reference_state(&store).await;
-    store.close().await;
+    let reference = pg.database("reference").await;
+    stores_the_same_state(DbType::Postgres, &fresh, &reference, &pg.url("reference")).await;
 }
 
 #[tokio::test]
 async fn mysql_stores_the_same_state_and_reads_the_reference_data() {
-    let Some(db) = Mariadb::start() else {
+    let Some(server) = Mariadb::start() else {
         return;
     };
-    let dsn = db.database("fresh").await;
-    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
-    authority_round_trip(&store).await;
-    store.close().await;
-    // Opening again keeps the tables and their contents.
-    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
-    assert!(store.exists(&root(), 2).await.unwrap());
-    store.close().await;
-
-    // The reference's recorded rows, written into the tables as its gorm would.
-    let dsn = db.database("reference").await;
-    Store::open(DbType::Mysql, &dsn)
-        .await
-        .unwrap()
-        .close()
-        .await;
-    let pool = sqlx::AnyPool::connect(&db.url("reference")).await.unwrap();
-    insert_reference_rows(&pool, false).await;
-    pool.close().await;
-    let store = Store::open(DbType::Mysql, &dsn).await.unwrap();
-    reads_the_reference_state(&store).await;
-    store.close().await;
+    let fresh = server.database("fresh").await;
+    let reference = server.database("reference").await;
+    stores_the_same_state(DbType::Mysql, &fresh, &reference, &server.url("reference")).await;
 }
 
 #[tokio::test]
 async fn sqlite_stores_the_same_state() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("revocation.db");
-    let store = Store::open(DbType::Sqlite, file.to_str().unwrap())
-        .await
-        .unwrap();
-    authority_round_trip(&store).await;
-    store.close().await;
-
-    let other = dir.path().join("reference.db");
-    let store = Store::open(DbType::Sqlite, other.to_str().unwrap())
-        .await
-        .unwrap();
-    store.close().await;
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&format!("sqlite://{}", other.display()))
-        .await
-        .unwrap();
-    insert_reference_rows(&pool, false).await;
-    pool.close().await;
-    let store = Store::open(DbType::Sqlite, other.to_str().unwrap())
-        .await
-        .unwrap();
-    reads_the_reference_state(&store).await;
-    store.close().await;
+    let fresh = dir.path().join("revocation.db");
+    let reference = dir.path().join("reference.db");
+    stores_the_same_state(
+        DbType::Sqlite,
+        fresh.to_str().unwrap(),
+        reference.to_str().unwrap(),
+        &format!("sqlite://{}", reference.display()),
+    )
+    .await;
 }
 
 #[tokio::test]
