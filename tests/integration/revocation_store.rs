@@ -41,6 +41,17 @@ fn installed(binary: &Path, package: &str) -> bool {
     false
 }
 
+/// Creates the empty database `name` through the server's database at `url`.
+async fn create_database(url: &str, name: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
 /// Waits at most 20 s for a server to accept connections on 127.0.0.1:`port`.
 fn wait_for_port(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -107,13 +118,7 @@ impl Postgres {
 
     /// A new empty database; its connection string in the reference's (libpq) form.
     pub(crate) async fn database(&self, name: &str) -> String {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&self.url("postgres")).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        create_database(&self.url("postgres"), name).await;
         self.dsn(name)
     }
 
@@ -195,13 +200,7 @@ impl Mariadb {
 
     /// A new empty database; its connection string in the reference's (go-sql-driver) form.
     pub(crate) async fn database(&self, name: &str) -> String {
-        sqlx::any::install_default_drivers();
-        let pool = sqlx::AnyPool::connect(&self.url("mysql")).await.unwrap();
-        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
+        create_database(&self.url("mysql"), name).await;
         format!("root@tcp(127.0.0.1:{})/{name}", self.port)
     }
 
