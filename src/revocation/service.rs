@@ -466,9 +466,9 @@ impl Service {
     /// Verifies `update` and stores what it adds to the chain of its key (irmago
     /// `AddUpdate`): the events after the stored head, or only the re-signed accumulator. An
     /// older accumulator than the stored one changes nothing. A revocation server (`server`)
-    /// passes the update on to the followers of its own `updateevents` stream, which the
-    /// reference leaves to the authority alone (there they would only learn of it on their
-    /// next fetch).
+    /// passes an update that changed something on to the followers of its own `updateevents`
+    /// stream, which the reference leaves to the authority alone (there they would only learn
+    /// of it on their next fetch).
     pub async fn add_update(
         &self,
         keys: &dyn Keys,
@@ -484,13 +484,16 @@ impl Service {
             },
         )?;
         let acc = update.verify(&pk)?;
+        let mut changed = false;
         self.store()
             .await?
             .append_update(cred, |heads| {
-                new_part(&pk, heads.get(&counter), &acc, update)
+                let new = new_part(&pk, heads.get(&counter), &acc, update)?;
+                changed = !new.is_empty();
+                Ok::<_, ServiceError>(new)
             })
             .await??;
-        if self.serves(cred) && !self.is_authority(cred) {
+        if changed && self.serves(cred) && !self.is_authority(cred) {
             self.push(cred, update.clone());
         }
         Ok(())
