@@ -316,8 +316,6 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s p -l port -d 'Port at which to listen' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
@@ -327,30 +325,11 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l tls-privkey -d 'TLS private key' -r
@@ -361,18 +340,27 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l production -d 'Production mode' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-addr -d 'Redis address, to be specified as host:port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
@@ -395,6 +383,18 @@ complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_su
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and not __fish_seen_subcommand_from check run help" -s h -l help -d 'Print help'
@@ -409,8 +409,6 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s p -l port -d 'Port at which to listen' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
@@ -420,30 +418,11 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l tls-privkey -d 'TLS private key' -r
@@ -454,18 +433,27 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-addr -d 'Redis address, to be specified as host:port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
@@ -488,6 +476,18 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -499,8 +499,6 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s k -l privkeys -d 'Path to IRMA private keys' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l skip-private-keys-check -d 'Whether to skip checking if the private keys that are required for issuing are present' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s u -l url -d 'External URL to server to which the IRMA client connects, ":port" being replaced by --port value' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s p -l port -d 'Port at which to listen' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s l -l listen-addr -d 'Address at which to listen (default 0.0.0.0)' -r
@@ -510,30 +508,11 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l metrics-port -d 'If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l metrics-listen-addr -d 'Address at which the metrics listener listens (default 0.0.0.0)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l shutdown-timeout -d 'On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-path -d 'Host files under this path as static files (leave empty to disable)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-prefix -d 'Host static files under this URL prefix (default "/")' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sse -d 'Enable server sent for status updates (experimental)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l requestors -d 'Requestor configuration (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s j -l jwt-issuer -d 'JWT issuer' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey -d 'JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey-file -d 'Path to JWT private key' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
-false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-connections -d 'Most connections each listener serves at once; more wait in the accept backlog [default: 4096, less when the open-file limit is lower]' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert -d 'TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-cert-file -d 'Path to TLS certificate (chain)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l tls-privkey -d 'TLS private key' -r
@@ -544,18 +523,27 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l client-tls-privkey-file -d 'Path to TLS private key for the IRMA app server' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-tls -d 'Whether TLS is not needed for the requestor server, even in production mode' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l production -d 'Production mode' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-auth -d 'Whether or not to authenticate requestors (and reject all authenticated requests)' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l requestors -d 'Requestor configuration (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l disclose-perms -d 'Comma-separated list of attributes that all requestors may verify (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sign-perms -d 'Comma-separated list of attributes that all requestors may request in signatures (default "*")' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l issue-perms -d 'Comma-separated list of attributes that all requestors may issue' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revoke-perms -d 'Comma-separated list of credentials that all requestors may revoke' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l static-sessions -d 'Preconfigured static sessions (in JSON)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-request-age -d 'Max age in seconds of a session request JWT' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-leeway -d 'Clock-skew leeway in seconds for requestor JWTs (default 5)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l max-session-lifetime -d 'Maximum lifetime of a session, in minutes' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l session-result-lifetime -d 'Time in minutes for which a session result is kept after the session has finished' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s j -l jwt-issuer -d 'JWT issuer' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey -d 'JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l jwt-privkey-file -d 'Path to JWT private key' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-unsigned-callbacks -d 'Allow requests with callbacks or nextSession without a JWT private key' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l augment-client-return-url -d 'Whether to allow session requests to augment the client return URL' -r -f -a "true\t''
 false\t''"
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
-complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l allow-private-callbacks -d 'In production mode, allow callback and nextSession URLs that resolve to loopback, link-local or private addresses' -r -f -a "true\t''
+false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l store-type -d 'Specifies how session state will be saved on the server (memory or redis)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-addr -d 'Redis address, to be specified as host:port' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-sentinel-addrs -d 'Redis Sentinel addresses, to be specified as host:port (comma-separated)' -r
@@ -578,6 +566,18 @@ complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcom
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-no-tls -d 'Disable TLS to Redis (plain TCP)' -r -f -a "true\t''
 false\t''"
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l redis-key-prefix -d 'Prefix of every Redis key and channel, so one Redis can serve several deployments' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-type -d 'Database type for revocation: postgres, mysql, or sqlite (the default for a revocation server or authority: revocation.db in the data folder)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-db-str -d 'Connection string for the revocation database (postgres: "host=… port=… user=… dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a file)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l revocation-settings -d 'Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or {"server", "revocation_server_url", "tolerance", "sse"}' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l production -d 'Production mode' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l log-json -d 'Log in JSON format' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s e -l email -d 'Accepted for compatibility and ignored: this server sends no email' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l no-email -d 'Accepted for compatibility and ignored: this server sends no email' -r -f -a "true\t''
+false\t''"
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-certificates-dir -d 'SD-JWT VC issuer certificates directory (not supported: refused when set)' -r
+complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -l sdjwtvc-issuer-private-keys-dir -d 'SD-JWT VC issuer private keys directory (not supported: refused when set)' -r
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s v -l verbose -d 'More log output (repeat for more)'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s q -l quiet -d 'No log output'
 complete -c irma -n "__fish_irma_using_subcommand server; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help'

@@ -19,7 +19,9 @@
 //!   sign, download and update.
 //! - [`verifier`]: IRMA-level verification against loaded schemes: disclosures, attribute-based
 //!   signatures and issuance commitments (glue between `scheme`, `crypto::idemix` and `protocol`).
-//! - [`config`]: `irma server` configuration: flags > environment > file > defaults.
+//! - [`config`]: `irma server` configuration: flags > environment > file > defaults, one
+//!   file per section (schemes, listeners, requestors, sessions, store, revocation, mode)
+//!   holding its keys, which are at once the flags, and their resolution.
 //! - [`requestor`]: the requestor side: the requestor HTTP client with status events, typed
 //!   session request builders, terminal QR codes.
 //! - [`session`]: the session engine (no HTTP): the session record and its one transition

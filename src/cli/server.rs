@@ -6,9 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use serde::Serialize;
 
-use crate::config::{self, ServerConfig, StoreConfig};
+use crate::config::{self, RawConfig, ServerConfig, StoreConfig};
 use crate::server::prepare::{Prepared, prepare};
 use crate::server::run::{check_revocation, check_store};
 use crate::server::{Exposure, Server};
@@ -22,7 +21,7 @@ pub struct ServerArgs {
     command: Option<ServerCommand>,
     /// The configuration flags.
     #[command(flatten)]
-    flags: ConfigFlags,
+    flags: ServerFlags,
 }
 
 /// Subcommands of `irma server`.
@@ -39,243 +38,25 @@ enum ServerCommand {
     /// issuer private keys. Exits non-zero with a message naming
     /// the bad setting. With -v, prints the effective configuration as JSON
     /// (secrets redacted).
-    Check(Box<ConfigFlags>),
+    Check(Box<ServerFlags>),
     /// Run the server: the same as `irma server` (as the reference's `irma server run`).
-    Run(Box<ConfigFlags>),
+    Run(Box<ServerFlags>),
 }
 
-/// Flags of `irma server`, named as the reference's. They are one configuration source,
-/// serialised by their names (which are the configuration keys, checked by a test) and
-/// merged over the environment (`IRMASERVER_*`) and the configuration file; flags not
-/// given are absent. Boolean flags take an optional value (`--no-auth=false`), as cobra's.
-#[derive(Debug, Args, Serialize)]
+/// Flags of `irma server`: the configuration file, and every configuration key as a flag
+/// named as the reference's (each section of [`RawConfig`] defines its own). The keys given
+/// are one configuration source, merged over the environment (`IRMASERVER_*`) and the
+/// configuration file; flags not given are absent. Boolean flags take an optional value
+/// (`--no-auth=false`), as cobra's.
+#[derive(Debug, Args)]
 #[command(args_override_self = true)]
-struct ConfigFlags {
+struct ServerFlags {
     /// Path to configuration file (JSON, TOML or YAML).
     #[arg(short, long, env = "IRMASERVER_CONFIG")]
-    #[serde(skip)]
     config: Option<PathBuf>,
-    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
-    /// ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf].
-    #[arg(short, long)]
-    schemes_path: Option<String>,
-    /// If specified, copy schemes from here into --schemes-path when missing there or newer
-    /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
-    #[arg(long)]
-    schemes_assets_path: Option<String>,
-    /// Update schemes every x minutes (0 to disable).
-    #[arg(long)]
-    schemes_update: Option<u64>,
-    /// Path to IRMA private keys.
-    #[arg(short = 'k', long)]
-    privkeys: Option<String>,
-    /// Whether to skip checking if the private keys that are required for issuing are present.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    skip_private_keys_check: Option<bool>,
-    /// Host files under this path as static files (leave empty to disable).
-    #[arg(long)]
-    static_path: Option<String>,
-    /// Host static files under this URL prefix (default "/").
-    #[arg(long)]
-    static_prefix: Option<String>,
-    /// External URL to server to which the IRMA client connects, ":port" being replaced by --port value.
-    #[arg(short, long)]
-    url: Option<String>,
-    /// Port at which to listen.
-    #[arg(short, long)]
-    port: Option<u32>,
-    /// Address at which to listen (default 0.0.0.0).
-    #[arg(short, long)]
-    listen_addr: Option<String>,
-    /// Prefix API endpoints with this string, e.g. POST /session becomes POST {api-prefix}/session.
-    #[arg(short, long)]
-    api_prefix: Option<String>,
-    /// If specified, start a separate server for the IRMA app at this port.
-    #[arg(long)]
-    client_port: Option<u32>,
-    /// Address at which server for IRMA app listens.
-    #[arg(long)]
-    client_listen_addr: Option<String>,
-    /// If specified, serve /metrics (and /ready, /health) on this port instead of on the requestor port.
-    #[arg(long)]
-    metrics_port: Option<u32>,
-    /// Address at which the metrics listener listens (default 0.0.0.0).
-    #[arg(long)]
-    metrics_listen_addr: Option<String>,
-    /// On SIGTERM, keep serving the sessions already started for at most this many seconds (default 60).
-    #[arg(long)]
-    shutdown_timeout: Option<u64>,
-    /// Enable server sent for status updates (experimental).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    sse: Option<bool>,
-    /// Whether or not to authenticate requestors (and reject all authenticated requests).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    no_auth: Option<bool>,
-    /// Requestor configuration (in JSON).
-    #[arg(long)]
-    requestors: Option<String>,
-    /// Comma-separated list of attributes that all requestors may verify (default "*").
-    #[arg(long)]
-    disclose_perms: Option<String>,
-    /// Comma-separated list of attributes that all requestors may request in signatures (default "*").
-    #[arg(long)]
-    sign_perms: Option<String>,
-    /// Comma-separated list of attributes that all requestors may issue.
-    #[arg(long)]
-    issue_perms: Option<String>,
-    /// Comma-separated list of credentials that all requestors may revoke.
-    #[arg(long)]
-    revoke_perms: Option<String>,
-    /// Preconfigured static sessions (in JSON).
-    #[arg(long)]
-    static_sessions: Option<String>,
-    /// Maximum lifetime of a session, in minutes.
-    #[arg(long)]
-    max_session_lifetime: Option<u64>,
-    /// Time in minutes for which a session result is kept after the session has finished.
-    #[arg(long)]
-    session_result_lifetime: Option<u64>,
-    /// Max age in seconds of a session request JWT.
-    #[arg(long)]
-    max_request_age: Option<u64>,
-    /// Clock-skew leeway in seconds for requestor JWTs (default 5).
-    #[arg(long)]
-    jwt_leeway: Option<u64>,
-    /// JWT issuer.
-    #[arg(short, long)]
-    jwt_issuer: Option<String>,
-    /// JWT private key.
-    #[arg(long, allow_hyphen_values = true)]
-    jwt_privkey: Option<String>,
-    /// Path to JWT private key.
-    #[arg(long)]
-    jwt_privkey_file: Option<String>,
-    /// Allow requests with callbacks or nextSession without a JWT private key.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    allow_unsigned_callbacks: Option<bool>,
-    /// Whether to allow session requests to augment the client return URL.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    augment_client_return_url: Option<bool>,
-    /// In production mode, allow callback and nextSession URLs that resolve to loopback,
-    /// link-local or private addresses.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    allow_private_callbacks: Option<bool>,
-    /// Most connections each listener serves at once; more wait in the accept backlog
-    /// [default: 4096, less when the open-file limit is lower].
-    #[arg(long)]
-    max_connections: Option<u64>,
-    /// TLS certificate (chain).
-    #[arg(long, allow_hyphen_values = true)]
-    tls_cert: Option<String>,
-    /// Path to TLS certificate (chain).
-    #[arg(long)]
-    tls_cert_file: Option<String>,
-    /// TLS private key.
-    #[arg(long, allow_hyphen_values = true)]
-    tls_privkey: Option<String>,
-    /// Path to TLS private key.
-    #[arg(long)]
-    tls_privkey_file: Option<String>,
-    /// TLS certificate (chain) for the IRMA app server.
-    #[arg(long, allow_hyphen_values = true)]
-    client_tls_cert: Option<String>,
-    /// Path to TLS certificate (chain) for the IRMA app server.
-    #[arg(long)]
-    client_tls_cert_file: Option<String>,
-    /// TLS private key for the IRMA app server.
-    #[arg(long, allow_hyphen_values = true)]
-    client_tls_privkey: Option<String>,
-    /// Path to TLS private key for the IRMA app server.
-    #[arg(long)]
-    client_tls_privkey_file: Option<String>,
-    /// Whether TLS is not needed for the requestor server, even in production mode.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    no_tls: Option<bool>,
-    /// Production mode.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    production: Option<bool>,
-    /// Log in JSON format.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    log_json: Option<bool>,
-    /// Accepted for compatibility and ignored: this server sends no email.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    no_email: Option<bool>,
-    /// Accepted for compatibility and ignored: this server sends no email.
-    #[arg(short, long)]
-    email: Option<String>,
-    /// Database type for revocation: postgres, mysql, or sqlite (the default for a revocation
-    /// server or authority: revocation.db in the data folder).
-    #[arg(long)]
-    revocation_db_type: Option<String>,
-    /// Connection string for the revocation database (postgres: "host=… port=… user=…
-    /// dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a
-    /// file).
-    #[arg(long)]
-    revocation_db_str: Option<String>,
-    /// Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or
-    /// {"server", "revocation_server_url", "tolerance", "sse"}.
-    #[arg(long)]
-    revocation_settings: Option<String>,
-    /// SD-JWT VC issuer certificates directory (not supported: refused when set).
-    #[arg(long)]
-    sdjwtvc_issuer_certificates_dir: Option<String>,
-    /// SD-JWT VC issuer private keys directory (not supported: refused when set).
-    #[arg(long)]
-    sdjwtvc_issuer_private_keys_dir: Option<String>,
-    /// Specifies how session state will be saved on the server (memory or redis).
-    #[arg(long)]
-    store_type: Option<String>,
-    /// Redis address, to be specified as host:port.
-    #[arg(long)]
-    redis_addr: Option<String>,
-    /// Redis Sentinel addresses, to be specified as host:port (comma-separated).
-    #[arg(long)]
-    redis_sentinel_addrs: Option<String>,
-    /// Redis Sentinel master name.
-    #[arg(long)]
-    redis_sentinel_master_name: Option<String>,
-    /// Accept the risk of inconsistent session state with Redis Sentinel or cluster.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    redis_accept_inconsistency_risk: Option<bool>,
-    /// Redis server username (when using ACLs).
-    #[arg(long)]
-    redis_username: Option<String>,
-    /// Redis server password.
-    #[arg(long)]
-    redis_pw: Option<String>,
-    /// Redis Sentinel username (when using ACLs).
-    #[arg(long)]
-    redis_sentinel_username: Option<String>,
-    /// Redis Sentinel password.
-    #[arg(long)]
-    redis_sentinel_pw: Option<String>,
-    /// Explicitly allow an empty string as Redis password.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    redis_allow_empty_password: Option<bool>,
-    /// Prefix every Redis key with the username (when using ACLs).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    redis_acl_use_key_prefixes: Option<bool>,
-    /// Redis database to be selected after connecting to the server.
-    #[arg(long)]
-    redis_db: Option<i64>,
-    /// Redis TLS certificate (PEM) of the server or its CA.
-    #[arg(long)]
-    redis_tls_cert: Option<String>,
-    /// Path to the Redis TLS certificate (PEM) of the server or its CA.
-    #[arg(long)]
-    redis_tls_cert_file: Option<String>,
-    /// Path to the Redis TLS client certificate (for mutual TLS).
-    #[arg(long)]
-    redis_tls_client_cert_file: Option<String>,
-    /// Path to the Redis TLS client key (for mutual TLS).
-    #[arg(long)]
-    redis_tls_client_key_file: Option<String>,
-    /// Disable TLS to Redis (plain TCP).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    redis_no_tls: Option<bool>,
-    /// Prefix of every Redis key and channel, so one Redis can serve several deployments.
-    #[arg(long)]
-    redis_key_prefix: Option<String>,
+    /// The configuration keys.
+    #[command(flatten)]
+    keys: RawConfig,
 }
 
 /// Runs `irma server` until SIGINT or SIGTERM, or `irma server check`; `verbose` and
@@ -292,8 +73,8 @@ pub(super) fn run(args: ServerArgs, verbose: u8, quiet: bool) -> anyhow::Result<
 }
 
 /// Resolves and prepares the configuration exactly as the server does, logging warnings.
-fn resolve(flags: &ConfigFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
-    let conf = config::load(flags, flags.config.as_deref())?;
+fn resolve(flags: &ServerFlags) -> anyhow::Result<(ServerConfig, Prepared)> {
+    let conf = config::load(&flags.keys, flags.config.as_deref())?;
     prepare_logged(conf)
 }
 
@@ -306,7 +87,7 @@ fn prepare_logged(conf: ServerConfig) -> anyhow::Result<(ServerConfig, Prepared)
     Ok((conf, prepared))
 }
 
-fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
+fn check(flags: &ServerFlags, verbose: u8) -> anyhow::Result<ExitCode> {
     let (mut conf, prepared) = resolve(flags).context("invalid configuration")?;
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     if matches!(conf.store, StoreConfig::Redis(_)) {
@@ -321,8 +102,8 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
         tracing::warn!("{warning}");
     }
     if verbose > 0 {
-        conf.schemes_path = Some(schemes_path);
-        conf.url = Some(url).filter(|u| !u.is_empty());
+        conf.schemes.schemes_path = Some(schemes_path);
+        conf.listeners.url = Some(url).filter(|u| !u.is_empty());
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &conf)?;
         writeln!(out)?;
@@ -332,12 +113,12 @@ fn check(flags: &ConfigFlags, verbose: u8) -> anyhow::Result<ExitCode> {
 
 /// Serves until a signal. Logs at info level (the reference's default), more with `-v` on
 /// the command line or `verbose` in the configuration, JSON lines with `log_json`.
-fn serve_forever(flags: &ConfigFlags, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
-    let conf = config::load(flags, flags.config.as_deref())?;
+fn serve_forever(flags: &ServerFlags, verbose: u8, quiet: bool) -> anyhow::Result<ExitCode> {
+    let conf = config::load(&flags.keys, flags.config.as_deref())?;
     let log = &conf.log;
     super::init_logging(1, verbose.max(log.verbose), quiet || log.quiet, log.json);
     let (conf, prepared) = prepare_logged(conf)?;
-    if let Some(files) = &conf.static_files {
+    if let Some(files) = &conf.listeners.static_files {
         tracing::info!(path = %files.path.display(), prefix = %files.prefix, "hosting static files");
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;

@@ -17,7 +17,7 @@ use clap::{Args, Subcommand};
 
 use super::jwt::read_input;
 use super::request::RequestFlags;
-use crate::config::{RawConfig, ServerConfig};
+use crate::config::{ListenerKeys, RawConfig, RequestorKeys, SchemeKeys, ServerConfig};
 use crate::protocol::messages::ProofStatus;
 use crate::protocol::request::RequestorRequest;
 use crate::protocol::session::{
@@ -530,17 +530,26 @@ async fn embedded(
         }
     };
     let raw = RawConfig {
-        schemes_path: Some(args.request.schemes_path().to_string_lossy().into_owned()),
-        schemes_update: Some(0),
-        privkeys: args
-            .privkeys
-            .as_ref()
-            .map(|p| p.to_string_lossy().into_owned()),
-        url: Some(url),
-        port: Some(u32::from(args.port)),
-        no_auth: Some(true),
-        // Stopped when its one session is over: nothing to wait for but requests in flight.
-        shutdown_timeout: Some(0),
+        schemes: SchemeKeys {
+            schemes_path: Some(args.request.schemes_path().to_string_lossy().into_owned()),
+            schemes_update: Some(0),
+            privkeys: args
+                .privkeys
+                .as_ref()
+                .map(|p| p.to_string_lossy().into_owned()),
+            ..SchemeKeys::default()
+        },
+        listeners: ListenerKeys {
+            url: Some(url),
+            port: Some(u32::from(args.port)),
+            // Stopped when its one session is over: nothing to wait for but requests in flight.
+            shutdown_timeout: Some(0),
+            ..ListenerKeys::default()
+        },
+        requestors: RequestorKeys {
+            no_auth: Some(true),
+            ..RequestorKeys::default()
+        },
         ..RawConfig::default()
     };
     let conf = ServerConfig::try_from(raw).map_err(Failure::usage)?;

@@ -20,16 +20,24 @@
 //! section, into the immutable configuration the server runs on: requestor keys become
 //! the JWT layer's credentials, `host_perms` parsed patterns.
 //!
-//! A new key takes: a field of [`RawConfig`] (its name is the key, its doc the meaning),
-//! a flag of the same name in `cli/server.rs` (if it has one; a test checks that every
-//! flag is a key), and its resolution in [`ServerConfig::try_from`] (which does not
-//! compile until the key is named there) into a field of [`ServerConfig`].
+//! A new key takes two places, both in the file of its section (`schemes.rs`,
+//! `listeners.rs`, `requestors.rs`, `sessions.rs`, `store.rs`, `revocation.rs`, `mode.rs`):
+//! a field of the section's `…Keys` struct, which is at once the flag of `irma server` (its
+//! doc the help), the key of files and the environment, and a known key; and its
+//! resolution in the section's `resolve`, whose destructuring does not compile until the
+//! key is named there.
 
 mod host_pattern;
+mod listeners;
+mod mode;
 mod raw;
+mod requestors;
 mod revocation;
+mod schemes;
 mod secret;
 mod server;
+mod sessions;
+mod store;
 
 use std::path::{Path, PathBuf};
 
@@ -39,16 +47,19 @@ use figment::{Figment, Metadata, Profile, Provider};
 use serde::Serialize;
 
 pub use host_pattern::{HostPattern, HostPatternError};
-pub use raw::{List, MapOrJson, RawConfig, RawRequestor};
+pub use listeners::{DEFAULT_PORT, Listener, ListenerKeys, Listeners, StaticFiles, Tls};
+pub use mode::{LogConfig, ModeKeys};
+pub use raw::{List, MapOrJson, RawConfig};
+pub use requestors::{Auth, Permissions, RawRequestor, Requestor, RequestorKeys, Requestors};
 pub use revocation::{
-    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig,
+    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig, RevocationKeys,
     TypeSettings as RevocationSettings,
 };
+pub use schemes::{SchemeKeys, Schemes};
 pub use secret::Secret;
-pub use server::{
-    Auth, DEFAULT_PORT, Listener, LogConfig, Permissions, RedisConfig, Requestor, ServerConfig,
-    StaticFiles, StoreConfig, Tls,
-};
+pub use server::ServerConfig;
+pub use sessions::{SessionConfig, SessionKeys};
+pub use store::{RedisConfig, StoreConfig, StoreKeys};
 
 /// Environment variable prefix of the server's configuration keys.
 pub const ENV_PREFIX: &str = "IRMASERVER_";
@@ -160,7 +171,42 @@ fn named<P: Provider>(name: impl Into<String>, provider: P) -> Named<P> {
     }
 }
 
-pub(crate) fn read_file(key: &'static str, path: &str) -> Result<String, ConfigError> {
+/// The error of a setting with a bad value.
+fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        reason: reason.into(),
+    }
+}
+
+/// One of an inline value and a file, as the reference's "either-or" rule.
+fn inline_or_file(
+    key: &'static str,
+    inline: Option<String>,
+    file: Option<String>,
+) -> Result<Option<String>, ConfigError> {
+    match (
+        inline.filter(|s| !s.is_empty()),
+        file.filter(|s| !s.is_empty()),
+    ) {
+        (Some(_), Some(_)) => Err(invalid(key, "give the value or the file, not both")),
+        (Some(v), None) => Ok(Some(v)),
+        (None, Some(path)) => read_file(key, &path).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// Durations appear in configuration dumps in the unit of their setting.
+fn as_minutes<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs() / 60)
+}
+
+/// A duration in seconds, in configuration dumps.
+fn as_seconds<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_secs())
+}
+
+fn read_file(key: &'static str, path: &str) -> Result<String, ConfigError> {
     std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
         key,
         path: PathBuf::from(path),
@@ -230,7 +276,7 @@ pub fn merge(flags: &impl Serialize, file: Option<&Path>) -> Result<RawConfig, C
             "the command line",
             Serialized::defaults(given(flags)?),
         ));
-    Ok(figment.extract()?)
+    RawConfig::extract(&figment)
 }
 
 /// The keys of `flags` that are set (not `null`).

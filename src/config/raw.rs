@@ -1,360 +1,179 @@
-//! The configuration as it comes out of figment: every key optional, named as the
-//! reference's flags with `_` (irmago `yivi/cli/irmacli/server.go`), unknown keys refused.
+//! The configuration as flags, environment and file give it: every key optional, named as
+//! the reference's flags with `_` (irmago `yivi/cli/irmacli/server.go`).
+//!
+//! Each key is defined once, as a field of one section of [`RawConfig`] beside the code that
+//! resolves it (`schemes.rs`, `listeners.rs`, ...): its name is the flag and the key, its doc
+//! the flag's help, its serde attributes how files and the environment write it. The
+//! sections are the flags of `irma server` (clap), serialise as one flat map (figment's
+//! command-line layer) and are each extracted from the merged layers; a key no section has
+//! is refused by name.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fmt;
 use std::marker::PhantomData;
 
+use clap::Args;
+use figment::{Figment, Provider};
 use serde::de::{self, DeserializeOwned, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// Every configuration key of `irma server`, unresolved.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
+use super::listeners::ListenerKeys;
+use super::mode::ModeKeys;
+use super::requestors::RequestorKeys;
+use super::revocation::RevocationKeys;
+use super::schemes::SchemeKeys;
+use super::sessions::SessionKeys;
+use super::store::StoreKeys;
+use super::{ConfigError, closest};
+
+/// Every configuration key of `irma server`, unresolved, by section.
+#[derive(Debug, Default, Clone, Args, Serialize)]
 pub struct RawConfig {
-    // Schemes and keys.
-    /// Path to the schemes (irma_configuration).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub schemes_path: Option<String>,
-    /// Read-only schemes copied into `schemes_path` when newer.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub schemes_assets_path: Option<String>,
-    /// Minutes between scheme updates; 0 disables them.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub schemes_update: Option<u64>,
-    /// Folder with issuer private keys.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub privkeys: Option<String>,
-    /// Skip checking that private keys exist for issue permissions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub skip_private_keys_check: Option<bool>,
-
-    // Listeners.
-    /// External URL the app connects to.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub url: Option<String>,
-    /// Requestor API port.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub port: Option<u32>,
-    /// Requestor API listen address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub listen_addr: Option<String>,
-    /// Prefix of every route.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub api_prefix: Option<String>,
-    /// Separate port for the app API.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub client_port: Option<u32>,
-    /// Listen address of the app API.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_listen_addr: Option<String>,
-    /// Port of a separate listener for `/metrics` (and `/ready`, `/health`); not in the
-    /// reference.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub metrics_port: Option<u32>,
-    /// Listen address of the metrics listener (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub metrics_listen_addr: Option<String>,
-    /// Seconds a stopping server may drain (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub shutdown_timeout: Option<u64>,
-    /// Folder served as static files.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub static_path: Option<String>,
-    /// URL prefix of the static files.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub static_prefix: Option<String>,
-    /// Server-sent events for status updates.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub sse: Option<bool>,
-
-    // Requestors and permissions.
-    /// Anyone may start sessions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub no_auth: Option<bool>,
-    /// Requestors by name (JSON in a flag or environment variable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub requestors: Option<MapOrJson<RawRequestor>>,
-    /// Attributes every requestor may disclose.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub disclose_perms: Option<List>,
-    /// Attributes every requestor may have signed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sign_perms: Option<List>,
-    /// Credentials every requestor may issue.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub issue_perms: Option<List>,
-    /// Credentials every requestor may revoke.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revoke_perms: Option<List>,
-    /// Static sessions by name (JSON in a flag or environment variable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub static_sessions: Option<MapOrJson<serde_json::Value>>,
-    /// Minutes a session may live.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub max_session_lifetime: Option<u64>,
-    /// Minutes a result is kept after the session ends.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub session_result_lifetime: Option<u64>,
-    /// Maximum age in seconds of a requestor JWT.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub max_request_age: Option<u64>,
-    /// Clock-skew leeway in seconds for requestor JWTs (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub jwt_leeway: Option<u64>,
-
-    // JWTs, callbacks, return URLs.
-    /// `iss` of result JWTs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_issuer: Option<String>,
-    /// RSA private key (PEM) for result JWTs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_privkey: Option<String>,
-    /// File with that key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_privkey_file: Option<String>,
-    /// Allow callbacks without a JWT key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub allow_unsigned_callbacks: Option<bool>,
-    /// Allow `augmentReturnUrl` in requests.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub augment_client_return_url: Option<bool>,
-    /// Allow callback and `nextSession` URLs on loopback, link-local and private
-    /// addresses in production mode (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub allow_private_callbacks: Option<bool>,
-    /// Most connections each listener serves at once (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub max_connections: Option<u64>,
-
-    // TLS.
-    /// TLS certificate chain (PEM).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub tls_cert: Option<String>,
-    /// File with that chain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub tls_cert_file: Option<String>,
-    /// TLS private key (PEM).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub tls_privkey: Option<String>,
-    /// File with that key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub tls_privkey_file: Option<String>,
-    /// TLS certificate chain of the app listener.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_tls_cert: Option<String>,
-    /// File with that chain.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_tls_cert_file: Option<String>,
-    /// TLS private key of the app listener.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_tls_privkey: Option<String>,
-    /// File with that key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub client_tls_privkey_file: Option<String>,
-    /// Plain HTTP is intended (TLS terminates in front of the server).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub no_tls: Option<bool>,
-
-    // Session store.
-    /// `memory` or `redis`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub store_type: Option<String>,
-    /// Redis `host:port`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_addr: Option<String>,
-    /// Redis Sentinel addresses.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub redis_sentinel_addrs: Option<List>,
-    /// Redis Sentinel master name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_master_name: Option<String>,
-    /// Accept the risk of inconsistent state with Sentinel or cluster.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_accept_inconsistency_risk: Option<bool>,
-    /// Redis ACL user.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_username: Option<String>,
-    /// Redis password.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_pw: Option<String>,
-    /// Redis Sentinel ACL user.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_username: Option<String>,
-    /// Redis Sentinel password.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_pw: Option<String>,
-    /// Allow an empty Redis password.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_allow_empty_password: Option<bool>,
-    /// Prefix keys with `<username>:`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_acl_use_key_prefixes: Option<bool>,
-    /// Redis database number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub redis_db: Option<i64>,
-    /// CA or certificate (PEM) of the Redis server.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_cert: Option<String>,
-    /// File with that certificate.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_cert_file: Option<String>,
-    /// Client certificate for Redis mTLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_client_cert_file: Option<String>,
-    /// Client key for Redis mTLS.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_client_key_file: Option<String>,
-    /// Plain TCP to Redis.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_no_tls: Option<bool>,
-    /// Prefix of every Redis key (not in the reference).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_key_prefix: Option<String>,
-
-    // Logging and mode.
-    /// Verbosity (0, 1 = debug, 2 = trace).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub verbose: Option<u8>,
-    /// No logs.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub quiet: Option<bool>,
-    /// Logs as JSON.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub log_json: Option<bool>,
-    /// Production mode: stricter defaults and checks.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub production: Option<bool>,
-
-    // Accepted for compatibility, not used.
-    /// Administrator e-mail address (irmago 0.x registered it; 1.x ignores it, as we do).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub email: Option<String>,
-    /// Opting out of `email` (irmago 0.x required one of them in production; 1.x ignores it).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub no_email: Option<bool>,
-
-    // Revocation.
-    /// Revocation database type (`postgres`, `mysql`, or ours: `sqlite`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub revocation_db_type: Option<String>,
-    /// Revocation database connection string.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub revocation_db_str: Option<String>,
-    /// Revocation settings by credential type (JSON in a flag or environment variable).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub revocation_settings: Option<MapOrJson<serde_json::Value>>,
-
-    // Not supported: accepted, refused when they enable something.
-    /// SD-JWT VC issuer certificates folder.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub sdjwtvc_issuer_certificates_dir: Option<String>,
-    /// SD-JWT VC issuer private keys folder.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub sdjwtvc_issuer_private_keys_dir: Option<String>,
-    /// The two SD-JWT VC folders as one map (`issuer_certificates_dir`,
-    /// `issuer_private_keys_dir`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sdjwtvc: Option<MapOrJson<serde_json::Value>>,
+    /// Schemes and issuer keys.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub schemes: SchemeKeys,
+    /// Listeners, URLs, TLS and static files.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub listeners: ListenerKeys,
+    /// Requestors, their authentication and permissions, static sessions.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub requestors: RequestorKeys,
+    /// Session lifetimes, result JWTs, callbacks and return URLs.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub sessions: SessionKeys,
+    /// The session store (memory or Redis).
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub store: StoreKeys,
+    /// Revocation roles and database.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub revocation: RevocationKeys,
+    /// Production mode, logging, and the keys accepted for compatibility.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub mode: ModeKeys,
 }
 
-/// One requestor of the `requestors` map.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRequestor {
-    /// `token`, `hmac` or `publickey`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub auth_method: Option<String>,
-    /// The token, base64 HMAC key or PEM public key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub key: Option<String>,
-    /// A file holding the key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub key_file: Option<String>,
-    /// Attributes this requestor may disclose.
-    #[serde(default)]
-    pub disclose_perms: Vec<String>,
-    /// Attributes this requestor may have signed.
-    #[serde(default)]
-    pub sign_perms: Vec<String>,
-    /// Credentials this requestor may issue.
-    #[serde(default)]
-    pub issue_perms: Vec<String>,
-    /// Credentials this requestor may revoke.
-    #[serde(default)]
-    pub revoke_perms: Vec<String>,
-    /// Host globs this requestor may put in `host`.
-    #[serde(default)]
-    pub host_perms: Vec<String>,
+impl RawConfig {
+    /// Every section extracted from the merged layers. Sections are extracted one by one
+    /// (serde's `flatten` would lose which key and source an error is about), so unknown
+    /// keys are found here: a top-level key that no section has.
+    pub(super) fn extract(figment: &Figment) -> Result<Self, ConfigError> {
+        let known: Vec<&'static str> = [
+            key_names::<SchemeKeys>(),
+            key_names::<ListenerKeys>(),
+            key_names::<RequestorKeys>(),
+            key_names::<SessionKeys>(),
+            key_names::<StoreKeys>(),
+            key_names::<RevocationKeys>(),
+            key_names::<ModeKeys>(),
+        ]
+        .concat();
+        let data = figment.data()?;
+        if let Some(key) = data
+            .values()
+            .flat_map(|dict| dict.keys())
+            .find(|key| !known.contains(&key.as_str()))
+        {
+            let place = figment
+                .find_metadata(key)
+                .map_or_else(|| "the configuration".to_owned(), |m| m.name.to_string());
+            return Err(ConfigError::UnknownKey {
+                key: key.to_owned(),
+                place,
+                suggestion: closest(key, &known),
+            });
+        }
+        Ok(Self {
+            schemes: figment.extract()?,
+            listeners: figment.extract()?,
+            requestors: figment.extract()?,
+            sessions: figment.extract()?,
+            store: figment.extract()?,
+            revocation: figment.extract()?,
+            mode: figment.extract()?,
+        })
+    }
+}
+
+/// The keys of a section: the field names that serde's derive gives `deserialize_struct`
+/// (the one place they are listed is the struct itself).
+fn key_names<T: DeserializeOwned>() -> &'static [&'static str] {
+    /// A deserializer that records the field names it is asked for and fails.
+    struct Names<'a>(&'a mut &'static [&'static str]);
+    impl<'de> Deserializer<'de> for Names<'_> {
+        type Error = de::value::Error;
+        fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value, Self::Error> {
+            Err(de::Error::custom("not a struct"))
+        }
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _: &'static str,
+            fields: &'static [&'static str],
+            _: V,
+        ) -> Result<V::Value, Self::Error> {
+            *self.0 = fields;
+            Err(de::Error::custom("names only"))
+        }
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map enum
+            identifier ignored_any
+        }
+    }
+    let mut names: &'static [&'static str] = &[];
+    let _ = T::deserialize(Names(&mut names));
+    names
+}
+
+/// The clap parser of flags taking a JSON object (`--requestors`, `--static-sessions`,
+/// `--revocation-settings`). Its error names the flag and what is wrong but, unlike clap's
+/// own, does not repeat the value: it may hold requestor keys.
+#[derive(Debug)]
+pub(super) struct JsonFlag<T>(PhantomData<fn() -> T>);
+
+impl<T> JsonFlag<T> {
+    /// The parser.
+    pub(super) fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+impl<T> Clone for JsonFlag<T> {
+    fn clone(&self) -> Self {
+        Self::new()
+    }
+}
+
+impl<T: DeserializeOwned + Clone + Send + Sync + 'static> clap::builder::TypedValueParser
+    for JsonFlag<T>
+{
+    type Value = MapOrJson<T>;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &OsStr,
+    ) -> Result<Self::Value, clap::Error> {
+        let flag = arg.and_then(clap::Arg::get_long).unwrap_or("the flag");
+        let fail = |reason: String| {
+            let mut cmd = cmd.clone();
+            cmd.error(
+                clap::error::ErrorKind::ValueValidation,
+                format!("invalid value for --{flag}: {reason}"),
+            )
+        };
+        let text = value.to_str().ok_or_else(|| fail("not UTF-8".to_owned()))?;
+        MapOrJson::from_json(text).map_err(fail)
+    }
 }
 
 /// A list given as a list (config file) or as one string (flag or environment variable),
@@ -363,6 +182,27 @@ pub struct RawRequestor {
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct List(pub Vec<String>);
+
+impl List {
+    /// The items of a list written as one string.
+    fn split(text: &str) -> Self {
+        List(
+            text.split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+}
+
+/// A list flag (`--disclose-perms a,b`).
+impl FromStr for List {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(List::split(text))
+    }
+}
 
 impl<'de> Deserialize<'de> for List {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -373,12 +213,7 @@ impl<'de> Deserialize<'de> for List {
                 f.write_str("a list of strings, or one string separated by commas or spaces")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<List, E> {
-                Ok(List(
-                    v.split(|c: char| c == ',' || c.is_whitespace())
-                        .filter(|s| !s.is_empty())
-                        .map(str::to_owned)
-                        .collect(),
-                ))
+                Ok(List::split(v))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<List, A::Error> {
                 let mut out = Vec::new();
@@ -404,6 +239,18 @@ impl<T> Default for MapOrJson<T> {
     }
 }
 
+impl<T: DeserializeOwned> MapOrJson<T> {
+    /// The map a flag or environment variable gives as JSON text (empty: no entries).
+    fn from_json(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() {
+            return Ok(MapOrJson::default());
+        }
+        serde_json::from_str(text)
+            .map(MapOrJson)
+            .map_err(|e| format!("invalid JSON: {e}"))
+    }
+}
+
 impl<'de, T: DeserializeOwned> Deserialize<'de> for MapOrJson<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V<T>(PhantomData<T>);
@@ -413,12 +260,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for MapOrJson<T> {
                 f.write_str("a map, or a JSON object in a string")
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-                if v.trim().is_empty() {
-                    return Ok(MapOrJson::default());
-                }
-                serde_json::from_str(v)
-                    .map(MapOrJson)
-                    .map_err(|e| E::custom(format!("invalid JSON: {e}")))
+                MapOrJson::from_json(v).map_err(E::custom)
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = BTreeMap::new();
@@ -433,7 +275,7 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for MapOrJson<T> {
 }
 
 /// Numbers from the environment arrive as strings; from a file as numbers. Both parse.
-fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+pub(super) fn lenient<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: Deserializer<'de>,
     T: FromStr + Deserialize<'de>,
@@ -457,7 +299,7 @@ where
 }
 
 /// Booleans as the reference reads them: `true/false`, `1/0`, `t/f`, `yes/no`, `on/off`.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+pub(super) fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Either {
@@ -476,7 +318,7 @@ fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Erro
 }
 
 /// Strings, also when a file writes them as a number or boolean.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+pub(super) fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Scalar {

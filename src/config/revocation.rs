@@ -14,17 +14,41 @@
 
 use std::collections::BTreeMap;
 
+use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::ConfigError;
-use super::raw::MapOrJson;
+use super::raw::{JsonFlag, MapOrJson, lenient_string};
 use super::secret::Secret;
+use super::{ConfigError, invalid};
 use crate::revocation::DbType;
 
 /// The reference's default tolerance in seconds (`RevocationParameters.DefaultTolerance`).
 pub const DEFAULT_TOLERANCE: u64 = 10 * 60;
 /// The smallest tolerance accepted, in seconds.
 pub const MIN_TOLERANCE: u64 = 30;
+
+/// The keys of this section, unresolved.
+#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
+pub struct RevocationKeys {
+    /// Database type for revocation: postgres, mysql, or sqlite (the default for a revocation
+    /// server or authority: revocation.db in the data folder).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub revocation_db_type: Option<String>,
+    /// Connection string for the revocation database (postgres: "host=… port=… user=…
+    /// dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a
+    /// file).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "lenient_string")]
+    pub revocation_db_str: Option<String>,
+    /// Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or
+    /// {"server", "revocation_server_url", "tolerance", "sse"}.
+    #[arg(long, value_parser = JsonFlag::<serde_json::Value>::new())]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_settings: Option<MapOrJson<serde_json::Value>>,
+}
 
 /// Revocation as configured.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -97,111 +121,120 @@ struct RawTypeSettings {
     sse: bool,
 }
 
-fn invalid(key: &'static str, reason: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid {
-        key,
-        reason: reason.into(),
-    }
-}
-
-/// Resolves the three revocation keys.
-pub(super) fn resolve(
-    db_type: Option<String>,
-    db_str: Option<String>,
-    settings: Option<MapOrJson<serde_json::Value>>,
-) -> Result<RevocationConfig, ConfigError> {
-    let mut types = BTreeMap::new();
-    for (id, value) in settings.unwrap_or_default().0 {
-        let raw: RawTypeSettings = if value.is_null() {
-            RawTypeSettings::default()
-        } else {
-            serde_json::from_value(value)
-                .map_err(|e| invalid("revocation_settings", format!("{id}: {e}")))?
-        };
-        let url = Some(raw.revocation_server_url.trim_end_matches('/').to_owned())
-            .filter(|u| !u.is_empty());
-        if raw.authority && url.is_some() {
-            return Err(invalid(
-                "revocation_settings",
-                format!("revocation authority mode for {id} cannot be combined with URL"),
-            ));
+impl RevocationKeys {
+    /// Resolves the three revocation keys.
+    pub(super) fn resolve(self) -> Result<RevocationConfig, ConfigError> {
+        let Self {
+            revocation_db_type: db_type,
+            revocation_db_str: db_str,
+            revocation_settings: settings,
+        } = self;
+        let mut types = BTreeMap::new();
+        for (id, value) in settings.unwrap_or_default().0 {
+            let raw: RawTypeSettings = if value.is_null() {
+                RawTypeSettings::default()
+            } else {
+                serde_json::from_value(value)
+                    .map_err(|e| invalid("revocation_settings", format!("{id}: {e}")))?
+            };
+            let url = Some(raw.revocation_server_url.trim_end_matches('/').to_owned())
+                .filter(|u| !u.is_empty());
+            if raw.authority && url.is_some() {
+                return Err(invalid(
+                    "revocation_settings",
+                    format!("revocation authority mode for {id} cannot be combined with URL"),
+                ));
+            }
+            if raw.server && !raw.authority && url.is_none() {
+                return Err(invalid(
+                    "revocation_settings",
+                    format!("revocation server mode for {id} requires URL to be configured"),
+                ));
+            }
+            if raw.tolerance != 0 && raw.tolerance < MIN_TOLERANCE {
+                return Err(invalid(
+                    "revocation_settings",
+                    format!(
+                        "tolerance of {id} must be at least {MIN_TOLERANCE} seconds, was {}",
+                        raw.tolerance
+                    ),
+                ));
+            }
+            if let Some(u) = &url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(invalid(
+                    "revocation_settings",
+                    format!("revocation_server_url of {id} is not an http(s) URL: {u:?}"),
+                ));
+            }
+            types.insert(
+                id,
+                TypeSettings {
+                    authority: raw.authority,
+                    server: raw.server || raw.authority,
+                    url,
+                    tolerance: (raw.tolerance != 0).then_some(raw.tolerance),
+                    sse: raw.sse,
+                },
+            );
         }
-        if raw.server && !raw.authority && url.is_none() {
-            return Err(invalid(
-                "revocation_settings",
-                format!("revocation server mode for {id} requires URL to be configured"),
-            ));
-        }
-        if raw.tolerance != 0 && raw.tolerance < MIN_TOLERANCE {
-            return Err(invalid(
-                "revocation_settings",
-                format!(
-                    "tolerance of {id} must be at least {MIN_TOLERANCE} seconds, was {}",
-                    raw.tolerance
-                ),
-            ));
-        }
-        if let Some(u) = &url
-            && !(u.starts_with("http://") || u.starts_with("https://"))
-        {
-            return Err(invalid(
-                "revocation_settings",
-                format!("revocation_server_url of {id} is not an http(s) URL: {u:?}"),
-            ));
-        }
-        types.insert(
-            id,
-            TypeSettings {
-                authority: raw.authority,
-                server: raw.server || raw.authority,
-                url,
-                tolerance: (raw.tolerance != 0).then_some(raw.tolerance),
-                sse: raw.sse,
-            },
-        );
-    }
-    let db_type = db_type.filter(|s| !s.is_empty());
-    let db_str = db_str.filter(|s| !s.is_empty());
-    let needs_database = types.values().any(|t| t.server);
-    let database = match (db_type, db_str) {
-        (None, None) if needs_database => Some(Database::DefaultSqlite),
-        (None, None) => None,
-        (None, Some(_)) => {
-            return Err(invalid(
-                "revocation_db_type",
-                "revocation_db_str is set: give its type too (postgres, mysql or sqlite)",
-            ));
-        }
-        (Some(t), dsn) => {
-            let db_type: DbType = t.parse().map_err(|e: crate::revocation::StoreError| {
-                invalid("revocation_db_type", e.to_string())
-            })?;
-            match (db_type, dsn) {
-                (DbType::Sqlite, None) => Some(Database::DefaultSqlite),
-                (_, None) => {
-                    return Err(invalid(
-                        "revocation_db_str",
-                        format!("revocation_db_type {t} needs a connection string"),
-                    ));
-                }
-                (db_type, Some(dsn)) => {
-                    // Refuse a connection string we cannot use now, not at the first query.
-                    crate::revocation::dsn::to_url(db_type, &dsn)
-                        .map_err(|e| invalid("revocation_db_str", e.to_string()))?;
-                    Some(Database::Configured {
-                        db_type,
-                        dsn: Secret::new(dsn),
-                    })
+        let db_type = db_type.filter(|s| !s.is_empty());
+        let db_str = db_str.filter(|s| !s.is_empty());
+        let needs_database = types.values().any(|t| t.server);
+        let database = match (db_type, db_str) {
+            (None, None) if needs_database => Some(Database::DefaultSqlite),
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(invalid(
+                    "revocation_db_type",
+                    "revocation_db_str is set: give its type too (postgres, mysql or sqlite)",
+                ));
+            }
+            (Some(t), dsn) => {
+                let db_type: DbType = t.parse().map_err(|e: crate::revocation::StoreError| {
+                    invalid("revocation_db_type", e.to_string())
+                })?;
+                match (db_type, dsn) {
+                    (DbType::Sqlite, None) => Some(Database::DefaultSqlite),
+                    (_, None) => {
+                        return Err(invalid(
+                            "revocation_db_str",
+                            format!("revocation_db_type {t} needs a connection string"),
+                        ));
+                    }
+                    (db_type, Some(dsn)) => {
+                        // Refuse a connection string we cannot use now, not at the first query.
+                        crate::revocation::dsn::to_url(db_type, &dsn)
+                            .map_err(|e| invalid("revocation_db_str", e.to_string()))?;
+                        Some(Database::Configured {
+                            db_type,
+                            dsn: Secret::new(dsn),
+                        })
+                    }
                 }
             }
-        }
-    };
-    Ok(RevocationConfig { types, database })
+        };
+        Ok(RevocationConfig { types, database })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resolve(
+        revocation_db_type: Option<String>,
+        revocation_db_str: Option<String>,
+        revocation_settings: Option<MapOrJson<serde_json::Value>>,
+    ) -> Result<RevocationConfig, ConfigError> {
+        RevocationKeys {
+            revocation_db_type,
+            revocation_db_str,
+            revocation_settings,
+        }
+        .resolve()
+    }
 
     fn settings(json: serde_json::Value) -> Option<MapOrJson<serde_json::Value>> {
         Some(MapOrJson(

@@ -35,12 +35,12 @@ fn defaults_in_development() {
     Jail::expect_with(|_| {
         let c = load(&flags(), None).unwrap();
         assert!(!c.production);
-        assert!(matches!(c.auth, Auth::Disabled));
-        assert_eq!(c.listener.port, 8088);
-        assert_eq!(c.global_permissions.issue, ["*"]);
-        assert_eq!(c.max_session_lifetime.as_secs(), 15 * 60);
-        assert_eq!(c.session_result_lifetime.as_secs(), 5 * 60);
-        assert_eq!(c.jwt_issuer, "irmaserver");
+        assert!(matches!(c.requestors.auth, Auth::Disabled));
+        assert_eq!(c.listeners.listener.port, 8088);
+        assert_eq!(c.requestors.global_permissions.issue, ["*"]);
+        assert_eq!(c.sessions.max_session_lifetime.as_secs(), 15 * 60);
+        assert_eq!(c.sessions.session_result_lifetime.as_secs(), 5 * 60);
+        assert_eq!(c.sessions.jwt_issuer, "irmaserver");
         assert!(matches!(c.store, StoreConfig::Memory));
         Ok(())
     });
@@ -56,16 +56,16 @@ fn flags_beat_env_beat_file() {
         jail.set_env("IRMASERVER_PORT", "2222");
         jail.set_env("IRMASERVER_JWT_ISSUER", "fromenv");
         let c = load(&flags(), None).unwrap();
-        assert_eq!(c.listener.port, 2222);
-        assert_eq!(c.jwt_issuer, "fromenv");
-        assert_eq!(c.max_request_age.as_secs(), 10);
-        assert_eq!(c.listener.addr.unwrap().to_string(), "127.0.0.1");
+        assert_eq!(c.listeners.listener.port, 2222);
+        assert_eq!(c.sessions.jwt_issuer, "fromenv");
+        assert_eq!(c.requestors.max_request_age.as_secs(), 10);
+        assert_eq!(c.listeners.listener.addr.unwrap().to_string(), "127.0.0.1");
 
         let mut f = flags();
-        f.port = Some(3333);
+        f.listeners.port = Some(3333);
         let c = load(&f, None).unwrap();
-        assert_eq!(c.listener.port, 3333);
-        assert_eq!(c.jwt_issuer, "fromenv");
+        assert_eq!(c.listeners.listener.port, 3333);
+        assert_eq!(c.sessions.jwt_issuer, "fromenv");
         Ok(())
     });
 }
@@ -75,7 +75,7 @@ fn numeric_looking_strings_stay_strings() {
     Jail::expect_with(|jail| {
         jail.set_env("IRMASERVER_JWT_ISSUER", "12345");
         let c = load(&flags(), None).unwrap();
-        assert_eq!(c.jwt_issuer, "12345");
+        assert_eq!(c.sessions.jwt_issuer, "12345");
         Ok(())
     });
 }
@@ -90,9 +90,12 @@ fn production_from_a_file_gives_production_defaults() {
         )?;
         let c = load(&flags(), None).unwrap();
         assert!(c.production);
-        assert!(matches!(c.auth, Auth::Requestors(_)));
-        assert!(c.global_permissions.issue.is_empty());
-        assert_eq!(c.url.as_deref(), Some("https://irma.example.com/irma/"));
+        assert!(matches!(c.requestors.auth, Auth::Requestors(_)));
+        assert!(c.requestors.global_permissions.issue.is_empty());
+        assert_eq!(
+            c.listeners.url.as_deref(),
+            Some("https://irma.example.com/irma/")
+        );
         Ok(())
     });
 }
@@ -125,7 +128,7 @@ fn requestors_as_json_in_env_and_as_map_in_file() {
             "no_auth = false\n[requestors.a]\nauth_method = \"hmac\"\nkey = \"eGE2PSomOT84amVVdTU\"\ndisclose_perms = [\"irma-demo.*\"]\n",
         )?;
         let c = load(&flags(), None).unwrap();
-        let Auth::Requestors(r) = &c.auth else {
+        let Auth::Requestors(r) = &c.requestors.auth else {
             panic!("auth disabled")
         };
         assert!(matches!(
@@ -139,7 +142,7 @@ fn requestors_as_json_in_env_and_as_map_in_file() {
             r#"{"b":{"auth_method":"token","key":"tok"}}"#,
         );
         let c = load(&flags(), None).unwrap();
-        let Auth::Requestors(r) = &c.auth else {
+        let Auth::Requestors(r) = &c.requestors.auth else {
             panic!("auth disabled")
         };
         assert!(r.contains_key("b") && !r.contains_key("a"));
@@ -157,10 +160,10 @@ fn lists_split_on_commas_and_spaces() {
         jail.set_env("IRMASERVER_SIGN_PERMS", "a.b.c.d,e.f.g.h");
         let c = load(&flags(), None).unwrap();
         assert_eq!(
-            c.global_permissions.disclose,
+            c.requestors.global_permissions.disclose,
             ["irma-demo.*", "pbdf.pbdf.email.email"]
         );
-        assert_eq!(c.global_permissions.sign, ["a.b.c.d", "e.f.g.h"]);
+        assert_eq!(c.requestors.global_permissions.sign, ["a.b.c.d", "e.f.g.h"]);
         Ok(())
     });
 }
@@ -204,16 +207,16 @@ fn listener_checks() {
 fn metrics_listener_and_shutdown_timeout() {
     Jail::expect_with(|jail| {
         let c = load(&flags(), None).unwrap();
-        assert!(c.metrics_listener.is_none());
-        assert_eq!(c.shutdown_timeout.as_secs(), 60);
+        assert!(c.listeners.metrics_listener.is_none());
+        assert_eq!(c.listeners.shutdown_timeout.as_secs(), 60);
         jail.set_env("IRMASERVER_METRICS_PORT", "9188");
         jail.set_env("IRMASERVER_METRICS_LISTEN_ADDR", "127.0.0.1");
         jail.set_env("IRMASERVER_SHUTDOWN_TIMEOUT", "5");
         let c = load(&flags(), None).unwrap();
-        let metrics = c.metrics_listener.unwrap();
+        let metrics = c.listeners.metrics_listener.unwrap();
         assert_eq!(metrics.port, 9188);
         assert_eq!(metrics.addr.unwrap().to_string(), "127.0.0.1");
-        assert_eq!(c.shutdown_timeout.as_secs(), 5);
+        assert_eq!(c.listeners.shutdown_timeout.as_secs(), 5);
         refusals(
             jail,
             &[
@@ -242,7 +245,10 @@ fn url_is_normalised() {
         jail.set_env("IRMASERVER_URL", "http://example.com:port");
         jail.set_env("IRMASERVER_PORT", "9000");
         let c = load(&flags(), None).unwrap();
-        assert_eq!(c.url.as_deref(), Some("http://example.com:9000/irma/"));
+        assert_eq!(
+            c.listeners.url.as_deref(),
+            Some("http://example.com:9000/irma/")
+        );
         Ok(())
     });
 }
@@ -306,7 +312,7 @@ fn env_values_keep_their_text() {
             panic!("not redis")
         };
         assert_eq!(r.password.expose(), "0123");
-        assert!(c.sse);
+        assert!(c.listeners.sse);
         jail.set_env("IRMASERVER_SSE", "maybe");
         assert!(load_error().contains("maybe"));
         Ok(())
@@ -318,20 +324,25 @@ fn static_files() {
     Jail::expect_with(|jail| {
         jail.create_dir("www")?;
         let mut f = flags();
-        f.static_path = Some("www".into());
+        f.listeners.static_path = Some("www".into());
         let c = load(&f, None).unwrap();
-        assert_eq!(c.static_files.unwrap().prefix, "/");
-        f.static_prefix = Some("/demo".into());
+        assert_eq!(c.listeners.static_files.unwrap().prefix, "/");
+        f.listeners.static_prefix = Some("/demo".into());
         assert_eq!(
-            load(&f, None).unwrap().static_files.unwrap().prefix,
+            load(&f, None)
+                .unwrap()
+                .listeners
+                .static_files
+                .unwrap()
+                .prefix,
             "/demo/"
         );
         for bad in ["demo/", "/irma", "/session/x/"] {
-            f.static_prefix = Some(bad.into());
+            f.listeners.static_prefix = Some(bad.into());
             let e = load(&f, None).unwrap_err().to_string();
             assert!(e.contains("static_prefix"), "{bad}: {e}");
         }
-        f.static_path = Some("missing".into());
+        f.listeners.static_path = Some("missing".into());
         assert!(
             load(&f, None)
                 .unwrap_err()
@@ -361,14 +372,17 @@ fn reference_configurations_load_as_in_the_reference() {
             "no store_type: memory"
         );
         let c = load_file("irmago-static.yml").unwrap();
-        assert!(c.static_sessions.contains_key("mystaticsession"));
-        assert!(c.allow_unsigned_callbacks);
-        assert_eq!(c.schemes_update, None);
+        assert!(c.requestors.static_sessions.contains_key("mystaticsession"));
+        assert!(c.sessions.allow_unsigned_callbacks);
+        assert_eq!(c.schemes.schemes_update, None);
         let c = load_file("irmago-requestorserver_nextsession.yml").unwrap();
-        assert!(c.production && c.no_tls);
-        assert_eq!(c.url.as_deref(), Some("http://192.168.1.154:8088/irma/"));
+        assert!(c.production && c.listeners.no_tls);
+        assert_eq!(
+            c.listeners.url.as_deref(),
+            Some("http://192.168.1.154:8088/irma/")
+        );
         assert_eq!(c.ignored, ["no_email"]);
-        let Auth::Requestors(r) = &c.auth else {
+        let Auth::Requestors(r) = &c.requestors.auth else {
             panic!("auth disabled")
         };
         assert_eq!(r.keys().collect::<Vec<_>>(), ["alice", "eve", "eve2"]);
@@ -378,17 +392,20 @@ fn reference_configurations_load_as_in_the_reference() {
         // The documentation's examples.
         let c = load_file("docs-config.yml").unwrap();
         assert!(c.production);
-        assert_eq!(c.listener.port, 443);
-        assert_eq!(c.url.as_deref(), Some("https://example.com/irma/"));
-        assert!(c.listener.tls.is_some());
+        assert_eq!(c.listeners.listener.port, 443);
+        assert_eq!(
+            c.listeners.url.as_deref(),
+            Some("https://example.com/irma/")
+        );
+        assert!(c.listeners.listener.tls.is_some());
         let c = load_file("docs-requestors.json").unwrap();
-        let Auth::Requestors(r) = &c.auth else {
+        let Auth::Requestors(r) = &c.requestors.auth else {
             panic!("auth disabled")
         };
         let own = &r["myapp"].permissions;
         assert_eq!(own.sign, ["irma-demo.MijnOverheid.ageLower.*"]);
         assert_eq!(own.hosts[0].as_str(), "*.example.com");
-        assert!(c.static_sessions.contains_key("mystaticsession"));
+        assert!(c.requestors.static_sessions.contains_key("mystaticsession"));
 
         // email and no_email are accepted and ignored; production does not need them.
         let c = load_file("email.toml").unwrap();
@@ -396,14 +413,14 @@ fn reference_configurations_load_as_in_the_reference() {
         assert_eq!(c.ignored, ["email"]);
         let c = load_file("revocation-off.json").unwrap();
         assert_eq!(c.ignored, ["no_email"]);
-        assert!(c.global_permissions.revoke.is_empty());
+        assert!(c.requestors.global_permissions.revoke.is_empty());
 
         // The reference's revocation configurations: an authority on PostgreSQL, and an
         // issuer that sends its records to a remote authority.
         let c = load_file("irmago-revocation.yml").unwrap();
         let root = &c.revocation.types["irma-demo.MijnOverheid.root"];
         assert!(root.authority && root.server);
-        assert_eq!(c.global_permissions.revoke, ["*"]);
+        assert_eq!(c.requestors.global_permissions.revoke, ["*"]);
         assert!(matches!(
             &c.revocation.database,
             Some(crate::config::Database::Configured {

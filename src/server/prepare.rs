@@ -111,8 +111,9 @@ pub enum PrepareError {
 /// Builds and checks everything the server needs from `conf`, without side effects.
 pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     let mut warnings = Vec::new();
-    let schemes_path = default_schemes_path(conf.schemes_path.as_deref());
+    let schemes_path = default_schemes_path(conf.schemes.schemes_path.as_deref());
     let assets = conf
+        .schemes
         .schemes_assets_path
         .clone()
         .or_else(default_assets_path);
@@ -131,33 +132,35 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         source,
     })?;
     warnings.extend(schemes.warnings().iter().cloned());
-    let keys = PrivateKeyFolder(conf.privkeys.clone());
-    if let Some(dir) = &conf.privkeys {
+    let keys = PrivateKeyFolder(conf.schemes.privkeys.clone());
+    if let Some(dir) = &conf.schemes.privkeys {
         check_private_key_folder(dir, &schemes)?;
     }
 
     let auth = requestor_auth(conf);
-    let own = match &conf.auth {
+    let own = match &conf.requestors.auth {
         Auth::Disabled => BTreeMap::new(),
         Auth::Requestors(r) => r.iter().map(|(name, r)| (name, &r.permissions)).collect(),
     };
     let permissions = PermissionSet::resolve(
-        &conf.global_permissions,
+        &conf.requestors.global_permissions,
         own.iter().map(|(n, p)| (*n, *p)),
         &schemes,
         &keys,
-        !conf.skip_private_keys_check,
+        !conf.schemes.skip_private_keys_check,
     )
     .map_err(PrepareError::Permissions)?;
-    widened_permission_warnings(&conf.global_permissions, &own, &mut warnings);
+    widened_permission_warnings(&conf.requestors.global_permissions, &own, &mut warnings);
 
-    if matches!(conf.auth, Auth::Disabled) {
+    if matches!(conf.requestors.auth, Auth::Disabled) {
         warnings.push(
             "requestor authentication disabled (no_auth): anyone who can reach this server can use it"
                 .to_owned(),
         );
-        if !conf.global_permissions.issue.is_empty() && have_private_keys(&schemes, &keys) {
-            if conf.production && conf.client_listener.is_none() {
+        if !conf.requestors.global_permissions.issue.is_empty()
+            && have_private_keys(&schemes, &keys)
+        {
+            if conf.production && conf.listeners.client_listener.is_none() {
                 return Err(PrepareError::Refused {
                     key: "no_auth",
                     reason: "issuance is enabled in production mode with private keys installed: enable requestor authentication, or serve the app API on its own client_port and client_listen_addr".to_owned(),
@@ -179,19 +182,21 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
     }
 
     let tls = conf
+        .listeners
         .listener
         .tls
         .as_ref()
         .map(|t| tls_config("tls_cert", t))
         .transpose()?;
     let client_tls = conf
+        .listeners
         .client_listener
         .as_ref()
         .and_then(|l| l.tls.as_ref())
         .map(|t| tls_config("client_tls_cert", t))
         .transpose()?;
 
-    url_warnings(&url, &conf.api_prefix, &mut warnings);
+    url_warnings(&url, &conf.listeners.api_prefix, &mut warnings);
     for key in &conf.ignored {
         warnings.push(format!(
             "{key} is accepted for compatibility and ignored: this server sends no email (as irmago 1.x)"
@@ -205,15 +210,15 @@ pub fn prepare(conf: &ServerConfig) -> Result<Prepared, PrepareError> {
         url,
         production: conf.production,
         lifetimes: Lifetimes {
-            max_session: conf.max_session_lifetime,
-            result: conf.session_result_lifetime,
+            max_session: conf.sessions.max_session_lifetime,
+            result: conf.sessions.session_result_lifetime,
         },
         private_keys: keys,
         permissions,
         signer,
-        allow_unsigned_callbacks: conf.allow_unsigned_callbacks,
-        augment_client_return_url: conf.augment_client_return_url,
-        allow_private_callbacks: conf.allow_private_callbacks,
+        allow_unsigned_callbacks: conf.sessions.allow_unsigned_callbacks,
+        augment_client_return_url: conf.sessions.augment_client_return_url,
+        allow_private_callbacks: conf.sessions.allow_private_callbacks,
         clock: Clock::System,
     };
     Ok(Prepared {
@@ -320,13 +325,17 @@ pub fn lan_ip() -> Option<Ipv4Addr> {
 /// machine's LAN address, as the reference's default (127.0.0.1 when it has none); in
 /// production without `url` it stays empty, as the reference's.
 fn app_url(conf: &ServerConfig) -> String {
-    if let Some(u) = &conf.url {
+    if let Some(u) = &conf.listeners.url {
         return u.clone();
     }
     if conf.production {
         return String::new();
     }
-    let listener = conf.client_listener.as_ref().unwrap_or(&conf.listener);
+    let listener = conf
+        .listeners
+        .client_listener
+        .as_ref()
+        .unwrap_or(&conf.listeners.listener);
     let addr = socket_addr(listener);
     let host = if addr.ip().is_unspecified() {
         IpAddr::V4(lan_ip().unwrap_or_else(|| {
@@ -349,7 +358,7 @@ fn app_url(conf: &ServerConfig) -> String {
         ),
         port => SocketAddr::new(host, port).to_string(),
     };
-    format!("{scheme}://{authority}{}irma/", conf.api_prefix)
+    format!("{scheme}://{authority}{}irma/", conf.listeners.api_prefix)
 }
 
 fn url_warnings(url: &str, api_prefix: &str, warnings: &mut Vec<String>) {
@@ -372,13 +381,13 @@ fn url_warnings(url: &str, api_prefix: &str, warnings: &mut Vec<String>) {
 
 /// Requestor authentication as configured.
 fn requestor_auth(config: &ServerConfig) -> RequestorAuth {
-    let requestors = match &config.auth {
+    let requestors = match &config.requestors.auth {
         Auth::Disabled => return RequestorAuth::disabled(),
         Auth::Requestors(r) => r,
     };
     let mut auth = RequestorAuth::new(
-        config.max_request_age.as_secs(),
-        config.jwt_leeway.as_secs(),
+        config.requestors.max_request_age.as_secs(),
+        config.requestors.jwt_leeway.as_secs(),
     );
     for (name, requestor) in requestors {
         auth.add(name.clone(), requestor.key.clone());
@@ -388,11 +397,14 @@ fn requestor_auth(config: &ServerConfig) -> RequestorAuth {
 
 /// The result signer, if a JWT private key is configured.
 fn result_signer(config: &ServerConfig) -> Result<Option<ResultSigner>, PrepareError> {
-    let Some(pem) = &config.jwt_private_key else {
+    let Some(pem) = &config.sessions.jwt_private_key else {
         return Ok(None);
     };
     let key = RsaPrivateKey::from_pem(pem.expose().as_bytes()).map_err(PrepareError::JwtKey)?;
-    Ok(Some(ResultSigner::new(key, config.jwt_issuer.clone())))
+    Ok(Some(ResultSigner::new(
+        key,
+        config.sessions.jwt_issuer.clone(),
+    )))
 }
 
 /// Parses and checks the static sessions (irmago `verifyStaticSessions`): disclosure or
@@ -405,17 +417,17 @@ fn static_sessions(
     permissions: &PermissionSet,
     url: &str,
 ) -> Result<BTreeMap<String, RequestorRequest>, PrepareError> {
-    if conf.static_sessions.is_empty() {
+    if conf.requestors.static_sessions.is_empty() {
         return Ok(BTreeMap::new());
     }
-    if !have_jwt_key && !conf.allow_unsigned_callbacks {
+    if !have_jwt_key && !conf.sessions.allow_unsigned_callbacks {
         return Err(PrepareError::Refused {
             key: "static_sessions",
             reason: "static sessions configured but no JWT private key installed: configure jwt_privkey or enable allow_unsigned_callbacks".to_owned(),
         });
     }
     let mut out = BTreeMap::new();
-    for (name, value) in &conf.static_sessions {
+    for (name, value) in &conf.requestors.static_sessions {
         let bad = |reason: String| PrepareError::StaticSession {
             name: name.clone(),
             reason,

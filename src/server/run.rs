@@ -142,7 +142,7 @@ impl Server {
             auth: Arc::new(prepared.auth),
             static_sessions: Arc::new(prepared.static_sessions),
             replay: Arc::new(replay),
-            sse: conf.sse,
+            sse: conf.listeners.sse,
             metrics: Arc::new(metrics),
             lifecycle: Arc::default(),
         };
@@ -150,10 +150,10 @@ impl Server {
         Ok(Self {
             state,
             listeners,
-            api_prefix: conf.api_prefix.clone(),
-            static_files: conf.static_files.clone(),
+            api_prefix: conf.listeners.api_prefix.clone(),
+            static_files: conf.listeners.static_files.clone(),
             warnings,
-            shutdown_timeout: conf.shutdown_timeout,
+            shutdown_timeout: conf.listeners.shutdown_timeout,
             tasks,
         })
     }
@@ -220,7 +220,7 @@ fn connection_cap(conf: &ServerConfig, listeners: usize) -> usize {
         Some(open_files) => tracing::info!(open_files, "open-file limit"),
         None => tracing::info!("open-file limit: unlimited or unknown"),
     }
-    let Some(cap) = conf.max_connections else {
+    let Some(cap) = conf.listeners.max_connections else {
         let cap = open_files::default_max_connections(limit, listeners);
         tracing::info!(max_connections = cap, "connections per listener");
         return cap;
@@ -236,7 +236,7 @@ fn connection_cap(conf: &ServerConfig, listeners: usize) -> usize {
 
 /// The names of the configured requestors (the values of the metrics' `requestor` label).
 fn requestor_names(conf: &ServerConfig) -> impl Iterator<Item = &str> {
-    let names = match &conf.auth {
+    let names = match &conf.requestors.auth {
         Auth::Disabled => None,
         Auth::Requestors(requestors) => Some(requestors.keys().map(String::as_str)),
     };
@@ -247,12 +247,12 @@ fn requestor_names(conf: &ServerConfig) -> impl Iterator<Item = &str> {
 /// connection, which [`connection_cap`] replaces).
 fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -> Vec<Endpoint> {
     let mut main = Endpoint {
-        addr: socket_addr(&conf.listener),
+        addr: socket_addr(&conf.listeners.listener),
         tls: prepared.tls.take(),
         routes: Routes::All,
         max_connections: 1,
     };
-    let mut endpoints = match (exposure, &conf.client_listener) {
+    let mut endpoints = match (exposure, &conf.listeners.client_listener) {
         (Exposure::AppOnly, _) => {
             main.routes = Routes::App;
             return vec![main];
@@ -269,7 +269,7 @@ fn endpoints(conf: &ServerConfig, prepared: &mut Prepared, exposure: Exposure) -
             vec![main, app]
         }
     };
-    if let Some(metrics) = &conf.metrics_listener {
+    if let Some(metrics) = &conf.listeners.metrics_listener {
         endpoints.push(Endpoint {
             addr: socket_addr(metrics),
             tls: None,
@@ -364,7 +364,9 @@ pub async fn check_store(conf: &ServerConfig, prepared: &Prepared) -> Result<(),
 
 /// Where and how often to update the schemes while running, if at all.
 fn scheme_updates(conf: &ServerConfig, path: &std::path::Path) -> Option<(PathBuf, Duration)> {
-    conf.schemes_update.map(|period| (path.to_owned(), period))
+    conf.schemes
+        .schemes_update
+        .map(|period| (path.to_owned(), period))
 }
 
 /// The background tasks of a server; aborted when dropped.
