@@ -20,12 +20,12 @@
 //! section, into the immutable configuration the server runs on: requestor keys become
 //! the JWT layer's credentials, `host_perms` parsed patterns.
 //!
-//! A new key takes two places, both in the file of its section (`schemes.rs`,
-//! `listeners.rs`, `requestors.rs`, `sessions.rs`, `store.rs`, `revocation.rs`, `mode.rs`):
-//! a field of the section's `…Keys` struct, which is at once the flag of `irma server` (its
-//! doc the help), the key of files and the environment, and a known key; and its
-//! resolution in the section's `resolve`, whose destructuring does not compile until the
-//! key is named there.
+//! A new key takes two places: a field of its section's `…Keys` struct in `raw.rs`, which
+//! is at once the flag of `irma server` (its doc the help), the key of files and the
+//! environment, and a known key; and its resolution in the section's `resolve` (in
+//! `schemes.rs`, `listeners.rs`, `requestors.rs`, `sessions.rs`, `store.rs`,
+//! `revocation.rs` or `mode.rs`), whose destructuring does not compile until the key is
+//! named there.
 
 mod host_pattern;
 mod listeners;
@@ -47,19 +47,22 @@ use figment::{Figment, Metadata, Profile, Provider};
 use serde::Serialize;
 
 pub use host_pattern::{HostPattern, HostPatternError};
-pub use listeners::{DEFAULT_PORT, Listener, ListenerKeys, Listeners, StaticFiles, Tls};
-pub use mode::{LogConfig, ModeKeys};
-pub use raw::{List, MapOrJson, RawConfig};
-pub use requestors::{Auth, Permissions, RawRequestor, Requestor, RequestorKeys, Requestors};
+pub use listeners::{DEFAULT_PORT, Listener, Listeners, StaticFiles, Tls};
+pub use mode::LogConfig;
+pub use raw::{
+    List, ListenerKeys, MapOrJson, ModeKeys, RawConfig, RawRequestor, RequestorKeys,
+    RevocationKeys, SchemeKeys, SessionKeys, StoreKeys,
+};
+pub use requestors::{Auth, Permissions, Requestor, Requestors};
 pub use revocation::{
-    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig, RevocationKeys,
+    DEFAULT_TOLERANCE, Database, MIN_TOLERANCE, RevocationConfig,
     TypeSettings as RevocationSettings,
 };
-pub use schemes::{SchemeKeys, Schemes};
+pub use schemes::Schemes;
 pub use secret::Secret;
 pub use server::ServerConfig;
-pub use sessions::{SessionConfig, SessionKeys};
-pub use store::{RedisConfig, StoreConfig, StoreKeys};
+pub use sessions::SessionConfig;
+pub use store::{RedisConfig, StoreConfig};
 
 /// Environment variable prefix of the server's configuration keys.
 pub const ENV_PREFIX: &str = "IRMASERVER_";

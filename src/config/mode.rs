@@ -3,61 +3,10 @@
 //! the global flags), `email` and `no_email` (ignored, said at start), and the SD-JWT VC keys
 //! of irmago 1.x (refused when they enable something).
 
-use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::raw::{MapOrJson, lenient, lenient_bool, lenient_string};
+use super::raw::{MapOrJson, ModeKeys};
 use super::{ConfigError, invalid};
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct ModeKeys {
-    /// Production mode.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub production: Option<bool>,
-    /// Log in JSON format.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub log_json: Option<bool>,
-    /// Verbosity (0, 1 = debug, 2 = trace).
-    #[arg(skip)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub verbose: Option<u8>,
-    /// No logs.
-    #[arg(skip)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub quiet: Option<bool>,
-    /// Accepted for compatibility and ignored: this server sends no email.
-    #[arg(short, long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub email: Option<String>,
-    /// Accepted for compatibility and ignored: this server sends no email.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub no_email: Option<bool>,
-    /// SD-JWT VC issuer certificates directory (not supported: refused when set).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub sdjwtvc_issuer_certificates_dir: Option<String>,
-    /// SD-JWT VC issuer private keys directory (not supported: refused when set).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub sdjwtvc_issuer_private_keys_dir: Option<String>,
-    /// The two SD-JWT VC folders as one map (`issuer_certificates_dir`,
-    /// `issuer_private_keys_dir`), in a file.
-    #[arg(skip)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sdjwtvc: Option<MapOrJson<serde_json::Value>>,
-}
 
 /// This section, resolved.
 #[derive(Debug)]

@@ -5,58 +5,13 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::host_pattern::HostPattern;
-use super::raw::{JsonFlag, List, MapOrJson, lenient, lenient_bool, lenient_string};
+use super::raw::{List, MapOrJson, RawRequestor, RequestorKeys};
 use super::{ConfigError, as_seconds, inline_or_file, invalid};
 use crate::jwt::auth::{CredentialError, RequestorCredential};
 use crate::jwt::keys::VerifyingKey;
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct RequestorKeys {
-    /// Whether or not to authenticate requestors (and reject all authenticated requests).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub no_auth: Option<bool>,
-    /// Requestor configuration (in JSON).
-    #[arg(long, value_parser = JsonFlag::<RawRequestor>::new())]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub requestors: Option<MapOrJson<RawRequestor>>,
-    /// Comma-separated list of attributes that all requestors may verify (default "*").
-    #[arg(long)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disclose_perms: Option<List>,
-    /// Comma-separated list of attributes that all requestors may request in signatures (default "*").
-    #[arg(long)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sign_perms: Option<List>,
-    /// Comma-separated list of attributes that all requestors may issue.
-    #[arg(long)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub issue_perms: Option<List>,
-    /// Comma-separated list of credentials that all requestors may revoke.
-    #[arg(long)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revoke_perms: Option<List>,
-    /// Preconfigured static sessions (in JSON).
-    #[arg(long, value_parser = JsonFlag::<serde_json::Value>::new())]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub static_sessions: Option<MapOrJson<serde_json::Value>>,
-    /// Max age in seconds of a session request JWT.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub max_request_age: Option<u64>,
-    /// Clock-skew leeway in seconds for requestor JWTs (default 5).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub jwt_leeway: Option<u64>,
-}
 
 /// The requestors, resolved.
 #[derive(Debug, Clone, Serialize)]
@@ -105,39 +60,6 @@ impl RequestorKeys {
             jwt_leeway: Duration::from_secs(jwt_leeway.unwrap_or(5)),
         })
     }
-}
-
-/// One requestor of the `requestors` map.
-#[derive(Debug, Default, Clone, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRequestor {
-    /// `token`, `hmac` or `publickey`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub auth_method: Option<String>,
-    /// The token, base64 HMAC key or PEM public key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub key: Option<String>,
-    /// A file holding the key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub key_file: Option<String>,
-    /// Attributes this requestor may disclose.
-    #[serde(default)]
-    pub disclose_perms: Vec<String>,
-    /// Attributes this requestor may have signed.
-    #[serde(default)]
-    pub sign_perms: Vec<String>,
-    /// Credentials this requestor may issue.
-    #[serde(default)]
-    pub issue_perms: Vec<String>,
-    /// Credentials this requestor may revoke.
-    #[serde(default)]
-    pub revoke_perms: Vec<String>,
-    /// Host globs this requestor may put in `host`.
-    #[serde(default)]
-    pub host_perms: Vec<String>,
 }
 
 /// Requestor authentication.

@@ -14,10 +14,9 @@
 
 use std::collections::BTreeMap;
 
-use clap::Args;
 use serde::{Deserialize, Serialize};
 
-use super::raw::{JsonFlag, MapOrJson, lenient_string};
+use super::raw::RevocationKeys;
 use super::secret::Secret;
 use super::{ConfigError, invalid};
 use crate::revocation::DbType;
@@ -26,29 +25,6 @@ use crate::revocation::DbType;
 pub const DEFAULT_TOLERANCE: u64 = 10 * 60;
 /// The smallest tolerance accepted, in seconds.
 pub const MIN_TOLERANCE: u64 = 30;
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct RevocationKeys {
-    /// Database type for revocation: postgres, mysql, or sqlite (the default for a revocation
-    /// server or authority: revocation.db in the data folder).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub revocation_db_type: Option<String>,
-    /// Connection string for the revocation database (postgres: "host=… port=… user=…
-    /// dbname=…" or a postgres:// URL; mysql: "user:password@tcp(host:port)/db"; sqlite: a
-    /// file).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub revocation_db_str: Option<String>,
-    /// Revocation settings per credential type, in JSON: {"CREDTYPE": {"authority": true}} or
-    /// {"server", "revocation_server_url", "tolerance", "sse"}.
-    #[arg(long, value_parser = JsonFlag::<serde_json::Value>::new())]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub revocation_settings: Option<MapOrJson<serde_json::Value>>,
-}
 
 /// Revocation as configured.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -222,6 +198,7 @@ impl RevocationKeys {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::MapOrJson;
 
     fn resolve(
         revocation_db_type: Option<String>,

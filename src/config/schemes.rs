@@ -4,42 +4,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::raw::{lenient, lenient_bool, lenient_string};
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct SchemeKeys {
-    /// Path to irma_configuration [default: $IRMA_SCHEMES_PATH, else
-    /// ~/.local/share/irma/irma_configuration, filled with the built-in irma-demo and pbdf].
-    #[arg(short, long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub schemes_path: Option<String>,
-    /// If specified, copy schemes from here into --schemes-path when missing there or newer
-    /// [default: ~/.local/share/irma/irma_configuration_assets if it exists].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub schemes_assets_path: Option<String>,
-    /// Update schemes every x minutes (0 to disable).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub schemes_update: Option<u64>,
-    /// Path to IRMA private keys.
-    #[arg(short = 'k', long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub privkeys: Option<String>,
-    /// Whether to skip checking if the private keys that are required for issuing are present.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub skip_private_keys_check: Option<bool>,
-}
+use super::raw::SchemeKeys;
 
 /// The schemes and issuer keys, resolved.
 #[derive(Debug, Clone, Serialize)]

@@ -4,59 +4,12 @@
 
 use std::time::Duration;
 
-use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::invalid;
-use super::raw::{lenient, lenient_bool, lenient_string};
+use super::raw::SessionKeys;
 use super::secret::Secret;
 use super::{ConfigError, as_minutes, inline_or_file};
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct SessionKeys {
-    /// Maximum lifetime of a session, in minutes.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub max_session_lifetime: Option<u64>,
-    /// Time in minutes for which a session result is kept after the session has finished.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub session_result_lifetime: Option<u64>,
-    /// JWT issuer.
-    #[arg(short, long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_issuer: Option<String>,
-    /// JWT private key.
-    #[arg(long, allow_hyphen_values = true)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_privkey: Option<String>,
-    /// Path to JWT private key.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub jwt_privkey_file: Option<String>,
-    /// Allow requests with callbacks or nextSession without a JWT private key.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub allow_unsigned_callbacks: Option<bool>,
-    /// Whether to allow session requests to augment the client return URL.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub augment_client_return_url: Option<bool>,
-    /// In production mode, allow callback and nextSession URLs that resolve to loopback,
-    /// link-local or private addresses.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub allow_private_callbacks: Option<bool>,
-}
 
 /// The session settings, resolved.
 #[derive(Debug, Clone, Serialize)]

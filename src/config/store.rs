@@ -2,106 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::raw::{List, lenient, lenient_bool, lenient_string};
+use super::raw::StoreKeys;
 use super::secret::Secret;
 use super::{ConfigError, inline_or_file, invalid};
-
-/// The keys of this section, unresolved.
-#[derive(Debug, Default, Clone, Args, Serialize, Deserialize)]
-pub struct StoreKeys {
-    /// Specifies how session state will be saved on the server (memory or redis).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub store_type: Option<String>,
-    /// Redis address, to be specified as host:port.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_addr: Option<String>,
-    /// Redis Sentinel addresses, to be specified as host:port (comma-separated).
-    #[arg(long)]
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub redis_sentinel_addrs: Option<List>,
-    /// Redis Sentinel master name.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_master_name: Option<String>,
-    /// Accept the risk of inconsistent session state with Redis Sentinel or cluster.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_accept_inconsistency_risk: Option<bool>,
-    /// Redis server username (when using ACLs).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_username: Option<String>,
-    /// Redis server password.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_pw: Option<String>,
-    /// Redis Sentinel username (when using ACLs).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_username: Option<String>,
-    /// Redis Sentinel password.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_sentinel_pw: Option<String>,
-    /// Explicitly allow an empty string as Redis password.
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_allow_empty_password: Option<bool>,
-    /// Prefix every Redis key with the username (when using ACLs).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_acl_use_key_prefixes: Option<bool>,
-    /// Redis database to be selected after connecting to the server.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient")]
-    pub redis_db: Option<i64>,
-    /// Redis TLS certificate (PEM) of the server or its CA.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_cert: Option<String>,
-    /// Path to the Redis TLS certificate (PEM) of the server or its CA.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_cert_file: Option<String>,
-    /// Path to the Redis TLS client certificate (for mutual TLS).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_client_cert_file: Option<String>,
-    /// Path to the Redis TLS client key (for mutual TLS).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_tls_client_key_file: Option<String>,
-    /// Disable TLS to Redis (plain TCP).
-    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "true")]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_bool")]
-    pub redis_no_tls: Option<bool>,
-    /// Prefix of every Redis key and channel, so one Redis can serve several deployments.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    #[serde(default, deserialize_with = "lenient_string")]
-    pub redis_key_prefix: Option<String>,
-}
 
 /// Session storage.
 #[derive(Debug, Clone, Serialize)]
