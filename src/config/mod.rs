@@ -130,10 +130,25 @@ impl From<figment::Error> for ConfigError {
             kind if !key.is_empty() => Self::Value {
                 key,
                 place,
-                reason: kind.to_string(),
+                reason: value_problem(kind),
             },
             _ => Self::Source(Box::new(e)),
         }
+    }
+}
+
+/// What is wrong with a value, without repeating a string it held (it may be a key or a
+/// password).
+fn value_problem(kind: &figment::error::Kind) -> String {
+    use figment::error::{Actual, Kind};
+    match kind {
+        Kind::InvalidType(Actual::Str(_), expected) => {
+            format!("invalid type: found a string, expected {expected}")
+        }
+        Kind::InvalidValue(Actual::Str(_), expected) => {
+            format!("invalid value: a string, expected {expected}")
+        }
+        other => other.to_string(),
     }
 }
 

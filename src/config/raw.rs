@@ -603,8 +603,29 @@ impl<T: DeserializeOwned> MapOrJson<T> {
         }
         serde_json::from_str(text)
             .map(MapOrJson)
-            .map_err(|e| format!("invalid JSON: {e}"))
+            .map_err(|e| format!("invalid JSON: {}", without_strings(&e.to_string())))
     }
+}
+
+/// A JSON error message without the strings it quotes from the value (serde writes an
+/// unexpected one as `string "…"`, escaped as `Debug` does): they may be keys or tokens.
+fn without_strings(message: &str) -> String {
+    const QUOTED: &str = "string \"";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(QUOTED) {
+        out.push_str(&rest[..at + "string".len()]);
+        let quoted = &rest[at + QUOTED.len()..];
+        let mut escaped = false;
+        let end = quoted.char_indices().find_map(|(i, c)| {
+            let closes = c == '"' && !escaped;
+            escaped = c == '\\' && !escaped;
+            closes.then_some(i + 1)
+        });
+        rest = end.map_or("", |end| &quoted[end..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 impl<'de, T: DeserializeOwned> Deserialize<'de> for MapOrJson<T> {

@@ -486,3 +486,24 @@ fn sd_jwt_vc_issuance_is_refused_by_name() {
         Ok(())
     });
 }
+
+#[test]
+fn bad_values_are_explained_without_their_strings() {
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_NO_AUTH", "false");
+        jail.set_env("IRMASERVER_REQUESTORS", r#"{"app": "s3cr3t-t\"oken"}"#);
+        let err = load_error();
+        assert!(err.contains("requestors"), "{err}");
+        assert!(err.contains("expected struct RawRequestor"), "{err}");
+        assert!(!err.contains("s3cr3t") && !err.contains("oken"), "{err}");
+        Ok(())
+    });
+    Jail::expect_with(|jail| {
+        jail.set_env("IRMASERVER_NO_AUTH", "false");
+        jail.create_file("irmaserver.yaml", "requestors:\n  app: s3cr3t-token\n")?;
+        let err = load_error();
+        assert!(err.contains("requestors.app"), "{err}");
+        assert!(!err.contains("s3cr3t"), "{err}");
+        Ok(())
+    });
+}
