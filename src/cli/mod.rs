@@ -124,7 +124,7 @@ fn go_arch() -> &'static str {
 
 /// Sets up `tracing` on stderr: `base` level (0 = warn, 1 = info) raised by `-v` each,
 /// nothing with `quiet`, JSON lines with `json`; colours only on a terminal; control
-/// characters in plain-text fields escaped ([`log_fields`]). `RUST_LOG`
+/// characters in plain-text fields escaped (`log_fields`). `RUST_LOG`
 /// overrides the level.
 pub fn init_logging(base: u8, verbose: u8, quiet: bool, json: bool) {
     use std::io::IsTerminal;

@@ -52,7 +52,7 @@ pub struct SignedMessage<P = serde_json::Value> {
 pub struct Checked<'a> {
     /// The message to verify the timestamp over (the request's, when there is one).
     pub message: &'a str,
-    /// The nonce the proofs were made with: [`signature_nonce`] of the signed message.
+    /// The nonce the proofs were made with: `signature_nonce` of the signed message.
     pub nonce: BigUint,
     /// The context the proofs were made with.
     pub context: &'a BigUint,

@@ -106,7 +106,7 @@ impl Listeners {
 
     /// Serves every listener until `stop` resolves to the deadline of the requests in
     /// flight (or one of the listeners fails); then the event streams end, the listeners
-    /// stop accepting and the open requests finish until the deadline (at least [`GRACE`]).
+    /// stop accepting and the open requests finish until the deadline (at least `GRACE`).
     /// The static files go with the requestor API.
     pub async fn serve(
         self,

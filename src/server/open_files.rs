@@ -33,7 +33,7 @@ pub fn raise_limit() -> Option<u64> {
 }
 
 /// The cap on connections of each of `listeners` listeners when none is configured:
-/// [`DEFAULT_MAX_CONNECTIONS`], or an equal share of what the open-file limit leaves when
+/// `DEFAULT_MAX_CONNECTIONS`, or an equal share of what the open-file limit leaves when
 /// that is less.
 pub fn default_max_connections(limit: Option<u64>, listeners: usize) -> usize {
     let Some(limit) = limit else {

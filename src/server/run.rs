@@ -6,7 +6,7 @@
 //! drains ([`super::shutdown`]) and stops.
 //!
 //! The background tasks belong to the server: they are stopped when it is dropped
-//! ([`TaskGuard`], as mini-redis's `DbDropGuard`), whether it served or not.
+//! (`TaskGuard`, as mini-redis's `DbDropGuard`), whether it served or not.
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 //! file server for the folder under the prefix, inside the API prefix (irmago
 //! `irma/server/requestorserver/server.go` `attachClientEndpoints`, `StaticFilesHandler`).
 //! Unlike Go's file server, a symbolic link that leads out of the folder is not followed
-//! ([`inside_folder`]): `tower-http`'s file server has no such option, so the canonical
+//! (`inside_folder`): `tower-http`'s file server has no such option, so the canonical
 //! path of each request is checked first.
 
 use std::path::PathBuf;

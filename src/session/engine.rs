@@ -702,7 +702,7 @@ impl Sessions {
     }
 
     /// The app's proofs (`POST …/proofs`): a disclosure or an attribute-based signature.
-    /// See [`Sessions::app_message`].
+    /// See `Sessions::app_message`.
     pub async fn app_proofs(
         self: &Arc<Self>,
         client: &AppToken,
@@ -714,7 +714,7 @@ impl Sessions {
     }
 
     /// The app's issuance commitments (`POST …/commitments`): verified, then each
-    /// credential is signed. See [`Sessions::app_message`].
+    /// credential is signed. See `Sessions::app_message`.
     pub async fn app_commitments(
         self: &Arc<Self>,
         client: &AppToken,

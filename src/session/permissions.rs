@@ -119,7 +119,7 @@ impl PermissionSet {
     }
 
     /// Checks the configured permissions against the schemes, as the reference does at
-    /// startup ([`pattern_errors`]), and parses them; the error lists every problem.
+    /// startup (`pattern_errors`), and parses them; the error lists every problem.
     pub fn resolve<'a>(
         global: &Permissions,
         requestors: impl IntoIterator<Item = (&'a String, &'a Permissions)>,

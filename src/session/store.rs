@@ -228,12 +228,12 @@ impl Store {
     }
 }
 
-/// Sessions in memory, spread over [`SHARDS`] shards that are locked separately, each
+/// Sessions in memory, spread over `SHARDS` shards that are locked separately, each
 /// with its own index of deadlines. No operation holds a lock for longer than a few
 /// sessions take, however many there are:
 ///
 /// - a shard's map holds only a token and a box per session, so when it grows it moves
-///   1/[`SHARDS`] of the sessions' keys and pointers, not the records;
+///   1/`SHARDS` of the sessions' keys and pointers, not the records;
 /// - a request locks one shard (two when it looks a session up by its client token, one
 ///   after the other);
 /// - the expiry task takes from each shard's deadline index only what is due, instead of

@@ -5,7 +5,7 @@
 //! An enrollment ([`KeyshareAccount`]) is stored per scheme: the username, the app's P-256
 //! key (it signs the PIN challenge-responses) and the nonce the PIN is hashed with; the PIN
 //! itself is never stored or sent (see [`hashed_pin`]). Each session that involves a keyshare
-//! scheme checks the PIN first ([`KeyshareClient::login`]), then asks the keyshare server for
+//! scheme checks the PIN first (`KeyshareClient::login`), then asks the keyshare server for
 //! its `P` (issuance), its commitments and its response.
 
 use std::fmt;

@@ -80,7 +80,7 @@ pub fn to_cbor<T: serde::Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// Decodes one CBOR item that must fill `bytes` entirely, and whose map keys are all text or
-/// integers, as gabi writes them ([`check_keys`]).
+/// integers, as gabi writes them (`check_keys`).
 pub fn from_cbor<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CborError> {
     let mut rest = bytes;
     let value: ciborium::Value =
