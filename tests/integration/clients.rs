@@ -1,5 +1,6 @@
 //! Real IRMA/Yivi client packages against `irma server`: static files for pages, the
-//! scripted npm and crates.io clients of `../shared/clients`, and a demo page in Chromium.
+//! scripted npm and crates.io clients installed in `IRMA_CLIENTS_DIR` (by `.ci/run`), and a
+//! demo page in Chromium.
 
 use std::fs;
 use std::io::{BufRead, BufReader};
@@ -207,14 +208,14 @@ async fn run_all(clients: PathBuf, key: PathBuf, flags: &[&str]) -> RunAll {
     }
 }
 
-/// Every scenario of `../shared/clients/run-all.sh` (published npm packages and the
+/// Every scenario of the clients' `run-all.sh` (published npm packages and the
 /// crates.io `irma` crate) passes, with and without `--sse`: all 12 runs of each.
 #[tokio::test]
 #[ignore = "needs the installed clients in IRMA_CLIENTS_DIR (see .ci/run)"]
 async fn published_clients_pass_run_all() {
     let clients = env_dir(
         "IRMA_CLIENTS_DIR",
-        "a writable copy of ../shared/clients after `npm ci` and `cargo build --release` in rust-irma",
+        "a writable copy of the published clients after `npm ci` and `cargo build --release` in rust-irma",
     );
     assert!(
         clients
